@@ -1,0 +1,82 @@
+"""The card: one question, its answer in two languages, and the derivations that prove it.
+
+Cards are plain typed values (``msgspec.Struct``): the schema below *is* the
+validation, so a deck that loads is a deck that is well formed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+CardId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+DerivationId = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+Tag = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+LANGS = ("en", "zh")
+Lang = Literal["en", "zh"]
+Kind = Literal["recall", "exercise", "claim"]
+
+
+class Text(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The same words in English and in Chinese; both are required."""
+
+    en: NonEmpty
+    zh: NonEmpty
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Source(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
+    """Where a claim comes from: a paper (with a URL when there is one), a seed note, or docs."""
+
+    paper: str | None = None
+    url: str | None = None
+    seed: str | None = None
+    docs: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.paper or self.seed or self.docs or self.url):
+            raise ValueError("a source needs one of `paper`, `seed`, `docs` or `url`")
+
+    def label(self) -> str:
+        parts = [p for p in (self.paper, self.docs, self.seed and f"seed note {self.seed}") if p]
+        if self.url:
+            parts.append(self.url)
+        return " — ".join(parts)
+
+
+class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """One card of a deck.
+
+    Attributes:
+        id: stable identifier; the review history is keyed on it, so it never changes.
+        title: a few words naming the card, shown in ``dlstudy list``.
+        question, answer: what is asked and what a good answer says.
+        derivations: ids of the derivation modules that prove the answer's claims.
+        correction: what the source notes get wrong, when they do (shown with the answer).
+        level: 1 = every interview, 2 = a good candidate, 3 = a deep dive.
+    """
+
+    id: CardId
+    title: Text
+    question: Text
+    answer: Text
+    topic: str = ""
+    kind: Kind = "recall"
+    tags: list[Tag] = msgspec.field(default_factory=list)
+    level: Annotated[int, msgspec.Meta(ge=1, le=3)] = 1
+    derivations: list[DerivationId] = msgspec.field(default_factory=list)
+    correction: Text | None = None
+    sources: list[Source] = msgspec.field(default_factory=list)
+
+
+class DeckFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The shape of one ``questions/*.yaml`` file: a topic and its cards."""
+
+    topic: Tag
+    title: Text
+    cards: list[Card]

@@ -1,0 +1,178 @@
+"""The notebook a derivation writes into: symbolic steps, evidence rows and plots.
+
+A derivation module receives one :class:`Proof` in ``derive(p)`` (the sympy
+part) and again in ``experiment(p)`` (the numeric part). Each check it makes
+becomes an evidence row; the verdict is *pass* only when every row holds.
+Nothing heavy is imported here: sympy, numpy and torch are imported by the
+methods that need them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from dlstudy.evidence import Evidence, Plot, Step
+
+
+def _number(x: Any) -> float | int | str:
+    """A plain Python number (or text) from a float, numpy scalar, tensor or sympy number."""
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, (int, float, str)):
+        return x
+    if hasattr(x, "item") and getattr(x, "numel", lambda: 1)() == 1:
+        return _number(x.item())
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _as_float(x: Any) -> float:
+    value = _number(x)
+    if isinstance(value, str):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+class Proof:
+    """Collects what a derivation shows. ``device`` and ``scale`` say how to run it.
+
+    Attributes:
+        device: ``cpu``, ``cuda`` or ``mps`` — where tensors of the experiment go.
+        scale: ``quick`` (seconds on a laptop CPU) or ``full`` (paper-sized, for a GPU).
+        seed: the seed every random generator of the experiment starts from.
+    """
+
+    def __init__(self, device: str = "cpu", scale: str = "quick", seed: int = 0) -> None:
+        self.device = device
+        self.scale = scale
+        self.seed = seed
+        self.steps: list[Step] = []
+        self.evidence: list[Evidence] = []
+        self.plots: list[Plot] = []
+
+    @property
+    def quick(self) -> bool:
+        return self.scale == "quick"
+
+    # -- the symbolic part ---------------------------------------------------------------
+
+    def step(self, text: str, expr: Any = None) -> None:
+        """Record one step of the derivation, with the expression it produced."""
+        math_text = ""
+        if expr is not None:
+            import sympy
+
+            math_text = sympy.pretty(expr, use_unicode=True, wrap_line=False)
+        self.steps.append(Step(text, math_text))
+
+    def identity(self, text: str, lhs: Any, rhs: Any, shown: Any = None) -> bool:
+        """Check ``lhs == rhs`` exactly: ``simplify(lhs − rhs)`` must be zero (element-wise).
+
+        ``shown`` is what to print for the step (say the compact, unexpanded equation);
+        by default ``lhs = rhs`` is printed when it fits on a terminal.
+        """
+        import sympy
+
+        difference = sympy.simplify(sympy.sympify(lhs) - sympy.sympify(rhs))
+        if isinstance(difference, sympy.MatrixBase):
+            difference = difference.applyfunc(sympy.simplify)
+            passed = bool(difference.is_zero_matrix)
+        else:
+            passed = bool(difference == 0)
+        residue = "0" if passed else sympy.sstr(difference)[:200]
+        if shown is None:
+            try:
+                shown = sympy.Eq(lhs, rhs, evaluate=False)
+            except (TypeError, ValueError):
+                shown = None
+        math_text = "" if shown is None else sympy.pretty(shown, use_unicode=True, wrap_line=False)
+        if max((len(line) for line in math_text.splitlines()), default=0) > 160:
+            math_text = ""  # too wide for a terminal; the evidence row still records the check
+        self.steps.append(Step(f"{text}  {'✓' if passed else '✗'}", math_text))
+        self.evidence.append(Evidence(f"(sympy) {text}", residue, "0", "simplify(lhs − rhs) =", passed))
+        return passed
+
+    # -- the numeric part ----------------------------------------------------------------
+
+    def close(self, quantity: str, measured: Any, expected: Any,
+              rtol: float = 1e-9, atol: float = 0.0) -> bool:
+        """``|measured − expected| ≤ atol + rtol·|expected|``."""
+        m, e = _as_float(measured), _as_float(expected)
+        passed = math.isfinite(m) and abs(m - e) <= atol + rtol * abs(e)
+        relation = f"≈ (rtol {rtol:g}, atol {atol:g})" if atol else f"≈ (rtol {rtol:g})"
+        self.evidence.append(Evidence(quantity, m, e, relation, passed))
+        return passed
+
+    def allclose(self, quantity: str, actual: Any, desired: Any,
+                 rtol: float = 1e-9, atol: float = 0.0) -> bool:
+        """Arrays or tensors equal element-wise within ``atol + rtol·|desired|``.
+
+        The row shows the largest absolute difference found.
+        """
+        import numpy as np
+
+        a = _to_numpy(actual)
+        d = _to_numpy(desired)
+        if a.shape != d.shape:
+            self.evidence.append(Evidence(quantity, f"shape {a.shape}", f"shape {d.shape}", "=", False))
+            return False
+        diff = float(np.max(np.abs(a - d))) if a.size else 0.0
+        passed = bool(np.all(np.abs(a - d) <= atol + rtol * np.abs(d))) and bool(np.isfinite(a).all())
+        self.evidence.append(
+            Evidence(f"{quantity} (max |Δ|)", diff, 0.0, f"≤ {atol:g} + {rtol:g}·|expected|", passed)
+        )
+        return passed
+
+    def less(self, quantity: str, measured: Any, bound: Any) -> bool:
+        m, b = _as_float(measured), _as_float(bound)
+        passed = m < b
+        self.evidence.append(Evidence(quantity, m, b, "<", passed))
+        return passed
+
+    def greater(self, quantity: str, measured: Any, bound: Any) -> bool:
+        m, b = _as_float(measured), _as_float(bound)
+        passed = m > b
+        self.evidence.append(Evidence(quantity, m, b, ">", passed))
+        return passed
+
+    def equal(self, quantity: str, measured: Any, expected: Any) -> bool:
+        """Exact equality, for counts, shapes and other discrete answers."""
+        m = measured if isinstance(measured, (tuple, list)) else _number(measured)
+        e = expected if isinstance(expected, (tuple, list)) else _number(expected)
+        passed = m == e
+        self.evidence.append(Evidence(quantity, _show(m), _show(e), "=", passed))
+        return passed
+
+    def holds(self, quantity: str, condition: bool, measured: Any = "", expected: Any = "") -> bool:
+        """A condition that is not a simple comparison; say what was seen in ``measured``."""
+        passed = bool(condition)
+        self.evidence.append(
+            Evidence(quantity, _show(measured) if measured != "" else str(passed),
+                     _show(expected) if expected != "" else "True", "holds", passed)
+        )
+        return passed
+
+    def plot(self, title: str, series: dict[str, tuple[Sequence[float], Sequence[float]]],
+             xlabel: str = "", ylabel: str = "", logy: bool = False) -> None:
+        """A picture of the result: shown in the terminal, written to PNG with ``--plot``."""
+        clean = {name: ([float(x) for x in xs], [float(_as_float(y)) for y in ys])
+                 for name, (xs, ys) in series.items()}
+        self.plots.append(Plot(title, xlabel, ylabel, clean, logy))
+
+
+def _show(x: Any) -> float | int | str:
+    if isinstance(x, (tuple, list)):
+        return "×".join(str(_number(v)) for v in x) if x else "()"
+    return _number(x)
+
+
+def _to_numpy(x: Any) -> Any:
+    import numpy as np
+
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().double().numpy()
+    return np.asarray(x, dtype=float)
