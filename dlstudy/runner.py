@@ -105,15 +105,16 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
     from dlstudy.device import confirm
     from dlstudy.proof import Proof
 
-    started = time.perf_counter()
     proof = Proof(device=device, scale=scale, seed=seed)
     error: str | None = None
+    started = time.perf_counter()
     try:
         import torch
 
         if threads:
             torch.set_num_threads(threads)
         proof.device = confirm(device)
+        started = time.perf_counter()  # the time of the derivation, not of importing torch
         module = _load_module(info_id, path)
         _seed_everything(seed)
         module.derive(proof)  # type: ignore[attr-defined]
@@ -141,13 +142,17 @@ def prove(
     lang: str = "en",
     jobs: int = 1,
     cache: ProofCache | None = None,
+    refresh: bool = False,
     on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
-    """Run (or fetch from the cache) every derivation in ``infos``, in order of ``infos``."""
+    """Run (or fetch from the cache) every derivation in ``infos``, in order of ``infos``.
+
+    With ``refresh`` the cache is not read, but fresh results are still written to it.
+    """
     results: dict[str, Result] = {}
     todo: list[DerivationInfo] = []
     for info in infos:
-        hit = cache.get(info, device, scale) if cache else None
+        hit = cache.get(info, device, scale) if cache and not refresh else None
         if hit is not None:
             hit.title = info.title.get(lang)
             results[info.id] = hit

@@ -1,0 +1,54 @@
+"""``dlstudy check``: every problem in decks and derivations, as ``path:line: message``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of, deck_files
+from dlstudy.derivation import derivation_files
+from dlstudy.library import Library
+
+
+def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
+    """All problems; with ``only``, just those in files under those paths."""
+    problems = list(library.problems)
+    for deck in library.decks:
+        tree = _compose(deck.path.read_text(encoding="utf-8"))
+        problems += _duplicate_keys(tree, deck.path)
+        for index, card in enumerate(deck.cards):
+            for j, ref in enumerate(card.derivations):
+                if ref not in library.derivations:
+                    near = library.closest(ref)
+                    hint = f" — did you mean `{near[0]}`?" if near else ""
+                    line = _line_of(tree, _card_loc(tree, card.id, index) + ["derivations", j])
+                    problems.append(Problem(deck.path, line,
+                                            f"card `{card.id}` links to unknown derivation `{ref}`{hint}"))
+            if not card.derivations:
+                line = _line_of(tree, _card_loc(tree, card.id, index))
+                problems.append(Problem(deck.path, line, f"card `{card.id}` links no derivation; "
+                                        "every card needs `derivations: [id, ...]` that prove it"))
+    used = {ref for deck in library.decks for card in deck.cards for ref in card.derivations}
+    for info in library.derivations.values():
+        if info.id not in used:
+            problems.append(Problem(info.path, 1, f"derivation `{info.id}` is used by no card; "
+                                                  "link it from a card's `derivations:` or delete it"))
+    if only:
+        wanted = {p.resolve() for p in deck_files(only) + derivation_files(only)}
+        problems = [p for p in problems if p.path.resolve() in wanted]
+    return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.message))
+
+
+def _card_loc(tree: yaml.Node | None, card_id: str, fallback: int) -> list[str | int]:
+    """The path to a card in the YAML tree (cards may have been dropped as duplicates)."""
+    if isinstance(tree, yaml.MappingNode):
+        cards = next((v for k, v in tree.value if k.value == "cards"), None)
+        if isinstance(cards, yaml.SequenceNode):
+            for i, item in enumerate(cards.value):
+                if isinstance(item, yaml.MappingNode) and any(
+                    k.value == "id" and v.value == card_id for k, v in item.value
+                ):
+                    return ["cards", i]
+    return ["cards", fallback]

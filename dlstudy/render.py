@@ -1,0 +1,210 @@
+"""Rich renderables for cards and proof results. The CLI composes these; nothing prints here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text as RichText
+
+from dlstudy.card import Card
+from dlstudy.derivation import DerivationInfo
+from dlstudy.evidence import Evidence, Plot, Result
+
+VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold yellow"}
+LABELS = {
+    "en": {"question": "Question", "answer": "Answer", "correction": "What the notes get wrong",
+           "derivations": "Proved by", "sources": "Sources"},
+    "zh": {"question": "问题", "answer": "答案", "correction": "笔记中的错误",
+           "derivations": "证明", "sources": "出处"},
+}
+
+
+def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], lang: str) -> Table:
+    table = Table(title=f"{len(cards)} cards", show_lines=False, expand=False)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("topic", style="magenta")
+    table.add_column("kind" if lang == "en" else "类型")
+    table.add_column("title" if lang == "en" else "标题")
+    table.add_column("derivations" if lang == "en" else "推导", style="green")
+    for card in cards:
+        links = ", ".join(d if d in derivations else f"[red]{d}?[/red]" for d in card.derivations)
+        table.add_row(card.id, card.topic, card.kind, escape(card.title.get(lang)), links)
+    return table
+
+
+_BREAK_BEFORE = re.compile(r"^(\s|[•\-*–]|\d+[.)]|[①-⑳])")
+
+
+def reflow(text: str) -> str:
+    """Join hard-wrapped lines of a YAML answer into paragraphs the terminal can wrap.
+
+    A line break is kept before bullets, numbered items and indented lines, after a
+    line ending in ':' and around blank lines; elsewhere it becomes a space (or
+    nothing between two CJK characters).
+    """
+    lines = text.split("\n")
+    out = lines[0] if lines else ""
+    for prev, line in zip(lines, lines[1:]):
+        if not line.strip() or not prev.strip() or prev.rstrip().endswith((":", "：")) \
+                or _BREAK_BEFORE.match(line):
+            out += "\n" + line
+        elif _is_cjk(prev.rstrip()[-1:]) and _is_cjk(line[:1]):
+            out += line
+        else:
+            out += " " + line.lstrip()
+    return out
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(ch) and ("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
+
+
+def question_panel(card: Card, lang: str, subtitle: str = "") -> Panel:
+    label = LABELS[lang]["question"]
+    return Panel(RichText(reflow(card.question.get(lang))), title=f"[b]{escape(card.title.get(lang))}[/b]",
+                 subtitle=subtitle or f"{card.id} · {card.topic} · {label}", border_style="cyan",
+                 title_align="left", subtitle_align="right")
+
+
+def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str) -> RenderableType:
+    labels = LABELS[lang]
+    parts: list[RenderableType] = [
+        Panel(RichText(reflow(card.answer.get(lang))), title=labels["answer"], border_style="green",
+              title_align="left")
+    ]
+    if card.correction is not None:
+        parts.append(Panel(RichText(reflow(card.correction.get(lang))), title=labels["correction"],
+                           border_style="yellow", title_align="left"))
+    if card.derivations:
+        lines = RichText()
+        for ref in card.derivations:
+            info = derivations.get(ref)
+            lines.append(f"  {ref}", style="green")
+            lines.append(f"  {info.title.get(lang)}\n" if info else "  (missing)\n")
+        lines.append(f"  dlstudy prove {card.id}", style="dim")
+        parts.append(RichText(labels["derivations"], style="bold"))
+        parts.append(lines)
+    if card.sources:
+        parts.append(RichText(labels["sources"], style="bold"))
+        parts.append(RichText("\n".join(f"  • {s.label()}" for s in card.sources), style="dim"))
+    return Group(*parts)
+
+
+def _fmt(value: float | int | str) -> str:
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", "_") if abs(value) >= 100_000 else str(value)
+    return f"{value:.6g}"
+
+
+def evidence_table(rows: Iterable[Evidence]) -> Table:
+    table = Table(show_header=True, header_style="bold", expand=False)
+    table.add_column("quantity")
+    table.add_column("measured", justify="right")
+    table.add_column("relation", justify="center", style="dim")
+    table.add_column("expected", justify="right")
+    table.add_column("", justify="center")
+    for row in rows:
+        mark = "[green]✓[/green]" if row.passed else "[red]✗[/red]"
+        table.add_row(escape(row.quantity), _fmt(row.measured), escape(row.relation),
+                      _fmt(row.expected), mark)
+    return table
+
+
+def terminal_plot(plot: Plot, width: int = 80, height: int = 18) -> RenderableType:
+    """A plotext chart, rendered to text (plotext is imported only when a plot is shown)."""
+    import math
+
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("clear")
+    for name, (xs, ys) in plot.series.items():
+        if plot.logy:
+            pts = [(x, math.log10(y)) for x, y in zip(xs, ys) if y > 0]
+            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        plt.plot(xs, ys, label=name, marker="braille")
+    plt.title(plot.title)
+    plt.xlabel(plot.xlabel)
+    plt.ylabel(f"log10 {plot.ylabel}" if plot.logy else plot.ylabel)
+    return RichText.from_ansi(plt.build())
+
+
+def result_view(result: Result, claims: Sequence[str] = (), plots: bool = True) -> RenderableType:
+    parts: list[RenderableType] = []
+    if claims:
+        parts.append(RichText("\n".join(f"• {c}" for c in claims), style="italic"))
+    if result.steps:
+        steps = RichText()
+        for i, step in enumerate(result.steps, 1):
+            steps.append(f"{i}. {step.text}\n", style="bold")
+            if step.math:
+                steps.append("\n".join("   " + line for line in step.math.splitlines()) + "\n")
+        parts.append(steps)
+    if result.evidence:
+        parts.append(evidence_table(result.evidence))
+    if result.error:
+        parts.append(RichText(result.error, style="yellow"))
+    if plots:
+        parts.extend(terminal_plot(p) for p in result.plots)
+    style = VERDICT_STYLE[result.verdict]
+    cached = " · cached" if result.cached else ""
+    footer = (f"[{style}]{result.verdict.upper()}[/{style}] · device {result.device} · "
+              f"scale {result.scale} · {result.seconds:.2f} s{cached}")
+    return Panel(Group(*parts), title=f"[b]{escape(result.id)}[/b] — {escape(result.title)}",
+                 subtitle=footer, title_align="left", subtitle_align="right",
+                 border_style=style.split()[-1])
+
+
+def summary_table(results: Sequence[Result]) -> Table:
+    passed = sum(r.verdict == "pass" for r in results)
+    table = Table(title=f"{passed}/{len(results)} derivations hold", expand=False)
+    table.add_column("derivation", style="cyan")
+    table.add_column("verdict")
+    table.add_column("checks", justify="right")
+    table.add_column("seconds", justify="right")
+    for r in results:
+        style = VERDICT_STYLE[r.verdict]
+        ok = sum(e.passed for e in r.evidence)
+        table.add_row(r.id, f"[{style}]{r.verdict}[/{style}]", f"{ok}/{len(r.evidence)}",
+                      f"{r.seconds:.2f}" + (" (cached)" if r.cached else ""))
+    return table
+
+
+def save_plots(results: Sequence[Result], target: str) -> list[str]:
+    """Write every plot to PNG: ``out.png`` for one, ``out-<id>-<n>.png`` for several."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plots = [(r.id, i, p) for r in results for i, p in enumerate(r.plots, 1)]
+    stem, dot, ext = target.rpartition(".")
+    if not dot:
+        stem, ext = target, "png"
+    written = []
+    for rid, i, plot in plots:
+        name = target if len(plots) == 1 else f"{stem}-{rid}-{i}.{ext}"
+        fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+        for label, (xs, ys) in plot.series.items():
+            ax.plot(xs, ys, label=label, marker="." if len(xs) < 60 else None)
+        if plot.logy:
+            ax.set_yscale("log")
+        ax.set_title(plot.title)
+        ax.set_xlabel(plot.xlabel)
+        ax.set_ylabel(plot.ylabel)
+        ax.grid(alpha=0.3)
+        if len(plot.series) > 1:
+            ax.legend()
+        fig.tight_layout()
+        fig.savefig(name)
+        plt.close(fig)
+        written.append(name)
+    return written
