@@ -7,8 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of, deck_files
-from dlstudy.derivation import derivation_files
+from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of
 from dlstudy.library import Library
 
 
@@ -36,9 +35,19 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
             problems.append(Problem(info.path, 1, f"derivation `{info.id}` is used by no card; "
                                                   "link it from a card's `derivations:` or delete it"))
     if only:
-        wanted = {p.resolve() for p in deck_files(only) + derivation_files(only)}
+        wanted = {p.resolve() for p in _files_under(only)}
         problems = [p for p in problems if p.path.resolve() in wanted]
     return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.message))
+
+
+def _files_under(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += [p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".py")]
+        else:
+            files.append(path)
+    return files
 
 
 def _card_loc(tree: yaml.Node | None, card_id: str, fallback: int) -> list[str | int]:

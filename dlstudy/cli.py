@@ -7,12 +7,18 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
 
 from dlstudy import __version__
+
+if TYPE_CHECKING:
+    from dlstudy.derivation import DerivationInfo
+    from dlstudy.evidence import Result
+    from dlstudy.library import Library
+    from dlstudy.runner import ProofCache
 
 app = typer.Typer(
     name="dlstudy",
@@ -51,7 +57,7 @@ def _lang(lang: Optional[str]) -> str:
     return lang
 
 
-def _library(derivations: bool = True, quiet: bool = False):  # type: ignore[no-untyped-def]
+def _library(derivations: bool = True, quiet: bool = False) -> Library:
     from dlstudy.library import extra_folders, load_library
 
     library = load_library(extra_folders(), derivations=derivations)
@@ -121,7 +127,7 @@ def show(
     console.print(answer_panel(card, library.derivations, lang))
 
 
-def _unknown(name: str, library) -> None:  # type: ignore[no-untyped-def]
+def _unknown(name: str, library: Library) -> NoReturn:
     near = library.closest(name)
     hint = f" Did you mean: {', '.join(near)}?" if near else " See `dlstudy list`."
     err.print(f"[red]error:[/red] no card or derivation named {name!r}.{hint}")
@@ -220,7 +226,8 @@ def prove(
         raise typer.Exit(1)
 
 
-def _targets(library, targets: list[str], all_: bool, topic: Optional[str]):  # type: ignore[no-untyped-def]
+def _targets(library: Library, targets: list[str], all_: bool,
+             topic: Optional[str]) -> list[DerivationInfo]:
     if not (targets or all_ or topic):
         err.print("[red]error:[/red] say what to prove: an id, --topic T or --all "
                   "(see `dlstudy prove --help`)")
@@ -249,7 +256,8 @@ def _targets(library, targets: list[str], all_: bool, topic: Optional[str]):  # 
     return [library.derivations[i] for i in unique]
 
 
-def _run_with_progress(run, chosen, device, scale, lang, jobs, cache, refresh, show):  # type: ignore[no-untyped-def]
+def _run_with_progress(run: Any, chosen: list[DerivationInfo], device: str, scale: str, lang: str,
+                       jobs: int, cache: ProofCache, refresh: bool, show: bool) -> list[Result]:
     if not show or len(chosen) < 2:
         return run(chosen, device, scale, lang, jobs, cache, refresh)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -258,7 +266,7 @@ def _run_with_progress(run, chosen, device, scale, lang, jobs, cache, refresh, s
                   TextColumn("{task.description}"), console=err, transient=True) as progress:
         task = progress.add_task("", total=len(chosen))
 
-        def advance(result) -> None:  # type: ignore[no-untyped-def]
+        def advance(result: Result) -> None:
             progress.update(task, advance=1, description=f"{result.id}: {result.verdict}")
 
         return run(chosen, device, scale, lang, jobs, cache, refresh, on_result=advance)

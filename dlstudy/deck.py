@@ -32,7 +32,15 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{_shown(self.path)}:{self.line}: {self.message}"
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working folder when it is inside it, as compilers print them."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @dataclass
@@ -88,10 +96,9 @@ def _line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int:
                     child = v
                     line = k.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-            if key < len(node.value):
-                child = node.value[key]
-                line = child.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            child = node.value[key]
+            line = child.start_mark.line + 1
         node = child
     return line
 
@@ -131,7 +138,7 @@ def _explain(error: msgspec.ValidationError) -> tuple[str, list[str | int]]:
         name = message.split("`")[1] if "`" in message else "?"
         loc.append(name)
         message = f"unknown field `{name}` (check the spelling; see README, 'Adding a card')"
-    elif "does not match regex" in message:
+    elif "matching regex" in message:
         message += " (ids and tags are lowercase letters, digits and '-'; derivation ids use '_')"
     if where:
         message += f" (at {'.'.join(str(p) for p in loc) or 'top level'})"
@@ -150,7 +157,10 @@ def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = " (is a value containing ': ' or '#' missing its quotes?)" if "mapping" in str(what) else ""
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start is not None and start.line + 1 != line:
+            what = f"{what} ({context} that starts on line {start.line + 1})"
+        hint = " — is a value containing ': ' or '#' missing its quotes?" if "mapping" in str(what) else ""
         return None, [Problem(path, line, f"YAML syntax error: {what}{hint}")]
     if data is None:
         return None, [Problem(path, 1, "empty deck: expected `topic`, `title` and `cards`")]

@@ -96,7 +96,7 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str) 
 
 
 def _fmt(value: float | int | str) -> str:
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         return str(value)
     if isinstance(value, int):
         return f"{value:,}".replace(",", "_") if abs(value) >= 100_000 else str(value)

@@ -1,0 +1,104 @@
+"""The CLI through Typer's test runner: list, show, prove, and their errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dlstudy.cli import app
+from dlstudy.library import load_library
+from tests.conftest import GOOD_CARD, GOOD_DERIVATION, write
+
+runner = CliRunner()
+
+
+def test_every_command_explains_itself_with_help() -> None:
+    for command in ([], ["list"], ["show"], ["check"], ["prove"]):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Usage" in result.stdout
+
+
+def test_list_json_has_every_card_with_its_links() -> None:
+    result = runner.invoke(app, ["list", "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    library = load_library()
+    assert {r["id"] for r in rows} == set(library.cards)
+    assert all(r["derivations"] for r in rows)
+
+
+def test_list_filters_by_topic_and_rejects_an_unknown_topic() -> None:
+    rows = json.loads(runner.invoke(app, ["list", "--topic", "mlp", "--json"]).stdout)
+    assert rows and {r["topic"] for r in rows} == {"mlp"}
+    result = runner.invoke(app, ["list", "--topic", "nope"])
+    assert result.exit_code == 2
+    assert "topics are" in result.output
+
+
+def test_show_prints_question_answer_and_derivation_titles_in_both_languages() -> None:
+    en = runner.invoke(app, ["show", "mlp-why-nonlinearity", "--lang", "en"])
+    assert en.exit_code == 0
+    assert "What does a deep network" in en.stdout
+    assert "mlp_linear_collapse" in en.stdout and "Stacked linear layers" in en.stdout
+    zh = runner.invoke(app, ["show", "mlp-why-nonlinearity", "--lang", "zh"])
+    assert "为什么网络需要非线性" in zh.stdout
+
+
+def test_show_unknown_card_suggests_the_closest_ids() -> None:
+    result = runner.invoke(app, ["show", "mlp-why-nonlinearty"])
+    assert result.exit_code == 2
+    assert "mlp-why-nonlinearity" in result.output
+
+
+def test_prove_needs_a_target_and_rejects_bad_options() -> None:
+    assert runner.invoke(app, ["prove"]).exit_code == 2
+    assert runner.invoke(app, ["prove", "--all", "--scale", "huge"]).exit_code == 2
+    assert runner.invoke(app, ["prove", "--all", "--device", "tpu"]).exit_code == 2
+    unknown = runner.invoke(app, ["prove", "mlp_linear_colapse"])
+    assert unknown.exit_code == 2
+    assert "mlp_linear_collapse" in unknown.output
+
+
+def test_prove_a_card_runs_its_derivations_and_prints_json(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["prove", "mlp-why-nonlinearity", "--device", "cpu", "--json"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert set(row) >= {"id", "title", "verdict", "device", "scale", "seconds", "steps", "evidence"}
+    assert row["verdict"] == "pass" and row["device"] == "cpu" and row["scale"] == "quick"
+    assert set(row["evidence"][0]) == {"quantity", "measured", "expected", "relation", "passed"}
+    # The second run comes from the cache, with the same evidence.
+    again = json.loads(runner.invoke(app, ["prove", "mlp_linear_collapse", "--device", "cpu", "--json"]).stdout)
+    assert again[0]["evidence"] == row["evidence"]
+
+
+def test_prove_exits_1_when_a_claim_fails(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    header = "topic: user\ntitle: {en: U, zh: 用户}\ncards:\n"
+    write(tmp_path, "questions/user.yaml", header + GOOD_CARD)
+    write(tmp_path, "derivations/user_proof.py", GOOD_DERIVATION.replace("1 + 1, 2)", "1 + 1, 3)"))
+    monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path))
+    result = runner.invoke(app, ["prove", "user-card", "--device", "cpu", "--json"])
+    assert result.exit_code == 1
+    [row] = json.loads(result.stdout)
+    assert row["verdict"] == "fail"
+    assert [e["passed"] for e in row["evidence"]] == [True, False]
+
+
+def test_a_derivation_that_raises_is_an_error_not_a_crash(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    header = "topic: user\ntitle: {en: U, zh: 用户}\ncards:\n"
+    write(tmp_path, "questions/user.yaml", header + GOOD_CARD)
+    write(tmp_path, "derivations/user_proof.py", GOOD_DERIVATION.replace('p.close("1 + 1", 1 + 1, 2)', "1 / 0"))
+    monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path))
+    result = runner.invoke(app, ["prove", "user_proof", "--device", "cpu", "--json"])
+    assert result.exit_code == 1
+    [row] = json.loads(result.stdout)
+    assert row["verdict"] == "error" and "ZeroDivisionError" in row["error"]
+
+
+def test_python_dash_m_works_like_the_console_script() -> None:
+    out = subprocess.run([sys.executable, "-m", "dlstudy", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("dlstudy ")
