@@ -15,10 +15,15 @@ from rich.console import Console
 from dlstudy import __version__
 
 if TYPE_CHECKING:
+    from dlstudy.card import Card
     from dlstudy.derivation import DerivationInfo
     from dlstudy.evidence import Result
     from dlstudy.library import Library
     from dlstudy.runner import ProofCache
+    from dlstudy.scheduler import Scheduler
+    from dlstudy.session import Session
+    from dlstudy.settings import Settings
+    from dlstudy.store import Store
 
 app = typer.Typer(
     name="dlstudy",
@@ -41,6 +46,7 @@ TagOpt = Annotated[Optional[str], typer.Option("--tag", help="Only cards with th
 
 class State:
     data_dir: Optional[Path] = None
+    settings: Optional[Settings] = None
 
 
 state = State()
@@ -50,17 +56,39 @@ def _lang(lang: Optional[str]) -> str:
     from dlstudy.settings import default_lang
 
     if lang is None:
-        return default_lang()
+        return default_lang(_settings().lang)
     if lang not in ("en", "zh"):
         err.print(f"[red]error:[/red] --lang must be en or zh, not {lang!r}")
         raise typer.Exit(2)
     return lang
 
 
-def _library(derivations: bool = True, quiet: bool = False) -> Library:
+def _data_dir() -> Path:
+    from dlstudy import paths
+
+    return paths.data_dir(state.data_dir)
+
+
+def _settings() -> Settings:
+    """The settings file of the data dir with the environment's overrides (read once)."""
+    if state.settings is None:
+        from dlstudy.settings import SettingsError, load_settings
+
+        try:
+            state.settings = load_settings(_data_dir())
+        except SettingsError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+    return state.settings
+
+
+def _library(derivations: bool = True, quiet: bool = False, cached: bool = False) -> Library:
+    from dlstudy import paths
     from dlstudy.library import extra_folders, load_library
 
-    library = load_library(extra_folders(), derivations=derivations)
+    cache = paths.cache_dir(state.data_dir) / "library" if cached else None
+    library = load_library(extra_folders(_settings().extra_folders), derivations=derivations,
+                           cache=cache)
     if library.problems and not quiet:
         err.print(f"[yellow]warning:[/yellow] {len(library.problems)} problem(s) in the decks; "
                   "the rest loaded. Run `dlstudy check` for details.")
@@ -179,6 +207,8 @@ def prove(
     summary: Annotated[bool, typer.Option("--summary", "-s", help="One line per derivation instead of the full proof.")] = False,
     plot: Annotated[Optional[str], typer.Option("--plot", help="Also write the plots to this PNG file.")] = None,
     no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw plots in the terminal.")] = False,
+    timeout: Annotated[Optional[float], typer.Option(
+        help="Stop a derivation after this many seconds (default: 120 quick, 1800 full; 0: never).")] = None,
     lang: LangOpt = None,
 ) -> None:
     """Run derivations: sympy steps, an evidence table and a verdict for each claim.
@@ -204,8 +234,9 @@ def prove(
 
     cache = ProofCache(dlpaths.cache_dir(state.data_dir) / "proofs")
     n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    limit = timeout if timeout is not None else (120.0 if scale == "quick" else 1800.0)
     results = _run_with_progress(run_proofs, chosen, resolved, scale, lang, n_jobs, cache,
-                                 no_cache, show=not as_json and sys.stderr.isatty())
+                                 no_cache, limit, show=not as_json and sys.stderr.isatty())
     if as_json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
     else:
@@ -257,9 +288,10 @@ def _targets(library: Library, targets: list[str], all_: bool,
 
 
 def _run_with_progress(run: Any, chosen: list[DerivationInfo], device: str, scale: str, lang: str,
-                       jobs: int, cache: ProofCache, refresh: bool, show: bool) -> list[Result]:
+                       jobs: int, cache: ProofCache, refresh: bool, timeout: float,
+                       show: bool) -> list[Result]:
     if not show or len(chosen) < 2:
-        return run(chosen, device, scale, lang, jobs, cache, refresh)
+        return run(chosen, device, scale, lang, jobs, cache, refresh, timeout)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("proving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -269,7 +301,190 @@ def _run_with_progress(run: Any, chosen: list[DerivationInfo], device: str, scal
         def advance(result: Result) -> None:
             progress.update(task, advance=1, description=f"{result.id}: {result.verdict}")
 
-        return run(chosen, device, scale, lang, jobs, cache, refresh, on_result=advance)
+        return run(chosen, device, scale, lang, jobs, cache, refresh, timeout, on_result=advance)
+
+
+# --- study sessions: quiz, review, stats, optimize ----------------------------------------------
+# Nothing here imports torch, sympy or numpy: `p` in a session and `optimize` import them lazily.
+
+
+def _store() -> Store:
+    """The review database of the data dir (created, migrated and checked on first use)."""
+    import sqlite3
+
+    from dlstudy.settings import write_default_settings
+    from dlstudy.store import DB_FILE, Store, StoreError
+
+    data = _data_dir()
+    fresh = not (data / DB_FILE).exists()
+    try:
+        store = Store.open(data)
+    except (StoreError, sqlite3.DatabaseError) as exc:
+        err.print(f"[red]error:[/red] cannot use the review database in {data}: {exc}")
+        raise typer.Exit(2) from None
+    if fresh:
+        write_default_settings(data)
+    return store
+
+
+def _scheduler(store: Store) -> Scheduler:
+    from dlstudy.scheduler import SchedulerConfig
+
+    config = SchedulerConfig(desired_retention=_settings().desired_retention)
+    fitted = store.parameters()
+    if fitted is not None:
+        config = SchedulerConfig(parameters=fitted, desired_retention=config.desired_retention)
+    return store.scheduler(config)
+
+
+def _selection(library: Library, topic: Optional[str], tag: Optional[str]) -> list[Card]:
+    if topic is not None and topic not in library.topics():
+        err.print(f"[red]error:[/red] no topic {topic!r}; topics are: {', '.join(library.topics())}")
+        raise typer.Exit(2)
+    return library.select(topic, tag)
+
+
+def _study(session: Session, library: Library, lang: str, selection: list[Card]) -> None:
+    from dlstudy import paths
+    from dlstudy.terminal import Keys, Study, summary_text
+
+    study = Study(session, library.derivations, lang, console, Keys(),
+                  proofs=paths.cache_dir(state.data_dir) / "proofs")
+    summary = study.run(selection={c.id for c in selection})
+    console.print(summary_text(summary))
+
+
+@app.command()
+def quiz(
+    topic: TopicOpt = None,
+    tag: TagOpt = None,
+    number: Annotated[Optional[int], typer.Option("-n", "--number", min=1,
+                                                  help="Ask at most N cards.")] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Quiz yourself on any matching cards, due or not; every answer is still recorded.
+
+    Keys: Enter shows the answer, 1-4 grade it (Again, Hard, Good, Easy), p proves the card,
+    s skips, u undoes the last grade, q quits. With piped input: one key per line.
+    """
+    lang = _lang(lang)
+    library = _library(cached=True)
+    cards = _selection(library, topic, tag)
+    if not cards:
+        err.print("[yellow]no cards match[/yellow]; see `dlstudy list`")
+        raise typer.Exit(1)
+    from dlstudy.session import Session, quiz_queue
+
+    with _store() as store:
+        queue = quiz_queue(store, cards, number)
+        console.print(f"[b]Quiz[/b] · {len(queue)} card(s) · answers are recorded and rescheduled",
+                      highlight=False)
+        session = Session(store, lambda: _scheduler(store), queue, "quiz", again_returns=True)
+        _study(session, library, lang, cards)
+
+
+@app.command()
+def review(
+    new: Annotated[Optional[int], typer.Option("--new", min=0, help="New cards per day at most "
+                                               "(default: the settings file, else 10).")] = None,
+    topic: TopicOpt = None,
+    tag: TagOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Review the cards FSRS says are due now, plus today's new cards.
+
+    Keys: Enter shows the answer, 1-4 grade it (Again, Hard, Good, Easy), p proves the card,
+    s skips, u undoes the last grade, q quits. With piped input: one key per line.
+    """
+    lang = _lang(lang)
+    library = _library(cached=True)
+    cards = _selection(library, topic, tag)
+    from dlstudy.session import Session, describe_due, review_queue, review_refill
+
+    per_day = _settings().new_per_day if new is None else new
+    with _store() as store:
+        plan = review_queue(store, cards, per_day)
+        if not plan.cards:
+            console.print("[b]Nothing is due now.[/b]", highlight=False)
+            if plan.next_due is not None:
+                console.print(f"Next card due {describe_due(plan.next_due)}.", highlight=False)
+            studied = len(store.introduced_since(0) & {c.id for c in cards})
+            if studied >= len(cards):
+                console.print("Every card has been studied; `dlstudy quiz` asks any card now.")
+            else:
+                console.print(f"The new-card limit for today ({per_day}) is reached; "
+                              "`dlstudy review --new N` raises it, `dlstudy quiz` asks any card.")
+            return
+        console.print(f"[b]Review[/b] · {len(plan.due)} due · {len(plan.new)} new", highlight=False)
+        session = Session(store, lambda: _scheduler(store), plan.cards, "review",
+                          refill=review_refill(cards))
+        _study(session, library, lang, cards)
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="First rebuild every card's state by "
+                                          "replaying the review log.")] = False,
+) -> None:
+    """Reviews per day, retention, cards by state, due forecast, weakest topics, scheduler fit."""
+    library = _library(cached=True, quiet=as_json)
+    from dlstudy.stats import compute
+
+    with _store() as store:
+        if rebuild:
+            replayed = store.rebuild()
+            err.print(f"rebuilt the card states from {replayed:,} reviews; "
+                      f"integrity check: {store.integrity()}")
+        result = compute(store, list(library.cards.values()), _scheduler(store),
+                         personal=store.parameters() is not None)
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    from dlstudy.render import stats_view
+
+    console.print(stats_view(result))
+
+
+@app.command()
+def optimize() -> None:
+    """Fit FSRS's parameters to your own review log; keep them only if they predict it better."""
+    from dlstudy.optimize import MIN_SCORED_REVIEWS, fit
+
+    with _store() as store:
+        current = store.parameters()
+        from dlstudy.scheduler import SchedulerConfig
+
+        try:
+            outcome = fit(store, current or SchedulerConfig().parameters,
+                          progress=lambda text: err.print(text, highlight=False),
+                          verbose=sys.stderr.isatty())
+        except ImportError as exc:
+            err.print(f"[red]error:[/red] the optimizer needs torch, pandas and tqdm: "
+                      f"pip install 'fsrs[optimizer]' ({exc})")
+            raise typer.Exit(2) from None
+        if outcome.fitted is None:
+            console.print(f"Not enough history yet: {outcome.scored} review(s) a day or more after "
+                          f"the card's previous one; the optimizer needs {MIN_SCORED_REVIEWS} "
+                          f"({MIN_SCORED_REVIEWS - outcome.scored} more).", highlight=False)
+            return
+        from rich.table import Table
+
+        table = Table(title=f"Fit to {outcome.before.reviews:,} reviews (lower is better)")
+        table.add_column("parameters")
+        table.add_column("log loss", justify="right")
+        table.add_column("RMSE", justify="right")
+        for name, f in (("in use" + (" (personal)" if current else " (FSRS defaults)"), outcome.before),
+                        ("fitted now", outcome.after)):
+            if f is not None and f.log_loss is not None and f.rmse is not None:
+                table.add_row(name, f"{f.log_loss:.4f}", f"{f.rmse:.4f}")
+        console.print(table)
+        if outcome.kept:
+            version = _scheduler(store).version
+            console.print(f"[green]Kept the fitted parameters[/green] (parameters version {version}); "
+                          "they schedule your next reviews.")
+        else:
+            console.print("Kept the parameters in use: the fitted ones do not fit your history better.")
 
 
 def main() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
@@ -14,6 +15,9 @@ from rich.text import Text as RichText
 from dlstudy.card import Card
 from dlstudy.derivation import DerivationInfo
 from dlstudy.evidence import Evidence, Plot, Result
+
+if TYPE_CHECKING:
+    from dlstudy.stats import Stats
 
 VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold yellow"}
 LABELS = {
@@ -117,24 +121,34 @@ def evidence_table(rows: Iterable[Evidence]) -> Table:
     return table
 
 
-def terminal_plot(plot: Plot, width: int = 80, height: int = 18) -> RenderableType:
-    """A plotext chart, rendered to text (plotext is imported only when a plot is shown)."""
-    import math
+class TerminalPlot:
+    """A plotext chart sized to the space Rich gives it (plotext is imported only to draw)."""
 
-    import plotext as plt
+    def __init__(self, plot: Plot, height: int = 18) -> None:
+        self.plot = plot
+        self.height = height
 
-    plt.clear_figure()
-    plt.plotsize(width, height)
-    plt.theme("clear")
-    for name, (xs, ys) in plot.series.items():
-        if plot.logy:
-            pts = [(x, math.log10(y)) for x, y in zip(xs, ys) if y > 0]
-            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        plt.plot(xs, ys, label=name, marker="braille")
-    plt.title(plot.title)
-    plt.xlabel(plot.xlabel)
-    plt.ylabel(f"log10 {plot.ylabel}" if plot.logy else plot.ylabel)
-    return RichText.from_ansi(plt.build())
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield RichText.from_ansi(self.build(min(options.max_width, 110)))
+
+    def build(self, width: int) -> str:
+        import math
+
+        import plotext as plt
+
+        plot = self.plot
+        plt.clear_figure()
+        plt.plotsize(width, self.height)
+        plt.theme("clear")
+        for name, (xs, ys) in plot.series.items():
+            if plot.logy:
+                pts = [(x, math.log10(y)) for x, y in zip(xs, ys) if y > 0]
+                xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+            plt.plot(xs, ys, label=name, marker="braille")
+        plt.title(plot.title)
+        plt.xlabel(plot.xlabel)
+        plt.ylabel(f"log10 {plot.ylabel}" if plot.logy else plot.ylabel)
+        return str(plt.build())
 
 
 def result_view(result: Result, claims: Sequence[str] = (), plots: bool = True) -> RenderableType:
@@ -153,7 +167,7 @@ def result_view(result: Result, claims: Sequence[str] = (), plots: bool = True) 
     if result.error:
         parts.append(RichText(result.error, style="yellow"))
     if plots:
-        parts.extend(terminal_plot(p) for p in result.plots)
+        parts.extend(TerminalPlot(p) for p in result.plots)
     style = VERDICT_STYLE[result.verdict]
     cached = " · cached" if result.cached else ""
     footer = (f"[{style}]{result.verdict.upper()}[/{style}] · device {result.device} · "
@@ -208,3 +222,68 @@ def save_plots(results: Sequence[Result], target: str) -> list[str]:
         plt.close(fig)
         written.append(name)
     return written
+
+
+def _bars(rows: Sequence[tuple[str, int]], title: str, style: str) -> Table:
+    """A small horizontal bar chart: one row per day (ISO date), the count at the end."""
+    from datetime import date
+
+    top = max((n for _, n in rows), default=0) or 1
+    table = Table(title=title, show_header=False, box=None, expand=False, padding=(0, 1))
+    table.add_column(style="dim")
+    table.add_column()
+    table.add_column(justify="right")
+    for day, n in rows:
+        label = date.fromisoformat(day).strftime("%a %d %b")
+        table.add_row(label, f"[{style}]{'█' * round(24 * n / top) or ('▏' if n else '')}[/{style}]",
+                      str(n))
+    return table
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f} %"
+
+
+def stats_view(stats: Stats) -> RenderableType:
+    """``dlstudy stats``: overview, reviews per day, due forecast, topics, and the scheduler's fit."""
+    states = " · ".join(f"{name} {n}" for name, n in stats.states.items()
+                        if n or name in ("new", "review"))
+    params = "personal (dlstudy optimize)" if stats.personal_parameters else "FSRS defaults"
+    lines = [f"[b]{stats.reviews:,}[/b] reviews · retention [b]{_pct(stats.retention)}[/b] "
+             "(share not graded Again)",
+             f"cards: {states}",
+             f"scheduler: parameters version {stats.parameters_version}, {params}"]
+    fit = stats.fit
+    if fit.reviews:
+        lines.append(f"fit of predicted recall to your history: log loss [b]{fit.log_loss:.3f}[/b] · "
+                     f"RMSE [b]{fit.rmse:.3f}[/b] over {fit.reviews:,} reviews a day or more apart")
+    else:
+        lines.append("fit of predicted recall: no review a day or more after the previous one yet")
+    parts: list[RenderableType] = [Panel("\n".join(lines), title="[b]Statistics[/b]",
+                                         title_align="left", border_style="cyan")]
+    parts.append(_bars(stats.per_day[-14:], "Reviews per day (last 14 days)", "green"))
+    parts.append(_bars(stats.forecast, "Due in the next 14 days", "yellow"))
+    if stats.topics:
+        table = Table(title="Topics", expand=False)
+        table.add_column("topic", style="magenta")
+        table.add_column("cards", justify="right")
+        table.add_column("studied", justify="right")
+        table.add_column("reviews", justify="right")
+        table.add_column("retention", justify="right")
+        table.add_column("recall now", justify="right")
+        for t in stats.topics:
+            weak = " [red]← weak[/red]" if t.topic in stats.weakest else ""
+            table.add_row(escape(t.topic) + weak, str(t.cards), str(t.studied), f"{t.reviews:,}",
+                          _pct(t.retention), _pct(t.mean_recall))
+        parts.append(table)
+    if stats.calibration:
+        table = Table(title="Predicted vs actual recall", expand=False)
+        table.add_column("predicted", justify="center")
+        table.add_column("reviews", justify="right")
+        table.add_column("mean predicted", justify="right")
+        table.add_column("actual", justify="right")
+        for row in stats.calibration:
+            table.add_row(f"{row['from']:.1f}–{row['to']:.1f}", f"{int(row['reviews']):,}",
+                          _pct(row["predicted"]), _pct(row["actual"]))
+        parts.append(table)
+    return Group(*parts)

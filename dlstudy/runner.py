@@ -12,11 +12,14 @@ import importlib.util
 import json
 import os
 import random
+import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
@@ -90,6 +93,13 @@ def _load_module(info_id: str, path: str) -> object:
 
 
 def _seed_everything(seed: int) -> None:
+    """Seed the global generators from a value *derived* from ``seed``.
+
+    Derivations build their data from ``torch.Generator().manual_seed(p.seed)``; if the
+    global generator (used by dropout masks, nn.Module init) started from the same seed,
+    the two streams would be identical and the masks correlated with the data.
+    """
+    seed = seed + 1_000_003
     random.seed(seed)
     import numpy as np
 
@@ -99,8 +109,33 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+class DerivationTimeout(Exception):
+    """A derivation ran past its time limit."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`DerivationTimeout` in this thread after ``seconds`` (Unix main thread only)."""
+    usable = seconds > 0 and hasattr(signal, "setitimer") \
+        and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise DerivationTimeout(f"stopped after {seconds:g} s (--timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def run_one(info_id: str, path: str, title: str, device: str, scale: str,
-            seed: int = 0, threads: int = 0) -> dict[str, object]:
+            seed: int = 0, threads: int = 0, timeout: float = 0) -> dict[str, object]:
     """Run one derivation here and now; returns ``Result.to_dict()`` (picklable)."""
     from dlstudy.device import confirm
     from dlstudy.proof import Proof
@@ -116,10 +151,13 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
         proof.device = confirm(device)
         started = time.perf_counter()  # the time of the derivation, not of importing torch
         module = _load_module(info_id, path)
-        _seed_everything(seed)
-        module.derive(proof)  # type: ignore[attr-defined]
-        _seed_everything(seed)
-        module.experiment(proof)  # type: ignore[attr-defined]
+        with _time_limit(timeout):
+            _seed_everything(seed)
+            module.derive(proof)  # type: ignore[attr-defined]
+            _seed_everything(seed)
+            module.experiment(proof)  # type: ignore[attr-defined]
+    except DerivationTimeout as exc:
+        error = str(exc)
     except Exception as exc:
         frames = traceback.format_exception(exc)
         error = "".join(frames[-3:]).strip()
@@ -143,6 +181,7 @@ def prove(
     jobs: int = 1,
     cache: ProofCache | None = None,
     refresh: bool = False,
+    timeout: float = 0,
     on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     """Run (or fetch from the cache) every derivation in ``infos``, in order of ``infos``.
@@ -172,14 +211,15 @@ def prove(
     jobs = max(1, min(jobs, len(todo)))
     if jobs == 1:
         for info in todo:
-            finish(info, run_one(info.id, str(info.path), info.title.get(lang), device, scale))
+            finish(info, run_one(info.id, str(info.path), info.title.get(lang), device, scale,
+                                 timeout=timeout))
     elif todo:
         threads = max(1, (os.cpu_count() or 1) // jobs)
         # spawn, not fork: the parent may run a progress-bar thread, and CUDA dislikes forks.
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
             futures = {
                 pool.submit(run_one, info.id, str(info.path), info.title.get(lang),
-                            device, scale, 0, threads): info
+                            device, scale, 0, threads, timeout): info
                 for info in todo
             }
             for future in as_completed(futures):

@@ -102,3 +102,15 @@ def test_a_derivation_that_raises_is_an_error_not_a_crash(tmp_path: Path, monkey
 def test_python_dash_m_works_like_the_console_script() -> None:
     out = subprocess.run([sys.executable, "-m", "dlstudy", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("dlstudy ")
+
+
+def test_a_derivation_that_hangs_is_stopped_by_the_timeout(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    header = "topic: user\ntitle: {en: U, zh: 用户}\ncards:\n"
+    write(tmp_path, "questions/user.yaml", header + GOOD_CARD)
+    write(tmp_path, "derivations/user_proof.py",
+          GOOD_DERIVATION.replace('p.close("1 + 1", 1 + 1, 2)', "while True:\n        pass"))
+    monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path))
+    result = runner.invoke(app, ["prove", "user_proof", "--device", "cpu", "--json", "--timeout", "1"])
+    assert result.exit_code == 1
+    [row] = json.loads(result.stdout)
+    assert row["verdict"] == "error" and "stopped after 1 s" in row["error"]
