@@ -8,7 +8,7 @@ composing the YAML node tree and walking it along the path of the error.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,22 +185,33 @@ def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
 
 
 def deck_files(folders: Iterable[Path]) -> list[Path]:
-    files: list[Path] = []
+    """The YAML files in ``folders`` (or given directly), each once, in a stable order."""
+    files: dict[Path, Path] = {}
     for folder in folders:
         if folder.is_file():
-            files.append(folder)
+            found = [folder] if folder.suffix in (".yaml", ".yml") else []
         elif folder.is_dir():
-            files.extend(sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")))
-    return files
+            found = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+        else:
+            found = []
+        for path in found:
+            files.setdefault(path.resolve(), path)
+    return list(files.values())
 
 
-def load_decks(folders: Iterable[Path]) -> tuple[list[Deck], list[Problem]]:
-    """Load every deck under ``folders``; a broken file is reported and skipped."""
+def load_decks(folders: Iterable[Path],
+               load: Callable[[Path], tuple[Deck | None, list[Problem]]] | None = None,
+               ) -> tuple[list[Deck], list[Problem]]:
+    """Load every deck under ``folders``; a broken file is reported and skipped.
+
+    ``load`` reads one file (default :func:`load_deck`; ``dlstudy.library_cache`` passes a
+    cached one).
+    """
     decks: list[Deck] = []
     problems: list[Problem] = []
     seen: dict[str, Deck] = {}
     for path in deck_files(folders):
-        deck, found = load_deck(path)
+        deck, found = (load or load_deck)(path)
         problems.extend(found)
         if deck is None:
             continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,21 +97,32 @@ def read_info(path: Path) -> tuple[DerivationInfo | None, list[Problem]]:
 
 
 def derivation_files(folders: Iterable[Path]) -> list[Path]:
-    files: list[Path] = []
+    """The derivation modules in ``folders`` (or given directly), each once; ``_*.py`` are helpers."""
+    files: dict[Path, Path] = {}
     for folder in folders:
-        if folder.is_file() and folder.suffix == ".py":
-            files.append(folder)
+        if folder.is_file():
+            found = [folder] if folder.suffix == ".py" else []
         elif folder.is_dir():
-            files.extend(sorted(p for p in folder.glob("*.py") if not p.name.startswith("_")))
-    return files
+            found = sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
+        else:
+            found = []
+        for path in found:
+            files.setdefault(path.resolve(), path)
+    return list(files.values())
 
 
-def discover(folders: Iterable[Path]) -> tuple[dict[str, DerivationInfo], list[Problem]]:
-    """Every derivation under ``folders`` by id; a later folder cannot shadow an earlier id."""
+def discover(folders: Iterable[Path],
+             read: Callable[[Path], tuple[DerivationInfo | None, list[Problem]]] | None = None,
+             ) -> tuple[dict[str, DerivationInfo], list[Problem]]:
+    """Every derivation under ``folders`` by id; a later folder cannot shadow an earlier id.
+
+    ``read`` reads one module (default :func:`read_info`; ``dlstudy.library_cache`` passes a
+    cached one).
+    """
     catalogue: dict[str, DerivationInfo] = {}
     problems: list[Problem] = []
     for path in derivation_files(folders):
-        info, found = read_info(path)
+        info, found = (read or read_info)(path)
         problems.extend(found)
         if info is None:
             continue

@@ -149,6 +149,10 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
         if threads:
             torch.set_num_threads(threads)
         proof.device = confirm(device)
+        try:  # the first optimizer step imports torch._dynamo (~2 s): charge it to no derivation
+            import torch._dynamo  # noqa: F401
+        except ImportError:
+            pass
         started = time.perf_counter()  # the time of the derivation, not of importing torch
         module = _load_module(info_id, path)
         with _time_limit(timeout):

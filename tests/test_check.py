@@ -71,3 +71,14 @@ def test_problems_print_one_line_each_and_no_traceback(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert len(result.stdout.splitlines()) == 2
+
+
+def test_check_accepts_single_files_including_bundled_ones(tmp_path: Path) -> None:
+    deck = write(tmp_path, "questions/user.yaml", HEADER + GOOD_CARD)
+    module = write(tmp_path, "derivations/user_proof.py", GOOD_DERIVATION)
+    assert check(deck, module) == (0, [])
+    from dlstudy import paths
+
+    bundled = sorted(paths.bundled_derivations().glob("*.py"))[:2]
+    code, lines = check(*bundled)
+    assert not any("already defined" in line or "YAML" in line for line in lines)

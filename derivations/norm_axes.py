@@ -1,0 +1,162 @@
+"""Which axes BatchNorm and LayerNorm average over, for [N, F] and [N, L, F] inputs.
+
+Symbolic: on a small symbolic batch, BN's statistics run down each column (one
+feature, all samples) and LN's along each row (one sample, all features); each
+normalised column (BN) or row (LN) has mean 0 and variance σ²/(σ² + ε), and each
+is blind to a shift along its own axis but not along the other.
+Numeric: the real nn.BatchNorm1d and nn.LayerNorm against hand-written mean/var
+formulas, including the [N, L, F] case where BatchNorm1d wants channels second.
+"""
+
+TITLE = {
+    "en": "The axes BatchNorm and LayerNorm normalise over",
+    "zh": "BatchNorm 与 LayerNorm 各在哪些维度上归一化",
+}
+CLAIMS = [
+    {
+        "en": "[N, F]: BN takes mean/var per feature over the N samples (statistics of shape [1, F]); "
+              "LN takes them per sample over the F features (shape [N, 1]).",
+        "zh": "[N, F]：BN 对每个特征在 N 个样本上求均值/方差（统计量形状 [1, F]）；"
+              "LN 对每个样本在 F 个特征上求（形状 [N, 1]）。",
+    },
+    {
+        "en": "[N, L, F]: nn.BatchNorm1d(F) needs the input as [N, F, L] (channels second) and then averages "
+              "over N and L together (statistics [1, 1, F]); nn.LayerNorm(F) averages over F only ([N, L, 1]).",
+        "zh": "[N, L, F]：nn.BatchNorm1d(F) 要求输入为 [N, F, L]（通道在第二维），在 N 和 L 上一起求统计量"
+              "（形状 [1, 1, F]）；nn.LayerNorm(F) 只在 F 上求（形状 [N, L, 1]）。",
+    },
+    {
+        "en": "Feeding [N, L, F] straight into nn.BatchNorm1d(F) raises an error when L ≠ F and silently "
+              "normalises the wrong axis when L = F.",
+        "zh": "把 [N, L, F] 直接送入 nn.BatchNorm1d(F)：L ≠ F 时报错，L = F 时不报错却在错误的维度上归一化。",
+    },
+    {
+        "en": "Per-position statistics of shape [1, L, F] (the seed note's answer) are not what BatchNorm1d computes.",
+        "zh": "形状为 [1, L, F] 的逐位置统计量（种子笔记的说法）并不是 BatchNorm1d 的计算方式。",
+    },
+]
+
+
+def derive(p):
+    import sympy as sp
+
+    n, f = 3, 2
+    X = sp.Matrix(n, f, lambda i, j: sp.Symbol(f"x{i + 1}{j + 1}", real=True))
+    eps = sp.Symbol("epsilon", positive=True)
+    p.step("A batch of N = 3 samples (rows) with F = 2 features (columns)", X)
+
+    def mean(v):
+        return sp.expand(sum(v) / len(v))
+
+    def var(v):  # biased (÷n): what BN and LN normalise with
+        m = mean(v)
+        return sp.expand(sum((a - m) ** 2 for a in v) / len(v))
+
+    col, row = list(X[:, 0]), list(X[0, :])
+    p.step("BN statistic of feature 1 runs DOWN the column: μ₁ = mean over samples", mean(col))
+    p.step("LN statistic of sample 1 runs ALONG the row: μ = mean over features", mean(row))
+    p.step("BN variance of feature 1 (biased): σ₁² = (1/N)∑ᵢ(xᵢ₁ − μ₁)²", sp.factor(var(col)))
+
+    s = sp.Symbol("s", positive=True)  # s = √(σ² + ε), the common denominator
+    bn_col = [(a - mean(col)) / s for a in col]
+    ln_rows = [[(a - mean(list(X[i, :]))) / s for a in X[i, :]] for i in range(n)]
+    p.identity("BN: x̂ of each feature sums to 0 over the batch, ∑ᵢ x̂ᵢ₁ = 0", sp.expand(sum(bn_col)), 0)
+    p.identity("LN: x̂ of each sample sums to 0 over its features, ∑ⱼ x̂₁ⱼ = 0",
+               sp.Matrix([sp.expand(sum(r)) for r in ln_rows]), sp.zeros(n, 1))
+    second_moment = sp.expand(sum(a ** 2 for a in bn_col) / n).subs(s, sp.sqrt(var(col) + eps))
+    p.identity("BN: (1/N)∑ᵢ x̂ᵢ₁² = σ₁²/(σ₁² + ε), i.e. variance 1 up to ε",
+               sp.cancel(second_moment), sp.cancel(var(col) / (var(col) + eps)),
+               shown=sp.Eq(sp.Symbol("(1/N)∑ᵢ x̂ᵢ₁²"), sp.Symbol("σ₁²/(σ₁² + ε)")))
+
+    # Shifts: BN is blind to a per-feature shift, LN to a per-sample shift — not the other way round.
+    c = sp.Symbol("c", real=True)
+    col_shifted = [a + c for a in col]
+    p.identity("Add c to feature 1 of every sample: each BN numerator xᵢ₁ − μ₁ is unchanged",
+               sp.Matrix([sp.expand(a - mean(col_shifted)) for a in col_shifted]),
+               sp.Matrix([sp.expand(a - mean(col)) for a in col]),
+               shown=sp.Eq(sp.Symbol("(xᵢ₁ + c) − μ₁(x + c)"), sp.Symbol("xᵢ₁ − μ₁(x)")))
+    p.identity("…and so is σ₁², hence the BN output", var(col_shifted), var(col),
+               shown=sp.Eq(sp.Symbol("σ₁²(x + c)"), sp.Symbol("σ₁²(x)")))
+    row_shifted = [a + c for a in row]
+    p.identity("Add c to every feature of sample 1: LN numerators x₁ⱼ − μ and σ² unchanged",
+               sp.Matrix([sp.expand(a - mean(row_shifted)) for a in row_shifted] + [var(row_shifted)]),
+               sp.Matrix([sp.expand(a - mean(row)) for a in row] + [var(row)]),
+               shown=sp.Eq(sp.Symbol("(x₁ⱼ + c) − μ(x₁ + c), σ²(x₁ + c)"), sp.Symbol("x₁ⱼ − μ(x₁), σ²(x₁)")))
+    # Now shift ONE sample: BN's statistics move for every other sample; LN's rows don't see it.
+    col_one = [col[0] + c] + col[1:]
+    moved = sp.expand((col_one[1] - mean(col_one)) - (col[1] - mean(col)))
+    p.step("Add c to sample 1 only: change in the BN numerator of sample 2, x₂₁ − μ₁", moved)
+    p.holds("(sympy) BN output of sample 2 depends on sample 1 (change ≠ 0)", moved != 0,
+            measured=str(moved), expected="≠ 0")
+    others = set(X[0, :]) & (set().union(*(e.free_symbols for e in ln_rows[1])))
+    p.holds("(sympy) LN output of sample 2 contains no entry of sample 1", not others,
+            measured=f"shared symbols: {sorted(map(str, others)) or 'none'}", expected="shared symbols: none")
+
+
+def experiment(p):
+    import torch
+
+    g = torch.Generator().manual_seed(p.seed)
+    dt, dev, eps = torch.float64, p.device, 1e-5
+
+    def rand(*shape):
+        return torch.randn(*shape, generator=g, dtype=dt)
+
+    def by_hand(x, dims):
+        """Normalise over `dims` with the biased variance — written out, no torch.nn."""
+        m = x.mean(dim=dims, keepdim=True)
+        v = ((x - m) ** 2).mean(dim=dims, keepdim=True)
+        return (x - m) / torch.sqrt(v + eps), m
+
+    # --- [N, F] ---------------------------------------------------------------------------
+    N, L, F = 8, 6, 5
+    x2 = (rand(N, F) * 3 + rand(F) * 2).to(dev)  # features with different means and scales
+    bn = torch.nn.BatchNorm1d(F, dtype=dt).to(dev)
+    ln = torch.nn.LayerNorm(F, dtype=dt).to(dev)
+    with torch.no_grad():
+        for mod in (bn, ln):  # non-trivial γ, β so the affine part is checked too
+            mod.weight.copy_(rand(F))
+            mod.bias.copy_(rand(F))
+        bn_hat, bn_mu = by_hand(x2, (0,))
+        ln_hat, ln_mu = by_hand(x2, (1,))
+        p.equal("[N,F] BN statistic shape (mean over dim 0)", tuple(bn_mu.shape), (1, F))
+        p.equal("[N,F] LN statistic shape (mean over dim 1)", tuple(ln_mu.shape), (N, 1))
+        p.allclose("[N,F] nn.BatchNorm1d (train) vs per-feature formula",
+                   bn(x2), bn_hat * bn.weight + bn.bias, rtol=1e-10, atol=1e-12)
+        p.allclose("[N,F] nn.LayerNorm vs per-sample formula",
+                   ln(x2), ln_hat * ln.weight + ln.bias, rtol=1e-10, atol=1e-12)
+
+        # --- [N, L, F] ----------------------------------------------------------------------
+        x3 = (rand(N, L, F) * 2 + rand(F)).to(dev)
+        bn3 = torch.nn.BatchNorm1d(F, dtype=dt).to(dev)
+        torch_bn = bn3(x3.transpose(1, 2)).transpose(1, 2)  # BatchNorm1d wants [N, C, L]
+        hat, mu = by_hand(x3, (0, 1))
+        p.equal("[N,L,F] BN statistic shape (mean over N and L)", tuple(mu.shape), (1, 1, F))
+        p.allclose("[N,L,F] BatchNorm1d on x.transpose(1,2) vs stats over (N, L)", torch_bn, hat,
+                   rtol=1e-10, atol=1e-12)
+        ln3 = torch.nn.LayerNorm(F, elementwise_affine=False, dtype=dt).to(dev)
+        hat, mu = by_hand(x3, (2,))
+        p.equal("[N,L,F] LN statistic shape (mean over F)", tuple(mu.shape), (N, L, 1))
+        p.allclose("[N,L,F] nn.LayerNorm(F) vs stats over F per token", ln3(x3), hat, rtol=1e-10, atol=1e-12)
+        ln_lf = torch.nn.LayerNorm((L, F), elementwise_affine=False, dtype=dt).to(dev)
+        p.allclose("[N,L,F] nn.LayerNorm((L, F)) vs stats over the trailing (L, F)",
+                   ln_lf(x3), by_hand(x3, (1, 2))[0], rtol=1e-10, atol=1e-12)
+
+        # The seed note's [1, L, F]: statistics per position over N only. Not what BN does.
+        per_position = by_hand(x3, (0,))[0]
+        p.greater("max |BatchNorm1d − per-position [1,L,F] normalisation|",
+                  (torch_bn - per_position).abs().max(), 0.05)
+
+        # --- the channels-second trap --------------------------------------------------------
+        try:
+            bn3(x3)  # [N, L, F] with L ≠ F: BatchNorm1d(F) reads L as the channel axis
+            raised = False
+        except (RuntimeError, ValueError):
+            raised = True
+        p.holds("BatchNorm1d(F) on [N, L, F] with L ≠ F raises", raised, measured=raised, expected=True)
+        x_sq = rand(N, F, F).to(dev)  # L = F: no error...
+        silent = bn3(x_sq)
+        p.allclose("…with L = F it runs, normalising each position l over (N, F)",
+                   silent, by_hand(x_sq, (0, 2))[0], rtol=1e-10, atol=1e-12)
+        right = bn3(x_sq.transpose(1, 2)).transpose(1, 2)
+        p.greater("max |wrong-axis output − correct per-feature output|", (silent - right).abs().max(), 0.05)

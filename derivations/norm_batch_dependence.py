@@ -1,0 +1,155 @@
+"""In train mode a sample's BatchNorm output depends on the rest of the batch (and on padding); LayerNorm's does not.
+
+Symbolic: for a batch of two, BN (ε = 0) maps the larger value to +1 and the
+smaller to −1 whatever they are; for a batch of three, ∂x̂₁/∂x₂ ≠ 0. Padding a
+sequence batch with z zero tokens scales BN's per-channel mean by n/(n + z).
+Numeric: torch.nn.BatchNorm1d vs nn.LayerNorm on the same sample in different
+batches, with more or less padding, and the spread of one sample's BN output
+across random batches against its large-batch prediction √((1 + x₀²/2)/B).
+"""
+
+TITLE = {
+    "en": "BN depends on the batch and on padding; LN does not",
+    "zh": "BN 依赖同批其他样本和 padding，LN 不依赖",
+}
+CLAIMS = [
+    {
+        "en": "In train mode a sample's BN output changes when the other samples in the batch change; "
+              "its LN output, and its BN output in eval mode, do not. LN is identical in train and eval mode.",
+        "zh": "训练模式下，某个样本的 BN 输出会随同批其他样本改变；它的 LN 输出以及 eval 模式下的 BN 输出不会。"
+              "LN 在训练和推理模式下完全相同。",
+    },
+    {
+        "en": "With a batch of two, train-mode BN (ε = 0) outputs only ±1 per feature: the information left is "
+              "which sample is larger. nn.BatchNorm1d refuses a batch of one ([1, F]) in train mode.",
+        "zh": "batch 为 2 时，训练模式 BN（ε = 0）每个特征只输出 ±1：只剩下哪个样本更大的信息；"
+              "batch 为 1（[1, F]）时 nn.BatchNorm1d 在训练模式下直接报错。",
+    },
+    {
+        "en": "The noise BN adds to one sample shrinks like 1/√B for moderate and large B: its standard deviation "
+              "across random batches is ≈ √((1 + x₀²/2)/B) when the others are drawn from N(0, 1).",
+        "zh": "B 不太小时，BN 给单个样本带来的噪声按 1/√B 缩小：对高斯分布的同批样本，它在不同 batch 间的标准差约为 "
+              "√((1 + x₀²/2)/B)（其他样本取自 N(0, 1)）。",
+    },
+    {
+        "en": "Zero padding in a [N, L, F] batch enters BN's statistics (mean scaled by n_real/n_total), so real "
+              "tokens' outputs change with the amount of padding; LN, per token, is unaffected.",
+        "zh": "[N, L, F] 中的零 padding 会进入 BN 的统计量（均值乘以 n_real/n_total），真实 token 的输出随 "
+              "padding 多少而变；LN 逐 token 计算，不受影响。",
+    },
+]
+
+
+def derive(p):
+    import sympy as sp
+
+    # A batch of two: x̂ = ±1 whatever the values.
+    x2, d = sp.symbols("x2 d", positive=True)
+    x1 = x2 + d  # say x₁ is the larger one
+    mu = (x1 + x2) / 2
+    var = ((x1 - mu) ** 2 + (x2 - mu) ** 2) / 2
+    p.step("Batch of two with x₁ = x₂ + d (d > 0): biased variance", sp.simplify(var))
+    xhat = [sp.simplify((v - mu) / sp.sqrt(var)) for v in (x1, x2)]
+    p.identity("BN output (ε = 0) of the batch {x₁, x₂}: (+1, −1), independent of x₁, x₂",
+               sp.Matrix(xhat), sp.Matrix([1, -1]), shown=sp.Eq(sp.Symbol("(x̂₁, x̂₂)"), sp.Symbol("(+1, −1)")))
+
+    # A batch of three: the output of sample 1 moves with sample 2.
+    a, b, c = sp.symbols("x1 x2 x3", real=True)
+    eps = sp.Symbol("epsilon", positive=True)
+    m3 = (a + b + c) / 3
+    v3 = ((a - m3) ** 2 + (b - m3) ** 2 + (c - m3) ** 2) / 3
+    xhat1 = (a - m3) / sp.sqrt(v3 + eps)
+    dx = sp.diff(xhat1, b)
+    at = {a: 1, b: 0, c: -2, eps: 0}
+    p.step("∂x̂₁/∂x₂ for a batch of three, at (x₁, x₂, x₃) = (1, 0, −2), ε = 0", sp.nsimplify(dx.subs(at)))
+    p.holds("(sympy) ∂x̂₁/∂x₂ ≠ 0: sample 1's BN output depends on sample 2", dx.subs(at) != 0,
+            measured=str(sp.nsimplify(dx.subs(at))), expected="≠ 0")
+    ln_sample1 = [(v - (a + b) / 2) for v in (a, b)]  # LN normalises a sample over its own features (a, b)
+    p.identity("LN: the output of a sample has zero derivative w.r.t. another sample's features (x₃)",
+               sp.Matrix([sp.diff(e, c) for e in ln_sample1]), sp.zeros(2, 1))
+
+    # Padding: z zero tokens join the n real ones in BN's per-channel mean.
+    n, z = sp.symbols("n z", positive=True, integer=True)
+    mu_real = sp.Symbol("mu_real", real=True)
+    mu_pad = (n * mu_real + z * 0) / (n + z)
+    p.step("BN channel mean over n real tokens and z zero-padded ones", mu_pad)
+    p.identity("padded mean = n/(n + z)·μ_real: the more padding, the more it is pulled to 0",
+               mu_pad, n / (n + z) * mu_real)
+
+
+def experiment(p):
+    import torch
+
+    gen = torch.Generator().manual_seed(p.seed)
+    dt, dev = torch.float64, p.device
+    F = 8
+
+    def rand(*shape):
+        return torch.randn(*shape, generator=gen, dtype=dt)
+
+    bn = torch.nn.BatchNorm1d(F, affine=False, dtype=dt).to(dev)
+    ln = torch.nn.LayerNorm(F, elementwise_affine=False, dtype=dt).to(dev)
+    x0 = rand(1, F).to(dev)
+    batch_a = torch.cat([x0, rand(15, F).to(dev)])
+    batch_b = torch.cat([x0, (rand(15, F) * 3 + 1).to(dev)])
+    with torch.no_grad():
+        p.greater("train BN: |output(x₀ in batch A) − output(x₀ in batch B)|",
+                  (bn(batch_a)[0] - bn(batch_b)[0]).abs().max(), 0.05)
+        p.allclose("LN: output of x₀ identical in batch A and batch B", ln(batch_a)[0], ln(batch_b)[0],
+                   rtol=0, atol=1e-14)
+        bn.eval()
+        p.allclose("eval BN: output of x₀ identical in batch A and batch B", bn(batch_a)[0], bn(batch_b)[0],
+                   rtol=0, atol=1e-14)
+        bn.train()
+        ln_train = ln(batch_a)
+        ln.eval()
+        p.allclose("LN: train-mode and eval-mode outputs identical (no running statistics)", ln(batch_a), ln_train,
+                   rtol=0, atol=0)
+        ln.train()
+        two = bn(rand(2, F).to(dev) * 5 + 3)
+        p.allclose("train BN, batch of two: |output| = 1 up to ε", two.abs(), torch.ones(2, F), atol=1e-3)
+    try:
+        bn(x0)
+        refused = False
+    except (ValueError, RuntimeError):
+        refused = True
+    p.holds("nn.BatchNorm1d refuses a [1, F] batch in train mode", refused, measured=refused, expected=True)
+    p.equal("nn.LayerNorm handles a [1, F] batch", tuple(ln(x0).shape), (1, F))
+
+    # Noise vs batch size: one fixed value x₀ = 1.5 with B − 1 random N(0, 1) companions, R batches at once.
+    # Stacking the R batches as R channels of one [B, R] input makes the real BN treat each independently.
+    R = 4000 if p.quick else 100000
+    x0_val = 1.5
+    sizes = [4, 8, 16, 32, 64, 128]
+    measured, predicted = [], []
+    for B in sizes:
+        batch = rand(B, R).to(dev)
+        batch[0] = x0_val
+        out = torch.nn.functional.batch_norm(batch, None, None, training=True, eps=1e-5)[0]
+        measured.append(float(out.std()))
+        predicted.append(((1 + x0_val ** 2 / 2) / B) ** 0.5)
+    p.plot("Spread of one sample's train-mode BN output across random batches",
+           {"measured std": (sizes, measured), "√((1 + x₀²/2)/B)": (sizes, predicted)},
+           xlabel="batch size B", ylabel="std of BN(x₀)", logy=True)
+    p.close("std at B = 32 ÷ std at B = 128 vs √(128/32) = 2 (1/√B scaling), ±10%",
+            measured[3] / measured[5], 2.0, rtol=0.1)
+    # At B = 128 the delta-method prediction holds; std of a std estimate from R draws ≈ 1/√(2R) relative.
+    p.close("std of BN(x₀) at B = 128 vs √((1 + x₀²/2)/B), ±4 SE", measured[-1], predicted[-1],
+            rtol=4 / (2 * R) ** 0.5 + 0.02)
+
+    # Padding: sequence batch [N, L, F], sequence 0 has 5 real tokens; add more zero padding.
+    N, real = 4, 5
+    tokens = (rand(N, real, F) * 2 + 1).to(dev)
+    outs_bn, outs_ln = [], []
+    bn_pad = torch.nn.BatchNorm1d(F, affine=False, momentum=1.0, dtype=dt).to(dev)  # momentum 1: running = batch stat
+    for L in (real, 2 * real, 4 * real):
+        seq = torch.cat([tokens, torch.zeros(N, L - real, F, dtype=dt, device=dev)], dim=1)
+        with torch.no_grad():
+            outs_bn.append(bn_pad(seq.transpose(1, 2)).transpose(1, 2)[0, :real])
+            outs_ln.append(ln(seq)[0, :real])
+            if 4 * real == L:
+                p.allclose("BN channel mean with padding = n_real/n_total · mean of real tokens",
+                           bn_pad.running_mean, real / L * tokens.mean(dim=(0, 1)), rtol=1e-12)
+    p.greater("BN: real tokens' outputs, no padding vs 3× padding (max |Δ|)",
+              (outs_bn[0] - outs_bn[2]).abs().max(), 0.1)
+    p.allclose("LN: real tokens' outputs, no padding vs 3× padding", outs_ln[0], outs_ln[2], rtol=0, atol=1e-14)
