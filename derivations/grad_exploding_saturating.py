@@ -1,0 +1,132 @@
+"""A saturating activation does not prevent exploding gradients: tanh with large weights explodes.
+
+Symbolic: for W with independent zero-mean entries of variance σ_w²/n, sympy takes the
+expectation of (∑ᵢ wᵢgᵢ)² term by term (cross terms vanish) and gets σ_w²/n·∑ gᵢ²; with
+the ⊙ φ′(z) factor the squared error signal is multiplied per layer by
+χ = σ_w²·E[φ′(z)²], z ~ N(0, q*). For tanh φ′ = 1 − tanh² ≤ 1, yet χ is not bounded:
+at q* = 0 it is σ_w² (so 1 at σ_w = 1), and deep in saturation
+E[sech⁴(√q·u)] ≈ (4/3)/√(2πq) (the 4/3 is ∫ sech⁴, by the substitution t = tanh s), so
+with q* ≤ σ_w², χ ≳ 4σ_w/(3√(2π)) ≈ 0.53·σ_w grows without bound.
+Numeric: q* and χ by Gauss–Hermite quadrature: χ > 1 already at σ_w = 1.5, and
+χ(σ_w = 3) ≈ 1.88 matches the saturated formula. A 30-layer, width-128 tanh net with
+weights N(0, 9/n) grows ‖δ_l‖ by the predicted √χ per layer towards the input.
+"""
+
+TITLE = {
+    "en": "tanh/sigmoid do not stop exploding gradients: χ = σ_w²·E[φ′(z)²] > 1",
+    "zh": "tanh/sigmoid 并不能阻止梯度爆炸：χ = σ_w²·E[φ′(z)²] > 1",
+}
+CLAIMS = [
+    {
+        "en": "For i.i.d. zero-mean weights of variance σ_w²/n, E‖(Wᵀδ) ⊙ φ′(z)‖² = χ·‖δ‖² with "
+              "χ = σ_w²·E[φ′(z)²] (mean-field, large width).",
+        "zh": "若权重独立同分布、均值为零、方差为 σ_w²/n，则 E‖(Wᵀδ) ⊙ φ′(z)‖² = χ·‖δ‖²，"
+              "χ = σ_w²·E[φ′(z)²]（平均场、大宽度近似）。",
+    },
+    {
+        "en": "|tanh′| ≤ 1 does not bound χ by 1: for tanh without bias χ > 1 for every σ_w > 1, and in "
+              "saturation χ ≳ 0.53·σ_w, growing without bound.",
+        "zh": "|tanh′| ≤ 1 并不能保证 χ ≤ 1：无偏置的 tanh 网络只要 σ_w > 1 就有 χ > 1，"
+              "饱和时 χ ≳ 0.53·σ_w，可无限增大。",
+    },
+    {
+        "en": "A 30-layer tanh net with σ_w = 3 grows its gradient by √χ ≈ 1.37 per layer towards the input, "
+              "as predicted by quadrature.",
+        "zh": "σ_w = 3 的 30 层 tanh 网络中，梯度每向输入方向传一层增大 √χ ≈ 1.37 倍，与数值积分的预测一致。",
+    },
+]
+
+
+def derive(p):
+    import sympy as sp
+
+    n = 4
+    w = sp.symbols(f"w1:{n + 1}")
+    g = sp.symbols(f"g1:{n + 1}")
+    s2 = sp.Symbol("σ_w²", positive=True)
+    square = sp.expand(sum(wi * gi for wi, gi in zip(w, g)) ** 2)
+    p.step("(∑ᵢ wᵢgᵢ)² expanded (n = 4)", square)
+
+    def expectation(poly_expr):
+        # Independent, zero-mean weights: E[wᵢwⱼ] = 0 (i ≠ j), E[wᵢ²] = σ_w²/n.
+        poly = sp.Poly(poly_expr, *w)
+        total = 0
+        for powers, coeff in poly.terms():
+            if all(k in (0, 2) for k in powers):
+                total += coeff * sp.Mul(*[(s2 / n) if k == 2 else 1 for k in powers])
+        return total
+
+    expected = expectation(square)
+    p.step("E over the weights: cross terms vanish", expected)
+    p.identity("E[(∑ wᵢgᵢ)²] = (σ_w²/n)·∑ gᵢ²", expected, s2 / n * sum(gi ** 2 for gi in g))
+    p.step("Summed over the n outputs and times φ′(z)² (independent of the weights in the mean-field "
+           "limit): E‖(Wᵀδ) ⊙ φ′‖² = σ_w²·E[φ′²]·‖δ‖²", sp.Symbol("χ") * sp.Symbol("‖δ‖²"))
+
+    s, t = sp.symbols("s t", real=True)
+    p.identity("tanh′ = 1 − tanh² (so |tanh′| ≤ 1)", sp.diff(sp.tanh(s), s), 1 - sp.tanh(s) ** 2)
+    # ∫ sech⁴ s ds with t = tanh s: sech² s = 1 − t², ds = dt / (1 − t²).
+    integral = sp.integrate((1 - t ** 2) ** 2 / (1 - t ** 2), (t, -1, 1))
+    p.step("∫ sech⁴(s) ds over ℝ, substituting t = tanh s", integral)
+    p.identity("∫ sech⁴ = 4/3", integral, sp.Rational(4, 3))
+    q, sw = sp.symbols("q σ_w", positive=True)
+    # Small signals (q* = 0, the fixed point when σ_w ≤ 1): φ′(0)² = 1, so χ = σ_w², which is 1 at σ_w = 1.
+    chi_small = sw ** 2 * sp.diff(sp.tanh(s), s).subs(s, 0) ** 2
+    p.identity("q* = 0: χ = σ_w²·tanh′(0)² = σ_w²", chi_small, sw ** 2)
+    # Large q: the Gaussian density is flat where sech⁴(√q u) is non-zero, E ≈ (1/√(2π))·(4/3)/√q.
+    chi_sat = sw ** 2 * integral / (sp.sqrt(2 * sp.pi) * sp.sqrt(q))
+    p.step("Saturated regime: χ ≈ σ_w²·(4/3)/√(2π·q*)", chi_sat)
+    p.holds("χ_sat decreases in q, and q* = σ_w²·E[tanh²] ≤ σ_w²", sp.diff(chi_sat, q).is_negative,
+            "∂χ/∂q < 0", "∂χ/∂q < 0")
+    bound = chi_sat.subs(q, sw ** 2)
+    p.identity("so χ ≳ χ_sat(q = σ_w²) = 4σ_w / (3√(2π)) ≈ 0.53·σ_w: unbounded in σ_w", bound,
+               4 * sw / (3 * sp.sqrt(2 * sp.pi)))
+
+def experiment(p):
+    import math
+
+    import numpy as np
+    import torch
+
+    u, weights = np.polynomial.hermite_e.hermegauss(81)
+    weights = weights / weights.sum()  # E over u ~ N(0, 1)
+
+    def chi_and_q(sw):
+        q = 1.0
+        for _ in range(300):  # fixed point of q = σ_w²·E[tanh(√q u)²]
+            q = sw ** 2 * float(np.sum(weights * np.tanh(math.sqrt(q) * u) ** 2))
+        return sw ** 2 * float(np.sum(weights * np.cosh(math.sqrt(q) * u) ** -4.0)), q
+
+    for sw in (1.5, 2.0):
+        p.greater(f"χ(σ_w = {sw}) by quadrature (> 1: gradients grow)", chi_and_q(sw)[0], 1.0)
+    sigma_w = 3.0
+    chi, q_star = chi_and_q(sigma_w)
+    p.close("χ(σ_w = 3): quadrature vs saturated formula σ_w²(4/3)/√(2πq*)", chi,
+            sigma_w ** 2 * (4 / 3) / math.sqrt(2 * math.pi * q_star), rtol=0.05)
+    for sw in (3.0, 10.0):
+        p.greater(f"χ(σ_w = {sw:g}) ≥ 0.53·σ_w (quadrature vs the bound)", chi_and_q(sw)[0],
+                  4 * sw / (3 * math.sqrt(2 * math.pi)))
+
+    def delta_norms(sw, depth=30):
+        width, batch = (128, 32) if p.quick else (1024, 256)  # mean field sharpens with width
+        gen = torch.Generator().manual_seed(p.seed)
+        dt, dev = torch.float64, p.device
+        h = torch.randn(batch, width, generator=gen, dtype=dt).to(dev).requires_grad_()
+        zs = []
+        for _ in range(depth):
+            W = torch.randn(width, width, generator=gen, dtype=dt).mul(sw / math.sqrt(width)).to(dev)
+            z = h @ W.T
+            z.retain_grad()
+            zs.append(z)
+            h = torch.tanh(z)
+        (h * torch.randn(h.shape, generator=gen, dtype=dt).to(dev)).sum().backward()
+        return [z.grad.norm().item() for z in zs]
+
+    big, unit = delta_norms(sigma_w), delta_norms(1.0)
+    layers = list(range(1, len(big) + 1))
+    p.plot("tanh MLP, ‖∂L/∂z_l‖ per layer (layer 1 = input side)",
+           {"σ_w = 3 (chaotic: explodes)": (layers, big), "σ_w = 1": (layers, unit)},
+           xlabel="layer l", ylabel="‖δ_l‖", logy=True)
+    growth = (big[0] / big[-1]) ** (1 / (len(big) - 1))
+    p.close("σ_w = 3: measured growth per layer vs √χ", growth, math.sqrt(chi), rtol=0.05)
+    p.greater("σ_w = 3: ‖δ₁‖ / ‖δ₃₀‖ (exploding towards the input)", big[0] / big[-1], 1e3)
+    p.less("σ_w = 1: ‖δ₁‖ / ‖δ₃₀‖ (no explosion)", unit[0] / unit[-1], 1.0)

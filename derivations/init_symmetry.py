@@ -1,0 +1,110 @@
+"""Constant (or zero) initialisation: hidden units stay identical for ever.
+
+Symbolic: a net y = v₁σ(w₁·x) + v₂σ(w₂·x) with loss ½(y − t)². If w₁ = w₂ and v₁ = v₂,
+sympy's gradients for the two units are equal, so one gradient step keeps them equal,
+and by induction every step does. With all-zero weights and tanh, every weight's
+gradient is exactly zero (tanh(0) = 0 and the output weights are 0).
+Numeric: a 4-16-16-1 tanh MLP (float64) trained by SGD for 50 steps. Constant init:
+the loss moves but the rows of every hidden weight matrix stay equal to rounding and
+the hidden representation has rank 1. All-zero init: the hidden weights never change.
+Random init: the rows differ and the representation is full rank.
+"""
+
+TITLE = {
+    "en": "Zero or constant initialisation keeps hidden units symmetric for ever",
+    "zh": "全零或常数初始化使隐藏单元永远对称",
+}
+CLAIMS = [
+    {
+        "en": "If two hidden units start with equal incoming and outgoing weights, their gradients are equal, "
+              "so SGD keeps them equal at every step: the layer acts as one unit.",
+        "zh": "若两个隐藏单元的输入与输出权重初始相同，它们的梯度也相同，SGD 每一步都保持相同：整层等于一个单元。",
+    },
+    {
+        "en": "With all-zero weights and a tanh net every weight gradient is exactly zero: nothing but the "
+              "output bias learns.",
+        "zh": "全零权重的 tanh 网络中所有权重梯度都恰为零：只有输出偏置能学习。",
+    },
+    {
+        "en": "Random initialisation breaks the symmetry: after training the units differ and the hidden "
+              "representation is full rank.",
+        "zh": "随机初始化打破对称：训练后各单元不同，隐藏表示满秩。",
+    },
+]
+
+
+def derive(p):
+    import sympy as sp
+
+    x, t, w1, w2, v1, v2, w, v = sp.symbols("x t w1 w2 v1 v2 w v", real=True)
+    sigma = sp.Function("σ")
+    y = v1 * sigma(w1 * x) + v2 * sigma(w2 * x)
+    L = (y - t) ** 2 / 2
+    p.step("Two hidden units, loss L = ½(y − t)²", sp.Eq(sp.Symbol("L"), L))
+    g_w1, g_w2 = sp.diff(L, w1), sp.diff(L, w2)
+    g_v1, g_v2 = sp.diff(L, v1), sp.diff(L, v2)
+    p.step("∂L/∂w₁", g_w1)
+    same = {w1: w, w2: w, v1: v, v2: v}
+    p.identity("w₁ = w₂, v₁ = v₂ ⇒ ∂L/∂w₁ = ∂L/∂w₂", g_w1.subs(same), g_w2.subs(same))
+    p.identity("w₁ = w₂, v₁ = v₂ ⇒ ∂L/∂v₁ = ∂L/∂v₂", g_v1.subs(same), g_v2.subs(same))
+    lr = sp.Symbol("η", positive=True)
+    p.identity("after a step w₁ − η∂L/∂w₁ = w₂ − η∂L/∂w₂ (induction: equal for ever)",
+               (w1 - lr * g_w1).subs(same), (w2 - lr * g_w2).subs(same))
+
+    zero = {w1: 0, w2: 0, v1: 0, v2: 0}
+    tanh_net = (v1 * sp.tanh(w1 * x) + v2 * sp.tanh(w2 * x) - t) ** 2 / 2
+    grads = sp.Matrix([sp.diff(tanh_net, q) for q in (w1, w2, v1, v2)]).subs(zero)
+    p.step("tanh net, all weights 0: (∂L/∂w₁, ∂L/∂w₂, ∂L/∂v₁, ∂L/∂v₂)", grads)
+    p.identity("all four gradients vanish", grads, sp.zeros(4, 1))
+
+
+def _train(p, init, steps=50, lr=0.05):
+    import torch
+
+    gen = torch.Generator().manual_seed(p.seed)
+    dt, dev = torch.float64, p.device
+    model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 16), torch.nn.Tanh(),
+                                torch.nn.Linear(16, 1)).to(dtype=dt, device=dev)
+    with torch.no_grad():
+        for prm in model.parameters():
+            if init == "random":
+                prm.copy_(torch.randn(prm.shape, generator=gen, dtype=dt) * 0.5)
+            else:
+                prm.fill_(0.3 if init == "constant" and prm.dim() == 2 else 0.0)
+    x = torch.randn(64, 4, generator=gen, dtype=dt).to(dev)
+    target = torch.sin(x.sum(1, keepdim=True))
+    start = [prm.detach().clone() for prm in model.parameters()]
+    losses = []
+    for _ in range(steps):
+        model.zero_grad()
+        loss = ((model(x) - target) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():  # plain SGD (torch.optim would pull in torch._dynamo: seconds of import)
+            for prm in model.parameters():
+                prm -= lr * prm.grad
+        losses.append(loss.item())
+    with torch.no_grad():
+        hidden = model[:4](x)  # second hidden layer's activations
+    return model, start, losses, hidden
+
+
+def experiment(p):
+    import torch
+
+    def row_spread(W):  # largest difference between any row and the first row
+        return (W - W[:1]).abs().max()
+
+    model, _, losses, hidden = _train(p, "constant")
+    p.less("constant init: loss after 50 steps < initial loss (it does train)", losses[-1], losses[0])
+    p.less("constant init: max row difference of W₁ after 50 steps", row_spread(model[0].weight.detach()), 1e-12)
+    p.less("constant init: max row difference of W₂ after 50 steps", row_spread(model[2].weight.detach()), 1e-12)
+    p.equal("constant init: rank of the 16-unit hidden representation", torch.linalg.matrix_rank(hidden).item(), 1)
+
+    model, start, _, _ = _train(p, "zero")
+    p.equal("zero init: W₁ after 50 steps is still all zeros", model[0].weight.detach().abs().max().item(), 0.0)
+    p.equal("zero init: W₂ after 50 steps is still all zeros", model[2].weight.detach().abs().max().item(), 0.0)
+    p.greater("zero init: the output bias did learn", (model[4].bias.detach() - start[5]).abs().max(), 1e-4)
+
+    model, _, _, hidden = _train(p, "random")
+    p.greater("random init: max row difference of W₁", row_spread(model[0].weight.detach()), 0.1)
+    p.equal("random init: rank of the hidden representation", torch.linalg.matrix_rank(hidden).item(), 16)

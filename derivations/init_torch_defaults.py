@@ -1,0 +1,93 @@
+"""PyTorch's default nn.Linear / nn.Conv2d initialisation is not He: Var(w) = 1/(3·fan_in).
+
+Symbolic: the default calls kaiming_uniform_(weight, a=√5). The leaky-ReLU gain
+√(2/(1 + a²)) at a = √5 is √(1/3); the bound gain·√(3/fan_in) is 1/√fan_in, and
+U(−b, b) has variance b²/3 = 1/(3·fan_in) — a sixth of He's 2/fan_in. In a plain ReLU
+stack each layer multiplies the pre-activation variance by n·1/(3n)·½ = 1/6; the bias,
+also U(±1/√fan_in), adds 1/(3n), so the variance settles at v* = 2/(5n).
+Numeric: Monte Carlo of fresh nn.Linear(400, 300) and nn.Conv2d(16, 32, 3) parameters
+(fan_in = C_in·k·k = 144) against 1/(3·fan_in) with standard errors and the bounds;
+a 20-layer stack of default nn.Linear(128, 128) + ReLU: the std drops by ≈ √6 at the
+first layers and settles at √(2/(5n)).
+"""
+
+TITLE = {
+    "en": "PyTorch's default Linear/Conv init: U(±1/√fan_in), Var = 1/(3·fan_in), not He",
+    "zh": "PyTorch 默认的 Linear/Conv 初始化：U(±1/√fan_in)，方差 1/(3·fan_in)，不是 He 初始化",
+}
+CLAIMS = [
+    {
+        "en": "nn.Linear and nn.ConvNd initialise weights with kaiming_uniform_(a=√5) = U(±1/√fan_in), "
+              "Var = 1/(3·fan_in) (fan_in = C_in·k·k for a convolution), and biases with U(±1/√fan_in).",
+        "zh": "nn.Linear 与 nn.ConvNd 用 kaiming_uniform_(a=√5) = U(±1/√fan_in) 初始化权重，方差 1/(3·fan_in)"
+              "（卷积的 fan_in = C_in·k·k），偏置为 U(±1/√fan_in)。",
+    },
+    {
+        "en": "That is a sixth of He's 2/fan_in: a plain deep ReLU stack with default init shrinks the "
+              "pre-activation variance by 6× per layer down to the bias floor 2/(5n).",
+        "zh": "这只有 He 初始化 2/fan_in 的六分之一：用默认初始化的纯 ReLU 深层堆叠，预激活方差每层缩小 6 倍，"
+              "直到偏置带来的下限 2/(5n)。",
+    },
+]
+
+
+def derive(p):
+    import sympy as sp
+
+    a, fan, v = sp.symbols("a fan_in v", positive=True)
+    gain = sp.sqrt(2 / (1 + a ** 2))
+    g5 = gain.subs(a, sp.sqrt(5))
+    p.identity("leaky-ReLU gain at a = √5 is √(1/3)", g5, 1 / sp.sqrt(3))
+    bound = sp.simplify(g5 * sp.sqrt(3 / fan))
+    p.step("kaiming_uniform_ bound = gain·√(3/fan_in)", bound)
+    p.identity("bound = 1/√fan_in", bound, 1 / sp.sqrt(fan))
+    t = sp.Symbol("t", real=True)
+    var = sp.integrate(t ** 2 / (2 * bound), (t, -bound, bound))
+    p.step("Var of U(−b, b) with b = 1/√fan_in", var)
+    p.identity("Var(w) = 1/(3·fan_in)", var, 1 / (3 * fan))
+    p.identity("He's 2/fan_in is 6× larger", (2 / fan) / var, 6)
+    per_layer = fan * var / 2  # n·Var(w)·E[relu(z)²]/Var(z)
+    p.identity("ReLU stack: variance factor per layer n·Var(w)·½ = 1/6", per_layer, sp.Rational(1, 6))
+    fixed = sp.solve(sp.Eq(v, per_layer * v + var), v)[0]  # the bias adds Var(b) = 1/(3n)
+    p.identity("with the bias: fixed point v* = 2/(5n)", fixed, sp.Rational(2, 5) / fan)
+
+
+def _var_and_se(sample):
+    dev2 = (sample - sample.mean()) ** 2
+    return dev2.mean().item(), (dev2.std() / dev2.numel() ** 0.5).item()
+
+
+def experiment(p):
+    import math
+
+    import torch
+
+    torch.manual_seed(p.seed)  # modules initialise from the global generator
+    lin = torch.nn.Linear(400, 300, dtype=torch.float64, device=p.device)
+    var, se = _var_and_se(lin.weight.detach())
+    p.close("nn.Linear(400, 300).weight: Var vs 1/(3·400) (tolerance 4 SE)", var, 1 / 1200, atol=4 * se)
+    p.close("nn.Linear weight: max |w| vs 1/√400", lin.weight.detach().abs().max(), 1 / 20, rtol=1e-3)
+    p.less("nn.Linear bias: max |b| ≤ 1/√400", lin.bias.detach().abs().max(), 1 / 20 + 1e-15)
+    p.greater("… and it is not He: (2/400 − Var) in SE", (2 / 400 - var) / se, 100)
+    conv = torch.nn.Conv2d(16, 32, 3, dtype=torch.float64, device=p.device)
+    var, se = _var_and_se(conv.weight.detach())
+    p.close("nn.Conv2d(16, 32, 3).weight: Var vs 1/(3·16·3·3) (tolerance 4 SE)", var, 1 / (3 * 144), atol=4 * se)
+
+    n, depth = 128, 20
+    gen = torch.Generator().manual_seed(p.seed)
+    h = torch.randn(1024, n, generator=gen, dtype=torch.float64).to(p.device)
+    stds = []
+    with torch.no_grad():
+        for _ in range(depth):
+            z = torch.nn.Linear(n, n, dtype=torch.float64, device=p.device)(h)
+            stds.append(z.std().item())
+            h = torch.relu(z)
+    p.plot("Default nn.Linear(128, 128) + ReLU stack: std of pre-activations per layer",
+           {"PyTorch default init": (list(range(1, depth + 1)), stds),
+            "bias floor √(2/(5n))": ([1, depth], [math.sqrt(2 / (5 * n))] * 2)},
+           xlabel="layer", ylabel="std(z_l)", logy=True)
+    # Layer 1 sees N(0, 1) inputs (E[x²] = 1, not halved): Var = n·1/(3n) + 1/(3n).
+    p.close("layer 1: Var(z) vs 1/3 + 1/(3n)", stds[0] ** 2, 1 / 3 + 1 / (3 * n), rtol=0.1)
+    p.close("layer 2: Var(z) vs Var(z₁)/6 + 1/(3n)", stds[1] ** 2, stds[0] ** 2 / 6 + 1 / (3 * n), rtol=0.1)
+    deep = sum(s ** 2 for s in stds[10:]) / len(stds[10:])
+    p.close("variance of layers 11–20 vs the fixed point 2/(5n)", deep, 2 / (5 * n), rtol=0.15)

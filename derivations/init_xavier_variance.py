@@ -1,0 +1,138 @@
+"""Xavier/Glorot initialisation from the variance of a sum of products.
+
+Symbolic: for independent w and x, Var(w·x) = E[w²]E[x²] − (E[w]E[x])²
+= Var w·Var x + Var w·(E x)² + (E w)²·Var x; sympy expands E[(∑ wᵢxᵢ)²] − (E ∑ wᵢxᵢ)²
+moment by moment for n = 3 terms and gets n times that. With zero means,
+Var(z) = n_in·Var(w)·Var(x): keeping the forward variance needs Var(w) = 1/n_in, keeping
+the backward variance (δ = Wᵀδ′) needs 1/n_out; Glorot's compromise is
+Var(w) = 2/(n_in + n_out). U(−a, a) has variance a²/3, so a = √(6/(n_in + n_out)).
+Numeric: Monte Carlo of Var(w·x) with non-zero means against the full formula (and
+against the zero-mean shortcut, which it rejects); torch.nn.init.xavier_uniform_ and
+xavier_normal_ on a [600, 400] weight (PyTorch: fan_in = size(1), fan_out = size(0))
+have variance 2/(n_in + n_out) within 4 standard errors, and the uniform one fills ±a.
+"""
+
+TITLE = {
+    "en": "Xavier/Glorot init: Var(w) = 1/n_in, 1/n_out, or 2/(n_in + n_out); bound √(6/(n_in + n_out))",
+    "zh": "Xavier/Glorot 初始化：Var(w) = 1/n_in、1/n_out 或 2/(n_in + n_out)；均匀分布边界 √(6/(n_in + n_out))",
+}
+CLAIMS = [
+    {
+        "en": "For independent w, x: Var(wx) = Var w·Var x + Var w·(E x)² + (E w)²·Var x, and a sum of n "
+              "independent such products has n times that variance.",
+        "zh": "对独立的 w、x：Var(wx) = Var w·Var x + Var w·(E x)² + (E w)²·Var x；n 个独立乘积之和的方差是它的 n 倍。",
+    },
+    {
+        "en": "With zero means, forward variance is kept by Var(w) = 1/n_in, backward by 1/n_out; Xavier uses "
+              "2/(n_in + n_out), i.e. U(±√(6/(n_in + n_out))) or N(0, 2/(n_in + n_out)).",
+        "zh": "均值为零时，保持前向方差需要 Var(w) = 1/n_in，保持反向方差需要 1/n_out；Xavier 取 "
+              "2/(n_in + n_out)，即 U(±√(6/(n_in + n_out))) 或 N(0, 2/(n_in + n_out))。",
+    },
+    {
+        "en": "torch.nn.init.xavier_uniform_/xavier_normal_ produce exactly that variance (fan_in = size(1), "
+              "fan_out = size(0) for a Linear weight); calculate_gain is 1 for sigmoid and 5/3 for tanh.",
+        "zh": "torch.nn.init.xavier_uniform_/xavier_normal_ 给出的正是这个方差（对 Linear 权重，fan_in = size(1)，"
+              "fan_out = size(0)）；calculate_gain 对 sigmoid 为 1，对 tanh 为 5/3。",
+    },
+    {
+        "en": "The surviving cross terms are (E w)²·Var x and Var w·(E x)², not E[w²] or E[x²]: those are the "
+              "non-zero second moments, and (E x)² ≠ 0 for sigmoid or ReLU outputs.",
+        "zh": "被消去的交叉项是 (E w)²·Var x 与 Var w·(E x)²，而不是 E[w²] 或 E[x²]：后两者是非零的二阶矩；"
+              "而 sigmoid 或 ReLU 的输出 (E x)² ≠ 0。",
+    },
+]
+
+
+def derive(p):
+    import sympy as sp
+
+    mw, mx = sp.symbols("μ_w μ_x", real=True)
+    vw, vx = sp.symbols("v_w v_x", positive=True)
+    n_terms = 3
+    w = sp.symbols(f"w1:{n_terms + 1}")
+    x = sp.symbols(f"x1:{n_terms + 1}")
+    moments = {1: (mw, mx), 2: (vw + mw ** 2, vx + mx ** 2)}  # E[w], E[x]; E[w²], E[x²]
+
+    def expectation(expr):
+        # All 2n variables independent: E of a monomial is the product of the moments of its factors.
+        poly = sp.Poly(sp.expand(expr), *w, *x)
+        total = 0
+        for powers, coeff in poly.terms():
+            term = coeff
+            for k, power in enumerate(powers):
+                if power:
+                    term *= moments[power][0 if k < n_terms else 1]
+            total += term
+        return sp.expand(total)
+
+    single = expectation(w[0] ** 2 * x[0] ** 2) - expectation(w[0] * x[0]) ** 2
+    p.step("Var(w·x) = E[w²x²] − (E[wx])², independent w and x", sp.expand(single))
+    p.identity("Var(wx) = v_w·v_x + v_w·μ_x² + μ_w²·v_x", single, vw * vx + vw * mx ** 2 + mw ** 2 * vx)
+    total = sum(wi * xi for wi, xi in zip(w, x))
+    var_sum = sp.expand(expectation(total ** 2) - expectation(total) ** 2)
+    p.identity("Var(∑ᵢ₌₁³ wᵢxᵢ) = 3·Var(wx): the cross-covariances vanish", var_sum, n_terms * single)
+    p.step("Zero-mean weights (μ_w = 0): Var(wx) = v_w·E[x²]", sp.factor(single.subs(mw, 0)))
+    zero_mean = single.subs({mw: 0, mx: 0})
+    p.identity("both means zero: Var(wx) = v_w·v_x", zero_mean, vw * vx)
+
+    n_in, n_out, a = sp.symbols("n_in n_out a", positive=True)
+    forward = sp.solve(sp.Eq(n_in * vw, 1), vw)[0]
+    backward = sp.solve(sp.Eq(n_out * vw, 1), vw)[0]
+    p.step("Forward: n_in·v_w·v_x = v_x ⇒ v_w", forward)
+    p.step("Backward (δ = Wᵀδ′ sums n_out terms): n_out·v_w = 1 ⇒ v_w", backward)
+    compromise = sp.solve(sp.Eq((n_in + n_out) / 2 * vw, 1), vw)[0]
+    p.identity("Glorot: average the two fans, v_w = 2/(n_in + n_out)", compromise, 2 / (n_in + n_out))
+    t = sp.Symbol("t", real=True)
+    var_uniform = sp.integrate(t ** 2 / (2 * a), (t, -a, a))
+    p.step("Var of U(−a, a)", var_uniform)
+    bound = sp.solve(sp.Eq(var_uniform, compromise), a)[0]
+    p.identity("a = √(6/(n_in + n_out))", bound, sp.sqrt(6 / (n_in + n_out)))
+
+
+def _var_and_se(sample):
+    """Sample variance and its standard error (from the spread of the squared deviations)."""
+    dev2 = (sample - sample.mean()) ** 2
+    return dev2.mean().item(), (dev2.std() / dev2.numel() ** 0.5).item()
+
+
+def experiment(p):
+    import math
+
+    import torch
+
+    gen = torch.Generator().manual_seed(p.seed)
+    dt, dev = torch.float64, p.device
+    N = 200_000
+    mw, sw, mx, half_width = 0.3, 0.5, 0.5, 0.5  # w ~ N(0.3, 0.5²), x ~ U(0, 1): mean ½ like a sigmoid output
+    w = (mw + sw * torch.randn(N, generator=gen, dtype=dt)).to(dev)
+    x = (mx + half_width * (2 * torch.rand(N, generator=gen, dtype=dt) - 1)).to(dev)
+    vw, vx = sw ** 2, half_width ** 2 / 3
+    var, se = _var_and_se(w * x)
+    full = vw * vx + vw * mx ** 2 + mw ** 2 * vx
+    p.close("MC Var(w·x), non-zero means, vs v_w v_x + v_w μ_x² + μ_w² v_x (tolerance 4 SE)", var, full, atol=4 * se)
+    p.greater("… and the zero-mean shortcut v_w·v_x is off by (in SE)", abs(var - vw * vx) / se, 50)
+
+    fan_out, fan_in = 600, 400
+    bound = math.sqrt(6 / (fan_in + fan_out))
+    target = 2 / (fan_in + fan_out)
+    # torch.nn.init draws from the global generator; a different seed keeps its stream apart from `gen`'s.
+    torch.manual_seed(p.seed + 1)
+    W = torch.nn.init.xavier_uniform_(torch.empty(fan_out, fan_in, dtype=dt, device=dev))
+    var, se = _var_and_se(W)
+    p.close("xavier_uniform_ [600, 400]: Var vs 2/(n_in + n_out) (tolerance 4 SE)", var, target, atol=4 * se)
+    p.less("xavier_uniform_: max |w| ≤ √(6/(n_in + n_out))", W.abs().max() / bound, 1.0 + 1e-12)
+    p.greater("xavier_uniform_: max |w| reaches the bound (> 0.999·a)", W.abs().max() / bound, 0.999)
+    W = torch.nn.init.xavier_normal_(torch.empty(fan_out, fan_in, dtype=dt, device=dev))
+    var, se = _var_and_se(W)
+    p.close("xavier_normal_ [600, 400]: Var vs 2/(n_in + n_out) (tolerance 4 SE)", var, target, atol=4 * se)
+    p.greater("fans are read as fan_in = size(1), fan_out = size(0): 1/n_in would be off by (in SE)",
+              abs(var - 1 / fan_in) / se, 10)
+
+    p.close("calculate_gain('sigmoid') = 1", torch.nn.init.calculate_gain("sigmoid"), 1.0, rtol=1e-15)
+    p.close("calculate_gain('tanh') = 5/3", torch.nn.init.calculate_gain("tanh"), 5 / 3, rtol=1e-15)
+
+    # Forward pass of unit-variance, zero-mean inputs through the Xavier layer: Var(z) = n_in·Var(w).
+    xb = torch.randn(2048, fan_in, generator=gen, dtype=dt).to(dev)
+    z = xb @ W.T
+    p.close("Var(z) of W·x for unit-variance x vs n_in·Var(w) = 2n_in/(n_in + n_out)", z.var().item(),
+            fan_in * W.pow(2).mean().item(), rtol=0.02)
