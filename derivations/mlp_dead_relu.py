@@ -1,0 +1,128 @@
+"""Dead ReLU units: one large step can switch a unit off for every input, and then it never learns again.
+
+Symbolic: ReLU′(z) is the step function, so ∂L/∂wⱼ = Σₙ δₙ·aⱼ·H(zₙⱼ)·xₙ. If zₙⱼ < 0 on every
+training example, every term vanishes: the unit's weights and bias receive exactly zero
+gradient and plain SGD never moves them — the unit is dead. Leaky ReLU's derivative is
+the slope s > 0 for z < 0, so the same unit still receives gradient (s times smaller).
+
+Numeric: a 10 → 128 → 1 ReLU net on non-negative inputs (pixels, or the outputs of an
+earlier ReLU layer). The share of dead units after one gradient step grows with the
+learning rate. After a step that kills many units, 200 further SGD steps leave the dead
+units' weights bit-for-bit unchanged under ReLU, while under Leaky ReLU the same units
+keep receiving gradient and move (most of them without leaving the negative region).
+"""
+
+TITLE = {
+    "en": "Dead ReLU units: zero gradient forever, and Leaky ReLU's non-zero slope",
+    "zh": "ReLU 神经元死亡：梯度永远为零，以及 Leaky ReLU 的非零斜率",
+}
+CLAIMS = [
+    {
+        "en": "A ReLU unit whose pre-activation is ≤ 0 on every training input gets exactly zero gradient "
+              "for its weights and bias, so SGD never revives it.",
+        "zh": "若某个 ReLU 单元在所有训练输入上的预激活都 ≤ 0，其权重和偏置的梯度恰为零，SGD 永远无法让它恢复。",
+    },
+    {
+        "en": "The share of dead units after one step grows with the learning rate (inputs ≥ 0).",
+        "zh": "（输入非负时）一步更新后死亡单元的比例随学习率增大而增加。",
+    },
+    {
+        "en": "Under Leaky ReLU the same units still receive gradient and their weights move — "
+              "but most of them stay in the negative region: a non-zero gradient is not a guaranteed revival.",
+        "zh": "换成 Leaky ReLU，同样的单元仍能收到梯度、权重继续更新——"
+              "但其中多数仍停留在负区间：梯度非零并不保证单元会“复活”。",
+    },
+]
+
+
+def derive(p):
+    import sympy as sp
+
+    z, s = sp.symbols("z s", real=True)
+    relu_prime = sp.diff(sp.Max(0, z), z)
+    p.step("ReLU′(z) — a step function (PyTorch uses 0 at z = 0)", relu_prime)
+    u = sp.symbols("u", positive=True)
+    p.identity("ReLU′(−u) = 0 for u > 0", relu_prime.subs(z, -u), 0)
+    x1, x2, w1, w2, b, a, delta = sp.symbols("x1 x2 w1 w2 b a delta", real=True)
+    pre = w1 * x1 + w2 * x2 + b
+    out = a * sp.Max(0, pre)
+    grads = sp.Matrix([sp.diff(out, v) for v in (w1, w2, b)]) * delta
+    p.step("Gradient reaching the unit's weights (w1, w2, b) from upstream δ", grads)
+    p.identity("… is zero whenever the pre-activation is negative",
+               grads.subs(b, -u - w1 * x1 - w2 * x2), sp.zeros(3, 1))
+    leaky = sp.Piecewise((z, z > 0), (s * z, True))
+    p.step("Leaky ReLU and its derivative", sp.Matrix([leaky, sp.diff(leaky, z)]))
+    p.identity("Leaky ReLU′(−u) = s ≠ 0", sp.diff(leaky, z).subs(z, -u), s)
+
+
+def experiment(p):
+    import torch
+
+    f64, dev = torch.float64, p.device
+    g = torch.Generator().manual_seed(p.seed)
+    n, d, width = 256, 10, 128
+    X = torch.rand(n, d, generator=g, dtype=f64).to(dev)  # non-negative inputs
+    y = torch.sin(X @ torch.randn(d, generator=g, dtype=f64).to(dev)).unsqueeze(1)
+    init = [torch.randn(width, d, generator=g, dtype=f64) * (2 / d) ** 0.5, torch.zeros(width, dtype=f64),
+            torch.randn(1, width, generator=g, dtype=f64) * width**-0.5, torch.zeros(1, dtype=f64)]
+    init = [t.to(dev) for t in init]
+
+    def loss_of(params, act, xb, yb):
+        W1, b1, W2, b2 = params
+        return ((act(xb @ W1.T + b1) @ W2.T + b2 - yb) ** 2).mean()
+
+    def loss_and_grads(params, act, xb, yb):
+        return torch.autograd.grad(loss_of(params, act, xb, yb), params)
+
+    def dead(params):
+        with torch.no_grad():
+            return ((X @ params[0].T + params[1]) <= 0).all(0)
+
+    zero = torch.zeros(3, dtype=f64, device=dev, requires_grad=True)
+    (g0,) = torch.autograd.grad(torch.relu(zero).sum(), zero)
+    p.equal("torch's ReLU′(0)", float(g0[0]), 0.0)
+
+    params = [t.clone().requires_grad_() for t in init]
+    first = loss_and_grads(params, torch.relu, X, y)
+    rates, shares = [0.01, 0.1, 1.0, 3.0, 10.0, 30.0], []
+    for lr in rates:
+        stepped = [(t - lr * gt).detach() for t, gt in zip(init, first)]
+        shares.append(float(dead(stepped).double().mean()))
+    p.greater("dead share after one step: lr = 30 minus lr = 0.01", shares[-1] - shares[0], 0.3)
+    p.holds("dead share never falls as the step grows", all(b >= a for a, b in zip(shares, shares[1:])),
+            " ≤ ".join(f"{s:.2f}" for s in shares))
+    p.plot("Share of dead ReLU units after one gradient step", {"dead share": (rates, shares)},
+           xlabel="learning rate of the step", ylabel="dead units")
+
+    # Kill with one lr = 10 step, then train 200 SGD steps under ReLU and under Leaky ReLU
+    # (lr 1e-4: the big step also blew up the output layer, and a larger lr would diverge).
+    killed = [(t - 10.0 * gt).detach() for t, gt in zip(init, first)]
+    mask = dead(killed)
+    p.greater("units dead after the lr = 10 step", int(mask.sum()), width // 4)
+    leaky = lambda t: torch.nn.functional.leaky_relu(t, 0.01)  # noqa: E731
+    moved, still_dead, zero_grad, ratio = {}, {}, {}, {}
+    for name, act in (("ReLU", torch.relu), ("Leaky ReLU", leaky)):
+        params = [t.clone().requires_grad_() for t in killed]
+        start_loss = float(loss_of(params, act, X, y).detach())
+        full = loss_and_grads(params, act, X, y)
+        zero_grad[name] = int(((full[0].abs().amax(1) == 0) & (full[1] == 0)).sum())
+        batches = torch.Generator().manual_seed(p.seed + 1)
+        for _ in range(200):
+            idx = torch.randint(0, n, (32,), generator=batches).to(dev)
+            grads = loss_and_grads(params, act, X[idx], y[idx])
+            with torch.no_grad():
+                for t, gt in zip(params, grads):
+                    t -= 1e-4 * gt
+        with torch.no_grad():
+            change = torch.cat([(params[0] - killed[0]).abs(), (params[1] - killed[1]).abs().unsqueeze(1)], 1)
+            moved[name] = float(change[mask].max())
+            ratio[name] = float(loss_of(params, act, X, y)) / start_loss
+        still_dead[name] = int((dead(params) & mask).sum())
+    p.less("training still works: final/initial full-batch loss, worse of the two", max(ratio.values()), 0.5)
+    p.equal("ReLU: units with exactly zero full-batch gradient = dead units", zero_grad["ReLU"], int(mask.sum()))
+    p.equal("Leaky ReLU: units with exactly zero full-batch gradient", zero_grad["Leaky ReLU"], 0)
+    p.equal("ReLU: largest change of a dead unit's weights after 200 SGD steps", moved["ReLU"], 0.0)
+    p.equal("ReLU: dead units still dead after training", still_dead["ReLU"], int(mask.sum()))
+    p.greater("Leaky ReLU: largest change of the same units' weights", moved["Leaky ReLU"], 1e-6)
+    p.greater("Leaky ReLU: of those units, still negative on every input after 200 steps (more than half)",
+              still_dead["Leaky ReLU"], int(mask.sum()) // 2)
