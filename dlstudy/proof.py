@@ -102,7 +102,8 @@ class Proof:
               rtol: float = 1e-9, atol: float = 0.0) -> bool:
         """``|measured − expected| ≤ atol + rtol·|expected|``."""
         m, e = _as_float(measured), _as_float(expected)
-        passed = math.isfinite(m) and abs(m - e) <= atol + rtol * abs(e)
+        passed = bool(math.isfinite(m) and abs(m - e) <= float(atol) + float(rtol) * abs(e))
+        rtol, atol = float(rtol), float(atol)
         relation = f"≈ (rtol {rtol:g}, atol {atol:g})" if atol else f"≈ (rtol {rtol:g})"
         self.evidence.append(Evidence(quantity, m, e, relation, passed))
         return passed
@@ -129,13 +130,13 @@ class Proof:
 
     def less(self, quantity: str, measured: Any, bound: Any) -> bool:
         m, b = _as_float(measured), _as_float(bound)
-        passed = m < b
+        passed = bool(m < b)
         self.evidence.append(Evidence(quantity, m, b, "<", passed))
         return passed
 
     def greater(self, quantity: str, measured: Any, bound: Any) -> bool:
         m, b = _as_float(measured), _as_float(bound)
-        passed = m > b
+        passed = bool(m > b)
         self.evidence.append(Evidence(quantity, m, b, ">", passed))
         return passed
 
@@ -143,7 +144,7 @@ class Proof:
         """Exact equality, for counts, shapes and other discrete answers."""
         m = measured if isinstance(measured, (tuple, list)) else _number(measured)
         e = expected if isinstance(expected, (tuple, list)) else _number(expected)
-        passed = m == e
+        passed = bool(m == e)
         self.evidence.append(Evidence(quantity, _show(m), _show(e), "=", passed))
         return passed
 

@@ -1,0 +1,103 @@
+"""Transposed convolution: output size S(W−1) − 2P + D(F−1) + output_padding + 1, and why.
+
+Symbolic: a transposed conv maps a conv's output size back to its input size; solve the
+conv size equation for the input, and see that the floor makes S input sizes share one
+output size (output_padding picks among them). In 1-D with symbolic weights, the
+transposed conv ("scatter each input times the kernel, add overlaps") is exactly Cᵀ for
+the conv matrix C. Numeric: nn.ConvTranspose2d shapes on random configurations;
+conv_transpose2d as the adjoint of conv2d (⟨Cx, y⟩ = ⟨x, Cᵀy⟩) and as autograd's input
+gradient of conv2d; and it is not an inverse: convᵀ(conv(x)) ≠ x.
+"""
+
+TITLE = {
+    "en": "Transposed convolution: output size and what it computes",
+    "zh": "转置卷积：输出尺寸与它计算的是什么",
+}
+CLAIMS = [
+    {
+        "en": "nn.ConvTranspose2d turns W into S(W − 1) − 2P + D(F − 1) + output_padding + 1: the "
+              "largest input of the matching conv, minus up to S − 1 that the floor lets share W.",
+        "zh": "nn.ConvTranspose2d 把 W 变成 S(W − 1) − 2P + D(F − 1) + output_padding + 1：即对应卷积的输入尺寸；"
+              "向下取整使 S 个输入尺寸共享同一输出，output_padding 在其中挑选。",
+    },
+    {
+        "en": "It computes Cᵀy for the matrix C of the conv with the same weights: the adjoint, equal to "
+              "the conv's input gradient — not its inverse (convᵀ(conv x) ≠ x).",
+        "zh": "它计算的是 Cᵀy，C 为同一权重卷积的矩阵：即伴随算子，等于卷积对输入的梯度——而不是逆运算"
+              "（convᵀ(conv x) ≠ x）。",
+    },
+]
+
+
+def derive(p):
+    import sympy as sp
+
+    W_in, W, F, P, S, D, r = sp.symbols("W_in W F P S D r")
+    conv_no_floor = (W_in + 2 * P - D * (F - 1) - 1) / S + 1
+    p.step("Conv output size before the floor, for input W_in", conv_no_floor)
+    (w_in,), = sp.linsolve([conv_no_floor - W], [W_in])
+    p.step("Solve conv(W_in) = W for W_in: the transposed conv's output size", sp.Eq(W_in, sp.expand(w_in)))
+    p.identity("equals S(W − 1) − 2P + D(F − 1) + 1", w_in, S * (W - 1) - 2 * P + D * (F - 1) + 1)
+    p.identity("adding r (0 ≤ r < S) only raises the conv's quotient by r/S < 1, so the floor "
+               "still gives W", conv_no_floor.subs(W_in, w_in + r) - W, r / S)
+
+    # 1-D, F = 3, S = 2, no padding: conv maps 5 inputs to 2 outputs; C is 2×5.
+    w = sp.symbols("w0:3")
+    C = sp.zeros(2, 5)
+    for i in range(2):
+        for k in range(3):
+            C[i, 2 * i + k] = w[k]
+    p.step("Conv matrix C (F = 3, S = 2, 5 → 2)", C)
+    y = sp.Matrix(sp.symbols("y0:2"))
+    scatter = sp.zeros(5, 1)
+    for i in range(2):          # each input y_i stamps y_i·w at offset 2i; overlaps add
+        for k in range(3):
+            scatter[2 * i + k] += y[i] * w[k]
+    p.step("Transposed conv by its definition (scatter-add of y_i·w)", scatter.T)
+    p.identity("transposed conv = Cᵀ y", scatter, C.T * y)
+
+
+def experiment(p):
+    import random
+
+    import torch
+
+    rng = random.Random(p.seed)
+    dev = {"dtype": torch.float64, "device": p.device}
+    n, wrong, tried = (100 if p.quick else 400), 0, 0
+    while tried < n:
+        f, s, d, pad, w = rng.randint(1, 5), rng.randint(1, 4), rng.randint(1, 3), rng.randint(0, 2), rng.randint(1, 12)
+        op = rng.randint(0, max(s, d) - 1)   # PyTorch: output_padding < stride or < dilation
+        expected = s * (w - 1) - 2 * pad + d * (f - 1) + op + 1
+        if expected < 1:
+            continue
+        tried += 1
+        up = torch.nn.ConvTranspose2d(2, 3, f, stride=s, padding=pad, dilation=d, output_padding=op, **dev)
+        with torch.no_grad():
+            wrong += up(torch.zeros(1, 2, w, w + 1, **dev)).shape[2:] != (expected, s * w - 2 * pad + d * (f - 1) + op + 1)
+    p.equal(f"nn.ConvTranspose2d H×W ≠ formula (of {n} random F, S, D, P, output_padding, W)", wrong, 0)
+
+    gen = torch.Generator().manual_seed(p.seed)
+    x = torch.randn(2, 3, 9, 9, generator=gen, dtype=torch.float64).to(p.device).requires_grad_(True)
+    weight = torch.randn(4, 3, 3, 3, generator=gen, dtype=torch.float64).to(p.device)
+    conv = torch.nn.functional.conv2d(x, weight, stride=2, padding=1)            # 9 → 5
+    y = torch.randn(conv.shape, generator=gen, dtype=torch.float64).to(p.device)
+    # 5 → S·4 − 2 + 2 + 1 = 9 needs output_padding 0; 10 would need 1: the floor's ambiguity.
+    back = torch.nn.functional.conv_transpose2d(y, weight, stride=2, padding=1)
+    p.equal("conv 9 → 5, transposed conv 5 → 9 (same F, S, P)", [conv.shape[-1], back.shape[-1]], [5, 9])
+    p.close("⟨conv(x), y⟩ vs ⟨x, convᵀ(y)⟩ (adjoint)", (conv * y).sum(), (x * back).sum(), rtol=1e-12)
+    (g,) = torch.autograd.grad((conv * y).sum(), x)
+    p.allclose("conv_transpose2d(y) vs autograd ∂⟨conv(x), y⟩/∂x", back, g, rtol=1e-12, atol=1e-12)
+    x10 = torch.zeros(1, 3, 10, 10, **dev)
+    out = torch.nn.functional.conv2d(x10, weight, stride=2, padding=1)
+    p.equal("a 10-wide input also gives 5; output_padding = 1 maps 5 back to 10",
+            [out.shape[-1], torch.nn.functional.conv_transpose2d(out, weight, stride=2, padding=1,
+                                                                 output_padding=1).shape[-1]], [5, 10])
+
+    # Not an inverse: stride-1 'same' conv then its transpose does not return x.
+    w1 = torch.randn(3, 3, 3, 3, generator=gen, dtype=torch.float64).to(p.device)
+    with torch.no_grad():
+        round_trip = torch.nn.functional.conv_transpose2d(
+            torch.nn.functional.conv2d(x, w1, padding=1), w1, padding=1)
+        rel = (round_trip - x).norm() / x.norm()
+    p.greater("‖convᵀ(conv x) − x‖ / ‖x‖ (a 'deconvolution' does not undo the conv)", rel, 0.5)
