@@ -146,6 +146,8 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
     try:
         import torch
 
+        if not threads and device == "cpu" and scale == "quick":
+            threads = 1  # quick experiments are many tiny ops: extra threads only spin
         if threads:
             torch.set_num_threads(threads)
         proof.device = confirm(device)
