@@ -111,6 +111,7 @@ def main_options(
 ) -> None:
     """Deep-learning interview cards whose every claim is proved by code that runs."""
     state.data_dir = data_dir
+    state.settings = None  # read again for this data dir (tests invoke the app repeatedly)
 
 
 @app.command("list")
@@ -317,8 +318,13 @@ def _store() -> Store:
 
     data = _data_dir()
     fresh = not (data / DB_FILE).exists()
+
+    def rebuilding(done: int) -> None:  # only a long log gets here: every 10,000 reviews
+        if done == 10_000:
+            err.print("the card states are missing or out of date: replaying the review log…")
+
     try:
-        store = Store.open(data)
+        store = Store.open(data, progress=rebuilding)
     except (StoreError, sqlite3.DatabaseError) as exc:
         err.print(f"[red]error:[/red] cannot use the review database in {data}: {exc}")
         raise typer.Exit(2) from None
@@ -328,13 +334,15 @@ def _store() -> Store:
 
 
 def _scheduler(store: Store) -> Scheduler:
+    """The parameters version in force: fitted weights (if any) and the desired retention."""
     from dlstudy.scheduler import SchedulerConfig
 
-    config = SchedulerConfig(desired_retention=_settings().desired_retention)
+    retention = _settings().desired_retention
     fitted = store.parameters()
-    if fitted is not None:
-        config = SchedulerConfig(parameters=fitted, desired_retention=config.desired_retention)
-    return store.scheduler(config)
+    if fitted is None:
+        return store.scheduler(SchedulerConfig(desired_retention=retention), origin="settings")
+    return store.scheduler(SchedulerConfig(parameters=fitted, desired_retention=retention),
+                           origin="optimizer")
 
 
 def _selection(library: Library, topic: Optional[str], tag: Optional[str]) -> list[Card]:
@@ -351,7 +359,7 @@ def _study(session: Session, library: Library, lang: str, selection: list[Card])
     study = Study(session, library.derivations, lang, console, Keys(),
                   proofs=paths.cache_dir(state.data_dir) / "proofs")
     summary = study.run(selection={c.id for c in selection})
-    console.print(summary_text(summary))
+    console.print(summary_text(summary), highlight=False)
 
 
 @app.command()
@@ -364,8 +372,9 @@ def quiz(
 ) -> None:
     """Quiz yourself on any matching cards, due or not; every answer is still recorded.
 
-    Keys: Enter shows the answer, 1-4 grade it (Again, Hard, Good, Easy), p proves the card,
-    s skips, u undoes the last grade, q quits. With piped input: one key per line.
+    Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · q quit.
+
+    With piped input, one key per line (an empty line shows the answer).
     """
     lang = _lang(lang)
     library = _library(cached=True)
@@ -393,8 +402,9 @@ def review(
 ) -> None:
     """Review the cards FSRS says are due now, plus today's new cards.
 
-    Keys: Enter shows the answer, 1-4 grade it (Again, Hard, Good, Easy), p proves the card,
-    s skips, u undoes the last grade, q quits. With piped input: one key per line.
+    Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · q quit.
+
+    With piped input, one key per line (an empty line shows the answer).
     """
     lang = _lang(lang)
     library = _library(cached=True)
@@ -433,6 +443,8 @@ def stats(
 
     with _store() as store:
         if rebuild:
+            if store.count() > 10_000:
+                err.print(f"replaying {store.count():,} reviews…")
             replayed = store.rebuild()
             err.print(f"rebuilt the card states from {replayed:,} reviews; "
                       f"integrity check: {store.integrity()}")

@@ -58,17 +58,36 @@ class Library:
         return difflib.get_close_matches(name, names, n=n, cutoff=0.4)
 
 
-def load_library(extra: Sequence[Path] = (), derivations: bool = True) -> Library:
-    """Load the bundled content plus ``extra`` folders. Broken decks are reported, not fatal."""
+def content_folders(extra: Sequence[Path] = ()) -> tuple[list[Path], list[Path]]:
+    """The deck folders and the derivation folders: the bundled ones, then ``extra``."""
     deck_folders = [paths.bundled_questions()]
     derivation_folders = [paths.bundled_derivations()]
     for folder in extra:
         q, d = _split(folder)
         deck_folders.append(q)
         derivation_folders.append(d)
-    decks, problems = load_decks(deck_folders)
+    return deck_folders, derivation_folders
+
+
+def load_library(extra: Sequence[Path] = (), derivations: bool = True,
+                 cache: Path | None = None) -> Library:
+    """Load the bundled content plus ``extra`` folders. Broken decks are reported, not fatal.
+
+    With ``cache`` (a folder), what was parsed is kept there and reused while the files it
+    came from are unchanged (see ``dlstudy.library_cache``): quiz and review start fast.
+    """
+    deck_folders, derivation_folders = content_folders(extra)
+    if cache is not None:
+        from dlstudy import library_cache
+
+        decks, problems = library_cache.decks(cache, deck_folders)
+    else:
+        decks, problems = load_decks(deck_folders)
     catalogue: dict[str, DerivationInfo] = {}
     if derivations:
-        catalogue, found = discover(derivation_folders)
+        if cache is not None:
+            catalogue, found = library_cache.derivations(cache, derivation_folders)
+        else:
+            catalogue, found = discover(derivation_folders)
         problems += found
     return Library(decks, catalogue, problems)

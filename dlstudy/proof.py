@@ -10,10 +10,12 @@ methods that need them.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from dlstudy.evidence import Evidence, Plot, Step
+
+T = TypeVar("T")
 
 
 def _number(x: Any) -> float | int | str:
@@ -44,6 +46,8 @@ class Proof:
         device: ``cpu``, ``cuda`` or ``mps`` — where tensors of the experiment go.
         scale: ``quick`` (seconds on a laptop CPU) or ``full`` (paper-sized, for a GPU).
         seed: the seed every random generator of the experiment starts from.
+        interactive: set by the runner when the derivation runs in the foreground of a
+            terminal; only then does :meth:`progress` draw a bar.
     """
 
     def __init__(self, device: str = "cpu", scale: str = "quick", seed: int = 0) -> None:
@@ -53,10 +57,21 @@ class Proof:
         self.steps: list[Step] = []
         self.evidence: list[Evidence] = []
         self.plots: list[Plot] = []
+        self.interactive = False
 
     @property
     def quick(self) -> bool:
         return self.scale == "quick"
+
+    def progress(self, items: Iterable[T], description: str, total: int | None = None) -> Iterable[T]:
+        """Yield ``items``; in an interactive run, with a transient progress bar on stderr."""
+        if not self.interactive:
+            return items
+        from rich.console import Console
+        from rich.progress import track
+
+        return track(items, description=description, total=total, transient=True,
+                     console=Console(stderr=True))
 
     # -- the symbolic part ---------------------------------------------------------------
 

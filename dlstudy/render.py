@@ -235,7 +235,7 @@ def _bars(rows: Sequence[tuple[str, int]], title: str, style: str) -> Table:
     table.add_column(justify="right")
     for day, n in rows:
         label = date.fromisoformat(day).strftime("%a %d %b")
-        table.add_row(label, f"[{style}]{'█' * round(24 * n / top) or ('▏' if n else '')}[/{style}]",
+        table.add_row(label, f"[{style}]{'█' * round(16 * n / top) or ('▏' if n else '')}[/{style}]",
                       str(n))
     return table
 
@@ -261,8 +261,10 @@ def stats_view(stats: Stats) -> RenderableType:
         lines.append("fit of predicted recall: no review a day or more after the previous one yet")
     parts: list[RenderableType] = [Panel("\n".join(lines), title="[b]Statistics[/b]",
                                          title_align="left", border_style="cyan")]
-    parts.append(_bars(stats.per_day[-14:], "Reviews per day (last 14 days)", "green"))
-    parts.append(_bars(stats.forecast, "Due in the next 14 days", "yellow"))
+    charts = Table.grid(padding=(0, 4))
+    charts.add_row(_bars(stats.per_day[-14:], "Reviews per day (last 14 days)", "green"),
+                   _bars(stats.forecast, "Due in the next 14 days", "yellow"))
+    parts.append(charts)
     if stats.topics:
         table = Table(title="Topics", expand=False)
         table.add_column("topic", style="magenta")

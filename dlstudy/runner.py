@@ -152,7 +152,7 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
             torch.set_num_threads(threads)
         proof.device = confirm(device)
         try:  # the first optimizer step imports torch._dynamo (~2 s): charge it to no derivation
-            import torch._dynamo  # noqa: F401
+            import torch._dynamo
         except ImportError:
             pass
         started = time.perf_counter()  # the time of the derivation, not of importing torch

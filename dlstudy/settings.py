@@ -1,16 +1,23 @@
-"""User settings: language and friends, from the environment and the locale."""
+"""User settings: ``settings.toml`` in the data dir, overridden by the environment.
+
+The language falls back to the locale (zh for a Chinese locale, else en).
+"""
 
 from __future__ import annotations
 
 import locale
 import os
+from dataclasses import dataclass, field
+from pathlib import Path
 
 
-def default_lang() -> str:
-    """``DLSTUDY_LANG``, else the locale: zh for a Chinese locale, otherwise en."""
+def default_lang(configured: str | None = None) -> str:
+    """``DLSTUDY_LANG``, else the settings file's ``lang``, else the locale (zh or en)."""
     env = os.environ.get("DLSTUDY_LANG", "").lower()
     if env in ("en", "zh"):
         return env
+    if configured in ("en", "zh"):
+        return configured
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         value = os.environ.get(var, "")
         if value:
@@ -20,3 +27,153 @@ def default_lang() -> str:
     except ValueError:
         loc = ""
     return "zh" if loc.lower().startswith("zh") else "en"
+
+
+SETTINGS_FILE = "settings.toml"
+
+
+class SettingsError(ValueError):
+    """The settings file (or an environment override) holds a value dlstudy cannot use."""
+
+
+@dataclass
+class Settings:
+    """What a user can configure; ``settings.toml`` in the data dir, then environment overrides.
+
+    Attributes:
+        lang: ``en`` or ``zh``; None means "ask ``DLSTUDY_LANG``, then the locale".
+        new_per_day: new cards ``review`` introduces per local day at most.
+        desired_retention: the probability of recall FSRS aims for when it picks an interval.
+        extra_folders: folders of the user's own decks (and derivations), in addition to the
+            bundled ones.
+    """
+
+    lang: str | None = None
+    new_per_day: int = 10
+    desired_retention: float = 0.9
+    extra_folders: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {"new_per_day": self.new_per_day,
+                                   "desired_retention": self.desired_retention,
+                                   "extra_folders": list(self.extra_folders)}
+        if self.lang is not None:
+            data["lang"] = self.lang
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object], where: str = "settings") -> Settings:
+        unknown = set(data) - {"lang", "new_per_day", "desired_retention", "extra_folders"}
+        if unknown:
+            raise SettingsError(f"{where}: unknown setting `{sorted(unknown)[0]}` (known: lang, "
+                                "new_per_day, desired_retention, extra_folders)")
+        settings = cls()
+        if "lang" in data:
+            settings.lang = _check_lang(data["lang"], where)
+        if "new_per_day" in data:
+            settings.new_per_day = _check_new(data["new_per_day"], where)
+        if "desired_retention" in data:
+            settings.desired_retention = _check_retention(data["desired_retention"], where)
+        if "extra_folders" in data:
+            folders = data["extra_folders"]
+            if not (isinstance(folders, list) and all(isinstance(f, str) for f in folders)):
+                raise SettingsError(f"{where}: extra_folders must be a list of paths (strings)")
+            settings.extra_folders = list(folders)
+        return settings
+
+    def to_toml(self) -> str:
+        """The file as dlstudy writes it: every setting, each with a line saying what it does."""
+        folders = ", ".join(_toml_str(f) for f in self.extra_folders)
+        lang = f"lang = {_toml_str(self.lang)}" if self.lang else '# lang = "en"'
+        return (
+            "# dlstudy settings. Environment variables override them: DLSTUDY_LANG,\n"
+            "# DLSTUDY_NEW_PER_DAY, DLSTUDY_RETENTION (and DLSTUDY_DECKS adds deck folders).\n\n"
+            "# Language of the cards: \"en\" or \"zh\" (unset: the locale decides).\n"
+            f"{lang}\n\n"
+            "# New cards `dlstudy review` introduces per day.\n"
+            f"new_per_day = {self.new_per_day}\n\n"
+            "# Probability of recall the scheduler aims for (0.7 to 0.99; higher = more reviews).\n"
+            f"desired_retention = {self.desired_retention}\n\n"
+            "# Folders with your own decks (questions/*.yaml) and derivations (derivations/*.py).\n"
+            f"extra_folders = [{folders}]\n"
+        )
+
+
+def _toml_str(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _check_lang(value: object, where: str) -> str:
+    if value not in ("en", "zh"):
+        raise SettingsError(f"{where}: lang must be \"en\" or \"zh\", not {value!r}")
+    return str(value)
+
+
+def _check_new(value: object, where: str) -> int:
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            pass
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SettingsError(f"{where}: new_per_day must be a whole number ≥ 0, not {value!r}")
+    return value
+
+
+def _check_retention(value: object, where: str) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.7 <= value <= 0.99:
+        raise SettingsError(f"{where}: desired_retention must be a number from 0.7 to 0.99, "
+                            f"not {value!r}")
+    return float(value)
+
+
+def load_settings(data_dir: Path) -> Settings:
+    """``settings.toml`` from ``data_dir`` (defaults when absent), then the environment."""
+    path = data_dir / SETTINGS_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        settings = Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot read: {exc}") from None
+    else:
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: {exc}") from None
+        settings = Settings.from_dict(data, str(path))
+    env = os.environ
+    if env.get("DLSTUDY_LANG", "").lower() in ("en", "zh"):
+        settings.lang = env["DLSTUDY_LANG"].lower()
+    if env.get("DLSTUDY_NEW_PER_DAY"):
+        settings.new_per_day = _check_new(env["DLSTUDY_NEW_PER_DAY"], "DLSTUDY_NEW_PER_DAY")
+    if env.get("DLSTUDY_RETENTION"):
+        settings.desired_retention = _check_retention(env["DLSTUDY_RETENTION"], "DLSTUDY_RETENTION")
+    return settings
+
+
+def write_default_settings(data_dir: Path) -> Path | None:
+    """Write a commented ``settings.toml`` for the user to edit, unless one exists already."""
+    path = data_dir / SETTINGS_FILE
+    if path.exists():
+        return None
+    tmp = path.with_name(f".{SETTINGS_FILE}.{os.getpid()}.tmp")
+    tmp.write_text(Settings().to_toml(), encoding="utf-8")
+    try:
+        os.link(tmp, path)  # never replaces a file another process wrote meanwhile
+    except FileExistsError:
+        return None
+    except OSError:
+        os.replace(tmp, path)
+        return path
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

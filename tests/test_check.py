@@ -80,5 +80,5 @@ def test_check_accepts_single_files_including_bundled_ones(tmp_path: Path) -> No
     from dlstudy import paths
 
     bundled = sorted(paths.bundled_derivations().glob("*.py"))[:2]
-    code, lines = check(*bundled)
+    _, lines = check(*bundled)
     assert not any("already defined" in line or "YAML" in line for line in lines)

@@ -1,0 +1,253 @@
+"""A study session, without a user interface: which cards, in what order, and what was done.
+
+The terminal front-end (``dlstudy.terminal``) and the tests drive the same :class:`Session`:
+``next_card`` → ``grade`` / ``skip`` / ``undo`` → … → ``summary``. Every grade goes
+straight to the store, committed before ``grade`` returns.
+
+Two ways to fill a session:
+
+* :func:`review_queue` — the cards FSRS says are due now, then new cards up to the day's
+  limit; cards graded Again come back when their (re)learning step is due.
+* :func:`quiz_queue` — any cards of a selection, due or not ("cram"); the answers are still
+  recorded and scheduled, and cards graded Again come back at the end.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from dlstudy.card import Card
+from dlstudy.scheduler import CardState, Scheduler, to_us, utcnow
+from dlstudy.store import Review, Store
+
+LEARN_AHEAD_US = 20 * 60 * 1_000_000  # like Anki: a (re)learning card due within 20 min may come early
+
+
+@dataclass(frozen=True)
+class Graded:
+    """A grade given in this session: the card, its log entry, and the state it led to."""
+
+    card: Card
+    review: Review
+    state: CardState
+
+
+@dataclass
+class Summary:
+    """What a session did, for the closing lines."""
+
+    graded: int = 0
+    cards: int = 0
+    ratings: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0, 4: 0})
+    skipped: int = 0
+    seconds: float = 0.0
+    left: int = 0
+    next_due: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"graded": self.graded, "cards": self.cards,
+                "ratings": {str(k): v for k, v in self.ratings.items()}, "skipped": self.skipped,
+                "seconds": round(self.seconds, 1), "left": self.left, "next_due": self.next_due}
+
+
+class Session:
+    """A queue of cards and the grades given to them.
+
+    Args:
+        store: where grades are committed.
+        scheduler: the parameters version grades are scheduled with.
+        cards: the opening queue, in order.
+        mode: ``review`` or ``quiz`` (recorded with each grade).
+        refill: called when the queue runs out; returns cards to continue with.
+        again_returns: in a quiz, a card graded Again is asked again at the end.
+    """
+
+    def __init__(self, store: Store, scheduler: Scheduler | Callable[[], Scheduler],
+                 cards: Iterable[Card], mode: str,
+                 refill: Callable[[Session], list[Card]] | None = None,
+                 again_returns: bool = False, clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self._scheduler = scheduler
+        self.mode = mode
+        self.queue: deque[Card] = deque(cards)
+        self.refill = refill
+        self.again_returns = again_returns
+        self.clock = clock
+        self.current: Card | None = None
+        self.history: list[Graded] = []
+        self.skipped: list[Card] = []
+        self.started = clock()
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """The parameters version grades are scheduled with (worked out at the first grade)."""
+        if not isinstance(self._scheduler, Scheduler):
+            self._scheduler = self._scheduler()
+        return self._scheduler
+
+    def next_card(self) -> Card | None:
+        """The card to ask now (None when the session is over). Asking it again returns the same."""
+        if self.current is None:
+            if not self.queue and self.refill is not None:
+                self.queue.extend(self.refill(self))
+            self.current = self.queue.popleft() if self.queue else None
+        return self.current
+
+    def grade(self, rating: int, duration_ms: int | None = None) -> Graded:
+        """Grade the current card; it is in the log when this returns. If saving fails, the card
+        stays the current one (and the error propagates)."""
+        card = self.next_card()
+        if card is None:
+            raise RuntimeError("no card to grade: the session is over")
+        review, state = self.store.grade(card.id, rating, self.scheduler, duration_ms, self.mode)
+        self.current = None
+        graded = Graded(card, review, state)
+        self.history.append(graded)
+        if rating == 1 and self.again_returns:
+            self.queue.append(card)
+        return graded
+
+    def skip(self) -> Card:
+        """Put the current card aside for this session without grading it."""
+        card = self._take()
+        self.skipped.append(card)
+        return card
+
+    def undo(self) -> Graded | None:
+        """Take back this session's latest grade; its card is asked again next."""
+        if not self.history:
+            return None
+        graded = self.history[-1]
+        self.store.undo(graded.review.id)  # first: if it fails, the session is unchanged
+        self.history.pop()
+        if graded.review.rating == 1 and self.again_returns:
+            for i in range(len(self.queue) - 1, -1, -1):  # drop the copy queued by Again
+                if self.queue[i].id == graded.card.id:
+                    del self.queue[i]
+                    break
+        if self.current is not None:
+            self.queue.appendleft(self.current)
+        self.current = graded.card
+        return graded
+
+    def summary(self, selection: set[str] | None = None) -> Summary:
+        ratings = {1: 0, 2: 0, 3: 0, 4: 0}
+        for g in self.history:
+            ratings[g.review.rating] += 1
+        left = len(self.queue) + (self.current is not None)
+        return Summary(graded=len(self.history), cards=len({g.card.id for g in self.history}),
+                       ratings=ratings, skipped=len(self.skipped),
+                       seconds=(self.clock() - self.started).total_seconds(), left=left,
+                       next_due=self.store.next_due(selection))
+
+    def _take(self) -> Card:
+        card = self.next_card()
+        if card is None:
+            raise RuntimeError("no card to act on: the session is over")
+        self.current = None
+        return card
+
+
+def local_day_start(now: datetime, days: int = 0) -> datetime:
+    """Local midnight ``days`` after ``now``'s local day, as an aware datetime.
+
+    A naive local time is resolved by ``astimezone`` with that date's own UTC offset, so
+    days across a daylight-saving change still start at midnight.
+    """
+    day = now.astimezone().date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day).astimezone()
+
+
+@dataclass(frozen=True)
+class ReviewPlan:
+    """What ``review`` found: the cards to ask, and why there may be none."""
+
+    due: list[Card]
+    new: list[Card]
+    new_left_today: int
+    next_due: int | None
+
+    @property
+    def cards(self) -> list[Card]:
+        return self.due + self.new
+
+
+def review_queue(store: Store, cards: Sequence[Card], new_per_day: int,
+                 now: datetime | None = None) -> ReviewPlan:
+    """Due cards (soonest first), then unseen cards in deck order up to today's new-card limit."""
+    now = now or utcnow()
+    now_us = to_us(now)
+    dues = store.due_times()
+    due = [(dues[c.id], i, c) for i, c in enumerate(cards) if dues.get(c.id, now_us + 1) <= now_us]
+    due.sort(key=lambda t: (t[0], t[1]))
+    introduced = len(store.introduced_since(to_us(local_day_start(now))))
+    left = max(0, new_per_day - introduced)
+    new = [c for c in cards if c.id not in dues][:left]
+    selection = {c.id for c in cards}
+    return ReviewPlan([c for _, _, c in due], new, left - len(new), store.next_due(selection))
+
+
+def review_refill(cards: Sequence[Card]) -> Callable[[Session], list[Card]]:
+    """When a review runs out: cards that fell due meanwhile, else (re)learning cards due soon."""
+    by_id = {c.id: c for c in cards}
+
+    def refill(session: Session) -> list[Card]:
+        now = to_us(session.clock())
+        skipped = {c.id for c in session.skipped}
+        due = [(cid, d, state) for cid, d, state in session.store.due(now + LEARN_AHEAD_US)
+               if cid in by_id and cid not in skipped]
+        ready = [by_id[cid] for cid, d, _ in due if d <= now]
+        if ready:
+            return ready
+        return [by_id[cid] for cid, _, state in due if state in (1, 3)][:1]  # learning, relearning
+
+    return refill
+
+
+def quiz_queue(store: Store, cards: Sequence[Card], limit: int | None = None,
+               now: datetime | None = None) -> list[Card]:
+    """A quiz asks the most overdue cards first, then unseen ones, then the rest by due date.
+
+    (Among studied cards, the one longest past its due date is the one FSRS expects you are
+    most likely to have forgotten.)
+    """
+    now_us = to_us(now or utcnow())
+    dues = store.due_times()
+    ordered = sorted(enumerate(cards), key=lambda t: (dues.get(t[1].id, now_us), t[0]))
+    chosen = [c for _, c in ordered]
+    return chosen[:limit] if limit else chosen
+
+
+def describe_due(due_us: int | None, now: datetime | None = None) -> str:
+    """``in 3 days (Tue 25 Nov 14:02)`` in local time; ``now`` when already due."""
+    if due_us is None:
+        return "—"
+    from dlstudy.scheduler import from_us
+
+    now = now or utcnow()
+    due = from_us(due_us)
+    delta = due - now
+    local = due.astimezone()
+    when = local.strftime("%H:%M") if delta < timedelta(hours=20) else local.strftime("%a %d %b %H:%M")
+    if delta <= timedelta(0):
+        return f"now ({when})"
+    return f"in {human_span(delta)} ({when})"
+
+
+def human_span(delta: timedelta) -> str:
+    seconds = delta.total_seconds()
+    if seconds < 59.5:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} h"
+    days = seconds / 86400
+    if days < 60:
+        return f"{round(days)} days"
+    if days < 730:
+        return f"{round(days / 30.4)} months"
+    return f"{days / 365.25:.1f} years"

@@ -1,0 +1,90 @@
+"""Helpers for the study-session tests: a small deck of one's own, a fake clock, the CLI in-process."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from dlstudy.scheduler import UTC, to_us
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPIC = "drill"
+
+
+def drill_deck(folder: Path, n: int = 3, topic: str = TOPIC, question: str = "What is {i} + {i}?") -> Path:
+    """A deck of ``n`` cards ``drill-01``… in ``folder/questions`` (pass ``folder`` as DLSTUDY_DECKS)."""
+    lines = [f"topic: {topic}", "title: {en: Drill, zh: 练习}", "cards:"]
+    for i in range(1, n + 1):
+        q = question.format(i=i)
+        lines += [f"  - id: {topic}-{i:02d}",
+                  f"    title: {{en: Card {i}, zh: 卡片 {i}}}",
+                  f"    tags: [{'even' if i % 2 == 0 else 'odd'}]",
+                  f"    question: {{en: '{q}', zh: '{q}'}}",
+                  f"    answer: {{en: 'It is {2 * i}.', zh: '等于 {2 * i}。'}}"]
+    path = folder / "questions" / f"{topic}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class Clock:
+    """A clock the test moves: returns epoch µs (for ``Store``) or datetimes (for ``Session``)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+    def us(self) -> int:
+        return to_us(self.now)
+
+    def dt(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def shared_cache(factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One library cache for all tests (it is keyed per file): the bundled decks and
+    derivations are parsed once, not once per test."""
+    global _CACHE
+    if _CACHE is None:
+        _CACHE = factory.mktemp("dlstudy-cache")
+    monkeypatch.setenv("DLSTUDY_CACHE", str(_CACHE))
+
+
+_CACHE: Path | None = None
+
+
+def invoke(args: list[str], script: str = "") -> Result:
+    """Run the CLI in this process with ``script`` as piped input (one command per line)."""
+    from dlstudy.cli import app
+
+    return CliRunner().invoke(app, args, input=script, catch_exceptions=False)
+
+
+def log(home: Path) -> list[tuple[str, int]]:
+    """(card id, rating) of every review in the log of ``home``, in order."""
+    with sqlite3.connect(home / "reviews.sqlite3") as conn:
+        return conn.execute("SELECT c.id, r.rating FROM reviews r JOIN cards c ON c.number = r.card "
+                            "ORDER BY r.id").fetchall()
+
+
+def states(home: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(home / "reviews.sqlite3") as conn:
+        return conn.execute("SELECT * FROM card_state ORDER BY card").fetchall()
+
+
+def subprocess_env(home: Path, decks: Path) -> dict[str, str]:
+    env = dict(os.environ, DLSTUDY_HOME=str(home), DLSTUDY_DECKS=str(decks), DLSTUDY_LANG="en",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("COLUMNS", None)
+    return env
+
+
+PYTHON = sys.executable

@@ -1,0 +1,171 @@
+"""Statistics and personal parameters, on review logs written with a clock the test moves."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+import types
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from dlstudy.card import Card, Text
+from dlstudy.optimize import MIN_SCORED_REVIEWS, evaluate, fit, review_logs
+from dlstudy.scheduler import Scheduler, SchedulerConfig, default_parameters, from_us
+from dlstudy.session import local_day_start
+from dlstudy.stats import compute
+from dlstudy.store import Store
+from tests.studykit import Clock, drill_deck, invoke, shared_cache
+
+
+def card(card_id: str, topic: str) -> Card:
+    text = Text(en=card_id, zh=card_id)
+    return Card(id=card_id, title=text, question=text, answer=text, topic=topic)
+
+
+def fast_store(home: Path, clock: Clock) -> Store:
+    store = Store.open(home, clock=clock.us)
+    store.conn.execute("PRAGMA synchronous = OFF")  # test data only: skip the fsync per grade
+    return store
+
+
+def test_counts_retention_states_forecast_and_weakest_topic(tmp_path: Path) -> None:
+    clock = Clock()
+    deck = [card("a-1", "alpha"), card("a-2", "alpha"), card("b-1", "beta"), card("b-2", "beta")]
+    with fast_store(tmp_path, clock) as store:
+        scheduler = store.scheduler(SchedulerConfig())
+        for cid, rating in [("a-1", 3), ("a-2", 1), ("b-1", 4), ("gone", 3)]:
+            store.grade(cid, rating, scheduler)
+            clock.advance(minutes=2)
+        stats = compute(store, deck, scheduler, now=clock.dt())
+    assert stats.reviews == 4 and stats.retention == 0.75
+    assert stats.per_day[-1] == (local_day_start(clock.dt()).date().isoformat(), 4)
+    assert len(stats.per_day) == 30 and sum(n for _, n in stats.per_day) == 4
+    assert stats.states == {"new": 1, "learning": 2, "review": 1, "relearning": 0, "removed": 1}
+    assert len(stats.forecast) == 14 and stats.forecast[0][1] == 2  # a-1 and a-2: due today
+    assert sum(n for _, n in stats.forecast) == 3
+    alpha, beta = stats.topics
+    assert (alpha.topic, alpha.cards, alpha.studied, alpha.reviews, alpha.retention) == ("alpha", 2, 2, 2, 0.5)
+    assert (beta.reviews, beta.retention) == (1, 1.0)
+    assert stats.weakest == ["alpha"]
+    json.dumps(stats.to_dict())  # plain values all the way down
+
+
+def simulate(store: Store, clock: Clock, cards: int, reviews: int, truth: Scheduler,
+             seed: int = 0) -> None:
+    """A user whose memory follows ``truth``, reviewing on the schedule FSRS's defaults give."""
+    rng = random.Random(seed)
+    scheduler = store.scheduler(SchedulerConfig())
+    start = clock.now
+    for n in range(cards):
+        clock.now = start + timedelta(hours=n)
+        remembered = None
+        for _ in range(reviews):
+            if remembered is None:
+                rating = rng.choice((1, 3, 3, 4))
+            else:
+                p = truth.recall(remembered.last_review, remembered.stability, clock.dt())
+                rating = 1 if rng.random() > p else rng.choice((2, 3, 3, 3, 4))
+            _, state = store.grade(f"c-{n}", rating, scheduler, duration_ms=rng.randrange(2000, 9000))
+            remembered = truth.review(n, remembered, rating, state.last_review or 0)
+            # the next review: when it is due, but a day later at least (so it is scored)
+            clock.now = max(from_us(state.due), clock.now + timedelta(days=1))
+            clock.advance(days=rng.choice((0, 1, 2, 5)))
+
+
+def test_fit_is_log_loss_and_rmse_of_the_logged_predictions(tmp_path: Path) -> None:
+    clock = Clock()
+    with fast_store(tmp_path, clock) as store:
+        simulate(store, clock, cards=6, reviews=8, truth=Scheduler(SchedulerConfig()))
+        pairs = [(r.predicted, 0.0 if r.rating == 1 else 1.0) for r in store.reviews()
+                 if r.predicted is not None]
+        stats = compute(store, [], store.scheduler(SchedulerConfig()), now=clock.dt())
+    assert stats.fit.reviews == len(pairs) == 6 * 7
+    loss = -sum(y * math.log(p) + (1 - y) * math.log(1 - p) for p, y in pairs) / len(pairs)
+    rmse = math.sqrt(sum((p - y) ** 2 for p, y in pairs) / len(pairs))
+    assert stats.fit.log_loss == pytest.approx(loss) and stats.fit.rmse == pytest.approx(rmse)
+    assert sum(b["reviews"] for b in stats.calibration) == len(pairs)
+    assert evaluate(default_parameters(), review_logs_of(tmp_path)).reviews == len(pairs)
+
+
+def review_logs_of(home: Path):  # type: ignore[no-untyped-def]
+    with Store.open(home) as store:
+        return review_logs(store)
+
+
+def forgetful() -> tuple[float, ...]:
+    """FSRS parameters of a user who forgets much faster than the defaults assume."""
+    params = list(default_parameters())
+    params[0:4] = [0.05, 0.1, 0.3, 0.8]
+    params[8] = 0.6
+    return tuple(params)
+
+
+def test_optimize_keeps_parameters_only_when_they_fit_better(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    with fast_store(tmp_path, clock) as store:
+        simulate(store, clock, cards=60, reviews=11, truth=Scheduler(SchedulerConfig(parameters=forgetful())))
+        answer: list[tuple[float, ...]] = [default_parameters()]
+
+        class FakeOptimizer:  # fsrs's Optimizer needs torch; its contract is all that is tested here
+            def __init__(self, logs: list[object]) -> None:
+                assert len(logs) == store.count()
+
+            def compute_optimal_parameters(self, verbose: bool = False) -> list[float]:
+                return list(answer[0])
+
+        monkeypatch.setitem(sys.modules, "fsrs.optimizer",
+                            types.SimpleNamespace(Optimizer=FakeOptimizer))
+        same = fit(store, default_parameters())
+        assert same.scored >= MIN_SCORED_REVIEWS and same.after == same.before and not same.kept
+        assert store.parameters() is None
+        answer[0] = forgetful()
+        better = fit(store, default_parameters())
+        assert better.after is not None and better.after.log_loss < better.before.log_loss
+        assert better.kept and store.parameters() == forgetful()
+
+
+def test_optimize_says_how_much_more_history_it_needs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+    shared_cache(tmp_path_factory, monkeypatch)
+    decks = tmp_path / "decks"
+    drill_deck(decks, n=2)
+    monkeypatch.setenv("DLSTUDY_DECKS", str(decks))
+    invoke(["quiz", "--topic", "drill"], "\n3\n\n3\n")
+    result = invoke(["optimize"])
+    assert result.exit_code == 0
+    assert f"needs {MIN_SCORED_REVIEWS} ({MIN_SCORED_REVIEWS} more)" in " ".join(result.output.split())
+
+
+def test_stats_command_json_and_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        tmp_path_factory: pytest.TempPathFactory) -> None:
+    shared_cache(tmp_path_factory, monkeypatch)
+    decks = tmp_path / "decks"
+    drill_deck(decks, n=3)
+    monkeypatch.setenv("DLSTUDY_DECKS", str(decks))
+    invoke(["quiz", "--topic", "drill"], "\n3\n\n1\n")
+    result = invoke(["stats", "--json"])
+    data = json.loads(result.output)
+    assert data["reviews"] == 2 and data["retention"] == 0.5
+    assert set(data) >= {"per_day", "states", "forecast", "topics", "weakest", "fit", "calibration"}
+    assert next(t for t in data["topics"] if t["topic"] == "drill")["reviews"] == 2
+    shown = invoke(["stats", "--rebuild"])
+    assert shown.exit_code == 0
+    assert "rebuilt the card states from 2 reviews; integrity check: ok" in shown.output
+    assert "Statistics" in shown.output and "drill" in shown.output
+
+
+@pytest.mark.slow
+def test_real_fsrs_optimizer_fits_a_forgetful_user(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("pandas")
+    clock = Clock()
+    with fast_store(tmp_path, clock) as store:
+        simulate(store, clock, cards=60, reviews=11, truth=Scheduler(SchedulerConfig(parameters=forgetful())))
+        outcome = fit(store, default_parameters())
+    assert outcome.after is not None and outcome.fitted is not None
+    assert outcome.kept and outcome.after.log_loss < outcome.before.log_loss
