@@ -85,7 +85,7 @@ def experiment(p):
     p.equal(f"configurations where sum(p.numel()) ≠ formula (of {checked} checked)", len(mismatches), 0)
     p.equal("nn.LSTM(37, 64) parameters", sum(q.numel() for q in torch.nn.LSTM(37, 64).parameters()),
             4 * (64 * (37 + 64) + 2 * 64))
-    p.equal("nn.LSTM(37, 64) vs the textbook single-bias count: difference", 
+    p.equal("nn.LSTM(37, 64) vs the textbook single-bias count: difference",
             sum(q.numel() for q in torch.nn.LSTM(37, 64).parameters()) - 4 * (64 * (37 + 64) + 64), 4 * 64)
     layer2 = torch.nn.GRU(10, 16, num_layers=2, bidirectional=True)
     p.equal("nn.GRU(10, 16, 2 layers, bidirectional): weight_ih_l1 shape", tuple(layer2.weight_ih_l1.shape), (48, 32))
