@@ -114,3 +114,13 @@ def test_a_derivation_that_hangs_is_stopped_by_the_timeout(tmp_path: Path, monke
     assert result.exit_code == 1
     [row] = json.loads(result.stdout)
     assert row["verdict"] == "error" and "stopped after 1 s" in row["error"]
+
+
+def test_the_readme_tour_names_cards_and_derivations_that_exist() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    library = load_library()
+    named = re.findall(r"^dlstudy (?:show|prove) ([a-z][a-z0-9_-]+)", readme, flags=re.M)
+    assert named
+    assert [n for n in named if n not in library.cards and n not in library.derivations] == []
