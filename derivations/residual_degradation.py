@@ -9,6 +9,8 @@ BatchNorm–ReLU nets of depth 4 and 32, and the 32-layer net with identity
 shortcuts (the original post-addition-ReLU block), trained with the same Adam
 settings on the same regression task; the TRAINING loss is compared (median
 over several initialisations, trained side by side as one batched model).
+Full scale: He et al.'s CIFAR depths 20 and 56, width 32, 1024 points, 32 nets,
+300 steps (a GPU; minutes on a CPU).
 """
 
 TITLE = {
@@ -24,14 +26,16 @@ CLAIMS = [
     },
     {
         "en": "With the same optimizer and steps, a 32-layer plain BN–ReLU net ends with a training loss ≥ 10× that "
-              "of a 4-layer one: the deeper net trains worse although it could represent the shallower one.",
-        "zh": "在相同优化器和步数下，32 层普通 BN–ReLU 网络的最终训练损失至少是 4 层网络的 10 倍："
-              "更深的网络能表示更浅的网络，却训练得更差。",
+              "of a 4-layer one (full scale: 56 vs 20 layers): the deeper net trains worse although it could "
+              "represent the shallower one.",
+        "zh": "在相同优化器和步数下，32 层普通 BN–ReLU 网络的最终训练损失至少是 4 层网络的 10 倍（full 规模：56 层"
+              "对 20 层）：更深的网络能表示更浅的网络，却训练得更差。",
     },
     {
-        "en": "The same 32 layers with identity shortcuts reach a training loss ≥ 10× lower than the plain 32-layer "
-              "net, within a factor 10 of the 4-layer net.",
-        "zh": "同样 32 层加上恒等捷径后，训练损失比 32 层普通网络低至少 10 倍，且与 4 层网络相差不到 10 倍。",
+        "en": "The same deep net with identity shortcuts fits like the shallow one (normalised training MSE < 0.1) "
+              "while the plain deep net stays above 0.3 (full scale: above 0.15).",
+        "zh": "同样深度加上恒等捷径后，网络像浅网络一样能拟合（归一化训练 MSE < 0.1），而普通深网络仍高于 0.3"
+              "（full 规模：高于 0.15）。",
     },
 ]
 
@@ -62,67 +66,73 @@ def derive(p):
             measured="no condition left on a11…a22", expected="no condition on W₁")
 
 
-def _train(torch, depth, residual, X, y, nets, steps, lr, seed, device):
+def _train(torch, depth, residual, X, y, nets, steps, lr, seed, device, progress):
     """Train `nets` independent BN–ReLU MLPs of one depth side by side; returns the loss history."""
+    F = torch.nn.functional
     dt = torch.float32
     g = torch.Generator().manual_seed(seed)
-    width, n_in = 16, X.shape[1]
+    width, n_in, n_points = 16 if X.shape[0] <= 64 else 32, X.shape[1], X.shape[0]
 
     def uniform(shape, fan_in):  # nn.Linear's default init: U(−1/√fan_in, 1/√fan_in)
         return ((torch.rand(shape, generator=g, dtype=dt) * 2 - 1) / fan_in**0.5).to(device)
 
     w_in, b_in = uniform((nets, width, n_in), n_in), uniform((nets, 1, width), n_in)
     w_hid = uniform((nets, depth, width, width), width)
-    gamma = torch.ones(nets, depth, 1, width, dtype=dt, device=device)
-    beta = torch.zeros(nets, depth, 1, width, dtype=dt, device=device)
+    gamma = torch.ones(depth, nets * width, dtype=dt, device=device)
+    beta = torch.zeros(depth, nets * width, dtype=dt, device=device)
     w_out, b_out = uniform((nets, 1, width), width), torch.zeros(nets, 1, 1, dtype=dt, device=device)
     params = [w_in, b_in, w_hid, gamma, beta, w_out, b_out]
     for t in params:
         t.requires_grad_(True)
-    opt = torch.optim.Adam(params, lr=lr)
+    opt = torch.optim.Adam(params, lr=lr, **({"fused": True} if device == "cuda" else {}))
     xs = X.expand(nets, *X.shape)
 
     def forward():
         h = xs @ w_in.transpose(1, 2) + b_in
         for layer in range(depth):
             u = h @ w_hid[:, layer].transpose(1, 2)
-            # BatchNorm in training mode (batch statistics, biased variance), then ReLU.
-            mean, var = u.mean(1, keepdim=True), u.var(1, unbiased=False, keepdim=True)
-            z = (u - mean) / torch.sqrt(var + 1e-5) * gamma[:, layer] + beta[:, layer]
+            # BatchNorm in training mode (batch statistics, biased variance), then ReLU. Each (net, unit)
+            # is one BN channel, so one fused batch_norm call normalises every net at once.
+            flat = u.transpose(0, 1).reshape(n_points, nets * width)
+            z = F.batch_norm(flat, None, None, gamma[layer], beta[layer], training=True, eps=1e-5)
+            z = z.reshape(n_points, nets, width).transpose(0, 1)
             h = torch.relu(h + z) if residual else torch.relu(z)
         return h @ w_out.transpose(1, 2) + b_out
 
-    history, first_grad = [], 0.0
-    for step in range(steps):
+    history = torch.zeros(steps, nets, device=device)  # read once at the end: no host sync per step
+    first_grad = None
+    for step in progress(range(steps)):
         per_net = ((forward() - y) ** 2).mean((1, 2))
         opt.zero_grad()
         per_net.sum().backward()  # the nets share no parameters: the sum trains each one on its own loss
-        if step == 0:
-            first_grad = w_in.grad.norm().item()  # the gradient reaching the first layer, at init
+        if first_grad is None:
+            first_grad = w_in.grad.norm()  # the gradient reaching the first layer, at init
         opt.step()
-        history.append(per_net.detach().median().item())
+        history[step] = per_net.detach()
     with torch.no_grad():
         final = ((forward() - y) ** 2).mean((1, 2)).median().item()
-    return history, final, first_grad
+    return history.median(1).values.cpu().tolist(), final, first_grad.item()
 
 
 def experiment(p):
     import torch
 
     g = torch.Generator().manual_seed(p.seed)
-    n_points = 64
+    if p.quick:
+        n_points, nets, steps, shallow_depth, deep = 64, 6, 60, 4, 32
+    else:  # He et al.'s 20 vs 56 layers, more points, more nets in the median, longer training
+        n_points, nets, steps, shallow_depth, deep = 1024, 32, 300, 20, 56
     X = (torch.rand(n_points, 2, generator=g) * 4 - 2).to(p.device)
     y = torch.sin(3 * X[:, :1]) * torch.cos(2 * X[:, 1:])
-    nets, steps = (6, 60) if p.quick else (48, 60)  # full: the same runs, a median over more nets
-    deep = 32
-    settings = {"plain, 4 layers": (4, False), f"plain, {deep} layers": (deep, False),
+    settings = {f"plain, {shallow_depth} layers": (shallow_depth, False), f"plain, {deep} layers": (deep, False),
                 f"residual, {deep} layers": (deep, True)}
     # Thousands of tiny batched matmuls: on a CPU, intra-op threads only add synchronisation.
     threads = torch.get_num_threads()
-    if p.device == "cpu":
+    if p.device == "cpu" and p.quick:
         torch.set_num_threads(1)
     try:
-        runs = {name: _train(torch, d, res, X, y, nets, steps, 1e-2, p.seed + 1 + i, p.device)
+        runs = {name: _train(torch, d, res, X, y, nets, steps, 1e-2, p.seed + 1 + i, p.device,
+                             lambda r, name=name: p.progress(r, f"training {name} ({nets} nets)"))
                 for i, (name, (d, res)) in enumerate(settings.items())}
     finally:
         torch.set_num_threads(threads)
@@ -133,10 +143,12 @@ def experiment(p):
     variance = y.var(unbiased=False).item()  # the loss of predicting the mean: normalised MSE 1
     (shallow, _, grad_shallow), (plain_deep, _, grad_deep), (res_deep, _, _) = (
         (runs[name][1] / variance, None, runs[name][2]) for name in settings)
-    p.greater(f"training loss ratio: plain {deep} layers / plain 4 layers (degradation)", plain_deep / shallow, 10.0)
-    p.greater(f"normalised training MSE, plain {deep} layers (barely fits)", plain_deep, 0.3)
-    p.less("normalised training MSE, plain 4 layers (fits)", shallow, 0.1)
+    p.greater(f"training loss ratio: plain {deep} layers / plain {shallow_depth} layers (degradation)",
+              plain_deep / shallow, 10.0)
+    # Full scale trains longer on more points, so the plain deep net gets further: a looser bar there.
+    p.greater(f"normalised training MSE, plain {deep} layers (barely fits)", plain_deep, 0.3 if p.quick else 0.15)
+    p.less(f"normalised training MSE, plain {shallow_depth} layers (fits)", shallow, 0.1)
     p.less(f"normalised training MSE, residual {deep} layers (fits: no degradation)", res_deep, 0.1)
     # He et al.: with BN the plain nets' gradients do not vanish. Here they are larger, not smaller.
-    p.greater(f"‖∂L/∂W_first‖ at init, plain {deep} / plain 4 (> 1: not vanishing gradients)",
+    p.greater(f"‖∂L/∂W_first‖ at init, plain {deep} / plain {shallow_depth} (> 1: not vanishing gradients)",
               grad_deep / grad_shallow, 1.0)

@@ -49,6 +49,27 @@ class Source(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defau
         return " — ".join(parts)
 
 
+class ExerciseSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """What an exercise card draws: ``generator`` names one in ``dlstudy.exercises``."""
+
+    generator: DerivationId
+
+
+class ClaimSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """How a claim card's verdict is decided: by one evidence row of a derivation.
+
+    Attributes:
+        derivation: the derivation that runs the experiment (also listed in ``derivations:``).
+        evidence: the exact quantity text of one evidence row, or a prefix only it has.
+        statement: ``asserts`` — the statement is true when the row passes; ``denies`` — the
+            row refutes it (a misconception), so it is true only if the row fails.
+    """
+
+    derivation: DerivationId
+    evidence: NonEmpty
+    statement: Literal["asserts", "denies"]
+
+
 class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """One card of a deck.
 
@@ -59,6 +80,9 @@ class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
         derivations: ids of the derivation modules that prove the answer's claims.
         correction: what the source notes get wrong, when they do (shown with the answer).
         level: 1 = every interview, 2 = a good candidate, 3 = a deep dive.
+        kind: ``recall`` (self-graded), ``exercise`` (fresh numbers each time, graded by
+            computing the answer) or ``claim`` (true or false, decided by an evidence row).
+        exercise, claim: what an exercise card draws, what decides a claim card.
     """
 
     id: CardId
@@ -72,6 +96,19 @@ class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     derivations: list[DerivationId] = msgspec.field(default_factory=list)
     correction: Text | None = None
     sources: list[Source] = msgspec.field(default_factory=list)
+    exercise: ExerciseSpec | None = None
+    claim: ClaimSpec | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind == "exercise" and self.exercise is None:
+            raise ValueError("a card of kind `exercise` needs `exercise: {generator: NAME}`")
+        if self.kind == "claim" and self.claim is None:
+            raise ValueError("a card of kind `claim` needs `claim: {derivation: ID, evidence: "
+                             "ROW, statement: asserts|denies}`")
+        if self.exercise is not None and self.kind != "exercise":
+            raise ValueError("`exercise:` is only for cards of `kind: exercise`")
+        if self.claim is not None and self.kind != "claim":
+            raise ValueError("`claim:` is only for cards of `kind: claim`")
 
 
 class DeckFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 
+from dlstudy.card import Card
+from dlstudy.claims import mentions
 from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of
 from dlstudy.library import Library
 
@@ -29,6 +32,7 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
                 line = _line_of(tree, _card_loc(tree, card.id, index))
                 problems.append(Problem(deck.path, line, f"card `{card.id}` links no derivation; "
                                         "every card needs `derivations: [id, ...]` that prove it"))
+            problems += _auto_graded(library, deck.path, tree, card, index)
     used = {ref for deck in library.decks for card in deck.cards for ref in card.derivations}
     for info in library.derivations.values():
         if info.id not in used:
@@ -38,6 +42,50 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
         wanted = {p.resolve() for p in _files_under(only)}
         problems = [p for p in problems if p.path.resolve() in wanted]
     return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.message))
+
+
+def _auto_graded(library: Library, path: Path, tree: yaml.Node | None, card: Card,
+                 index: int) -> list[Problem]:
+    """An exercise's generator exists; a claim's derivation exists, is linked, and can produce
+    the evidence row it names (read from the source: nothing is run)."""
+    problems: list[Problem] = []
+    loc = _card_loc(tree, card.id, index)
+    if card.exercise is not None:
+        from dlstudy import exercises
+
+        name = card.exercise.generator
+        if name not in exercises.names():
+            near = difflib.get_close_matches(name, exercises.names(), n=1, cutoff=0.5)
+            hint = f" — did you mean `{near[0]}`?" if near else \
+                " (see dlstudy/exercises/ for the generators)"
+            problems.append(Problem(path, _line_of(tree, [*loc, "exercise", "generator"]),
+                                    f"card `{card.id}` names unknown exercise generator "
+                                    f"`{name}`{hint}"))
+    if card.claim is not None:
+        claim = card.claim
+        info = library.derivations.get(claim.derivation)
+        if info is None:
+            near = library.closest(claim.derivation)
+            hint = f" — did you mean `{near[0]}`?" if near else ""
+            problems.append(Problem(path, _line_of(tree, [*loc, "claim", "derivation"]),
+                                    f"card `{card.id}`: claim derivation `{claim.derivation}` does "
+                                    f"not exist{hint}"))
+            return problems
+        if claim.derivation not in card.derivations:
+            problems.append(Problem(path, _line_of(tree, [*loc, "claim", "derivation"]),
+                                    f"card `{card.id}`: the claim's derivation `{claim.derivation}` "
+                                    "must also be listed in the card's `derivations:`"))
+        try:
+            source = info.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            source = ""
+        if not mentions(source, claim.evidence):
+            problems.append(Problem(path, _line_of(tree, [*loc, "claim", "evidence"]),
+                                    f"card `{card.id}`: no evidence row of `{claim.derivation}` "
+                                    f"reads {claim.evidence!r}; give the exact quantity text of "
+                                    f"one row, or a prefix only it has (see `dlstudy prove "
+                                    f"{claim.derivation} --json`)"))
+    return problems
 
 
 def _files_under(paths: Sequence[Path]) -> list[Path]:

@@ -42,6 +42,12 @@ LangOpt = Annotated[Optional[str], typer.Option("--lang", "-l", help="Language: 
                                                 "DLSTUDY_LANG, then the locale).", show_default=False)]
 TopicOpt = Annotated[Optional[str], typer.Option("--topic", "-t", help="Only this topic (see `dlstudy list`).")]
 TagOpt = Annotated[Optional[str], typer.Option("--tag", help="Only cards with this tag.")]
+KindOpt = Annotated[Optional[str], typer.Option(
+    "--kind", help="Only cards of this kind: recall (self-graded), exercise (fresh numbers, "
+    "graded by computing the answer) or claim (true or false, decided by an experiment).")]
+SeedOpt = Annotated[Optional[int], typer.Option(
+    "--seed", help="Draw the exercises' numbers from this seed (replays a session's draws).")]
+KINDS = ("recall", "exercise", "claim")
 
 
 class State:
@@ -118,12 +124,13 @@ def main_options(
 def list_cards(
     topic: TopicOpt = None,
     tag: TagOpt = None,
-    kind: Annotated[Optional[str], typer.Option(help="Only cards of this kind: recall, exercise, claim.")] = None,
+    kind: KindOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     lang: LangOpt = None,
 ) -> None:
     """List cards (id, topic, title, linked derivations), optionally filtered."""
     lang = _lang(lang)
+    _check_kind(kind)
     library = _library(quiet=as_json)
     if topic is not None and topic not in library.topics():
         err.print(f"[red]error:[/red] no topic {topic!r}; topics are: {', '.join(library.topics())}")
@@ -139,9 +146,18 @@ def list_cards(
     console.print(cards_table(cards, library.derivations, lang))
 
 
+def _check_kind(kind: Optional[str]) -> None:
+    if kind is not None and kind not in KINDS:
+        err.print(f"[red]error:[/red] --kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise typer.Exit(2)
+
+
 @app.command()
 def show(
     card_id: Annotated[str, typer.Argument(metavar="CARD_ID", help="A card id from `dlstudy list`.")],
+    seed: Annotated[Optional[int], typer.Option(
+        "--seed", help="For an exercise card: draw its numbers from this seed and show the task, "
+        "the answer and the worked solution (the seed of each review is in the log).")] = None,
     lang: LangOpt = None,
 ) -> None:
     """Show a card: the question, then the answer, then the derivations that prove it."""
@@ -150,9 +166,26 @@ def show(
     card = library.cards.get(card_id)
     if card is None:
         _unknown(card_id, library)
-    from dlstudy.render import answer_panel, question_panel
+    from dlstudy.render import answer_panel, exercise_result, question_panel
 
-    console.print(question_panel(card, lang))
+    if seed is not None and card.exercise is None:
+        err.print(f"[red]error:[/red] --seed is for exercise cards; {card_id} is a {card.kind} card")
+        raise typer.Exit(2)
+    if seed is None:
+        console.print(question_panel(card, lang))
+        console.print(answer_panel(card, library.derivations, lang))
+        return
+    from dlstudy import exercises
+
+    assert card.exercise is not None
+    try:
+        exercise = exercises.draw(card.exercise.generator, seed)
+    except KeyError as exc:
+        err.print(f"[red]error:[/red] {exc.args[0]}; run `dlstudy check`")
+        raise typer.Exit(2) from None
+    console.print(question_panel(card, lang, task=exercise.prompt.get(lang)))
+    console.print(exercise_result(exercise.solution.get(lang), exercise.shown(), None, False, lang,
+                                  attempted=False))
     console.print(answer_panel(card, library.derivations, lang))
 
 
@@ -345,19 +378,27 @@ def _scheduler(store: Store) -> Scheduler:
                            origin="optimizer")
 
 
-def _selection(library: Library, topic: Optional[str], tag: Optional[str]) -> list[Card]:
+def _selection(library: Library, topic: Optional[str], tag: Optional[str],
+               kind: Optional[str] = None) -> list[Card]:
+    _check_kind(kind)
     if topic is not None and topic not in library.topics():
         err.print(f"[red]error:[/red] no topic {topic!r}; topics are: {', '.join(library.topics())}")
         raise typer.Exit(2)
-    return library.select(topic, tag)
+    return [c for c in library.select(topic, tag) if kind is None or c.kind == kind]
 
 
-def _study(session: Session, library: Library, lang: str, selection: list[Card]) -> None:
+def _study(session: Session, library: Library, lang: str, selection: list[Card],
+           seed: Optional[int] = None) -> None:
+    import random
+
     from dlstudy import paths
     from dlstudy.terminal import Keys, Study, summary_text
 
+    settings = _settings()
     study = Study(session, library.derivations, lang, console, Keys(),
-                  proofs=paths.cache_dir(state.data_dir) / "proofs")
+                  proofs=paths.cache_dir(state.data_dir) / "proofs",
+                  easy_within=settings.easy_within, hard_after=settings.hard_after,
+                  seeds=random.Random(seed))
     summary = study.run(selection={c.id for c in selection})
     console.print(summary_text(summary), highlight=False)
 
@@ -368,17 +409,22 @@ def quiz(
     tag: TagOpt = None,
     number: Annotated[Optional[int], typer.Option("-n", "--number", min=1,
                                                   help="Ask at most N cards.")] = None,
+    kind: KindOpt = None,
+    seed: SeedOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Quiz yourself on any matching cards, due or not; every answer is still recorded.
 
     Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · q quit.
+    Exercise and claim cards grade themselves: type the answer (a number, a shape, t or f),
+    then Enter accepts the grade or 1-4 changes it.
 
-    With piped input, one key per line (an empty line shows the answer).
+    With piped input, one key per line (an empty line shows the answer; an exercise's or a
+    claim's answer is the line read).
     """
     lang = _lang(lang)
     library = _library(cached=True)
-    cards = _selection(library, topic, tag)
+    cards = _selection(library, topic, tag, kind)
     if not cards:
         err.print("[yellow]no cards match[/yellow]; see `dlstudy list`")
         raise typer.Exit(1)
@@ -389,7 +435,7 @@ def quiz(
         console.print(f"[b]Quiz[/b] · {len(queue)} card(s) · answers are recorded and rescheduled",
                       highlight=False)
         session = Session(store, lambda: _scheduler(store), queue, "quiz", again_returns=True)
-        _study(session, library, lang, cards)
+        _study(session, library, lang, cards, seed)
 
 
 @app.command()
@@ -398,17 +444,22 @@ def review(
                                                "(default: the settings file, else 10).")] = None,
     topic: TopicOpt = None,
     tag: TagOpt = None,
+    kind: KindOpt = None,
+    seed: SeedOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Review the cards FSRS says are due now, plus today's new cards.
 
     Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · q quit.
+    Exercise and claim cards grade themselves: type the answer (a number, a shape, t or f),
+    then Enter accepts the grade or 1-4 changes it.
 
-    With piped input, one key per line (an empty line shows the answer).
+    With piped input, one key per line (an empty line shows the answer; an exercise's or a
+    claim's answer is the line read).
     """
     lang = _lang(lang)
     library = _library(cached=True)
-    cards = _selection(library, topic, tag)
+    cards = _selection(library, topic, tag, kind)
     from dlstudy.session import Session, describe_due, review_queue, review_refill
 
     per_day = _settings().new_per_day if new is None else new
@@ -428,7 +479,7 @@ def review(
         console.print(f"[b]Review[/b] · {len(plan.due)} due · {len(plan.new)} new", highlight=False)
         session = Session(store, lambda: _scheduler(store), plan.cards, "review",
                           refill=review_refill(cards))
-        _study(session, library, lang, cards)
+        _study(session, library, lang, cards, seed)
 
 
 @app.command()

@@ -125,6 +125,9 @@ def _duplicate_keys(node: yaml.Node | None, path: Path) -> list[Problem]:
     return problems
 
 
+_CHOICES = {"kind": "recall, exercise, claim", "statement": "asserts, denies"}
+
+
 def _explain(error: msgspec.ValidationError) -> tuple[str, list[str | int]]:
     """Split msgspec's ``what - at `$.a[0].b``` into a friendlier message and a path."""
     text = str(error)
@@ -140,6 +143,8 @@ def _explain(error: msgspec.ValidationError) -> tuple[str, list[str | int]]:
         message = f"unknown field `{name}` (check the spelling; see README, 'Adding a card')"
     elif "matching regex" in message:
         message += " (ids and tags are lowercase letters, digits and '-'; derivation ids use '_')"
+    elif message.startswith("Invalid enum value") and loc and loc[-1] in _CHOICES:
+        message += f"; `{loc[-1]}` is one of: {_CHOICES[str(loc[-1])]}"
     if where:
         message += f" (at {'.'.join(str(p) for p in loc) or 'top level'})"
     return message, loc

@@ -68,14 +68,27 @@ def _is_cjk(ch: str) -> bool:
     return bool(ch) and ("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
 
 
-def question_panel(card: Card, lang: str, subtitle: str = "") -> Panel:
+def question_panel(card: Card, lang: str, subtitle: str = "", task: str | None = None) -> Panel:
+    """The question; ``task`` (an exercise's numbers, "True or false?") follows it in bold."""
     label = LABELS[lang]["question"]
-    return Panel(RichText(reflow(card.question.get(lang))), title=f"[b]{escape(card.title.get(lang))}[/b]",
+    body = RichText(reflow(card.question.get(lang)))
+    if task is None and card.kind == "claim":
+        task = TRUE_OR_FALSE[lang]
+    if task:
+        body.append("\n\n")
+        body.append(task, style="bold")
+    return Panel(body, title=f"[b]{escape(card.title.get(lang))}[/b]",
                  subtitle=subtitle or f"{card.id} · {card.topic} · {label}", border_style="cyan",
                  title_align="left", subtitle_align="right")
 
 
-def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str) -> RenderableType:
+TRUE_OR_FALSE = {"en": "True or false?", "zh": "对还是错？"}
+
+
+def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
+                 claim_rule: bool = True) -> RenderableType:
+    """The answer, what the notes get wrong, the derivations, how a claim is decided (unless
+    ``claim_rule`` is False: a session has just shown the deciding row), and the sources."""
     labels = LABELS[lang]
     parts: list[RenderableType] = [
         Panel(RichText(reflow(card.answer.get(lang))), title=labels["answer"], border_style="green",
@@ -93,9 +106,78 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str) 
         lines.append(f"  dlstudy prove {card.id}", style="dim")
         parts.append(RichText(labels["derivations"], style="bold"))
         parts.append(lines)
+    if card.claim is not None and claim_rule:
+        claim = card.claim
+        rule = AUTO_LABELS[lang]["asserts" if claim.statement == "asserts" else "denies"]
+        parts.append(RichText(AUTO_LABELS[lang]["decided"], style="bold"))
+        parts.append(RichText(f"  {claim.derivation}: “{claim.evidence}” — {rule}", style="dim"))
+    if card.exercise is not None:
+        parts.append(RichText(f"  {AUTO_LABELS[lang]['generator']}: {card.exercise.generator} · "
+                              f"dlstudy show {card.id} --seed N", style="dim"))
     if card.sources:
         parts.append(RichText(labels["sources"], style="bold"))
         parts.append(RichText("\n".join(f"  • {s.label()}" for s in card.sources), style="dim"))
+    return Group(*parts)
+
+
+AUTO_LABELS = {
+    "en": {"decided": "Decided by the evidence row",
+           "asserts": "the statement is true when this row passes",
+           "denies": "the statement is true only if this row fails (the row refutes it)",
+           "generator": "exercise generator", "solution": "Worked solution",
+           "right": "✓ right", "wrong": "✗ wrong", "gave_up": "no answer",
+           "your": "your answer", "expected": "expected", "is_true": "the statement is TRUE",
+           "is_false": "the statement is FALSE", "evidence": "Evidence"},
+    "zh": {"decided": "由以下证据行判定",
+           "asserts": "该行通过时陈述为真",
+           "denies": "仅当该行失败时陈述为真（该行反驳了它）",
+           "generator": "练习生成器", "solution": "解题过程",
+           "right": "✓ 正确", "wrong": "✗ 错误", "gave_up": "未作答",
+           "your": "你的答案", "expected": "正确答案", "is_true": "该陈述为真",
+           "is_false": "该陈述为假", "evidence": "证据"},
+}
+
+
+def exercise_result(solution: str, shown_expected: str, answer: str | None, correct: bool,
+                    lang: str, attempted: bool = True) -> RenderableType:
+    """After an exercise: right or wrong, the expected answer, and the worked solution
+    (``attempted`` False: just the answer and the solution, as ``dlstudy show --seed`` prints)."""
+    labels = AUTO_LABELS[lang]
+    if not attempted:
+        head = f"{labels['expected']} [b]{escape(shown_expected)}[/b]"
+    elif answer is None:
+        head = f"[yellow]{labels['gave_up']}[/yellow] · {labels['expected']} [b]{escape(shown_expected)}[/b]"
+    else:
+        mark = f"[green]{labels['right']}[/green]" if correct else f"[red]{labels['wrong']}[/red]"
+        head = (f"{mark} · {labels['your']} {escape(answer)} · {labels['expected']} "
+                f"[b]{escape(shown_expected)}[/b]")
+    return Group(RichText.from_markup(head),
+                 Panel(RichText(solution), title=labels["solution"], border_style="green",
+                       title_align="left"))
+
+
+def claim_result(truth: bool, said: bool, result: Result | None, row: Evidence | None,
+                 lang: str) -> RenderableType:
+    """After a claim: right or wrong, whether the statement is true, and the row that decides it
+    (the derivation's other rows are summed up in a line: ``dlstudy prove`` shows them all)."""
+    labels = AUTO_LABELS[lang]
+    mark = f"[green]{labels['right']}[/green]" if said == truth else f"[red]{labels['wrong']}[/red]"
+    verdict = labels["is_true"] if truth else labels["is_false"]
+    parts: list[RenderableType] = [RichText.from_markup(f"{mark} · [b]{verdict}[/b]")]
+    if result is not None and row is not None:
+        others = [e for e in result.evidence if e is not row]
+        passed = sum(e.passed for e in others)
+        cached = " · cached" if result.cached else ""
+        if lang == "zh":
+            rest = (f"{result.id} 的其余 {len(others)} 行证据：{passed} 行通过、{len(others) - passed} 行"
+                    f"失败 —— dlstudy prove {result.id} 显示全部")
+        else:
+            rest = (f"the other {len(others)} rows of {result.id}: {passed} pass, "
+                    f"{len(others) - passed} fail — dlstudy prove {result.id} shows them all")
+        parts.append(Panel(Group(evidence_table([row]), RichText(rest, style="dim")),
+                           title=f"{labels['evidence']} · {escape(result.id)}",
+                           subtitle=f"{result.device} · {result.scale}{cached}",
+                           title_align="left", subtitle_align="right", border_style="magenta"))
     return Group(*parts)
 
 

@@ -135,12 +135,17 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 
 def run_one(info_id: str, path: str, title: str, device: str, scale: str,
-            seed: int = 0, threads: int = 0, timeout: float = 0) -> dict[str, object]:
-    """Run one derivation here and now; returns ``Result.to_dict()`` (picklable)."""
+            seed: int = 0, threads: int = 0, timeout: float = 0,
+            interactive: bool = False) -> dict[str, object]:
+    """Run one derivation here and now; returns ``Result.to_dict()`` (picklable).
+
+    ``interactive``: the run owns the terminal, so long experiments may draw a progress bar.
+    """
     from dlstudy.device import confirm
     from dlstudy.proof import Proof
 
     proof = Proof(device=device, scale=scale, seed=seed)
+    proof.interactive = interactive
     error: str | None = None
     started = time.perf_counter()
     try:
@@ -167,7 +172,7 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
     except Exception as exc:
         if proof.device == "mps" and "float64" in str(exc):
             # Apple GPUs have no float64, which exact checks need: run this one on the CPU.
-            return run_one(info_id, path, title, "cpu", scale, seed, threads, timeout)
+            return run_one(info_id, path, title, "cpu", scale, seed, threads, timeout, interactive)
         frames = traceback.format_exception(exc)
         error = "".join(frames[-3:]).strip()
     if error is not None:
@@ -219,9 +224,12 @@ def prove(
 
     jobs = max(1, min(jobs, len(todo)))
     if jobs == 1:
+        # A lone derivation owns the terminal and may show its own progress bar; with several,
+        # the caller's bar over derivations is on screen and a second live display would fight it.
+        interactive = len(todo) == 1 and sys.stderr.isatty()
         for info in todo:
             finish(info, run_one(info.id, str(info.path), info.title.get(lang), device, scale,
-                                 timeout=timeout))
+                                 timeout=timeout, interactive=interactive))
     elif todo:
         threads = max(1, (os.cpu_count() or 1) // jobs)
         # spawn, not fork: the parent may run a progress-bar thread, and CUDA dislikes forks.

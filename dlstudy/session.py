@@ -96,13 +96,19 @@ class Session:
             self.current = self.queue.popleft() if self.queue else None
         return self.current
 
-    def grade(self, rating: int, duration_ms: int | None = None) -> Graded:
+    def grade(self, rating: int, duration_ms: int | None = None, *, seed: int | None = None,
+              auto_rating: int | None = None, answer: str | None = None) -> Graded:
         """Grade the current card; it is in the log when this returns. If saving fails, the card
-        stays the current one (and the error propagates)."""
+        stays the current one (and the error propagates).
+
+        An auto-graded card also records the exercise's ``seed``, the ``auto_rating`` dlstudy
+        worked out (``rating`` differs when the user overrode it) and the ``answer`` typed.
+        """
         card = self.next_card()
         if card is None:
             raise RuntimeError("no card to grade: the session is over")
-        review, state = self.store.grade(card.id, rating, self.scheduler, duration_ms, self.mode)
+        review, state = self.store.grade(card.id, rating, self.scheduler, duration_ms, self.mode,
+                                         seed=seed, auto_rating=auto_rating, answer=answer)
         self.current = None
         graded = Graded(card, review, state)
         self.history.append(graded)
@@ -149,6 +155,18 @@ class Session:
             raise RuntimeError("no card to act on: the session is over")
         self.current = None
         return card
+
+
+def auto_rating(correct: bool, seconds: float, easy_within: float, hard_after: float) -> int:
+    """The grade an auto-graded card earns: wrong → Again; right → Easy when answered within
+    ``easy_within`` seconds, Hard when it took longer than ``hard_after``, else Good."""
+    if not correct:
+        return 1
+    if seconds <= easy_within:
+        return 4
+    if seconds > hard_after:
+        return 2
+    return 3
 
 
 def local_day_start(now: datetime, days: int = 0) -> datetime:

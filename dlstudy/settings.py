@@ -46,27 +46,34 @@ class Settings:
         desired_retention: the probability of recall FSRS aims for when it picks an interval.
         extra_folders: folders of the user's own decks (and derivations), in addition to the
             bundled ones.
+        easy_within, hard_after: seconds; a right answer to an exercise or a claim is graded
+            Easy when given within ``easy_within``, Hard after ``hard_after``, else Good.
     """
 
     lang: str | None = None
     new_per_day: int = 10
     desired_retention: float = 0.9
     extra_folders: list[str] = field(default_factory=list)
+    easy_within: float = 10.0
+    hard_after: float = 60.0
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {"new_per_day": self.new_per_day,
                                    "desired_retention": self.desired_retention,
-                                   "extra_folders": list(self.extra_folders)}
+                                   "extra_folders": list(self.extra_folders),
+                                   "easy_within": self.easy_within, "hard_after": self.hard_after}
         if self.lang is not None:
             data["lang"] = self.lang
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, object], where: str = "settings") -> Settings:
-        unknown = set(data) - {"lang", "new_per_day", "desired_retention", "extra_folders"}
+        unknown = set(data) - {"lang", "new_per_day", "desired_retention", "extra_folders",
+                               "easy_within", "hard_after"}
         if unknown:
             raise SettingsError(f"{where}: unknown setting `{sorted(unknown)[0]}` (known: lang, "
-                                "new_per_day, desired_retention, extra_folders)")
+                                "new_per_day, desired_retention, extra_folders, easy_within, "
+                                "hard_after)")
         settings = cls()
         if "lang" in data:
             settings.lang = _check_lang(data["lang"], where)
@@ -79,6 +86,11 @@ class Settings:
             if not (isinstance(folders, list) and all(isinstance(f, str) for f in folders)):
                 raise SettingsError(f"{where}: extra_folders must be a list of paths (strings)")
             settings.extra_folders = list(folders)
+        if "easy_within" in data:
+            settings.easy_within = _check_seconds(data["easy_within"], f"{where}: easy_within")
+        if "hard_after" in data:
+            settings.hard_after = _check_seconds(data["hard_after"], f"{where}: hard_after")
+        _check_thresholds(settings, where)
         return settings
 
     def to_toml(self) -> str:
@@ -87,7 +99,8 @@ class Settings:
         lang = f"lang = {_toml_str(self.lang)}" if self.lang else '# lang = "en"'
         return (
             "# dlstudy settings. Environment variables override them: DLSTUDY_LANG,\n"
-            "# DLSTUDY_NEW_PER_DAY, DLSTUDY_RETENTION (and DLSTUDY_DECKS adds deck folders).\n\n"
+            "# DLSTUDY_NEW_PER_DAY, DLSTUDY_RETENTION, DLSTUDY_EASY_WITHIN, DLSTUDY_HARD_AFTER\n"
+            "# (and DLSTUDY_DECKS adds deck folders).\n\n"
             "# Language of the cards: \"en\" or \"zh\" (unset: the locale decides).\n"
             f"{lang}\n\n"
             "# New cards `dlstudy review` introduces per day.\n"
@@ -95,7 +108,11 @@ class Settings:
             "# Probability of recall the scheduler aims for (0.7 to 0.99; higher = more reviews).\n"
             f"desired_retention = {self.desired_retention}\n\n"
             "# Folders with your own decks (questions/*.yaml) and derivations (derivations/*.py).\n"
-            f"extra_folders = [{folders}]\n"
+            f"extra_folders = [{folders}]\n\n"
+            "# Exercises and true/false claims grade themselves: wrong = Again; right = Easy when\n"
+            "# answered within easy_within seconds, Hard after hard_after seconds, else Good.\n"
+            f"easy_within = {self.easy_within:g}\n"
+            f"hard_after = {self.hard_after:g}\n"
         )
 
 
@@ -133,6 +150,23 @@ def _check_retention(value: object, where: str) -> float:
     return float(value)
 
 
+def _check_seconds(value: object, where: str) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+        raise SettingsError(f"{where} must be a number of seconds ≥ 0, not {value!r}")
+    return float(value)
+
+
+def _check_thresholds(settings: Settings, where: str) -> None:
+    if settings.easy_within > settings.hard_after:
+        raise SettingsError(f"{where}: easy_within ({settings.easy_within:g} s) must not exceed "
+                            f"hard_after ({settings.hard_after:g} s)")
+
+
 def load_settings(data_dir: Path) -> Settings:
     """``settings.toml`` from ``data_dir`` (defaults when absent), then the environment."""
     path = data_dir / SETTINGS_FILE
@@ -157,6 +191,11 @@ def load_settings(data_dir: Path) -> Settings:
         settings.new_per_day = _check_new(env["DLSTUDY_NEW_PER_DAY"], "DLSTUDY_NEW_PER_DAY")
     if env.get("DLSTUDY_RETENTION"):
         settings.desired_retention = _check_retention(env["DLSTUDY_RETENTION"], "DLSTUDY_RETENTION")
+    if env.get("DLSTUDY_EASY_WITHIN"):
+        settings.easy_within = _check_seconds(env["DLSTUDY_EASY_WITHIN"], "DLSTUDY_EASY_WITHIN")
+    if env.get("DLSTUDY_HARD_AFTER"):
+        settings.hard_after = _check_seconds(env["DLSTUDY_HARD_AFTER"], "DLSTUDY_HARD_AFTER")
+    _check_thresholds(settings, "settings (with the environment)")
     return settings
 
 

@@ -73,6 +73,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX card_state_by_due ON card_state(due);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 1 -> 2: auto-graded cards (exercises, claims) record how the grade came about.
+    """
+    ALTER TABLE reviews ADD COLUMN seed INTEGER;         -- an exercise's draw, to replay it
+    ALTER TABLE reviews ADD COLUMN auto_rating INTEGER;  -- the grade dlstudy worked out (NULL: self-graded)
+    ALTER TABLE reviews ADD COLUMN answer TEXT;          -- what the user typed for an exercise or claim
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 CARD_STATE_TABLE = MIGRATIONS[0][MIGRATIONS[0].index("CREATE TABLE card_state"):
@@ -96,6 +102,10 @@ class Review:
         version: the parameters version that scheduled it.
         predicted: FSRS's probability of recall just before (None for a new card or a same-day review).
         mode: ``review`` or ``quiz``.
+        seed: the seed an exercise was drawn with (``dlstudy show CARD --seed N`` replays it).
+        auto_rating: the grade dlstudy worked out for an exercise or a claim (None when the
+            user graded themselves); ``rating != auto_rating`` means the user overrode it.
+        answer: what the user typed for an exercise or a claim.
     """
 
     id: int
@@ -106,18 +116,28 @@ class Review:
     version: int
     predicted: float | None
     mode: str
+    seed: int | None = None
+    auto_rating: int | None = None
+    answer: str | None = None
+
+    @property
+    def overridden(self) -> bool:
+        """The user changed the grade dlstudy worked out."""
+        return self.auto_rating is not None and self.auto_rating != self.rating
 
     def to_dict(self) -> dict[str, object]:
         return {"id": self.id, "card": self.card, "rating": self.rating, "at": self.at,
                 "duration_ms": self.duration_ms, "version": self.version,
-                "predicted": self.predicted, "mode": self.mode}
+                "predicted": self.predicted, "mode": self.mode, "seed": self.seed,
+                "auto_rating": self.auto_rating, "answer": self.answer}
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Review:
         return cls(**data)  # type: ignore[arg-type]
 
 
-_REVIEW_COLUMNS = "r.id, c.id, r.rating, r.at, r.duration_ms, r.version, r.predicted, r.mode"
+_REVIEW_COLUMNS = ("r.id, c.id, r.rating, r.at, r.duration_ms, r.version, r.predicted, r.mode, "
+                   "r.seed, r.auto_rating, r.answer")
 _STATE_COLUMNS = "state, step, stability, difficulty, due, last_review"
 
 
@@ -347,10 +367,16 @@ class Store:
         return int(conn.execute("INSERT INTO cards (id) VALUES (?)", (card_id,)).lastrowid or 0)
 
     def grade(self, card_id: str, rating: int, scheduler: Scheduler, duration_ms: int | None = None,
-              mode: str = "review") -> tuple[Review, CardState]:
-        """Append a grade to the log and update the card's state, in one committed transaction."""
+              mode: str = "review", *, seed: int | None = None, auto_rating: int | None = None,
+              answer: str | None = None) -> tuple[Review, CardState]:
+        """Append a grade to the log and update the card's state, in one committed transaction.
+
+        ``seed``, ``auto_rating`` and ``answer`` record an auto-graded card (see :class:`Review`).
+        """
         if rating not in (1, 2, 3, 4):
             raise ValueError(f"rating must be 1-4, not {rating!r}")
+        if auto_rating not in (None, 1, 2, 3, 4):
+            raise ValueError(f"auto_rating must be 1-4 or None, not {auto_rating!r}")
 
         def run(conn: sqlite3.Connection) -> tuple[Review, CardState]:
             number = self._number(conn, card_id)
@@ -362,14 +388,15 @@ class Store:
             predicted = scheduler.predicted_recall(number, before, at)
             after = scheduler.review(number, before, rating, at, duration_ms)
             rid = conn.execute(
-                "INSERT INTO reviews (card, rating, at, duration_ms, version, predicted, mode) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (number, rating, at, duration_ms, scheduler.version, predicted, mode)).lastrowid
+                "INSERT INTO reviews (card, rating, at, duration_ms, version, predicted, mode, "
+                "seed, auto_rating, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (number, rating, at, duration_ms, scheduler.version, predicted, mode, seed,
+                 auto_rating, answer)).lastrowid
             assert rid is not None
             conn.execute("INSERT OR REPLACE INTO card_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          _state_row(number, after, at if row is None else row[6], rid))
             return Review(rid, card_id, rating, at, duration_ms, scheduler.version, predicted,
-                          mode), after
+                          mode, seed, auto_rating, answer), after
 
         return self.write(run)  # type: ignore[return-value]
 

@@ -149,7 +149,8 @@ def test_first_session_writes_a_commented_settings_file(decks: Path, isolated_ho
     assert "new_per_day = 10" in text and "desired_retention = 0.9" in text
     import tomllib
 
-    assert tomllib.loads(text) == {"new_per_day": 10, "desired_retention": 0.9, "extra_folders": []}
+    assert tomllib.loads(text) == {"new_per_day": 10, "desired_retention": 0.9, "extra_folders": [],
+                                   "easy_within": 10, "hard_after": 60}
 
 
 def test_data_dir_option_chooses_where_state_lives(decks: Path, tmp_path: Path, isolated_home: Path) -> None:

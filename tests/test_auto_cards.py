@@ -1,0 +1,445 @@
+"""Exercise and claim cards: scripted sessions mixing them with recall cards, how they are graded
+and recorded, `check` of their fields, and every bundled claim decided by its experiment."""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dlstudy import exercises
+from dlstudy.check import check_library
+from dlstudy.claims import find_row, mentions, verdict
+from dlstudy.evidence import Evidence, Result
+from dlstudy.library import load_library
+from dlstudy.session import auto_rating
+from dlstudy.store import MIGRATIONS, SCHEMA_VERSION, Store
+from tests.studykit import PYTHON, invoke, log, shared_cache, subprocess_env
+
+TOPIC = "auto"
+GENERATOR = "rnn_lstm_params"
+
+DECK = """
+topic: auto
+title: {en: Auto-graded, zh: 自动评分}
+cards:
+  - id: auto-recall
+    title: {en: A recall card, zh: 回忆卡}
+    question: {en: 'What is 1 + 1?', zh: '1 + 1 等于几？'}
+    answer: {en: 'It is 2.', zh: '等于 2。'}
+    derivations: [auto_proof]
+  - id: auto-exercise
+    kind: exercise
+    title: {en: LSTM parameters, zh: LSTM 参数量}
+    question: {en: 'Count the parameters.', zh: '数一数参数。'}
+    answer: {en: 'Four gate blocks.', zh: '四个门块。'}
+    derivations: [auto_proof]
+    exercise: {generator: rnn_lstm_params}
+  - id: auto-claim-true
+    kind: claim
+    title: {en: Sums, zh: 求和}
+    question: {en: 'One plus one is two.', zh: '一加一等于二。'}
+    answer: {en: 'Arithmetic.', zh: '算术。'}
+    derivations: [auto_proof]
+    claim: {derivation: auto_proof, evidence: "one plus one", statement: asserts}
+  - id: auto-claim-false
+    kind: claim
+    title: {en: A misconception, zh: 一个误解}
+    question: {en: 'One plus one is three.', zh: '一加一等于三。'}
+    answer: {en: 'Count again.', zh: '再数一遍。'}
+    derivations: [auto_proof]
+    claim: {derivation: auto_proof, evidence: "one plus one is two", statement: denies}
+"""
+
+PROOF = '''
+"""Arithmetic a claim card can be decided by."""
+TITLE = {"en": "Small sums", "zh": "小的求和"}
+CLAIMS = [{"en": "1 + 1 = 2", "zh": "1 + 1 = 2"}]
+
+
+def derive(p):
+    pass
+
+
+def experiment(p):
+    p.close("one plus one is two", 1 + 1, 2)
+    p.greater("two is more than three", 2, 3)
+'''
+
+
+def write_deck(folder: Path, deck: str = DECK, proof: str = PROOF) -> Path:
+    (folder / "questions").mkdir(parents=True, exist_ok=True)
+    (folder / "derivations").mkdir(parents=True, exist_ok=True)
+    path = folder / "questions" / "auto.yaml"
+    path.write_text(textwrap.dedent(deck).lstrip(), encoding="utf-8")
+    (folder / "derivations" / "auto_proof.py").write_text(textwrap.dedent(proof).lstrip(),
+                                                          encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+          tmp_path_factory: pytest.TempPathFactory) -> Path:
+    shared_cache(tmp_path_factory, monkeypatch)
+    folder = tmp_path / "decks"
+    write_deck(folder)
+    monkeypatch.setenv("DLSTUDY_DECKS", str(folder))
+    return folder
+
+
+def quiz(script: str, *extra: str) -> str:
+    result = invoke(["quiz", "--topic", TOPIC, *extra], script)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def drawn(session_seed: int, nth: int = 0) -> exercises.Exercise:
+    """The exercise a session started with ``--seed session_seed`` draws the ``nth`` time."""
+    seeds = random.Random(session_seed)
+    for _ in range(nth):
+        seeds.randrange(2**31)
+    return exercises.draw(GENERATOR, seeds.randrange(2**31))
+
+
+def reviews(home: Path) -> list[tuple[str, int, int | None, str | None, int | None]]:
+    with Store.open(home) as store:
+        return [(r.card, r.rating, r.auto_rating, r.answer, r.seed) for r in store.reviews()]
+
+
+# --- scripted sessions ---------------------------------------------------------------------
+
+def test_piped_session_mixes_recall_exercise_and_claim_cards(decks: Path, isolated_home: Path) -> None:
+    answer = drawn(5).expected
+    out = quiz(f"\n3\n{answer}\n\nt\n\nf\n\n", "--seed", "5")
+    assert "What is 1 + 1?" in out and "It is 2." in out
+    assert drawn(5).prompt.en.split("(")[0] in out  # the drawn numbers are on screen
+    assert "✓ right" in out and "Worked solution" in out
+    assert "the statement is TRUE" in out and "the statement is FALSE" in out
+    assert "Evidence · auto_proof" in out and "one plus one is two" in out
+    rows = reviews(isolated_home)
+    assert [r[:4] for r in rows] == [
+        ("auto-recall", 3, None, None),
+        ("auto-exercise", 4, 4, str(answer)),  # right and instant: Easy
+        ("auto-claim-true", 4, 4, "true"),
+        ("auto-claim-false", 4, 4, "false"),
+    ]
+    assert rows[1][4] is not None and exercises.draw(GENERATOR, rows[1][4]).expected == answer
+    assert "Session over: 4 card(s), 4 grade(s)" in out
+
+
+def test_a_wrong_answer_is_graded_again_and_the_grade_can_be_overridden(
+        decks: Path, isolated_home: Path) -> None:
+    wrong = drawn(1).expected + 1  # type: ignore[operator]
+    out = quiz(f"{wrong}\n2\n", "--kind", "exercise", "--seed", "1")
+    assert "✗ wrong" in out and f"expected {drawn(1).shown()}" in out
+    assert "automatic grade: Again" in out
+    assert "graded auto-exercise Hard (changed from Again)" in out
+    (row,) = reviews(isolated_home)
+    assert row[1:4] == (2, 1, str(wrong))
+    with Store.open(isolated_home) as store:
+        (review,) = store.reviews()
+        assert review.overridden and review.duration_ms is not None
+
+
+def test_an_unreadable_answer_is_not_graded_and_is_asked_again(decks: Path, isolated_home: Path) -> None:
+    right = drawn(2).expected
+    out = quiz(f"a lot\n{right:_}\n\n", "--kind", "exercise", "--seed", "2")
+    assert "cannot read 'a lot' as an answer" in out and "not graded: try again" in out
+    assert "152_064" in out or "Type a whole number" in out  # the formats are named
+    assert reviews(isolated_home)[0][1:3] == (4, 4)
+
+
+def test_an_empty_line_shows_the_solution_and_counts_as_again(decks: Path, isolated_home: Path) -> None:
+    out = quiz("\n\n", "--kind", "exercise", "--seed", "3")
+    assert "no answer" in out and drawn(3).shown() in out
+    assert reviews(isolated_home)[0][1:4] == (1, 1, None)
+
+
+def test_a_claim_takes_yes_no_and_chinese_and_refuses_anything_else(
+        decks: Path, isolated_home: Path) -> None:
+    out = quiz("maybe\n\n对\n\n否\n\n", "--kind", "claim")
+    assert "cannot read 'maybe'" in out and "answer t (true) or f (false)" in out
+    assert [r[:4] for r in reviews(isolated_home)] == [("auto-claim-true", 4, 4, "true"),
+                                                        ("auto-claim-false", 4, 4, "false")]
+
+
+def test_quitting_after_the_result_records_the_automatic_grade(decks: Path, isolated_home: Path) -> None:
+    quiz("n\nq\n", "--kind", "claim")
+    assert reviews(isolated_home) == [("auto-claim-true", 1, 1, "false", None)]
+
+
+def test_the_thresholds_come_from_the_settings(
+        decks: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DLSTUDY_EASY_WITHIN", "0")
+    quiz("t\n\n", "--kind", "claim", "-n", "1")
+    monkeypatch.setenv("DLSTUDY_HARD_AFTER", "0")
+    quiz("f\n\n", "--kind", "claim", "-n", "1")
+    (isolated_home / "settings.toml").write_text("easy_within = 30\nhard_after = 10\n", encoding="utf-8")
+    monkeypatch.delenv("DLSTUDY_EASY_WITHIN")
+    monkeypatch.delenv("DLSTUDY_HARD_AFTER")
+    bad = invoke(["quiz", "--topic", TOPIC], "")
+    assert bad.exit_code == 2
+    assert "easy_within (30 s) must not exceed hard_after (10 s)" in " ".join(bad.output.split())
+    assert [r[1] for r in reviews(isolated_home)] == [3, 2]  # Good (not within 0 s), Hard (after 0 s)
+
+
+def test_auto_rating_rule() -> None:
+    assert auto_rating(False, 1, 10, 60) == 1
+    assert auto_rating(True, 3, 10, 60) == 4
+    assert auto_rating(True, 10, 10, 60) == 4
+    assert auto_rating(True, 30, 10, 60) == 3
+    assert auto_rating(True, 61, 10, 60) == 2
+
+
+def test_skip_and_undo_work_on_auto_graded_cards(decks: Path, isolated_home: Path) -> None:
+    # recall: Good; exercise: skipped; claim: true, accepted; next claim: u takes that grade back
+    # and asks the claim again, where "4" is no answer to a true-or-false question.
+    out = quiz("\n3\ns\nt\n\nu\n4\n", "--seed", "9")
+    assert "skipped auto-exercise" in out and "undid Easy for auto-claim-true" in out
+    assert "cannot read '4'" in out
+    assert log(isolated_home) == [("auto-recall", 3)]
+
+
+def test_same_seed_same_numbers(decks: Path, isolated_home: Path) -> None:
+    first = quiz("q\n", "--kind", "exercise", "--seed", "11")
+    again = quiz("q\n", "--kind", "exercise", "--seed", "11")
+    other = quiz("q\n", "--kind", "exercise", "--seed", "12")
+    prompt = drawn(11).prompt.en.split(" have?")[0]
+    assert prompt in first.replace("\n│ ", " ") or prompt.split("(")[1][:6] in first
+    assert first == again and first != other
+
+
+def test_show_replays_an_exercise_draw(decks: Path) -> None:
+    result = invoke(["show", "auto-exercise", "--seed", "42"])
+    assert result.exit_code == 0, result.output
+    exercise = exercises.draw(GENERATOR, 42)
+    assert exercise.shown() in result.output and "Worked solution" in result.output
+    assert invoke(["show", "auto-recall", "--seed", "1"]).exit_code == 2
+
+
+def test_kind_filters_and_is_checked(decks: Path, isolated_home: Path) -> None:
+    listed = invoke(["list", "--topic", TOPIC, "--kind", "claim", "--json"])
+    assert listed.exit_code == 0
+    assert '"auto-claim-true"' in listed.output and '"auto-recall"' not in listed.output
+    bad = invoke(["list", "--kind", "quiz"])
+    assert bad.exit_code == 2 and "--kind must be one of recall, exercise, claim" in bad.output
+    assert invoke(["quiz", "--kind", "bogus"], "").exit_code == 2
+    out = quiz("\n3\n", "--kind", "recall")
+    assert "auto-recall" in out and "auto-exercise" not in out
+    review = invoke(["review", "--topic", TOPIC, "--kind", "claim"], "t\n\nf\n\n")
+    assert review.exit_code == 0 and "Review · 0 due · 2 new" in review.output
+
+
+def test_recall_only_session_imports_nothing_heavy_even_with_exercises_in_the_deck(
+        decks: Path, isolated_home: Path) -> None:
+    probe = ("import runpy, sys\n"
+             "sys.argv = ['dlstudy', 'quiz', '--topic', 'auto', '-n', '1']\n"
+             "try:\n    runpy.run_module('dlstudy', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print('HEAVY=' + ','.join(m for m in ('torch', 'sympy', 'numpy') if m in sys.modules),"
+             " file=sys.stderr)\n")
+    out = subprocess.run([PYTHON, "-c", probe], input="\n3\nq\n", capture_output=True, text=True,
+                         env=subprocess_env(isolated_home, decks), timeout=120)
+    assert "graded auto-recall Good" in out.stdout
+    assert "HEAVY=\n" in out.stderr, out.stderr
+
+
+# --- the store --------------------------------------------------------------------------------
+
+def test_schema_2_adds_the_auto_grading_columns_and_keeps_old_logs(tmp_path: Path) -> None:
+    from dlstudy.scheduler import SchedulerConfig
+    from dlstudy.store import _statements
+
+    with sqlite3.connect(tmp_path / "reviews.sqlite3") as conn:  # a database of schema 1
+        for statement in _statements(MIGRATIONS[0]):
+            conn.execute(statement)
+        conn.execute("INSERT INTO cards (id) VALUES ('old-card')")
+        conn.execute("INSERT INTO schedulers VALUES (1, ?, 0, 'default')", (SchedulerConfig().key(),))
+        conn.execute("INSERT INTO reviews (card, rating, at, version, mode) VALUES (1, 3, 1, 1, 'quiz')")
+        conn.execute("PRAGMA user_version = 1")
+    assert SCHEMA_VERSION == 2
+    with Store.open(tmp_path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        (review,) = store.reviews()
+        assert (review.card, review.rating, review.seed, review.auto_rating, review.answer) == \
+            ("old-card", 3, None, None, None)
+        assert store.state("old-card") is not None  # the cache was rebuilt from the old log
+        graded, _ = store.grade("new-card", 2, store.scheduler(SchedulerConfig()), 1500, "quiz",
+                                seed=7, auto_rating=4, answer="42")
+        assert graded.overridden and list(store.reviews("new-card")) == [graded]
+
+
+# --- check ------------------------------------------------------------------------------------
+
+BROKEN = {
+    "unknown generator": ("    exercise: {generator: rnn_lstm_params}",
+                          "    exercise: {generator: rnn_lstm_param}",
+                          "unknown exercise generator `rnn_lstm_param` — did you mean `rnn_lstm_params`?",
+                          "exercise: {generator: rnn_lstm_param}"),
+    "unknown claim derivation": ('    claim: {derivation: auto_proof, evidence: "one plus one", statement: asserts}',
+                                 '    claim: {derivation: auto_prof, evidence: "one plus one", statement: asserts}',
+                                 "claim derivation `auto_prof` does not exist — did you mean `auto_proof`?",
+                                 "derivation: auto_prof"),
+    "evidence not in the source": ('evidence: "one plus one is two", statement: denies',
+                                   'evidence: "one plus one is 2", statement: denies',
+                                   "no evidence row of `auto_proof` reads 'one plus one is 2'",
+                                   "one plus one is 2"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_check_reports_broken_auto_graded_fields_with_their_line(tmp_path: Path, case: str) -> None:
+    old, new, message, on_line = BROKEN[case]
+    assert old in DECK
+    path = write_deck(tmp_path / "user", DECK.replace(old, new))
+    library = load_library([tmp_path / "user"])
+    problems = [p for p in check_library(library, only=[path]) if p.path == path]
+    assert len(problems) == 1, problems
+    line = path.read_text(encoding="utf-8").splitlines()[problems[0].line - 1]
+    assert message in problems[0].message and on_line in line
+    assert str(problems[0]).startswith(f"{path.name}:") or ":" in str(problems[0])
+
+
+def test_check_wants_the_claim_derivation_linked_and_the_fields_matching_the_kind(tmp_path: Path) -> None:
+    unlinked = DECK.replace("    derivations: [auto_proof]\n    claim: {derivation: auto_proof, "
+                            "evidence: \"one plus one\"",
+                            "    derivations: [rnn_param_counts]\n    claim: {derivation: auto_proof, "
+                            "evidence: \"one plus one\"")
+    path = write_deck(tmp_path / "a", unlinked)
+    problems = check_library(load_library([tmp_path / "a"]), only=[path])
+    assert any("must also be listed in the card's `derivations:`" in p.message for p in problems)
+
+    no_claim = DECK.replace('    claim: {derivation: auto_proof, evidence: "one plus one", statement: asserts}\n', "")
+    path = write_deck(tmp_path / "b", no_claim)
+    problems = check_library(load_library([tmp_path / "b"]), only=[path])
+    assert len(problems) == 1 and "a card of kind `claim` needs `claim:" in problems[0].message
+    assert path.read_text(encoding="utf-8").splitlines()[problems[0].line - 1].strip() == \
+        "- id: auto-claim-true"
+
+    wrong_kind = DECK.replace("    kind: exercise\n", "")
+    path = write_deck(tmp_path / "c", wrong_kind)
+    problems = check_library(load_library([tmp_path / "c"]), only=[path])
+    assert any("`exercise:` is only for cards of `kind: exercise`" in p.message for p in problems)
+
+    bad_statement = DECK.replace("statement: denies", "statement: refutes")
+    path = write_deck(tmp_path / "d", bad_statement)
+    problems = check_library(load_library([tmp_path / "d"]), only=[path])
+    assert any("`statement` is one of: asserts, denies" in p.message for p in problems)
+
+
+def test_check_command_prints_the_line_and_exits_1(tmp_path: Path) -> None:
+    old, new, message, _ = BROKEN["unknown generator"]
+    path = write_deck(tmp_path / "user", DECK.replace(old, new))
+    result = invoke(["check", str(tmp_path / "user")])
+    assert result.exit_code == 1
+    assert f"auto.yaml:{DECK.replace(old, new).lstrip().splitlines().index(new) + 1}:" in result.output
+    assert message in result.output and path.exists()
+
+
+def test_the_cheap_source_check() -> None:
+    source = 'p.close("one plus one is two", 2, 2)\np.equal(f"{name}: measured field vs rule", a, b)\n' \
+             'p.identity("a equals b, always", x, y)\np.allclose("stacked vs folded", u, v)\n'
+    assert mentions(source, "one plus one is two") and mentions(source, "one plus")
+    assert mentions(source, "3×3 stride 2: measured field vs rule")
+    assert mentions(source, "(sympy) a equals b, always") and mentions(source, "stacked vs folded (max |Δ|)")
+    assert not mentions(source, "one plus one is three")
+    assert not mentions(source, "anything at all")  # a template of placeholders vouches for nothing
+
+
+def test_the_verdict_follows_the_row() -> None:
+    from dlstudy.card import ClaimSpec
+
+    rows = [Evidence("alpha row", 1, 1, "=", True), Evidence("alphabet", 2, 1, "=", False)]
+    result = Result("d", "D", "fail", "cpu", "quick", 0.1, evidence=rows)
+    assert verdict(ClaimSpec("d", "alpha row", "asserts"), result).truth is True
+    assert verdict(ClaimSpec("d", "alpha row", "denies"), result).truth is False
+    assert verdict(ClaimSpec("d", "alphab", "denies"), result).truth is True  # a failing row
+    undecided = verdict(ClaimSpec("d", "alpha", "asserts"), result)
+    assert undecided.truth is None and "2 evidence rows match" in (undecided.problem or "")
+    assert verdict(ClaimSpec("d", "beta", "asserts"), result).truth is None
+    with pytest.raises(LookupError):
+        find_row(rows, "gamma")
+    errored = Result("d", "D", "error", "cpu", "quick", 0.1, error="Traceback…\nValueError: boom")
+    assert "boom" in (verdict(ClaimSpec("d", "alpha", "asserts"), errored).problem or "")
+
+
+# --- the bundled content ----------------------------------------------------------------------
+
+def test_bundled_decks_have_the_auto_graded_cards_the_issue_asks_for() -> None:
+    cards = list(load_library(derivations=False).cards.values())
+    claims = [c for c in cards if c.kind == "claim"]
+    misconceptions = [c for c in claims if "misconception" in c.tags]
+    assert len(claims) >= 25 and len(misconceptions) * 2 >= len(claims)
+    used = {c.exercise.generator for c in cards if c.exercise is not None}
+    assert used == set(exercises.names()) and len(used) >= 15
+    prefixes = {c.id.split("-")[0] for c in cards if c.kind != "recall"}
+    assert {"rnn", "norm", "residual", "reg"} <= prefixes
+
+
+def test_every_bundled_claim_names_a_row_its_experiment_produces_and_gets_a_verdict() -> None:
+    """Runs each claim's derivation (quick, CPU) and decides every claim from the real rows."""
+    from dlstudy.runner import prove
+
+    library = load_library()
+    claims = [c for c in library.cards.values() if c.claim is not None]
+    infos = {c.claim.derivation: library.derivations[c.claim.derivation] for c in claims if c.claim}
+    results = {r.id: r for r in prove(list(infos.values()), "cpu", "quick", jobs=min(2, os.cpu_count() or 1))}
+    undecided = []
+    for card in claims:
+        assert card.claim is not None
+        decided = verdict(card.claim, results[card.claim.derivation])
+        if decided.truth is None:
+            undecided.append(f"{card.id}: {decided.problem}")
+        elif "misconception" in card.tags:
+            assert decided.truth is False, f"{card.id}: a misconception the experiment does not refute"
+    assert not undecided, "\n".join(undecided)
+
+
+# --- a real terminal ---------------------------------------------------------------------------
+
+pexpect = pytest.importorskip("pexpect")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_exercise_and_claim_in_a_terminal(tmp_path: Path) -> None:
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder)
+    answer = drawn(21).expected
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", TOPIC, "--kind", "exercise",
+                                   "--seed", "21"], env=subprocess_env(home, folder),
+                          encoding="utf-8", timeout=90, dimensions=(40, 120))
+    try:
+        child.expect("have\\?")
+        child.send(f"{answer}\r")  # typed and echoed as a line
+        child.expect("right")
+        child.expect("accept")
+        child.send("\r")
+        child.expect("graded auto-exercise Easy")
+        child.expect("No more cards")
+        child.send("q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert log(home) == [("auto-exercise", 4)]
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", TOPIC, "--kind", "claim"],
+                          env=subprocess_env(home, folder), encoding="utf-8", timeout=90,
+                          dimensions=(40, 120))
+    try:
+        child.expect("True or false\\?")
+        child.send("true")  # "t" answers; the "rue" typed after it must not act as keys
+        child.expect("the statement is TRUE")
+        child.expect("accept")
+        child.send("\r")
+        child.expect("graded auto-claim-true Easy")
+        child.expect("One plus one is three")
+        child.send("q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert log(home) == [("auto-exercise", 4), ("auto-claim-true", 4)]
