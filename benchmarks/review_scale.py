@@ -28,6 +28,9 @@ from dlstudy.scheduler import SchedulerConfig, to_us, utcnow
 from dlstudy.store import Store
 
 DAY_US = 86_400_000_000
+# Named columns: the log gains columns through migrations (schema v2 added three).
+INSERT_REVIEW = ("INSERT INTO reviews (id, card, rating, at, duration_ms, version, predicted, mode) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 TOPICS = 20
 
 
@@ -77,9 +80,9 @@ def write_log(home: Path, ids: list[str], reviews: int, seed: int = 0) -> float:
                 due = now + rng.randrange(-20 * DAY_US, 120 * DAY_US)
                 states.append((n, 2, None, rng.uniform(1, 200), rng.uniform(1, 10), due, at, first, rid))
                 if len(rows) >= 200_000:
-                    conn.executemany("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)  # type: ignore[attr-defined]
+                    conn.executemany(INSERT_REVIEW, rows)  # type: ignore[attr-defined]
                     rows.clear()
-            conn.executemany("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)  # type: ignore[attr-defined]
+            conn.executemany(INSERT_REVIEW, rows)  # type: ignore[attr-defined]
             conn.executemany("INSERT INTO card_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", states)  # type: ignore[attr-defined]
 
         store.write(fill)  # type: ignore[arg-type]
