@@ -7,7 +7,8 @@ every weight by the same 1 − ηλ. For a first-layer weight fed by an input of
 scale s, the gradient is s·(…), so √v̂ ∝ s and Adam + L2 decays it ∝ 1/s.
 Numeric: a noisy teacher–student regression (a tanh MLP) whose 16 inputs come
 on scales 0.1 … 10, as raw features often do. Adam, Adam + L2 and AdamW over a
-grid of λ are trained side by side as one batched model; the batched decay
+grid of λ are trained side by side as one batched model (full scale: 32 inputs,
+256 units, 3000 steps, 8 λ values, every figure averaged over 4 inits); the batched decay
 rules are first checked against torch.optim.Adam(weight_decay) and
 torch.optim.AdamW in float64, whose one-step decay factors are also measured.
 """
@@ -122,9 +123,10 @@ def experiment(p):
     dev, f64 = p.device, torch.float64
     gen = torch.Generator().manual_seed(p.seed)
     if p.quick:
-        d, hidden, n_train, steps, lams = 16, 64, 64, 600, [1e-3, 1e-2, 1e-1, 1.0]
-    else:
-        d, hidden, n_train, steps, lams = 32, 256, 256, 3000, [1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0, 3.0]
+        d, hidden, n_train, steps, inits, lams = 16, 64, 64, 600, 1, [1e-3, 1e-2, 1e-1, 1.0]
+    else:  # more inputs, units, data and steps, a finer λ grid, and every figure averaged over 4 inits
+        d, hidden, n_train, steps, inits = 32, 256, 256, 3000, 4
+        lams = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0, 3.0]
     lr, lam_star, n_test = 1e-2, 0.01, 4000
     scales = torch.logspace(-1, 1, d, dtype=f64)
     teacher = (torch.randn(d, 32, generator=gen, dtype=f64) / d**0.5,
@@ -177,22 +179,29 @@ def experiment(p):
             p.greater("Adam + L2: one-step decay, largest / smallest over first-layer weights",
                       shrink.abs().max() / shrink.abs().min(), 100.0)
 
-    # 2. The grid, trained side by side: Adam (λ = 0), then Adam + L2 and AdamW for each λ.
+    # 2. The grid, trained side by side: Adam (λ = 0), then Adam + L2 and AdamW for each λ, from each init.
     dt = torch.float32
     configs = [("Adam", 0.0)] + [("Adam + L2", lam) for lam in lams] + [("AdamW", lam) for lam in lams]
-    l2 = torch.tensor([lam if kind == "Adam + L2" else 0.0 for kind, lam in configs], dtype=dt, device=dev)
-    decoupled = torch.tensor([lam if kind == "AdamW" else 0.0 for kind, lam in configs], dtype=dt, device=dev)
-    stacked = [t.to(dev, dt).expand(len(configs), *t.shape).contiguous() for t in init]
+    n_cfg = len(configs)
+    starts = [init] + [[torch.randn(d, hidden, generator=gen, dtype=f64) / d**0.5, init[1],
+                        torch.randn(hidden, 1, generator=gen, dtype=f64) / hidden**0.5, init[3]]
+                       for _ in range(inits - 1)]
+    l2 = torch.tensor([lam if kind == "Adam + L2" else 0.0 for kind, lam in configs] * inits, dtype=dt, device=dev)
+    decoupled = torch.tensor([lam if kind == "AdamW" else 0.0 for kind, lam in configs] * inits,
+                             dtype=dt, device=dev)
+    stacked = [torch.stack([start[k] for start in starts for _ in configs]).to(dev, dt) for k in range(4)]
     xs, ys = x_train.to(dev, dt), y_train.to(dev, dt)
     params, opt, history = _train(
         torch, stacked, xs, ys, l2, decoupled, lr, steps, fused=dev == "cuda",
-        progress=lambda r: p.progress(r, f"Adam / Adam + L2 / AdamW, {len(configs)} configs"))
-    with torch.no_grad():
-        train = ((_mlp(torch, params, xs) - ys) ** 2).mean((1, 2)).cpu()
-        test = ((_mlp(torch, params, x_test.to(dev, dt)) - y_test.to(dev, dt)) ** 2).mean((1, 2)).cpu()
+        progress=lambda r: p.progress(r, f"Adam / Adam + L2 / AdamW, {n_cfg} configs × {inits} inits"))
+    with torch.no_grad():  # every per-net figure below: shape [inits, configs, …], averaged over the inits
+        train = ((_mlp(torch, params, xs) - ys) ** 2).mean((1, 2)).view(inits, n_cfg).mean(0).cpu()
+        test = ((_mlp(torch, params, x_test.to(dev, dt)) - y_test.to(dev, dt)) ** 2).mean((1, 2))
+        test = test.view(inits, n_cfg).mean(0).cpu()
     index = {cfg: i for i, cfg in enumerate(configs)}
     l2_star, w_star = index[("Adam + L2", lam_star)], index[("AdamW", lam_star)]
-    curve = history[:, [0, l2_star, w_star]].view(-1, 10, 3).mean(1).cpu()  # mean of every 10 steps
+    curve = history.view(steps, inits, n_cfg).mean(1)[:, [0, l2_star, w_star]]
+    curve = curve.view(-1, 10, 3).mean(1).cpu()  # mean of every 10 steps
     xs_steps = [10 * (i + 1) for i in range(curve.shape[0])]
     p.plot(f"training MSE against step (λ = {lam_star}, mean of 10 steps)", {
         name: (xs_steps, curve[:, k].tolist())
@@ -200,11 +209,11 @@ def experiment(p):
     }, xlabel="step", ylabel="training MSE", logy=True)
 
     # Per-step decay of each first-layer weight at the end: ηλ/(√v̂ + ε) for Adam + L2, ηλ for AdamW.
-    v_hat = opt.state[params[0]]["exp_avg_sq"].float().cpu() / (1 - 0.999**steps)
-    rate_l2 = lr * lam_star / (v_hat[l2_star].sqrt() + 1e-8)  # [d inputs, hidden]
-    rate_w = torch.full_like(rate_l2, lr * lam_star)  # as measured on torch.optim.AdamW above
+    v_hat = opt.state[params[0]]["exp_avg_sq"].float().cpu().view(inits, n_cfg, d, hidden) / (1 - 0.999**steps)
+    rate_l2 = lr * lam_star / (v_hat[:, l2_star].sqrt() + 1e-8)  # [inits, d inputs, hidden]
+    rate_w = torch.full((d, hidden), lr * lam_star)  # as measured on torch.optim.AdamW above
     log_s = torch.log10(scales.float())
-    per_input = rate_l2.log10().mean(1)  # geometric mean over the hidden units fed by input j
+    per_input = rate_l2.log10().mean((0, 2))  # geometric mean over the inits and hidden units fed by input j
     slope = ((log_s - log_s.mean()) * (per_input - per_input.mean())).sum() / ((log_s - log_s.mean()) ** 2).sum()
     p.plot(f"per-step decay of first-layer weights vs the scale of their input (λ = {lam_star})", {
         "Adam + L2: ηλ/(√v̂ + ε)": (log_s.tolist(), (10 ** per_input).tolist()),
@@ -215,7 +224,7 @@ def experiment(p):
             slope, -1.0, atol=0.4, rtol=0)
 
     # Final weights, relative to Adam without decay: first-layer rows of the 4 smallest- and 4 largest-scale inputs.
-    rows = params[0].detach().float().norm(dim=2).cpu()  # [configs, d]
+    rows = params[0].detach().float().norm(dim=2).view(inits, n_cfg, d).mean(0).cpu()  # [configs, d]
 
     def kept(i, part):  # fraction of Adam's row norm that config i keeps
         return (rows[i, part].mean() / rows[0, part].mean()).item()
@@ -228,7 +237,7 @@ def experiment(p):
               ratio_w, 0.9)
     p.less(f"Adam + L2 (λ = {lam_star}): kept norm, small-scale {kept_l2[0]:.3f} ÷ large-scale {kept_l2[1]:.3f}, "
            f"relative to AdamW's {ratio_w:.3f}", ratio_l2 / ratio_w, 0.6)
-    norms = params[0].detach().float().flatten(1).norm(dim=1).cpu()
+    norms = params[0].detach().float().flatten(1).norm(dim=1).view(inits, n_cfg).mean(0).cpu()
     p.less(f"final ‖W₁‖ / Adam's: AdamW (λ = {lam_star})", norms[w_star] / norms[0], 1.0)
     p.less(f"final ‖W₁‖ / Adam's: Adam + L2 (λ = {lam_star}) < AdamW's {norms[w_star] / norms[0]:.3f} "
            "(the same λ acts far harder)", norms[l2_star] / norms[0], norms[w_star] / norms[0])
