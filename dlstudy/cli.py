@@ -403,7 +403,16 @@ def _study(session: Session, library: Library, lang: str, selection: list[Card],
     console.print(summary_text(summary), highlight=False)
 
 
-@app.command()
+SESSION_KEYS = (
+    "Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · q quit."
+    "\n\nExercise and claim cards grade themselves: type the answer (a number, a shape, t or f), "
+    "then Enter accepts the grade or 1-4 changes it."
+    "\n\nWith piped input, one key per line (an empty line shows the answer; an exercise's or a "
+    "claim's answer is the line read)."
+)
+
+
+@app.command(epilog=SESSION_KEYS)
 def quiz(
     topic: TopicOpt = None,
     tag: TagOpt = None,
@@ -413,15 +422,7 @@ def quiz(
     seed: SeedOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Quiz yourself on any matching cards, due or not; every answer is still recorded.
-
-    Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · q quit.
-    Exercise and claim cards grade themselves: type the answer (a number, a shape, t or f),
-    then Enter accepts the grade or 1-4 changes it.
-
-    With piped input, one key per line (an empty line shows the answer; an exercise's or a
-    claim's answer is the line read).
-    """
+    """Quiz yourself on any matching cards, due or not; every answer is still recorded."""
     lang = _lang(lang)
     library = _library(cached=True)
     cards = _selection(library, topic, tag, kind)
@@ -438,7 +439,7 @@ def quiz(
         _study(session, library, lang, cards, seed)
 
 
-@app.command()
+@app.command(epilog=SESSION_KEYS)
 def review(
     new: Annotated[Optional[int], typer.Option("--new", min=0, help="New cards per day at most "
                                                "(default: the settings file, else 10).")] = None,
@@ -448,15 +449,7 @@ def review(
     seed: SeedOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Review the cards FSRS says are due now, plus today's new cards.
-
-    Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · q quit.
-    Exercise and claim cards grade themselves: type the answer (a number, a shape, t or f),
-    then Enter accepts the grade or 1-4 changes it.
-
-    With piped input, one key per line (an empty line shows the answer; an exercise's or a
-    claim's answer is the line read).
-    """
+    """Review the cards FSRS says are due now, plus today's new cards."""
     lang = _lang(lang)
     library = _library(cached=True)
     cards = _selection(library, topic, tag, kind)
