@@ -11,16 +11,23 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
-import yaml
 
 from dlstudy.card import Card, DeckFile, Text
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML is imported by the functions that parse: a quiz whose decks come from the
+# library cache never needs it (~20 ms of a 250 ms start-up budget).
+
+
+def _loader() -> type:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class Deck:
 
     def line_of(self, card_id: str, occurrence: int = 0) -> int:
         """The line a card starts on (worked out on first use: only error reports need it)."""
+        import yaml
+
         if self._lines is None:
             self._lines = {}
             tree = _compose(self._text)
@@ -74,8 +83,10 @@ class Deck:
 
 
 def _compose(text: str) -> yaml.Node | None:
+    import yaml
+
     try:
-        return yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=_loader())
     except yaml.YAMLError:
         return None
 
@@ -85,6 +96,8 @@ _PATH_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
 def _line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int:
     """The 1-based line of the node at ``loc``, or of its deepest existing ancestor."""
+    import yaml
+
     line = 1 if node is None else node.start_mark.line + 1
     for key in loc:
         if node is None:
@@ -104,6 +117,8 @@ def _line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int:
 
 
 def _duplicate_keys(node: yaml.Node | None, path: Path) -> list[Problem]:
+    import yaml
+
     problems: list[Problem] = []
     stack = [node] if node is not None else []
     while stack:
@@ -152,12 +167,14 @@ def _explain(error: msgspec.ValidationError) -> tuple[str, list[str | int]]:
 
 def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
     """Load one deck file. Returns the deck (or None when unusable) and its problems."""
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(path, 1, f"cannot read file: {exc}")]
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -278,3 +278,16 @@ def test_a_grade_that_cannot_be_saved_keeps_the_card(
     assert "could not save the grade: disk I/O error" in out
     assert log(isolated_home) == [("drill-01", 3)]
     assert out.count("graded drill-01 Good") == 1
+
+
+def test_a_second_quiz_reads_the_decks_from_the_cache_without_parsing_yaml(
+        decks: Path, isolated_home: Path) -> None:
+    probe = ("import runpy, sys\n"
+             "sys.argv = ['dlstudy', 'quiz', '--topic', 'drill']\n"
+             "try:\n    runpy.run_module('dlstudy', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print('YAML=' + str('yaml' in sys.modules), file=sys.stderr)\n")
+    runs = [subprocess.run([PYTHON, "-c", probe], input="q\n", capture_output=True, text=True,
+                           env=subprocess_env(isolated_home, decks), timeout=120) for _ in range(2)]
+    assert "YAML=True" in runs[0].stderr, runs[0].stderr  # the first run parses and fills the cache
+    assert "YAML=False" in runs[1].stderr, runs[1].stderr
