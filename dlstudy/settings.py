@@ -121,6 +121,16 @@ def _toml_str(value: str) -> str:
     return f'"{escaped}"'
 
 
+def _from_text(value: object, kind: type) -> object:
+    """A setting given as text (an environment variable) converted, when it parses as ``kind``."""
+    if isinstance(value, str):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
 def _check_lang(value: object, where: str) -> str:
     if value not in ("en", "zh"):
         raise SettingsError(f"{where}: lang must be \"en\" or \"zh\", not {value!r}")
@@ -128,22 +138,14 @@ def _check_lang(value: object, where: str) -> str:
 
 
 def _check_new(value: object, where: str) -> int:
-    if isinstance(value, str):
-        try:
-            value = int(value)
-        except ValueError:
-            pass
+    value = _from_text(value, int)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise SettingsError(f"{where}: new_per_day must be a whole number ≥ 0, not {value!r}")
     return value
 
 
 def _check_retention(value: object, where: str) -> float:
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            pass
+    value = _from_text(value, float)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.7 <= value <= 0.99:
         raise SettingsError(f"{where}: desired_retention must be a number from 0.7 to 0.99, "
                             f"not {value!r}")
@@ -151,11 +153,7 @@ def _check_retention(value: object, where: str) -> float:
 
 
 def _check_seconds(value: object, where: str) -> float:
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            pass
+    value = _from_text(value, float)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
         raise SettingsError(f"{where} must be a number of seconds ≥ 0, not {value!r}")
     return float(value)
