@@ -24,6 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from first_card import first_card_ms  # benchmarks/ is sys.path[0] when run as a script
+
 from dlstudy.scheduler import SchedulerConfig, to_us, utcnow
 from dlstudy.store import Store
 
@@ -91,28 +93,6 @@ def write_log(home: Path, ids: list[str], reviews: int, seed: int = 0) -> float:
     return time.perf_counter() - started
 
 
-def first_card(env: dict[str, str]) -> tuple[float, float]:
-    """Wall ms to the first question panel of `dlstudy review`, and the CPU ms of the process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "dlstudy", "review"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    assert proc.stdout is not None and proc.stdin is not None
-    seen = b""
-    while "╰".encode() not in seen:
-        chunk = proc.stdout.read1(65536)
-        if not chunk:
-            raise SystemExit(f"review showed no card:\n{seen.decode()}")
-        seen += chunk
-    wall = (time.perf_counter() - started) * 1000
-    proc.stdin.write(b"q\n")
-    proc.stdin.close()
-    proc.wait()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
-    return wall, cpu
-
-
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -137,10 +117,10 @@ def main() -> None:
         print(f"generated {len(ids):,} cards and {ns.reviews:,} reviews in {took:.1f} s "
               f"(database {size:.0f} MiB)")
         env = dict(os.environ, DLSTUDY_HOME=str(home), DLSTUDY_DECKS=str(decks), DLSTUDY_LANG="en")
-        wall, cpu = first_card(env)
+        wall, cpu = first_card_ms(["review"], env)
         print(f"review start, first run (parses the 10k-card decks, writes the library cache): "
               f"{wall:.0f} ms wall, {cpu:.0f} ms CPU")
-        runs = [first_card(env) for _ in range(ns.runs)]
+        runs = [first_card_ms(["review"], env) for _ in range(ns.runs)]
         print(f"review start to first card: median {statistics.median(w for w, _ in runs):.0f} ms wall, "
               f"{statistics.median(c for _, c in runs):.0f} ms CPU ({ns.runs} runs; budget 500 ms)")
         stats = [timed([sys.executable, "-m", "dlstudy", "stats"], env) for _ in range(max(1, ns.runs // 2))]
