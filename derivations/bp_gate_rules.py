@@ -91,7 +91,7 @@ def experiment(p):
     # .grad accumulates: a second backward without zeroing adds the same gradient again.
     torch.maximum(x, y).backward(upstream)
     p.allclose("a second backward() without zero_grad doubles x.grad", x.grad, 2 * torch.where(x_won, upstream, 0.0),
-               rtol=0)
+               rtol=0, id="grad_accumulates_without_zero_grad")
 
     # Two paths: route x through two clones so each path's contribution is caught by a hook.
     x.grad = None

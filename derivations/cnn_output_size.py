@@ -109,7 +109,7 @@ def experiment(p):
     conv(x).sum().backward()
     unread = [i for i in range(12) if x.grad[0, 0, 0, i].item() == 0.0]
     p.equal("W = 12, F = 3, S = 2: output width", conv(x).shape[-1], _formula(12, 3, 0, 2, 1))
-    p.equal("input columns with zero gradient (never read)", unread, [11])
+    p.equal("input columns with zero gradient (never read)", unread, [11], id="unread_input_columns")
 
     # padding='same' / 'valid' strings (stride 1 only in PyTorch).
     same_ok, valid_ok = 0, 0

@@ -122,7 +122,8 @@ def experiment(p):
     for name, layers in stacks.items():
         h, w, _ = _measured(layers, False, p.device, gen)
         side = _recurrence(layers)
-        p.equal(f"{name}: measured field (gradient support) vs recurrence", [h, w], [side, side])
+        p.equal(f"{name}: measured field (gradient support) vs recurrence", [h, w], [side, side],
+                id="stride2_field_vs_recurrence" if name == "3×3 stride 2, then 3×3" else None)
 
     # Parameters of the real modules, C = 16 channels, no bias.
     def params(f, count):

@@ -100,4 +100,4 @@ def experiment(p):
         round_trip = torch.nn.functional.conv_transpose2d(
             torch.nn.functional.conv2d(x, w1, padding=1), w1, padding=1)
         rel = (round_trip - x).norm() / x.norm()
-    p.greater("‖convᵀ(conv x) − x‖ / ‖x‖ (a 'deconvolution' does not undo the conv)", rel, 0.5)
+    p.greater("‖convᵀ(conv x) − x‖ / ‖x‖ (a 'deconvolution' does not undo the conv)", rel, 0.5, id="transpose_does_not_invert")

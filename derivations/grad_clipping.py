@@ -80,18 +80,35 @@ def experiment(p):
     def flat(model):
         return torch.cat([prm.grad.reshape(-1) for prm in model.parameters()])
 
+    def clip_norm(params, max_norm):
+        """The real clip_grad_norm_, or (p.myth) the misconceptions the claim cards refute:
+        clipping each tensor to max_norm on its own, and "clipping" that rescales every
+        gradient to length max_norm (which would indeed enlarge a vanishing one)."""
+        params = list(params)
+        if not p.myth:
+            return clip_grad_norm_(params, max_norm)
+        total = torch.cat([q.grad.reshape(-1) for q in params]).norm()
+        if total < max_norm:
+            for q in params:
+                q.grad.mul_(max_norm / total)
+        else:
+            for q in params:
+                q.grad.mul_(max_norm / (q.grad.norm() + 1e-6))
+        return total
+
     max_norm = 1.0
     model = _model_grads(p, scale=1.0)
     before = flat(model).clone()
     per_tensor = [prm.grad.clone() for prm in model.parameters()]
-    returned = clip_grad_norm_(model.parameters(), max_norm)
+    returned = clip_norm(model.parameters(), max_norm)
     after = flat(model)
     p.greater("the test gradient is large: ‖g‖ / max_norm", before.norm() / max_norm, 10)
     p.close("clip_grad_norm_ returns the pre-clipping norm of all grads concatenated", returned, before.norm(),
             rtol=1e-12)
     p.close("norm after clipping = max_norm (up to the 1e-6 guard)", after.norm(), max_norm, rtol=1e-5)
     p.close("cosine(before, after) = 1: direction kept",
-            torch.dot(before, after) / (before.norm() * after.norm()), 1.0, rtol=1e-12)
+            torch.dot(before, after) / (before.norm() * after.norm()), 1.0, rtol=1e-12,
+            id="clip_keeps_direction", refutes="clip_grad_norm_ clips each tensor separately")
     ratios = [(prm.grad / g0).flatten()[0].item() for prm, g0 in zip(model.parameters(), per_tensor)]
     p.close("one global factor for every tensor: max/min of per-tensor ratios", max(ratios) / min(ratios), 1.0,
             rtol=1e-12)
@@ -109,7 +126,8 @@ def experiment(p):
     # A vanishing gradient: far below both thresholds, both functions return it unchanged.
     model = _model_grads(p, scale=1e-9)
     tiny = flat(model).clone()
-    clip_grad_norm_(model.parameters(), max_norm)
-    p.holds("tiny gradient after clip_grad_norm_ is bit-for-bit unchanged", torch.equal(flat(model), tiny))
+    clip_norm(model.parameters(), max_norm)
+    p.holds("tiny gradient after clip_grad_norm_ is bit-for-bit unchanged", torch.equal(flat(model), tiny),
+            id="small_grad_unchanged", refutes="gradient clipping also enlarges vanishing gradients")
     clip_grad_value_(model.parameters(), clip_value)
     p.holds("tiny gradient after clip_grad_value_ is bit-for-bit unchanged", torch.equal(flat(model), tiny))

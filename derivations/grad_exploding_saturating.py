@@ -128,5 +128,5 @@ def experiment(p):
            xlabel="layer l", ylabel="‖δ_l‖", logy=True)
     growth = (big[0] / big[-1]) ** (1 / (len(big) - 1))
     p.close("σ_w = 3: measured growth per layer vs √χ", growth, math.sqrt(chi), rtol=0.05)
-    p.greater("σ_w = 3: ‖δ₁‖ / ‖δ₃₀‖ (exploding towards the input)", big[0] / big[-1], 1e3)
+    p.greater("σ_w = 3: ‖δ₁‖ / ‖δ₃₀‖ (exploding towards the input)", big[0] / big[-1], 1e3, id="sigma3_explodes")
     p.less("σ_w = 1: ‖δ₁‖ / ‖δ₃₀‖ (no explosion)", unit[0] / unit[-1], 1.0)

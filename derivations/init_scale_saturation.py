@@ -102,4 +102,4 @@ def experiment(p):
     p.close("tanh, s = 0.01: std ratio per layer (layers 2→5, geometric mean) vs √n·s = 0.1",
             (tanh_small[-1] / tanh_small[1]) ** (1 / 3), 0.1, rtol=0.1)
     p.greater("sigmoid, s = 0.1 (variance 0.01 = Xavier): std at layer 5", stats["sigmoid", 0.1][0][-1], 0.08)
-    p.less("sigmoid, s = 0.1: saturated fraction (layer 5)", stats["sigmoid", 0.1][1][-1], 0.01)
+    p.less("sigmoid, s = 0.1: saturated fraction (layer 5)", stats["sigmoid", 0.1][1][-1], 0.01, id="small_scale_sigmoid_saturation")

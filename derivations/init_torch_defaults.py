@@ -68,7 +68,7 @@ def experiment(p):
     p.close("nn.Linear(400, 300).weight: Var vs 1/(3·400) (tolerance 4 SE)", var, 1 / 1200, atol=4 * se)
     p.close("nn.Linear weight: max |w| vs 1/√400", lin.weight.detach().abs().max(), 1 / 20, rtol=1e-3)
     p.less("nn.Linear bias: max |b| ≤ 1/√400", lin.bias.detach().abs().max(), 1 / 20 + 1e-15)
-    p.greater("… and it is not He: (2/400 − Var) in SE", (2 / 400 - var) / se, 100)
+    p.greater("… and it is not He: (2/400 − Var) in SE", (2 / 400 - var) / se, 100, id="linear_default_not_he")
     conv = torch.nn.Conv2d(16, 32, 3, dtype=torch.float64, device=p.device)
     var, se = _var_and_se(conv.weight.detach())
     p.close("nn.Conv2d(16, 32, 3).weight: Var vs 1/(3·16·3·3) (tolerance 4 SE)", var, 1 / (3 * 144), atol=4 * se)

@@ -85,10 +85,10 @@ def experiment(p):
     p.greater("min over 2000 random pairs of KL(p‖q) (≥ 0)", kl_pq.min(), 0.0)
     p.allclose("Σ p log(p/q) vs torch.distributions.kl_divergence(Categorical(p), Categorical(q))",
                kl_pq, kl_divergence(Categorical(probs=P), Categorical(probs=Q)), rtol=1e-10, atol=1e-12)
-    p.greater("median |KL(p‖q) − KL(q‖p)| (asymmetry)", (kl_pq - kl_qp).abs().median(), 0.05)
+    p.greater("median |KL(p‖q) − KL(q‖p)| (asymmetry)", (kl_pq - kl_qp).abs().median(), 0.05, id="kl_asymmetry")
 
     batchmean = F.kl_div(Q.log(), P, reduction="batchmean")
-    p.close("F.kl_div(input = log q, target = p, 'batchmean') vs mean KL(p‖q)", batchmean, kl_pq.mean(), rtol=1e-12)
+    p.close("F.kl_div(input = log q, target = p, 'batchmean') vs mean KL(p‖q)", batchmean, kl_pq.mean(), rtol=1e-12, id="kl_div_argument_order")
     p.close("… and with the arguments swapped it is KL(q‖p)", F.kl_div(P.log(), Q, reduction="batchmean"),
             kl_qp.mean(), rtol=1e-12)
     with warnings.catch_warnings():  # torch warns that 'mean' will behave like 'batchmean' one day

@@ -125,4 +125,4 @@ def experiment(p):
     p.equal("ReLU: dead units still dead after training", still_dead["ReLU"], int(mask.sum()))
     p.greater("Leaky ReLU: largest change of the same units' weights", moved["Leaky ReLU"], 1e-6)
     p.greater("Leaky ReLU: of those units, still negative on every input after 200 steps (more than half)",
-              still_dead["Leaky ReLU"], int(mask.sum()) // 2)
+              still_dead["Leaky ReLU"], int(mask.sum()) // 2, id="leaky_units_stay_negative")

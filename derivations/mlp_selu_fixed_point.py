@@ -84,7 +84,7 @@ def experiment(p):
     probe = selu(torch.tensor([1.0, -60.0], dtype=f64, device=dev))
     p.close("λ from the fixed point vs nn.SELU(1)", lam, probe[0], rtol=1e-12)
     p.close("λα from the fixed point vs −nn.SELU(−60)", lam * alpha, -probe[1], rtol=1e-12)
-    p.equal("learnable parameters in nn.SELU", len(list(selu.parameters())), 0)
+    p.equal("learnable parameters in nn.SELU", len(list(selu.parameters())), 0, id="selu_has_no_parameters")
 
     g = torch.Generator().manual_seed(p.seed)
     n = 400_000

@@ -131,7 +131,7 @@ def experiment(p):
         bn3 = torch.nn.BatchNorm1d(F, dtype=dt).to(dev)
         torch_bn = bn3(x3.transpose(1, 2)).transpose(1, 2)  # BatchNorm1d wants [N, C, L]
         hat, mu = by_hand(x3, (0, 1))
-        p.equal("[N,L,F] BN statistic shape (mean over N and L)", tuple(mu.shape), (1, 1, F))
+        p.equal("[N,L,F] BN statistic shape (mean over N and L)", tuple(mu.shape), (1, 1, F), id="nlf_bn_statistic_shape")
         p.allclose("[N,L,F] BatchNorm1d on x.transpose(1,2) vs stats over (N, L)", torch_bn, hat,
                    rtol=1e-10, atol=1e-12)
         ln3 = torch.nn.LayerNorm(F, elementwise_affine=False, dtype=dt).to(dev)

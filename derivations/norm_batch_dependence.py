@@ -96,7 +96,7 @@ def experiment(p):
         p.greater("train BN: |output(x₀ in batch A) − output(x₀ in batch B)|",
                   (bn(batch_a)[0] - bn(batch_b)[0]).abs().max(), 0.05)
         p.allclose("LN: output of x₀ identical in batch A and batch B", ln(batch_a)[0], ln(batch_b)[0],
-                   rtol=0, atol=1e-14)
+                   rtol=0, atol=1e-14, id="ln_batch_independent")
         bn.eval()
         p.allclose("eval BN: output of x₀ identical in batch A and batch B", bn(batch_a)[0], bn(batch_b)[0],
                    rtol=0, atol=1e-14)

@@ -104,7 +104,7 @@ def experiment(p):
     y = bn(lin(x))
     p.allclose("train mode: BN(Linear with bias) = BN(Linear without bias)", y, bn(lin_nb(x)), rtol=1e-10, atol=1e-12)
     y.pow(3).sum().backward()  # any loss
-    p.allclose("gradient reaching the Linear bias through BN", lin.bias.grad, torch.zeros(6), atol=1e-12)
+    p.allclose("gradient reaching the Linear bias through BN", lin.bias.grad, torch.zeros(6), atol=1e-12, id="bias_before_bn_gets_zero_grad")
     p.greater("…while the weight gradient is not zero", lin.weight.grad.abs().max(), 1e-3)
 
     # Placement: Linear → BN → ReLU vs Linear → ReLU, on an input shifted far from 0.

@@ -116,14 +116,14 @@ def experiment(p):
         r_var_biased = (1 - mom) * r_var_biased + mom * var_b
         r_keras_misread = mom * r_keras_misread + (1 - mom) * var_u
 
-    p.less("train output vs (x − μ_B)/√(σ²_biased + ε), max |Δ| over batches", train_gap, 1e-12)
+    p.less("train output vs (x − μ_B)/√(σ²_biased + ε), max |Δ| over batches", train_gap, 1e-12, id="train_output_biased_var")
     p.greater("…the same with the unbiased variance does NOT match, max |Δ|", unbiased_gap, 1e-3)
     p.allclose(f"running_mean after {T} batches vs hand EMA (m = 0.1)", bn.running_mean, r_mean, rtol=1e-12)
-    p.allclose(f"running_var after {T} batches vs hand EMA of the UNBIASED var", bn.running_var, r_var, rtol=1e-12)
+    p.allclose(f"running_var after {T} batches vs hand EMA of the UNBIASED var", bn.running_var, r_var, rtol=1e-12, id="running_var_unbiased_ema")
     p.greater("|running_var − EMA of the biased var| (the ÷n guess is wrong)",
               (bn.running_var - r_var_biased).abs().max(), 1e-3)
     p.greater("|running_var − EMA with 0.1 on the old value| (the Keras reading is wrong)",
-              (bn.running_var - r_keras_misread).abs().max(), 1e-3)
+              (bn.running_var - r_keras_misread).abs().max(), 1e-3, id="keras_momentum_reading")
     p.equal("num_batches_tracked", int(bn.num_batches_tracked), T)
 
     # Eval: the running statistics, nothing else; the buffers do not move.

@@ -120,7 +120,7 @@ def experiment(p):
                rtol=0, atol=1e-12)
     p.allclose(f"torch AdamW vs hand-written AdamW, {steps} steps", w_adamw, w_hand, rtol=0, atol=1e-12)
     p.greater("max |Δθ| Adam + L2 vs AdamW, same λ (different algorithms)",
-              (w_adam_wd - w_adamw).abs().max(), 1e-2)
+              (w_adam_wd - w_adamw).abs().max(), 1e-2, id="adam_l2_differs_from_adamw")
 
     # First step from a fresh optimizer: how much does the decay term move each weight?
     w0 = torch.cat([q.detach().flatten() for q in base.parameters()])

@@ -97,7 +97,7 @@ def experiment(p):
     out.sum().backward()
     p.allclose("backward: ∂(Σy)/∂x = mask/(1 − p)", Xg.grad, (out.detach() != 0).double() / (1 - drop), rtol=1e-14)
     with torch.no_grad():
-        p.equal("eval mode: max |nn.Dropout(x) − x|", float((layer.eval()(X) - X).abs().max()), 0.0)
+        p.equal("eval mode: max |nn.Dropout(x) − x|", float((layer.eval()(X) - X).abs().max()), 0.0, id="dropout_eval_identity")
 
     # The seed note's recipe: mask without scaling in training, multiply by (1 − p) at test.
     mask = (torch.rand(n, d, generator=g, dtype=torch.float64) > drop).double().to(p.device)

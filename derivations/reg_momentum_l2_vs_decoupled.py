@@ -110,7 +110,7 @@ def experiment(p):
     w2_l2, _ = run("torch_wd", 2)
     w2_w, _ = run("sgdw", 2, decay=eta * lam)
     p.allclose("two steps: w₂(torch wd) − w₂(SGDW) vs −ημλw₀", w2_l2 - w2_w, -eta * mu * lam * w0,
-               rtol=1e-8, atol=1e-14)
+               rtol=1e-8, atol=1e-14, id="momentum_wd_differs_from_sgdw")
 
     w_torch, n_torch = run("torch_wd", steps)
     w_loss, _ = run("l2_in_loss", steps)

@@ -112,7 +112,7 @@ def experiment(p):
     w_raw, n_raw = run("decoupled", decay=lam)
 
     p.allclose(f"SGD(weight_decay=λ) vs SGD on L + (λ/2)‖θ‖², {steps} steps", w_torch, w_loss,
-               rtol=0, atol=1e-12)
+               rtol=0, atol=1e-12, id="sgd_wd_equals_l2")
     p.allclose(f"SGD(weight_decay=λ) vs hand-written (1 − ηλ)θ − η∇L, {steps} steps", w_torch, w_dec,
                rtol=0, atol=1e-12)
     p.greater("max |Δθ| with the unrescaled factor λ' = λ (must differ)", (w_torch - w_raw).abs().max(), 1e-3)

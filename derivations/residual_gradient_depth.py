@@ -155,9 +155,9 @@ def experiment(p):
     p.less(f"plain tanh: ratio at depth {depths[-1]} / ratio at depth 2 (vanishes)",
            plain_curve[-1] / plain_curve[0], 1e-6)
     p.greater("residual tanh: smallest ratio over all depths (never below the output gradient)",
-              min(res_curve), 1.0)
+              min(res_curve), 1.0, id="tanh_smallest_ratio")
     p.less(f"residual tanh: ratio at depth {depths[-1]} / ratio at depth 2 (grows, but slowly)",
            res_curve[-1] / res_curve[0], 100.0)
     scaled_curve = curves["residual tanh, branch/√L"]
     p.less("residual tanh, branch/√L: max / min over depths (bounded)", max(scaled_curve) / min(scaled_curve), 2.0)
-    p.greater(f"residual ReLU, unscaled: ratio at depth {depths[-1]} (explodes)", curves["residual ReLU"][-1], 1e3)
+    p.greater(f"residual ReLU, unscaled: ratio at depth {depths[-1]} (explodes)", curves["residual ReLU"][-1], 1e3, id="relu_unscaled_ratio_64")

@@ -107,7 +107,7 @@ def experiment(p):
     p.allclose(f"post-addition ReLU, {L} blocks: shortcut gradient vs ∂L/∂x_L ⊙ Π masks",
                grad_post, upstream * mask_product, rtol=0, atol=1e-12)
     p.greater(f"post-addition ReLU: share of coordinates the shortcut term zeroes after {L} blocks",
-              (grad_post == 0).to(dt).mean(), 0.3)
+              (grad_post == 0).to(dt).mean(), 0.3, id="post_relu_zeroed_share")
 
     for lam in (0.9, 1.1):
         grad_scaled, _ = _highway_grad(torch, blocks, x, upstream, "scaled", lam)

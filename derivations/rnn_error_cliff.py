@@ -73,7 +73,7 @@ def experiment(p):
     p.close("y at w = 1.01 (the notes say ≈ 20000)", y[i_hi], 1.01**999, rtol=1e-10)
     p.greater("y at w = 1.01", y[i_hi], 2e4)
     p.less("y at w = 0.99", y[i_lo], 1e-4)
-    p.greater("dy/dw at 1.01 ÷ dy/dw at 0.99", dy[i_hi] / dy[i_lo], 1e8)
+    p.greater("dy/dw at 1.01 ÷ dy/dw at 0.99", dy[i_hi] / dy[i_lo], 1e8, id="error_cliff_ratio")
     p.plot("y_1000 = w⁹⁹⁹ and its gradient, from nn.RNN + autograd",
            {"y_1000": (ws.tolist(), y.tolist()), "dy/dw": (ws.tolist(), dy.tolist())},
            xlabel="recurrent weight w", ylabel="value", logy=True)

@@ -94,7 +94,7 @@ def experiment(p):
         series[name] = (grid, norms)
         final[name] = norms[-1]
     names = list(settings)
-    p.less("‖∂c_50/∂c_0‖₂ with b_f = 0", final[names[0]], 1e-6)
+    p.less("‖∂c_50/∂c_0‖₂ with b_f = 0", final[names[0]], 1e-6, id="cell_grad_bf0")
     p.greater("‖∂c_50/∂c_0‖ ratio, b_f = 1 over b_f = 0", final[names[1]] / final[names[0]], 100)
     p.greater("‖∂c_50/∂c_0‖ ratio, b_f = 2 over b_f = 1", final[names[2]] / final[names[1]], 100)
     p.plot("‖∂c_t/∂c_0‖₂ of torch.nn.LSTM at initialisation (h = 32), by autograd", series,

@@ -94,7 +94,7 @@ def experiment(p):
     with torch.no_grad():
         W_if, W_hf = cell.weight_ih[n:2 * n], cell.weight_hh[n:2 * n]  # torch's gate order: i, f, g, o
         f = torch.sigmoid(W_if @ x + cell.bias_ih[n:2 * n] + W_hf @ h + cell.bias_hh[n:2 * n])
-    p.allclose("nn.LSTMCell: autograd ∂c′/∂c vs diag(f) from the weights", J, torch.diag(f), rtol=1e-12, atol=1e-15)
+    p.allclose("nn.LSTMCell: autograd ∂c′/∂c vs diag(f) from the weights", J, torch.diag(f), rtol=1e-12, atol=1e-15, id="lstmcell_dc_is_diag_f")
     p.equal("off-diagonal entries of ∂c′/∂c that are non-zero", int((J - torch.diag(torch.diagonal(J))).abs().gt(0).sum()), 0)
 
     # 2. Thirty steps of nn.LSTM with W_hh = 0: ∂c_T/∂c_0 = diag(∏ f_t) exactly.

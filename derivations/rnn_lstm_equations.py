@@ -43,7 +43,7 @@ def derive(p):
     p.identity("c₃ = f₁f₂f₃·c₀ + f₂f₃·i₁g₁ + f₃·i₂g₂ + i₃g₃: a running sum, each term weighted by later forget gates",
                sp.expand(c[-1]), sp.expand(gated_sum), shown=sp.Eq(sp.Symbol("c₃"), gated_sum, evaluate=False))
     keep = {**{fk: 1 for fk in f}, **{ik: 0 for ik in i}}
-    p.identity("f = 1, i = 0 at every step: c₃ = c₀, the memory is held unchanged", c[-1].subs(keep), c[0])
+    p.identity("f = 1, i = 0 at every step: c₃ = c₀, the memory is held unchanged", c[-1].subs(keep), c[0], id="lstm_memory_held")
     reset = {f[-1]: 0, i[-1]: 1}
     p.identity("f₃ = 0, i₃ = 1: c₃ = g₃, the old memory is erased and replaced", c[-1].subs(reset), g[-1])
 

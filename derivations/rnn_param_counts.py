@@ -64,7 +64,7 @@ def derive(p):
     lstm1 = one.subs({G: 4})
     p.identity("LSTM, one layer: 4·(h(d+h) + 2h) = 4h(d+h) + 8h", lstm1, 4 * h * (d + h) + 8 * h)
     ratio = sp.simplify(one.subs(G, 3) / one.subs(G, 4))
-    p.identity("GRU / LSTM = 3/4 for any d, h, so a GRU has 1/4 fewer parameters", ratio, sp.Rational(3, 4))
+    p.identity("GRU / LSTM = 3/4 for any d, h, so a GRU has 1/4 fewer parameters", ratio, sp.Rational(3, 4), id="gru_lstm_ratio")
 
 
 def experiment(p):
@@ -86,7 +86,7 @@ def experiment(p):
     p.equal("nn.LSTM(37, 64) parameters", sum(q.numel() for q in torch.nn.LSTM(37, 64).parameters()),
             4 * (64 * (37 + 64) + 2 * 64))
     p.equal("nn.LSTM(37, 64) vs the textbook single-bias count: difference",
-            sum(q.numel() for q in torch.nn.LSTM(37, 64).parameters()) - 4 * (64 * (37 + 64) + 64), 4 * 64)
+            sum(q.numel() for q in torch.nn.LSTM(37, 64).parameters()) - 4 * (64 * (37 + 64) + 64), 4 * 64, id="lstm_double_bias_difference")
     layer2 = torch.nn.GRU(10, 16, num_layers=2, bidirectional=True)
     p.equal("nn.GRU(10, 16, 2 layers, bidirectional): weight_ih_l1 shape", tuple(layer2.weight_ih_l1.shape), (48, 32))
 
@@ -126,4 +126,4 @@ def experiment(p):
         p.allclose("GRU with b_hr, b_hz folded into b_ir, b_iz: same outputs", folded(gru, 16)(x)[0], gru(x)[0],
                    rtol=1e-12, atol=1e-14)
         gap = (folded(gru, 24)(x)[0] - gru(x)[0]).abs().max()
-    p.greater("GRU with b_hn folded into b_in too: max |Δ output| (b_hn is not redundant)", gap, 1e-3)
+    p.greater("GRU with b_hn folded into b_in too: max |Δ output| (b_hn is not redundant)", gap, 1e-3, id="gru_b_hn_not_redundant")

@@ -80,7 +80,7 @@ def experiment(p):
 
     y_rare, _ = labelled(0.01)
     lazy = torch.zeros_like(y_rare)
-    p.greater("always 'negative' on 1 % positives: accuracy", (lazy == y_rare).double().mean(), 0.985)
+    p.greater("always 'negative' on 1 % positives: accuracy", (lazy == y_rare).double().mean(), 0.985, id="always_negative_accuracy")
     p.equal("… its recall", int(lazy[y_rare == 1].sum()), 0)
 
     # Same classifier (same score model and threshold), prevalence 0.5 vs 0.02.

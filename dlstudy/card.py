@@ -14,6 +14,7 @@ NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 CardId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 DerivationId = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 Tag = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+RowId = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 
 LANGS = ("en", "zh")
 Lang = Literal["en", "zh"]
@@ -26,12 +27,25 @@ class Text(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     en: NonEmpty
     zh: NonEmpty
 
-    def get(self, lang: str) -> str:
+    def raw(self, lang: str) -> str:
+        """The text as written, placeholders and all."""
         return self.zh if lang == "zh" else self.en
+
+    def get(self, lang: str) -> str:
+        """The text as shown: each ``{{derivation.row}}`` filled from recorded evidence."""
+        text = self.raw(lang)
+        if "{{" not in text:
+            return text
+        from dlstudy import bind
+
+        return bind.fill(text, bind.current().value)
 
 
 class Source(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
-    """Where a claim comes from: a paper (with a URL when there is one), a seed note, or docs."""
+    """Where a claim comes from: a paper (with a URL when there is one), or documentation.
+
+    ``seed`` names the authors' own study note a card was checked against: provenance for the
+    maintainers, never shown (users do not have those notes)."""
 
     paper: str | None = None
     url: str | None = None
@@ -43,7 +57,8 @@ class Source(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defau
             raise ValueError("a source needs one of `paper`, `seed`, `docs` or `url`")
 
     def label(self) -> str:
-        parts = [p for p in (self.paper, self.docs, self.seed and f"seed note {self.seed}") if p]
+        """What a user sees: the paper or documentation, and its address ("" for a seed alone)."""
+        parts = [p for p in (self.paper, self.docs) if p]
         if self.url:
             parts.append(self.url)
         return " — ".join(parts)
@@ -60,13 +75,13 @@ class ClaimSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     Attributes:
         derivation: the derivation that runs the experiment (also listed in ``derivations:``).
-        evidence: the exact quantity text of one evidence row, or a prefix only it has.
+        row: the id of the deciding evidence row (given in the derivation as ``id="..."``).
         statement: ``asserts`` — the statement is true when the row passes; ``denies`` — the
             row refutes it (a misconception), so it is true only if the row fails.
     """
 
     derivation: DerivationId
-    evidence: NonEmpty
+    row: RowId
     statement: Literal["asserts", "denies"]
 
 
@@ -83,6 +98,9 @@ class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
         kind: ``recall`` (self-graded), ``exercise`` (fresh numbers each time, graded by
             computing the answer) or ``claim`` (true or false, decided by an evidence row).
         exercise, claim: what an exercise card draws, what decides a claim card.
+        constants: numbers the text states that are definitions or formula constants, not
+            measurements (``"0.9"`` in "W = 0.9·I"). Every other measured-looking number must
+            be a placeholder ``{{derivation.row}}`` filled from recorded evidence.
     """
 
     id: CardId
@@ -98,6 +116,7 @@ class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     sources: list[Source] = msgspec.field(default_factory=list)
     exercise: ExerciseSpec | None = None
     claim: ClaimSpec | None = None
+    constants: list[NonEmpty] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.kind == "exercise" and self.exercise is None:

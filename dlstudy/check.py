@@ -9,7 +9,8 @@ from pathlib import Path
 import yaml
 
 from dlstudy.card import Card
-from dlstudy.claims import mentions
+from dlstudy import bind
+from dlstudy.claims import row_ids
 from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of
 from dlstudy.library import Library
 
@@ -17,6 +18,8 @@ from dlstudy.library import Library
 def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
     """All problems; with ``only``, just those in files under those paths."""
     problems = list(library.problems)
+    sources = _Sources()
+    snapshots = bind.Snapshots({i: d.path for i, d in library.derivations.items()})
     for deck in library.decks:
         tree = _compose(deck.path.read_text(encoding="utf-8"))
         problems += _duplicate_keys(tree, deck.path)
@@ -32,7 +35,8 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
                 line = _line_of(tree, _card_loc(tree, card.id, index))
                 problems.append(Problem(deck.path, line, f"card `{card.id}` links no derivation; "
                                         "every card needs `derivations: [id, ...]` that prove it"))
-            problems += _auto_graded(library, deck.path, tree, card, index)
+            problems += _auto_graded(library, deck.path, tree, card, index, sources)
+            problems += _numbers(library, deck.path, tree, card, index, sources, snapshots)
     used = {ref for deck in library.decks for card in deck.cards for ref in card.derivations}
     for info in library.derivations.values():
         if info.id not in used:
@@ -44,8 +48,76 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
     return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.message))
 
 
+class _Sources:
+    """The literal row ids of each derivation module, read once."""
+
+    def __init__(self) -> None:
+        self._ids: dict[Path, dict[str, int]] = {}
+
+    def ids(self, module: Path) -> dict[str, int]:
+        if module not in self._ids:
+            try:
+                self._ids[module] = row_ids(module.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                self._ids[module] = {}
+        return self._ids[module]
+
+
+def _near(name: str, known: Sequence[str] | dict[str, int]) -> str:
+    near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" — did you mean `{near[0]}`?" if near else ""
+
+
+TEXT_FIELDS = ("title", "question", "answer", "correction")
+
+
+def _numbers(library: Library, path: Path, tree: yaml.Node | None, card: Card, index: int,
+             sources: _Sources, snapshots: bind.Snapshots) -> list[Problem]:
+    """Each placeholder names a recorded row of a linked derivation; no measured-looking
+    number is typed by hand."""
+    problems: list[Problem] = []
+    loc = _card_loc(tree, card.id, index)
+    for name in TEXT_FIELDS:
+        text = getattr(card, name)
+        if text is None:
+            continue
+        for lang in ("en", "zh"):
+            value = text.raw(lang)
+            line = _line_of(tree, [*loc, name, lang])
+            where = f"card `{card.id}` {name}.{lang}"
+            for ref in bind.refs(value):
+                if isinstance(ref, ValueError):
+                    problems.append(Problem(path, line, f"{where}: {ref}"))
+                    continue
+                info = library.derivations.get(ref.derivation)
+                if info is None or ref.derivation not in card.derivations:
+                    problems.append(Problem(path, line, f"{where}: {ref.text} names derivation "
+                                            f"`{ref.derivation}`, which the card does not link "
+                                            "in `derivations:`"))
+                    continue
+                if ref.row not in sources.ids(info.path):
+                    problems.append(Problem(path, line, f"{where}: {ref.text}: `{ref.derivation}` "
+                                            f"records no row with id `{ref.row}`"
+                                            + _near(ref.row, sources.ids(info.path))))
+                    continue
+                if snapshots.row(ref) is None:
+                    how = "--device cpu" if ref.scale == "quick" else "--device cuda"
+                    problems.append(Problem(path, line, f"{where}: {ref.text}: no recorded "
+                                            f"{ref.scale}-scale value; run `dlstudy prove "
+                                            f"{ref.derivation} --scale {ref.scale} {how} "
+                                            "--record`"))
+            loose = bind.loose_numbers(value, card.constants)
+            if loose:
+                shown = ", ".join(f"`{t}`" for t in dict.fromkeys(loose))
+                problems.append(Problem(path, line, f"{where}: {shown} looks measured but is typed "
+                                        "by hand: write {{derivation.row}} to quote an evidence "
+                                        "row, or list it under the card's `constants:` if it is "
+                                        "a definition or formula constant"))
+    return problems
+
+
 def _auto_graded(library: Library, path: Path, tree: yaml.Node | None, card: Card,
-                 index: int) -> list[Problem]:
+                 index: int, sources: _Sources) -> list[Problem]:
     """An exercise's generator exists; a claim's derivation exists, is linked, and can produce
     the evidence row it names (read from the source: nothing is run)."""
     problems: list[Problem] = []
@@ -75,16 +147,13 @@ def _auto_graded(library: Library, path: Path, tree: yaml.Node | None, card: Car
             problems.append(Problem(path, _line_of(tree, [*loc, "claim", "derivation"]),
                                     f"card `{card.id}`: the claim's derivation `{claim.derivation}` "
                                     "must also be listed in the card's `derivations:`"))
-        try:
-            source = info.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            source = ""
-        if not mentions(source, claim.evidence):
-            problems.append(Problem(path, _line_of(tree, [*loc, "claim", "evidence"]),
-                                    f"card `{card.id}`: no evidence row of `{claim.derivation}` "
-                                    f"reads {claim.evidence!r}; give the exact quantity text of "
-                                    f"one row, or a prefix only it has (see `dlstudy prove "
-                                    f"{claim.derivation} --json`)"))
+        ids = sources.ids(info.path)
+        if claim.row not in ids:
+            problems.append(Problem(path, _line_of(tree, [*loc, "claim", "row"]),
+                                    f"card `{card.id}`: derivation `{claim.derivation}` records no "
+                                    f"row with id `{claim.row}`; give the deciding row "
+                                    f"`id=\"{claim.row}\"` in {info.path.name}"
+                                    + _near(claim.row, ids)))
     return problems
 
 

@@ -1,15 +1,15 @@
 """Claim cards: a true-or-false statement whose verdict is one evidence row of a derivation.
 
-The YAML never says whether a claim is true. The card names a derivation and one of its
-evidence rows (the exact quantity text, or a prefix only that row has) and whether the
-statement *asserts* what the row checks or *denies* it (a misconception the row refutes):
+The YAML never says whether a claim is true. The card names a derivation and the id of one of
+its evidence rows (``id="..."`` in the derivation) and whether the statement *asserts* what
+the row checks or *denies* it (a misconception the row refutes):
 
     statement is true  ⇔  row passed  XOR  statement == "denies"
 
 so if an experiment ever changed its outcome, the verdict would follow it.
 
-:func:`mentions` is the cheap check ``dlstudy check`` makes without running anything: the
-row's text must be one the derivation's source can produce. :func:`verdict` reads the
+:func:`row_ids` is the cheap check ``dlstudy check`` makes without running anything: the
+row's id must be written in the derivation's source. :func:`verdict` reads the
 verdict off a result; :class:`PendingVerdict` gets that result — from the proof cache, or by
 running the derivation in-process — in a background thread while the user thinks.
 """
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
     from dlstudy.evidence import Evidence, Result
 
 DEVICE, SCALE = "cpu", "quick"  # claims are decided by the quick CPU run: seconds, deterministic
-SYMPY_PREFIX = "(sympy) "  # Proof.identity prepends it to the row's text
-ALLCLOSE_SUFFIX = " (max |Δ|)"  # Proof.allclose appends it
-_HOLE = "\x00"  # stands for a {placeholder} of an f-string
 
 
 @dataclass(frozen=True)
@@ -52,22 +49,12 @@ class Verdict:
     problem: str | None = None
 
 
-def find_row(evidence: Sequence[Evidence], text: str) -> Evidence:
-    """The row whose quantity is ``text``, or the only one that starts with it.
-
-    Raises ``LookupError`` saying what is wrong (no row, or several) otherwise.
-    """
-    exact = [e for e in evidence if e.quantity == text]
-    if len(exact) == 1:
-        return exact[0]
-    starting = [e for e in evidence if e.quantity.startswith(text)]
-    if len(exact) > 1 or len(starting) > 1:
-        names = "; ".join(repr(e.quantity) for e in (exact or starting)[:4])
-        raise LookupError(f"{len(exact) or len(starting)} evidence rows match {text!r} ({names}); "
-                          "give more of the text")
-    if not starting:
-        raise LookupError(f"no evidence row is {text!r} or starts with it")
-    return starting[0]
+def find_row(evidence: Sequence[Evidence], row_id: str) -> Evidence:
+    """The row recorded under ``row_id``; ``LookupError`` saying what is wrong otherwise."""
+    for row in evidence:
+        if row.id == row_id:
+            return row
+    raise LookupError(f"no evidence row has the id `{row_id}`")
 
 
 def verdict(spec: ClaimSpec, result: Result) -> Verdict:
@@ -76,7 +63,7 @@ def verdict(spec: ClaimSpec, result: Result) -> Verdict:
         last = (result.error or "no error message").strip().splitlines()[-1]
         return Verdict(None, None, result, f"the derivation `{result.id}` did not run: {last}")
     try:
-        row = find_row(result.evidence, spec.evidence)
+        row = find_row(result.evidence, spec.row)
     except LookupError as exc:
         return Verdict(None, None, result, f"derivation `{result.id}`: {exc}")
     return Verdict(row.passed != (spec.statement == "denies"), row, result)
@@ -132,70 +119,21 @@ class PendingVerdict:
         return self._verdict
 
 
-# --- the cheap check: could the derivation's source produce this row? ----------------------
+# --- the cheap check: the row ids a derivation's source gives --------------------------------
 
-def _bare(text: str) -> str:
-    if text.startswith(SYMPY_PREFIX):
-        text = text[len(SYMPY_PREFIX):]
-    if text.endswith(ALLCLOSE_SUFFIX):
-        text = text[: -len(ALLCLOSE_SUFFIX)]
-    return text
+def row_ids(source: str) -> dict[str, int]:
+    """Each literal ``id="..."`` passed to a call in ``source``, with the line of its first use.
 
-
-def templates(source: str) -> list[str]:
-    """Every string literal of ``source``; an f-string's placeholders become holes."""
-    found: list[str] = []
+    Only literal ids count: a card can name a row only by an id that is written out."""
+    found: dict[str, int] = {}
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return found
-    inner: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr):
-            parts = []
-            for value in node.values:
-                inner.add(id(value))
-                if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    parts.append(value.value)
-                else:
-                    parts.append(_HOLE)
-            found.append("".join(parts))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inner:
-            found.append(node.value)
-    return [t for t in found if len(t.replace(_HOLE, "")) >= 6]
-
-
-def _prefix_of(text: str, template: str) -> bool:
-    """Whether ``text`` is the beginning of something ``template`` renders to (a hole is any text),
-    with at least a few of its characters matched by the template's own words — a template
-    that is mostly placeholders (``f"{name}: {value}"``) does not vouch for any text."""
-
-    def closure(states: dict[int, int]) -> dict[int, int]:
-        out, todo = dict(states), list(states)
-        while todo:
-            j = todo.pop()
-            if j < len(template) and template[j] == _HOLE and out.get(j + 1, -1) < out[j]:
-                out[j + 1] = out[j]
-                todo.append(j + 1)
-        return out
-
-    states = closure({0: 0})  # position in the template → literal characters matched so far
-    for ch in text:
-        moved: dict[int, int] = {}
-        for j, matched in states.items():
-            if j < len(template):
-                if template[j] == _HOLE:
-                    moved[j] = max(moved.get(j, 0), matched)
-                elif template[j] == ch:
-                    moved[j + 1] = max(moved.get(j + 1, 0), matched + 1)
-        if not moved:
-            return False
-        states = closure(moved)
-    return max(states.values()) >= min(8, len(text))
-
-
-def mentions(source: str, text: str) -> bool:
-    """Whether the derivation ``source`` has a string that can produce the evidence row ``text``
-    (or a row starting with it), without running anything."""
-    bare = _bare(text)
-    return any(_prefix_of(bare, template) for template in templates(source))
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg == "id" and isinstance(kw.value, ast.Constant) \
+                        and isinstance(kw.value.value, str):
+                    found.setdefault(kw.value.value, node.lineno)
+    return found

@@ -243,6 +243,10 @@ def prove(
     no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw plots in the terminal.")] = False,
     timeout: Annotated[Optional[float], typer.Option(
         help="Stop a derivation after this many seconds (default: 120 quick, 1800 full; 0: never).")] = None,
+    record: Annotated[bool, typer.Option(
+        "--record", help="Record the rows with ids as the derivation's evidence snapshot "
+        "(_evidence/SCALE/ID.json beside it), which cards quote as {{derivation.row}}. "
+        "Quick scale records the CPU run the tests compare against.")] = False,
     lang: LangOpt = None,
 ) -> None:
     """Run derivations: sympy steps, an evidence table and a verdict for each claim.
@@ -260,6 +264,10 @@ def prove(
     except DeviceUnavailable as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    if record and scale == "quick" and resolved != "cpu":
+        err.print("[red]error:[/red] quick-scale snapshots are of the CPU run (the one the tests "
+                  "and claim cards use): add --device cpu")
+        raise typer.Exit(2)
     library = _library(quiet=as_json)
     chosen = _targets(library, targets or [], all_, topic)
     from dlstudy import paths as dlpaths
@@ -287,8 +295,32 @@ def prove(
 
         written = save_plots(results, plot)
         err.print(f"wrote {', '.join(written)}" if written else "no plots to write")
+    if record:
+        _record(library, results)
     if any(r.verdict != "pass" for r in results):
         raise typer.Exit(1)
+
+
+def _record(library: Library, results: list[Result]) -> None:
+    """Write each result's snapshot; a derivation that did not run is not recorded."""
+    import datetime
+
+    from dlstudy import bind
+    from dlstudy.runner import _versions as versions
+
+    for result in results:
+        if result.verdict == "error":
+            err.print(f"not recorded: {result.id} did not run")
+            continue
+        info = library.derivations[result.id]
+        extra = {"recorded": datetime.date.today().isoformat(), "versions": versions()}
+        try:
+            target = bind.write_snapshot(info.path, result, extra)
+        except OSError as exc:
+            err.print(f"[red]error:[/red] cannot write the snapshot of {result.id}: {exc}")
+            raise typer.Exit(1) from None
+        err.print(f"recorded {len(bind.snapshot_of(result)['rows'])} rows of {result.id} "
+                  f"→ {target}")
 
 
 def _targets(library: Library, targets: list[str], all_: bool,

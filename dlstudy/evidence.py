@@ -31,6 +31,12 @@ class Evidence:
         expected: what the claim predicts.
         relation: how the two are compared, e.g. ``≈ (rtol 1e-10)`` or ``<``.
         passed: whether the relation holds.
+        id: the row's stable name within its derivation (``[a-z][a-z0-9_]*``). Cards name a
+            row by it: a claim's deciding row, a number quoted as ``{{derivation.row}}``. Rows
+            given no id get one made from the quantity text, which is not stable.
+        refutes: the misconception this row refutes, when it does. The tests run the
+            derivation again with ``p.myth`` set (the misconception's own implementation swapped
+            in) and require the row to decide the other way.
     """
 
     quantity: str
@@ -38,6 +44,8 @@ class Evidence:
     expected: Number
     relation: str
     passed: bool
+    id: str = ""
+    refutes: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,7 @@ class Result:
             scale=d["scale"],
             seconds=float(d["seconds"]),
             steps=[Step(**s) for s in d.get("steps", [])],
-            evidence=[Evidence(**e) for e in d.get("evidence", [])],
+            evidence=[Evidence(**e) for e in d.get("evidence", [])],  # old results: no id
             plots=[Plot.from_dict(p) for p in d.get("plots", [])],
             error=d.get("error"),
         )

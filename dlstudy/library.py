@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlstudy import paths
+from dlstudy import bind, paths
 from dlstudy.card import Card
 from dlstudy.deck import Deck, Problem, load_decks
 from dlstudy.derivation import DerivationInfo, discover
@@ -90,4 +90,5 @@ def load_library(extra: Sequence[Path] = (), derivations: bool = True,
         else:
             catalogue, found = discover(derivation_folders)
         problems += found
+    bind.use({i: d.path for i, d in catalogue.items()}, derivation_folders)
     return Library(decks, catalogue, problems)

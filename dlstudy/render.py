@@ -110,13 +110,14 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
         claim = card.claim
         rule = AUTO_LABELS[lang]["asserts" if claim.statement == "asserts" else "denies"]
         parts.append(RichText(AUTO_LABELS[lang]["decided"], style="bold"))
-        parts.append(RichText(f"  {claim.derivation}: “{claim.evidence}” — {rule}", style="dim"))
+        parts.append(RichText(f"  {claim.derivation}.{claim.row} — {rule}", style="dim"))
     if card.exercise is not None:
         parts.append(RichText(f"  {AUTO_LABELS[lang]['generator']}: {card.exercise.generator} · "
                               f"dlstudy show {card.id} --seed N", style="dim"))
-    if card.sources:
+    shown = [s.label() for s in card.sources if s.label()]
+    if shown:
         parts.append(RichText(labels["sources"], style="bold"))
-        parts.append(RichText("\n".join(f"  • {s.label()}" for s in card.sources), style="dim"))
+        parts.append(RichText("\n".join(f"  • {label}" for label in shown), style="dim"))
     return Group(*parts)
 
 

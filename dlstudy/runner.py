@@ -136,16 +136,18 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 def run_one(info_id: str, path: str, title: str, device: str, scale: str,
             seed: int = 0, threads: int = 0, timeout: float = 0,
-            interactive: bool = False) -> dict[str, object]:
+            interactive: bool = False, myth: bool = False) -> dict[str, object]:
     """Run one derivation here and now; returns ``Result.to_dict()`` (picklable).
 
     ``interactive``: the run owns the terminal, so long experiments may draw a progress bar.
+    ``myth``: the counterfactual run of the tests (see :attr:`dlstudy.proof.Proof.myth`).
     """
     from dlstudy.device import confirm
     from dlstudy.proof import Proof
 
     proof = Proof(device=device, scale=scale, seed=seed)
     proof.interactive = interactive
+    proof.myth = myth
     error: str | None = None
     started = time.perf_counter()
     try:
@@ -172,7 +174,8 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
     except Exception as exc:
         if proof.device == "mps" and "float64" in str(exc):
             # Apple GPUs have no float64, which exact checks need: run this one on the CPU.
-            return run_one(info_id, path, title, "cpu", scale, seed, threads, timeout, interactive)
+            return run_one(info_id, path, title, "cpu", scale, seed, threads, timeout, interactive,
+                           myth)
         frames = traceback.format_exception(exc)
         error = "".join(frames[-3:]).strip()
     if error is not None:

@@ -15,7 +15,7 @@ import pytest
 
 from dlstudy import exercises
 from dlstudy.check import check_library
-from dlstudy.claims import find_row, mentions, verdict
+from dlstudy.claims import find_row, row_ids, verdict
 from dlstudy.evidence import Evidence, Result
 from dlstudy.library import load_library
 from dlstudy.session import auto_rating
@@ -47,14 +47,14 @@ cards:
     question: {en: 'One plus one is two.', zh: '一加一等于二。'}
     answer: {en: 'Arithmetic.', zh: '算术。'}
     derivations: [auto_proof]
-    claim: {derivation: auto_proof, evidence: "one plus one", statement: asserts}
+    claim: {derivation: auto_proof, row: sum_is_two, statement: asserts}
   - id: auto-claim-false
     kind: claim
     title: {en: A misconception, zh: 一个误解}
     question: {en: 'One plus one is three.', zh: '一加一等于三。'}
     answer: {en: 'Count again.', zh: '再数一遍。'}
     derivations: [auto_proof]
-    claim: {derivation: auto_proof, evidence: "one plus one is two", statement: denies}
+    claim: {derivation: auto_proof, row: sum_is_two, statement: denies}
 """
 
 PROOF = '''
@@ -68,7 +68,7 @@ def derive(p):
 
 
 def experiment(p):
-    p.close("one plus one is two", 1 + 1, 2)
+    p.close("one plus one is two", 1 + 1, 2, id="sum_is_two")
     p.greater("two is more than three", 2, 3)
 '''
 
@@ -282,14 +282,14 @@ BROKEN = {
                           "    exercise: {generator: rnn_lstm_param}",
                           "unknown exercise generator `rnn_lstm_param` — did you mean `rnn_lstm_params`?",
                           "exercise: {generator: rnn_lstm_param}"),
-    "unknown claim derivation": ('    claim: {derivation: auto_proof, evidence: "one plus one", statement: asserts}',
-                                 '    claim: {derivation: auto_prof, evidence: "one plus one", statement: asserts}',
+    "unknown claim derivation": ('    claim: {derivation: auto_proof, row: sum_is_two, statement: asserts}',
+                                 '    claim: {derivation: auto_prof, row: sum_is_two, statement: asserts}',
                                  "claim derivation `auto_prof` does not exist — did you mean `auto_proof`?",
                                  "derivation: auto_prof"),
-    "evidence not in the source": ('evidence: "one plus one is two", statement: denies',
-                                   'evidence: "one plus one is 2", statement: denies',
-                                   "no evidence row of `auto_proof` reads 'one plus one is 2'",
-                                   "one plus one is 2"),
+    "row id not in the source": ('row: sum_is_two, statement: denies',
+                                 'row: sum_is_2, statement: denies',
+                                 "records no row with id `sum_is_2`",
+                                 "sum_is_2"),
 }
 
 
@@ -308,14 +308,14 @@ def test_check_reports_broken_auto_graded_fields_with_their_line(tmp_path: Path,
 
 def test_check_wants_the_claim_derivation_linked_and_the_fields_matching_the_kind(tmp_path: Path) -> None:
     unlinked = DECK.replace("    derivations: [auto_proof]\n    claim: {derivation: auto_proof, "
-                            "evidence: \"one plus one\"",
+                            "row: sum_is_two, statement: asserts",
                             "    derivations: [rnn_param_counts]\n    claim: {derivation: auto_proof, "
-                            "evidence: \"one plus one\"")
+                            "row: sum_is_two, statement: asserts")
     path = write_deck(tmp_path / "a", unlinked)
     problems = check_library(load_library([tmp_path / "a"]), only=[path])
     assert any("must also be listed in the card's `derivations:`" in p.message for p in problems)
 
-    no_claim = DECK.replace('    claim: {derivation: auto_proof, evidence: "one plus one", statement: asserts}\n', "")
+    no_claim = DECK.replace('    claim: {derivation: auto_proof, row: sum_is_two, statement: asserts}\n', "")
     path = write_deck(tmp_path / "b", no_claim)
     problems = check_library(load_library([tmp_path / "b"]), only=[path])
     assert len(problems) == 1 and "a card of kind `claim` needs `claim:" in problems[0].message
@@ -343,26 +343,22 @@ def test_check_command_prints_the_line_and_exits_1(tmp_path: Path) -> None:
 
 
 def test_the_cheap_source_check() -> None:
-    source = 'p.close("one plus one is two", 2, 2)\np.equal(f"{name}: measured field vs rule", a, b)\n' \
-             'p.identity("a equals b, always", x, y)\np.allclose("stacked vs folded", u, v)\n'
-    assert mentions(source, "one plus one is two") and mentions(source, "one plus")
-    assert mentions(source, "3×3 stride 2: measured field vs rule")
-    assert mentions(source, "(sympy) a equals b, always") and mentions(source, "stacked vs folded (max |Δ|)")
-    assert not mentions(source, "one plus one is three")
-    assert not mentions(source, "anything at all")  # a template of placeholders vouches for nothing
+    source = 'p.close("one plus one is two", 2, 2, id="sum")\np.equal(f"{n}: field", a, b)\n' \
+             'p.identity("a equals b", x, y, id="ab")\nrow_id = "nope"\np.less("x", 1, 2, id=row_id)\n'
+    assert row_ids(source) == {"sum": 1, "ab": 3}  # only literal ids count
+    assert row_ids("def broken(:") == {}
 
 
 def test_the_verdict_follows_the_row() -> None:
     from dlstudy.card import ClaimSpec
 
-    rows = [Evidence("alpha row", 1, 1, "=", True), Evidence("alphabet", 2, 1, "=", False)]
+    rows = [Evidence("alpha row", 1, 1, "=", True, "alpha"), Evidence("alphabet", 2, 1, "=", False, "beta")]
     result = Result("d", "D", "fail", "cpu", "quick", 0.1, evidence=rows)
-    assert verdict(ClaimSpec("d", "alpha row", "asserts"), result).truth is True
-    assert verdict(ClaimSpec("d", "alpha row", "denies"), result).truth is False
-    assert verdict(ClaimSpec("d", "alphab", "denies"), result).truth is True  # a failing row
-    undecided = verdict(ClaimSpec("d", "alpha", "asserts"), result)
-    assert undecided.truth is None and "2 evidence rows match" in (undecided.problem or "")
-    assert verdict(ClaimSpec("d", "beta", "asserts"), result).truth is None
+    assert verdict(ClaimSpec("d", "alpha", "asserts"), result).truth is True
+    assert verdict(ClaimSpec("d", "alpha", "denies"), result).truth is False
+    assert verdict(ClaimSpec("d", "beta", "denies"), result).truth is True  # a failing row
+    missing = verdict(ClaimSpec("d", "gamma", "asserts"), result)
+    assert missing.truth is None and "no evidence row has the id `gamma`" in (missing.problem or "")
     with pytest.raises(LookupError):
         find_row(rows, "gamma")
     errored = Result("d", "D", "error", "cpu", "quick", 0.1, error="Traceback…\nValueError: boom")

@@ -70,7 +70,8 @@ def test_prove_a_card_runs_its_derivations_and_prints_json(tmp_path: Path) -> No
     [row] = json.loads(result.stdout)
     assert set(row) >= {"id", "title", "verdict", "device", "scale", "seconds", "steps", "evidence"}
     assert row["verdict"] == "pass" and row["device"] == "cpu" and row["scale"] == "quick"
-    assert set(row["evidence"][0]) == {"quantity", "measured", "expected", "relation", "passed"}
+    assert set(row["evidence"][0]) == {"quantity", "measured", "expected", "relation", "passed",
+                                       "id", "refutes"}
     # The second run comes from the cache, with the same evidence.
     again = json.loads(runner.invoke(app, ["prove", "mlp_linear_collapse", "--device", "cpu", "--json"]).stdout)
     assert again[0]["evidence"] == row["evidence"]

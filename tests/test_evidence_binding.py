@@ -1,0 +1,130 @@
+"""Cards say what their evidence shows: snapshots are current, and every deciding row has teeth.
+
+- Each derivation's quick-scale snapshot (``derivations/_evidence/quick/ID.json``), which
+  cards quote as ``{{derivation.row}}``, matches a fresh CPU run: same rows, same verdicts,
+  same values (to 1e-6 relative) and the same rendered text for every number a card quotes.
+- Each row that decides a claim card or refutes a misconception (``refutes=``) decides the
+  other way when the derivation runs against the misconception (``p.myth``): a row that
+  passes either way has no teeth.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dlstudy import bind, paths
+from dlstudy.derivation import discover
+from dlstudy.library import load_library
+from dlstudy.runner import run_one
+
+CATALOGUE, _ = discover([paths.bundled_derivations()])
+LIBRARY = load_library()
+
+
+def _snapshot(derivation_id: str, scale: str = "quick") -> dict[str, Any] | None:
+    path = bind.snapshot_path(CATALOGUE[derivation_id].path, scale)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+@cache
+def _fresh(derivation_id: str, myth: bool = False) -> dict[str, Any]:
+    info = CATALOGUE[derivation_id]
+    return run_one(info.id, str(info.path), info.title.en, "cpu", "quick", myth=myth)
+
+
+def _quoted() -> dict[str, list[bind.Ref]]:
+    """Derivation id → the placeholders cards quote from its quick snapshot."""
+    out: dict[str, list[bind.Ref]] = {}
+    for card in LIBRARY.cards.values():
+        for text in (card.title, card.question, card.answer, card.correction):
+            for lang in ("en", "zh"):
+                for ref in bind.refs(text.raw(lang)) if text else []:
+                    if isinstance(ref, bind.Ref) and ref.scale == "quick":
+                        out.setdefault(ref.derivation, []).append(ref)
+    return out
+
+
+QUOTED = _quoted()
+
+
+def _deciding() -> dict[str, set[str]]:
+    """Derivation id → ids of rows that decide a claim card or refute a misconception."""
+    out: dict[str, set[str]] = {}
+    for card in LIBRARY.cards.values():
+        if card.claim is not None:
+            out.setdefault(card.claim.derivation, set()).add(card.claim.row)
+    for derivation_id in CATALOGUE:
+        snap = _snapshot(derivation_id)
+        for row_id, row in (snap or {}).get("rows", {}).items():
+            if row.get("refutes"):
+                out.setdefault(derivation_id, set()).add(row_id)
+    return out
+
+
+DECIDING = _deciding()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-300) or a == b
+    return a == b
+
+
+@pytest.mark.parametrize("derivation_id", sorted(CATALOGUE))
+def test_snapshot_is_current(derivation_id: str) -> None:
+    fresh = _fresh(derivation_id)
+    rows = {e["id"]: e for e in fresh["evidence"] if not str(e["id"]).startswith("_")}
+    snap = _snapshot(derivation_id)
+    record = f"dlstudy prove {derivation_id} --device cpu --record"
+    if snap is None:
+        assert not rows, f"{derivation_id} has rows with ids but no snapshot: run `{record}`"
+        return
+    assert set(snap["rows"]) == set(rows), f"rows changed: run `{record}`"
+    for row_id, old in snap["rows"].items():
+        new = rows[row_id]
+        assert old["passed"] == new["passed"], f"{row_id}: verdict changed; run `{record}`"
+        assert _same(old["measured"], new["measured"]), \
+            f"{row_id}: measured {new['measured']!r}, snapshot {old['measured']!r}; run `{record}`"
+        assert _same(old["expected"], new["expected"]), f"{row_id}: expected changed"
+    for ref in QUOTED.get(derivation_id, []):
+        new_value = rows[ref.row][ref.field]
+        assert bind.show(new_value, ref.format) == bind.show(snap["rows"][ref.row][ref.field],
+                                                             ref.format), ref.text
+
+
+@pytest.mark.parametrize("derivation_id", sorted(DECIDING))
+def test_deciding_rows_have_teeth(derivation_id: str) -> None:
+    """Against the misconception, each deciding row must decide the other way."""
+    normal = {e["id"]: e for e in _fresh(derivation_id)["evidence"]}
+    myth = _fresh(derivation_id, myth=True)
+    assert myth["verdict"] != "error", f"the counterfactual run failed: {myth.get('error')}"
+    flipped = {e["id"]: e for e in myth["evidence"]}
+    for row_id in sorted(DECIDING[derivation_id]):
+        assert row_id in normal, f"no row {row_id!r} in {derivation_id}"
+        assert row_id in flipped, \
+            f"{derivation_id}.{row_id}: missing from the p.myth run (run it against the myth)"
+        assert flipped[row_id]["passed"] != normal[row_id]["passed"], (
+            f"{derivation_id}.{row_id} decides the same way against the misconception "
+            f"(measured {flipped[row_id]['measured']!r}): swap the myth in when p.myth is set")
+
+
+def test_card_placeholders_render_without_heavy_imports() -> None:
+    """Rendering a quoted number reads JSON only (the start-up budget)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from dlstudy.library import load_library; lib = load_library(); "
+            "[t.get(l) for c in lib.cards.values() for t in (c.question, c.answer, c.correction) "
+            "if t for l in ('en', 'zh')]; "
+            "print(sorted(m for m in ('torch', 'sympy', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parent.parent)
+    assert out.stdout.strip() == "[]"
