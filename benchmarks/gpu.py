@@ -54,16 +54,37 @@ def cuda_ready() -> bool:
     return True
 
 
-def timed(info_id: str, device: str, limit: float) -> dict[str, object]:
+def timed(info_id: str, device: str, limit: float, record: bool = False) -> dict[str, object]:
     info = CATALOGUE[info_id]
     started = time.perf_counter()
     result = run_one(info.id, str(info.path), info.title.en, device, "full", timeout=limit)
     wall = time.perf_counter() - started
+    if record and result["verdict"] != "error":
+        record_snapshot(info_id, result)
     stopped = result["verdict"] == "error" and "stopped after" in str(result.get("error") or "")
     failed = [str(e["quantity"]) for e in cast(list[dict[str, Any]], result["evidence"]) if not e["passed"]]
     return {"seconds": float(cast(float, result["seconds"])), "wall": round(wall, 2),
             "verdict": "stopped" if stopped else result["verdict"], "device": result["device"],
             "error": result.get("error"), "failed": failed}
+
+
+def record_snapshot(info_id: str, payload: dict[str, object]) -> None:
+    """Keep a full-scale run as the snapshot cards quote, with the machine it ran on."""
+    import datetime
+    import platform
+
+    import torch
+
+    from dlstudy import bind
+    from dlstudy.evidence import Result
+    from dlstudy.runner import _versions
+
+    result = Result.from_dict(payload)
+    gpu = torch.cuda.get_device_name(0) if result.device == "cuda" else platform.processor()
+    target = bind.write_snapshot(CATALOGUE[info_id].path, result, {
+        "recorded": datetime.date.today().isoformat(), "versions": _versions(),
+        "machine": gpu, "seconds": result.seconds})
+    print(f"    recorded {target}", flush=True)
 
 
 def main() -> None:
@@ -74,6 +95,9 @@ def main() -> None:
     parser.add_argument("--cpu-limit", type=float, default=0.0,
                         help="stop a CPU run after this many seconds (0: never); the speed-up is then a lower bound")
     parser.add_argument("--json", metavar="PATH", help="also write the figures to this JSON file")
+    parser.add_argument("--record", action="store_true",
+                        help="record each CUDA run as the derivation's full-scale evidence snapshot "
+                             "(derivations/_evidence/full/ID.json), which cards quote as {{full/ID.row}}")
     args = parser.parse_args()
 
     chosen = args.only or EXPERIMENTS
@@ -93,7 +117,7 @@ def main() -> None:
     for name in chosen:
         rows[name] = {}
         if gpu:
-            rows[name]["cuda"] = timed(name, "cuda", 0.0)
+            rows[name]["cuda"] = timed(name, "cuda", 0.0, args.record)
             print(f"  {name:28s} cuda {rows[name]['cuda']['seconds']:8.2f} s  {rows[name]['cuda']['verdict']}",
                   flush=True)
         if not args.gpu_only:
