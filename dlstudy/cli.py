@@ -4,7 +4,6 @@ in importable modules. Heavy libraries (torch, sympy, numpy) are imported only b
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
@@ -70,9 +69,25 @@ def _lang(lang: Optional[str]) -> str:
 
 
 def _data_dir() -> Path:
+    """The data folder, created if missing; exit 2 with the reason when it cannot be."""
     from dlstudy import paths
 
-    return paths.data_dir(state.data_dir)
+    try:
+        return paths.usable_folder(paths.data_dir(state.data_dir), "data folder",
+                                   paths.data_dir_origin(state.data_dir))
+    except paths.FolderError as exc:
+        _fail(str(exc))
+
+
+def _cache_dir() -> Path:
+    """``DLSTUDY_CACHE``, else ``cache/`` in the data folder; exit 2 when it is not a folder."""
+    from dlstudy import paths
+
+    try:
+        return paths.usable_folder(paths.cache_dir(_data_dir()), "cache folder",
+                                   paths.cache_dir_origin())
+    except paths.FolderError as exc:
+        _fail(str(exc))
 
 
 def _settings() -> Settings:
@@ -89,10 +104,9 @@ def _settings() -> Settings:
 
 
 def _library(derivations: bool = True, quiet: bool = False, cached: bool = False) -> Library:
-    from dlstudy import paths
     from dlstudy.library import extra_folders, load_library
 
-    cache = paths.cache_dir(state.data_dir) / "library" if cached else None
+    cache = _cache_dir() / "library" if cached else None
     library = load_library(extra_folders(_settings().extra_folders), derivations=derivations,
                            cache=cache)
     if library.problems and not quiet:
@@ -227,6 +241,133 @@ def check(
               f"{len(library.derivations)} derivations, all links resolve")
 
 
+PLOT_FORMATS = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
+
+MESSAGES = {
+    "en": {
+        "timeout": "--timeout must be a number of seconds ≥ 0 (0 or inf: no limit), not {value}",
+        "jobs": "--jobs must be 1 or more (default: the number of cores), not {value}",
+        "jobs_capped": "-j {asked}: running at most {cap} workers ({why})",
+        "json_summary": "--json and --summary do not go together: --json prints every result "
+                        "in full, --summary one line each; choose one",
+        "all_and_more": "--all already means every derivation; drop --topic and the ids, "
+                        "or drop --all",
+        "plot_ext": "--plot {path}: unsupported file type {ext!r}; use one of {formats}",
+        "plot_folder": "--plot {path}: the folder {folder} does not exist; create it first",
+        "plot_not_folder": "--plot {path}: {folder} is not a folder",
+        "starting": "starting {workers} worker(s) for {todo} derivation(s)…",
+        "proving": "proving",
+        "interrupted": "interrupted: {done} of {total} finished and cached; run the same "
+                       "command again to continue",
+        "wrote": "wrote {files}",
+        "no_plots": "no plots to write",
+        "what": "say what to prove: an id, --topic T or --all (see `dlstudy prove --help`)",
+        "no_topic": "no topic {topic!r}; topics are: {topics}",
+        "missing_link": "linked derivation {id!r} does not exist; run `dlstudy check`",
+        "scale": "--scale must be quick or full, not {value!r}",
+        "rebuilt": "rebuilt the card states from {n:,} reviews; integrity check: {check}",
+        "replaying": "replaying {n:,} reviews…",
+    },
+    "zh": {
+        "timeout": "--timeout 必须是 ≥ 0 的秒数（0 或 inf：不限时），而不是 {value}",
+        "jobs": "--jobs 必须 ≥ 1（默认：CPU 核数），而不是 {value}",
+        "jobs_capped": "-j {asked}：最多运行 {cap} 个工作进程（{why}）",
+        "json_summary": "--json 与 --summary 不能同时使用：--json 输出每个结果的全部内容，"
+                        "--summary 每个一行；请选择其一",
+        "all_and_more": "--all 已表示全部推导；请去掉 --topic 和 id，或去掉 --all",
+        "plot_ext": "--plot {path}：不支持的文件类型 {ext!r}；请使用 {formats} 之一",
+        "plot_folder": "--plot {path}：文件夹 {folder} 不存在；请先创建它",
+        "plot_not_folder": "--plot {path}：{folder} 不是文件夹",
+        "starting": "正在启动 {workers} 个工作进程，运行 {todo} 个推导…",
+        "proving": "证明中",
+        "interrupted": "已中断：{total} 个中已完成 {done} 个并已缓存；再次运行同一命令即可继续",
+        "wrote": "已写入 {files}",
+        "no_plots": "没有可写入的图",
+        "what": "请指定要证明的内容：一个 id、--topic T 或 --all（见 `dlstudy prove --help`）",
+        "no_topic": "没有主题 {topic!r}；现有主题：{topics}",
+        "missing_link": "链接的推导 {id!r} 不存在；请运行 `dlstudy check`",
+        "scale": "--scale 必须是 quick 或 full，而不是 {value!r}",
+        "rebuilt": "已从 {n:,} 条复习记录重建卡片状态；完整性检查：{check}",
+        "replaying": "正在重放 {n:,} 条复习记录…",
+    },
+}
+
+
+def _msg(lang: str, key: str, **values: object) -> str:
+    return MESSAGES["zh" if lang == "zh" else "en"][key].format(**values)
+
+
+def _fail(message: str) -> NoReturn:
+    """An error in the command line: say so and exit 2."""
+    from rich.markup import escape
+
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _topic(library: Library, topic: Optional[str], lang: str = "en") -> Optional[str]:
+    """The topic as the decks spell it (topics are case-insensitive); exit 2 if there is none."""
+    if topic is None:
+        return None
+    topics = library.topics()
+    found = next((t for t in topics if t.casefold() == topic.strip().casefold()), None)
+    if found is None:
+        _fail(_msg(lang, "no_topic", topic=topic, topics=", ".join(topics)))
+    return found
+
+
+def _timeout(value: Optional[float], scale: str, lang: str) -> float:
+    """Seconds a derivation may run: 0 (and inf) mean no limit."""
+    import math
+
+    if value is None:
+        return 120.0 if scale == "quick" else 1800.0
+    if math.isnan(value) or value < 0:
+        _fail(_msg(lang, "timeout", value=value))
+    return 0.0 if math.isinf(value) else value
+
+
+def _jobs(value: Optional[int], lang: str) -> int:
+    """Worker processes: the cores by default, never more than the cores and memory hold."""
+    from dlstudy.runner import worker_cap
+
+    if value is not None and value < 1:
+        _fail(_msg(lang, "jobs", value=value))
+    cap, why = worker_cap()
+    if value is None:
+        return cap
+    if value > cap:
+        err.print(_msg(lang, "jobs_capped", asked=value, cap=cap, why=why), highlight=False)
+    return min(value, cap)
+
+
+def _plot_target(plot: Optional[str], lang: str) -> None:
+    """Check ``--plot`` before any work: a supported extension, an existing folder."""
+    if plot is None:
+        return
+    target = Path(plot).expanduser()
+    ext = target.suffix.lower()
+    if ext and ext not in PLOT_FORMATS:
+        _fail(_msg(lang, "plot_ext", path=plot, ext=target.suffix, formats=", ".join(PLOT_FORMATS)))
+    folder = target.parent
+    if not folder.exists():
+        _fail(_msg(lang, "plot_folder", path=plot, folder=folder))
+    if not folder.is_dir():
+        _fail(_msg(lang, "plot_not_folder", path=plot, folder=folder))
+
+
+def _proof_cache() -> ProofCache:
+    """The proof cache (``DLSTUDY_CACHE``, else ``cache/`` in the data folder), created."""
+    from dlstudy import paths
+    from dlstudy.runner import ProofCache
+
+    try:
+        return ProofCache(paths.usable_folder(_cache_dir() / "proofs", "proof cache",
+                                              paths.cache_dir_origin()))
+    except paths.FolderError as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def prove(
     targets: Annotated[Optional[list[str]], typer.Argument(
@@ -235,42 +376,57 @@ def prove(
     topic: TopicOpt = None,
     device: Annotated[str, typer.Option(help="auto (cuda → mps → cpu), cpu, cuda or mps.")] = "auto",
     scale: Annotated[str, typer.Option(help="quick: seconds on a laptop CPU; full: paper-sized, for a GPU.")] = "quick",
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Derivations run in parallel (default: the number of cores).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Derivations run in parallel "
+                    "(default and most: the number of cores, and what memory holds at ~300 MB "
+                    "a worker).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Run again even when a cached result exists.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array of results.")] = False,
     summary: Annotated[bool, typer.Option("--summary", "-s", help="One line per derivation instead of the full proof.")] = False,
-    plot: Annotated[Optional[str], typer.Option("--plot", help="Also write the plots to this PNG file.")] = None,
+    plot: Annotated[Optional[str], typer.Option("--plot", help="Also write the plots to this file "
+                    "(.png, .svg, .pdf, .jpg; several plots: FILE-<id>-<n>.png).")] = None,
     no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw plots in the terminal.")] = False,
     timeout: Annotated[Optional[float], typer.Option(
-        help="Stop a derivation after this many seconds (default: 120 quick, 1800 full; 0: never).")] = None,
+        help="Stop a derivation after this many seconds (default: 120 quick, 1800 full; "
+        "0 or inf: never).")] = None,
     lang: LangOpt = None,
 ) -> None:
     """Run derivations: sympy steps, an evidence table and a verdict for each claim.
 
-    Exit 0 when every claim holds, 1 when any fails, 2 on bad arguments.
+    Exit 0 when every claim holds, 1 when any fails, 2 on bad arguments, 130 when
+    interrupted (what finished is cached).
     """
     lang = _lang(lang)
     if scale not in ("quick", "full"):
-        err.print(f"[red]error:[/red] --scale must be quick or full, not {scale!r}")
-        raise typer.Exit(2)
+        _fail(_msg(lang, "scale", value=scale))
+    if as_json and summary:
+        _fail(_msg(lang, "json_summary"))
+    if all_ and (topic or targets):
+        _fail(_msg(lang, "all_and_more"))
+    limit = _timeout(timeout, scale, lang)
+    _plot_target(plot, lang)
     from dlstudy.device import DeviceUnavailable, resolve
 
     try:
         resolved = resolve(device)
     except DeviceUnavailable as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        _fail(str(exc))
     library = _library(quiet=as_json)
-    chosen = _targets(library, targets or [], all_, topic)
-    from dlstudy import paths as dlpaths
-    from dlstudy.runner import ProofCache
+    chosen = _targets(library, targets or [], all_, topic, lang)
+    cache = _proof_cache()
+    n_jobs = _jobs(jobs, lang)
+    from dlstudy.runner import Interrupted, leave_on_second_interrupt
     from dlstudy.runner import prove as run_proofs
 
-    cache = ProofCache(dlpaths.cache_dir(state.data_dir) / "proofs")
-    n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    limit = timeout if timeout is not None else (120.0 if scale == "quick" else 1800.0)
-    results = _run_with_progress(run_proofs, chosen, resolved, scale, lang, n_jobs, cache,
-                                 no_cache, limit, show=not as_json and sys.stderr.isatty())
+    try:
+        results = _run_with_progress(run_proofs, chosen, resolved, scale, lang, n_jobs, cache,
+                                     no_cache, limit, show=not as_json and sys.stderr.isatty())
+    except Interrupted as stop:
+        leave_on_second_interrupt()
+        done = sum(r.verdict != "error" for r in stop.finished)
+        err.print(_msg(lang, "interrupted", done=done, total=stop.total), highlight=False)
+        raise typer.Exit(130) from None
+    if cache.problem:
+        err.print(f"[yellow]warning:[/yellow] {cache.problem}", highlight=False)
     if as_json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
     else:
@@ -285,26 +441,25 @@ def prove(
     if plot:
         from dlstudy.render import save_plots
 
-        written = save_plots(results, plot)
-        err.print(f"wrote {', '.join(written)}" if written else "no plots to write")
+        try:
+            written = save_plots(results, str(Path(plot).expanduser()))
+        except (OSError, ValueError) as exc:
+            _fail(f"--plot {plot}: {exc}")
+        err.print(_msg(lang, "wrote", files=", ".join(written)) if written
+                  else _msg(lang, "no_plots"), highlight=False)
     if any(r.verdict != "pass" for r in results):
         raise typer.Exit(1)
 
 
 def _targets(library: Library, targets: list[str], all_: bool,
-             topic: Optional[str]) -> list[DerivationInfo]:
+             topic: Optional[str], lang: str = "en") -> list[DerivationInfo]:
     if not (targets or all_ or topic):
-        err.print("[red]error:[/red] say what to prove: an id, --topic T or --all "
-                  "(see `dlstudy prove --help`)")
-        raise typer.Exit(2)
+        _fail(_msg(lang, "what"))
     ids: list[str] = []
     if all_:
         ids = sorted(library.derivations)
     if topic:
-        if topic not in library.topics():
-            err.print(f"[red]error:[/red] no topic {topic!r}; topics are: {', '.join(library.topics())}")
-            raise typer.Exit(2)
-        ids += [d for c in library.select(topic) for d in c.derivations]
+        ids += [d for c in library.select(_topic(library, topic, lang)) for d in c.derivations]
     cards = library.cards
     for name in targets:
         if name in library.derivations:
@@ -316,8 +471,7 @@ def _targets(library: Library, targets: list[str], all_: bool,
     unique = list(dict.fromkeys(ids))
     missing = [i for i in unique if i not in library.derivations]
     if missing:
-        err.print(f"[red]error:[/red] linked derivation {missing[0]!r} does not exist; run `dlstudy check`")
-        raise typer.Exit(2)
+        _fail(_msg(lang, "missing_link", id=missing[0]))
     return [library.derivations[i] for i in unique]
 
 
@@ -326,16 +480,31 @@ def _run_with_progress(run: Any, chosen: list[DerivationInfo], device: str, scal
                        show: bool) -> list[Result]:
     if not show or len(chosen) < 2:
         return run(chosen, device, scale, lang, jobs, cache, refresh, timeout)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    with Progress(TextColumn("proving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    with Progress(TextColumn(_msg(lang, "proving")), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   TextColumn("{task.description}"), console=err, transient=True) as progress:
         task = progress.add_task("", total=len(chosen))
 
         def advance(result: Result) -> None:
             progress.update(task, advance=1, description=f"{result.id}: {result.verdict}")
 
-        return run(chosen, device, scale, lang, jobs, cache, refresh, timeout, on_result=advance)
+        def starting(workers: int, todo: int) -> None:
+            # Workers take seconds to import torch before the first result: say so. The bar
+            # restarts over what runs, so the cached results do not make the ETA optimistic.
+            progress.reset(task, total=todo, completed=0,
+                           description=_msg(lang, "starting", workers=workers, todo=todo))
+
+        return run(chosen, device, scale, lang, jobs, cache, refresh, timeout, on_result=advance,
+                   on_start=starting)
 
 
 # --- study sessions: quiz, review, stats, optimize ----------------------------------------------
@@ -391,12 +560,11 @@ def _study(session: Session, library: Library, lang: str, selection: list[Card],
            seed: Optional[int] = None) -> None:
     import random
 
-    from dlstudy import paths
     from dlstudy.terminal import Keys, Study, summary_text
 
     settings = _settings()
     study = Study(session, library.derivations, lang, console, Keys(),
-                  proofs=paths.cache_dir(state.data_dir) / "proofs",
+                  proofs=_cache_dir() / "proofs",
                   easy_within=settings.easy_within, hard_after=settings.hard_after,
                   seeds=random.Random(seed))
     summary = study.run(selection={c.id for c in selection})
