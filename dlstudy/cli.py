@@ -30,7 +30,7 @@ app = typer.Typer(
     "Start with `dlstudy list`, read a card with `dlstudy show ID`, and run its proof with "
     "`dlstudy prove ID`.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -104,15 +104,30 @@ def _settings() -> Settings:
 
 
 def _library(derivations: bool = True, quiet: bool = False, cached: bool = False) -> Library:
-    from dlstudy.library import extra_folders, load_library
+    from dlstudy.library import load_library
 
     cache = _cache_dir() / "library" if cached else None
-    library = load_library(extra_folders(_settings().extra_folders), derivations=derivations,
-                           cache=cache)
+    library = load_library(_user_folders(), derivations=derivations, cache=cache)
     if library.problems and not quiet:
         err.print(f"[yellow]warning:[/yellow] {len(library.problems)} problem(s) in the decks; "
                   "the rest loaded. Run `dlstudy check` for details.")
     return library
+
+
+def _user_folders() -> list[Path]:
+    """The user's deck folders (``DLSTUDY_DECKS``, then the settings file); exit 2 naming the
+    one that is not a folder."""
+    from dlstudy.library import extra_folders
+
+    from_env = extra_folders()
+    folders = from_env + extra_folders(_settings().extra_folders)[len(from_env):]
+    for i, folder in enumerate(folders):
+        if not folder.is_dir():
+            origin = "DLSTUDY_DECKS" if i < len(from_env) else \
+                f"extra_folders in {_data_dir() / 'settings.toml'}"
+            what = "does not exist" if not folder.exists() else "is not a folder"
+            _fail(f"{origin}: {folder} {what}; name a folder of decks (or remove it)")
+    return folders
 
 
 def _version(value: bool) -> None:
@@ -126,7 +141,7 @@ def main_options(
     data_dir: Annotated[Optional[Path], typer.Option(
         "--data-dir", help="Where reviews, settings and the proof cache live "
         "(default: DLSTUDY_HOME, then the platform's user data folder).")] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Deep-learning interview cards whose every claim is proved by code that runs."""
@@ -146,9 +161,7 @@ def list_cards(
     lang = _lang(lang)
     _check_kind(kind)
     library = _library(quiet=as_json)
-    if topic is not None and topic not in library.topics():
-        err.print(f"[red]error:[/red] no topic {topic!r}; topics are: {', '.join(library.topics())}")
-        raise typer.Exit(2)
+    topic = _topic(library, topic, lang)
     cards = [c for c in library.select(topic, tag) if kind is None or c.kind == kind]
     if as_json:
         rows = [{"id": c.id, "topic": c.topic, "kind": c.kind, "level": c.level, "tags": c.tags,
@@ -168,16 +181,25 @@ def _check_kind(kind: Optional[str]) -> None:
 
 @app.command()
 def show(
-    card_id: Annotated[str, typer.Argument(metavar="CARD_ID", help="A card id from `dlstudy list`.")],
+    card_id: Annotated[str, typer.Argument(metavar="ID", help="A card id from `dlstudy list`, or a "
+                                           "derivation id (its claims and the cards it proves).")],
     seed: Annotated[Optional[int], typer.Option(
         "--seed", help="For an exercise card: draw its numbers from this seed and show the task, "
         "the answer and the worked solution (the seed of each review is in the log).")] = None,
     lang: LangOpt = None,
 ) -> None:
-    """Show a card: the question, then the answer, then the derivations that prove it."""
+    """Show a card: the question, then the answer, then the derivations that prove it.
+
+    Given a derivation id: its title, claims, the cards it proves and the command that runs it."""
     lang = _lang(lang)
     library = _library()
     card = library.cards.get(card_id)
+    if card is None and card_id in library.derivations and seed is None:
+        from dlstudy.render import derivation_panel
+
+        linking = [c for c in library.cards.values() if card_id in c.derivations]
+        console.print(derivation_panel(library.derivations[card_id], linking, lang))
+        return
     if card is None:
         _unknown(card_id, library)
     from dlstudy.render import answer_panel, exercise_result, question_panel
@@ -221,14 +243,17 @@ def check(
     with the bundled content, so links between them resolve.
     """
     from dlstudy.check import check_library
-    from dlstudy.library import extra_folders, load_library
+    from dlstudy.library import load_library
 
     given = [p for p in (paths or [])]
     missing = [p for p in given if not p.exists()]
     if missing:
         err.print(f"[red]error:[/red] no such file or folder: {missing[0]}")
         raise typer.Exit(2)
-    extra = extra_folders() + [p for p in given if p.is_dir() or p.suffix in (".yaml", ".yml", ".py")]
+    odd = [p for p in given if not p.is_dir() and p.suffix.lower() not in (".yaml", ".yml", ".py")]
+    if odd:
+        _fail(f"{odd[0]} is not a deck (.yaml) or a derivation module (.py), nor a folder of them")
+    extra = _user_folders() + [p for p in given if p.is_dir() or p.suffix in (".yaml", ".yml", ".py")]
     library = load_library(extra)
     problems = check_library(library, only=given)
     for problem in problems:
@@ -550,9 +575,7 @@ def _scheduler(store: Store) -> Scheduler:
 def _selection(library: Library, topic: Optional[str], tag: Optional[str],
                kind: Optional[str] = None) -> list[Card]:
     _check_kind(kind)
-    if topic is not None and topic not in library.topics():
-        err.print(f"[red]error:[/red] no topic {topic!r}; topics are: {', '.join(library.topics())}")
-        raise typer.Exit(2)
+    topic = _topic(library, topic)
     return [c for c in library.select(topic, tag) if kind is None or c.kind == kind]
 
 
@@ -711,8 +734,46 @@ def optimize() -> None:
             console.print("Kept the parameters in use: the fitted ones do not fit your history better.")
 
 
+@app.command("help")
+def help_(ctx: typer.Context, command: Annotated[Optional[str], typer.Argument(
+        help="A command to explain (default: all of them).")] = None) -> None:
+    """Show this help (the same as --help); `dlstudy help COMMAND` explains one command."""
+    group: Any = ctx.parent  # the `dlstudy` group's context (click's, as typer vendors it)
+    if command is None:
+        typer.echo(group.get_help(), nl=False)
+        return
+    sub = group.command.get_command(group, command)
+    if sub is None:
+        _fail(f"no command {command!r}; commands: {', '.join(group.command.list_commands(group))}")
+    with type(group)(sub, info_name=command, parent=group) as sub_ctx:
+        typer.echo(sub.get_help(sub_ctx), nl=False)
+
+
+def _global_options_first(args: list[str]) -> list[str]:
+    """``--data-dir PATH`` is an option of ``dlstudy`` itself; accept it after the subcommand
+    too (``dlstudy stats --data-dir D``) by moving it to the front."""
+    moved: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg == "--data-dir" and i + 1 < len(args):
+            moved += args[i:i + 2]
+            i += 2
+            continue
+        if arg.startswith("--data-dir="):
+            moved.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return moved + rest
+
+
 def main() -> None:
-    app()
+    app(args=_global_options_first(sys.argv[1:]), prog_name="dlstudy")
 
 
 if __name__ == "__main__":

@@ -371,3 +371,31 @@ def stats_view(stats: Stats) -> RenderableType:
                           _pct(row["predicted"]), _pct(row["actual"]))
         parts.append(table)
     return Group(*parts)
+
+
+DERIVATION_LABELS = {
+    "en": {"claims": "Claims it checks", "cards": "Cards it proves", "run": "Run it",
+           "none": "(no card links it)"},
+    "zh": {"claims": "检验的论断", "cards": "它证明的卡片", "run": "运行",
+           "none": "（没有卡片链接它）"},
+}
+
+
+def derivation_panel(info: DerivationInfo, cards: Sequence[Card], lang: str) -> Panel:
+    """``dlstudy show DERIVATION_ID``: the title, the claims, the cards that link it, the command."""
+    labels = DERIVATION_LABELS[lang]
+    body = RichText()
+    body.append(labels["claims"] + "\n", style="bold")
+    for claim in info.claims:
+        body.append(f"  • {reflow(claim.get(lang))}\n")
+    body.append(labels["cards"] + "\n", style="bold")
+    if cards:
+        for card in cards:
+            body.append(f"  {card.id}", style="cyan")
+            body.append(f"  {card.title.get(lang)}\n")
+    else:
+        body.append(f"  {labels['none']}\n", style="dim")
+    body.append(labels["run"] + "\n", style="bold")
+    body.append(f"  dlstudy prove {info.id}", style="green")
+    return Panel(body, title=f"[b]{escape(info.id)}[/b] — {escape(info.title.get(lang))}",
+                 title_align="left", border_style="green")
