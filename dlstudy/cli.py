@@ -280,7 +280,7 @@ MESSAGES = {
         "plot_ext": "--plot {path}: unsupported file type {ext!r}; use one of {formats}",
         "plot_folder": "--plot {path}: the folder {folder} does not exist; create it first",
         "plot_not_folder": "--plot {path}: {folder} is not a folder",
-        "starting": "starting {workers} worker(s) for {todo} derivation(s)…",
+        "starting": "starting {workers} for {todo} (each imports torch first)…",
         "proving": "proving",
         "interrupted": "interrupted: {done} of {total} finished and cached; run the same "
                        "command again to continue",
@@ -303,7 +303,7 @@ MESSAGES = {
         "plot_ext": "--plot {path}：不支持的文件类型 {ext!r}；请使用 {formats} 之一",
         "plot_folder": "--plot {path}：文件夹 {folder} 不存在；请先创建它",
         "plot_not_folder": "--plot {path}：{folder} 不是文件夹",
-        "starting": "正在启动 {workers} 个工作进程，运行 {todo} 个推导…",
+        "starting": "正在启动 {workers} 个工作进程，运行 {todo} 个推导（各自先导入 torch）…",
         "proving": "证明中",
         "interrupted": "已中断：{total} 个中已完成 {done} 个并已缓存；再次运行同一命令即可继续",
         "wrote": "已写入 {files}",
@@ -320,6 +320,10 @@ MESSAGES = {
 
 def _msg(lang: str, key: str, **values: object) -> str:
     return MESSAGES["zh" if lang == "zh" else "en"][key].format(**values)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _fail(message: str) -> NoReturn:
@@ -525,8 +529,10 @@ def _run_with_progress(run: Any, chosen: list[DerivationInfo], device: str, scal
         def starting(workers: int, todo: int) -> None:
             # Workers take seconds to import torch before the first result: say so. The bar
             # restarts over what runs, so the cached results do not make the ETA optimistic.
+            counts = ({"workers": workers, "todo": todo} if lang == "zh" else
+                      {"workers": _count(workers, "worker"), "todo": _count(todo, "derivation")})
             progress.reset(task, total=todo, completed=0,
-                           description=_msg(lang, "starting", workers=workers, todo=todo))
+                           description=_msg(lang, "starting", **counts))
 
         return run(chosen, device, scale, lang, jobs, cache, refresh, timeout, on_result=advance,
                    on_start=starting)
@@ -671,18 +677,19 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="First rebuild every card's state by "
                                           "replaying the review log.")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Reviews per day, retention, cards by state, due forecast, weakest topics, scheduler fit."""
+    lang = _lang(lang)
     library = _library(cached=True, quiet=as_json)
     from dlstudy.stats import compute
 
     with _store() as store:
         if rebuild:
             if store.count() > 10_000:
-                err.print(f"replaying {store.count():,} reviews…")
+                err.print(_msg(lang, "replaying", n=store.count()), highlight=False)
             replayed = store.rebuild()
-            err.print(f"rebuilt the card states from {replayed:,} reviews; "
-                      f"integrity check: {store.integrity()}")
+            err.print(_msg(lang, "rebuilt", n=replayed, check=store.integrity()), highlight=False)
         result = compute(store, list(library.cards.values()), _scheduler(store),
                          personal=store.parameters() is not None)
     if as_json:
