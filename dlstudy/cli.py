@@ -201,7 +201,7 @@ def show(
         console.print(derivation_panel(library.derivations[card_id], linking, lang))
         return
     if card is None:
-        _unknown(card_id, library)
+        _unknown(card_id, library, lang)
     from dlstudy.render import answer_panel, exercise_result, question_panel
 
     if seed is not None and card.exercise is None:
@@ -225,11 +225,13 @@ def show(
     console.print(answer_panel(card, library.derivations, lang))
 
 
-def _unknown(name: str, library: Library) -> NoReturn:
+def _unknown(name: str, library: Library, lang: str = "en") -> NoReturn:
     near = library.closest(name)
+    if lang == "zh":
+        hint = f"您是指：{', '.join(near)}？" if near else "见 `dlstudy list`。"
+        _fail(f"没有名为 {name!r} 的卡片或推导。{hint}")
     hint = f" Did you mean: {', '.join(near)}?" if near else " See `dlstudy list`."
-    err.print(f"[red]error:[/red] no card or derivation named {name!r}.{hint}")
-    raise typer.Exit(2)
+    _fail(f"no card or derivation named {name!r}.{hint}")
 
 
 @app.command()
@@ -496,7 +498,7 @@ def _targets(library: Library, targets: list[str], all_: bool,
         elif name in cards:
             ids += cards[name].derivations
         else:
-            _unknown(name, library)
+            _unknown(name, library, lang)
     unique = list(dict.fromkeys(ids))
     missing = [i for i in unique if i not in library.derivations]
     if missing:
