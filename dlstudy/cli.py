@@ -699,7 +699,7 @@ def stats(
         return
     from dlstudy.render import stats_view
 
-    console.print(stats_view(result))
+    console.print(stats_view(result, lang))
 
 
 @app.command()

@@ -91,6 +91,8 @@ CASES = [
          files={SETTINGS: "\ufeffnew_per_day = 3\n"}),
     Case("show a derivation id", ["show", "mlp_linear_collapse"], "dlstudy prove mlp_linear_collapse",
          0),
+    Case("stats in zh", ["stats", "--lang", "zh"], "次复习 · 记住率", 0),
+    Case("stats in en", ["stats"], "reviews · retention", 0),
     Case("help is --help", ["help"], "Usage: dlstudy", 0),
     Case("shell completion is offered", ["--help"], "--install-completion", 0),
     Case("an unknown id, in zh", ["prove", "mlp_linear_colapse", "--lang", "zh"],
