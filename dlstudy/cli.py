@@ -140,7 +140,8 @@ def _version(value: bool) -> None:
 def main_options(
     data_dir: Annotated[Optional[Path], typer.Option(
         "--data-dir", help="Where reviews, settings and the proof cache live "
-        "(default: DLSTUDY_HOME, then the platform's user data folder).")] = None,
+        "(default: DLSTUDY_HOME, then the platform's user data folder); also accepted after "
+        "the command.")] = None,
     version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
@@ -194,9 +195,11 @@ def show(
     lang = _lang(lang)
     library = _library()
     card = library.cards.get(card_id)
-    if card is None and card_id in library.derivations and seed is None:
+    if card is None and card_id in library.derivations:
         from dlstudy.render import derivation_panel
 
+        if seed is not None:
+            _fail(f"--seed is for exercise cards; {card_id} is a derivation")
         linking = [c for c in library.cards.values() if card_id in c.derivations]
         console.print(derivation_panel(library.derivations[card_id], linking, lang))
         return

@@ -419,18 +419,22 @@ DERIVATION_LABELS = {
 def derivation_panel(info: DerivationInfo, cards: Sequence[Card], lang: str) -> Panel:
     """``dlstudy show DERIVATION_ID``: the title, the claims, the cards that link it, the command."""
     labels = DERIVATION_LABELS[lang]
-    body = RichText()
-    body.append(labels["claims"] + "\n", style="bold")
-    for claim in info.claims:
-        body.append(f"  • {reflow(claim.get(lang))}\n")
-    body.append(labels["cards"] + "\n", style="bold")
-    if cards:
-        for card in cards:
-            body.append(f"  {card.id}", style="cyan")
-            body.append(f"  {card.title.get(lang)}\n")
-    else:
-        body.append(f"  {labels['none']}\n", style="dim")
-    body.append(labels["run"] + "\n", style="bold")
-    body.append(f"  dlstudy prove {info.id}", style="green")
+
+    def rows(items: Iterable[tuple[RichText, RichText]]) -> Table:
+        grid = Table.grid(padding=(0, 1))  # a wrapped line stays under its own column
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for left, right in items:
+            grid.add_row(left, right)
+        return grid
+
+    claims = rows((RichText("  •"), RichText(reflow(c.get(lang)))) for c in info.claims)
+    linked: RenderableType = rows((RichText(f"  {c.id}", style="cyan"), RichText(c.title.get(lang)))
+                                  for c in cards) if cards else \
+        RichText(f"  {labels['none']}", style="dim")
+    body = Group(RichText(labels["claims"], style="bold"), claims,
+                 RichText(labels["cards"], style="bold"), linked,
+                 RichText(labels["run"], style="bold"),
+                 RichText(f"  dlstudy prove {info.id}", style="green"))
     return Panel(body, title=f"[b]{escape(info.id)}[/b] — {escape(info.title.get(lang))}",
                  title_align="left", border_style="green")
