@@ -343,8 +343,10 @@ def _run_pool(todo: Sequence[DerivationInfo], jobs: int, device: str, scale: str
                                initializer=_ignore_interrupts)
     try:
         # The workers start during submit; they inherit an ignored SIGINT (so a Ctrl-C in
-        # the terminal never prints a traceback from a half-started worker).
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+        # the terminal never prints a traceback from a half-started worker). Submitting takes
+        # milliseconds; a Ctrl-C in them is lost, the next one is not.
+        ignoring = _main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignoring else None
         try:
             futures = {
                 pool.submit(run_one, info.id, str(info.path), info.title.get(lang),
@@ -352,8 +354,9 @@ def _run_pool(todo: Sequence[DerivationInfo], jobs: int, device: str, scale: str
                 for info in todo
             }
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
+            if ignoring:
+                signal.signal(signal.SIGINT, signal.default_int_handler if previous is None
+                              else previous)
         for future in as_completed(futures):
             info = futures[future]
             try:
@@ -362,8 +365,9 @@ def _run_pool(todo: Sequence[DerivationInfo], jobs: int, device: str, scale: str
                 payload = Result(info.id, info.title.get(lang), "error", device, scale, 0.0,
                                  error=f"worker process failed: {exc!r}").to_dict()
             finish(info, payload)
-    except BaseException:
-        leave_on_second_interrupt()  # stopping the workers never waits on them, but be sure
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            leave_on_second_interrupt()  # stopping the workers never waits on them, but be sure
         _stop(pool)
         raise
     pool.shutdown(wait=True)
