@@ -24,22 +24,37 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing
+
+from _interpreter import HEAVY, LIGHT, require  # benchmarks/ is sys.path[0] when run as a script
+
+require(LIGHT + HEAVY)
 
 PANEL_END = "╰".encode()
+
+
+def stderr_of(proc: subprocess.Popen[bytes], errors: typing.IO[bytes]) -> str:
+    """Why a dlstudy process stopped: its exit status and the end of its stderr."""
+    code = proc.wait()
+    errors.seek(0)
+    text = errors.read().decode(errors="replace").strip()[-3000:]
+    return f"\n(exit status {code})" + (f"\n{text}" if text else " and nothing on stderr")
 
 
 def run(args: list[str], answer: str, done: bytes, env: dict[str, str]) -> tuple[float, float]:
     """Milliseconds until the first card's panel is fully printed, and until ``done`` appears
     after ``answer`` was typed the moment the panel showed."""
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 -- dlstudy's stderr, to explain an early stop
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "dlstudy", *args], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                            stdout=subprocess.PIPE, stderr=errors, env=env)
     assert proc.stdout is not None and proc.stdin is not None
     seen, shown = b"", 0.0
     while done not in seen:
         chunk = proc.stdout.read1(65536)
         if not chunk:
-            raise SystemExit(f"dlstudy {' '.join(args)} stopped early:\n{seen.decode()}")
+            raise SystemExit(f"dlstudy {' '.join(args)} stopped early:\n{seen.decode()}"
+                             f"{stderr_of(proc, errors)}")
         seen += chunk
         if not shown and PANEL_END in seen:
             shown = (time.perf_counter() - started) * 1000

@@ -17,23 +17,38 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing
+
+from _interpreter import LIGHT, require  # benchmarks/ is sys.path[0] when run as a script
+
+require(LIGHT)
 
 PANEL_END = "╰".encode()
+
+
+def stderr_of(proc: subprocess.Popen[bytes], errors: typing.IO[bytes]) -> str:
+    """Why a dlstudy process stopped: its exit status and the end of its stderr."""
+    code = proc.wait()
+    errors.seek(0)
+    text = errors.read().decode(errors="replace").strip()[-3000:]
+    return f"\n(exit status {code})" + (f"\n{text}" if text else " and nothing on stderr")
 
 
 def first_card_ms(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall milliseconds until the first question panel is fully printed (then the session is
     quit), and the CPU milliseconds of the whole process (steadier on a busy machine)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 -- dlstudy's stderr, to explain an early stop
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "dlstudy", *args], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                            stdout=subprocess.PIPE, stderr=errors, env=env)
     assert proc.stdout is not None and proc.stdin is not None
     seen = b""
     while PANEL_END not in seen:
         chunk = proc.stdout.read1(65536)
         if not chunk:
-            raise SystemExit(f"dlstudy {' '.join(args)} showed no card:\n{seen.decode()}")
+            raise SystemExit(f"dlstudy {' '.join(args)} showed no card:\n{seen.decode()}"
+                             f"{stderr_of(proc, errors)}")
         seen += chunk
     elapsed = (time.perf_counter() - started) * 1000
     proc.stdin.write(b"q\n")

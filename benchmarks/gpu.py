@@ -29,11 +29,15 @@ import time
 from pathlib import Path
 from typing import Any, cast
 
+from _interpreter import HEAVY, LIGHT, require  # benchmarks/ is sys.path[0] when run as a script
+
+require(LIGHT + HEAVY)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dlstudy import paths
-from dlstudy.derivation import discover
-from dlstudy.runner import run_one
+from dlstudy import paths  # noqa: E402 -- after require()
+from dlstudy.derivation import discover  # noqa: E402 -- after require()
+from dlstudy.runner import run_one  # noqa: E402 -- after require()
 
 EXPERIMENTS = ["rnn_adding_problem", "residual_degradation", "reg_adamw_training", "norm_small_batch_training"]
 GPU_SUITE_BUDGET_S = 120.0

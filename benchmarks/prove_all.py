@@ -15,6 +15,10 @@ import sys
 import tempfile
 import time
 
+from _interpreter import HEAVY, LIGHT, require  # benchmarks/ is sys.path[0] when run as a script
+
+require(LIGHT + HEAVY)
+
 
 def run(home: str, jobs: int | None, device: str) -> tuple[float, list[dict[str, object]]]:
     cmd = [sys.executable, "-m", "dlstudy", "prove", "--all", "--scale", "quick",
@@ -27,7 +31,11 @@ def run(home: str, jobs: int | None, device: str) -> tuple[float, list[dict[str,
     seconds = time.perf_counter() - started
     if out.returncode not in (0, 1):
         sys.exit(f"prove failed ({out.returncode}):\n{out.stderr}")
-    return seconds, json.loads(out.stdout)
+    try:
+        return seconds, json.loads(out.stdout)
+    except ValueError:
+        sys.exit(f"prove printed no JSON (exit status {out.returncode}):\n{out.stdout[-2000:]}\n"
+                 f"{out.stderr[-3000:]}")
 
 
 def main() -> None:

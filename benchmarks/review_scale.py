@@ -22,12 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from _interpreter import LIGHT, require  # benchmarks/ is sys.path[0] when run as a script
+
+require(LIGHT)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from first_card import first_card_ms  # benchmarks/ is sys.path[0] when run as a script
+from first_card import first_card_ms  # noqa: E402 -- after require()
 
-from dlstudy.scheduler import SchedulerConfig, to_us, utcnow
-from dlstudy.store import Store
+from dlstudy.scheduler import SchedulerConfig, to_us, utcnow  # noqa: E402
+from dlstudy.store import Store  # noqa: E402
 
 DAY_US = 86_400_000_000
 # Named columns: the log gains columns through migrations (schema v2 added three).
@@ -96,7 +100,9 @@ def write_log(home: Path, ids: list[str], reviews: int, seed: int = 0) -> float:
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(cmd[2:])} failed (exit status {out.returncode}):\n{out.stderr[-3000:]}")
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, out.stdout

@@ -4,7 +4,6 @@ in importable modules. Heavy libraries (torch, sympy, numpy) are imported only b
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
@@ -31,7 +30,7 @@ app = typer.Typer(
     "Start with `dlstudy list`, read a card with `dlstudy show ID`, and run its proof with "
     "`dlstudy prove ID`.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -70,9 +69,25 @@ def _lang(lang: Optional[str]) -> str:
 
 
 def _data_dir() -> Path:
+    """The data folder, created if missing; exit 2 with the reason when it cannot be."""
     from dlstudy import paths
 
-    return paths.data_dir(state.data_dir)
+    try:
+        return paths.usable_folder(paths.data_dir(state.data_dir), "data folder",
+                                   paths.data_dir_origin(state.data_dir))
+    except paths.FolderError as exc:
+        _fail(str(exc))
+
+
+def _cache_dir() -> Path:
+    """``DLSTUDY_CACHE``, else ``cache/`` in the data folder; exit 2 when it is not a folder."""
+    from dlstudy import paths
+
+    try:
+        return paths.usable_folder(paths.cache_dir(_data_dir()), "cache folder",
+                                   paths.cache_dir_origin())
+    except paths.FolderError as exc:
+        _fail(str(exc))
 
 
 def _settings() -> Settings:
@@ -89,16 +104,30 @@ def _settings() -> Settings:
 
 
 def _library(derivations: bool = True, quiet: bool = False, cached: bool = False) -> Library:
-    from dlstudy import paths
-    from dlstudy.library import extra_folders, load_library
+    from dlstudy.library import load_library
 
-    cache = paths.cache_dir(state.data_dir) / "library" if cached else None
-    library = load_library(extra_folders(_settings().extra_folders), derivations=derivations,
-                           cache=cache)
+    cache = _cache_dir() / "library" if cached else None
+    library = load_library(_user_folders(), derivations=derivations, cache=cache)
     if library.problems and not quiet:
         err.print(f"[yellow]warning:[/yellow] {len(library.problems)} problem(s) in the decks; "
                   "the rest loaded. Run `dlstudy check` for details.")
     return library
+
+
+def _user_folders() -> list[Path]:
+    """The user's deck folders (``DLSTUDY_DECKS``, then the settings file); exit 2 naming the
+    one that is not a folder."""
+    from dlstudy.library import extra_folders
+
+    from_env = extra_folders()
+    folders = from_env + extra_folders(_settings().extra_folders)[len(from_env):]
+    for i, folder in enumerate(folders):
+        if not folder.is_dir():
+            origin = "DLSTUDY_DECKS" if i < len(from_env) else \
+                f"extra_folders in {_data_dir() / 'settings.toml'}"
+            what = "does not exist" if not folder.exists() else "is not a folder"
+            _fail(f"{origin}: {folder} {what}; name a folder of decks (or remove it)")
+    return folders
 
 
 def _version(value: bool) -> None:
@@ -111,8 +140,9 @@ def _version(value: bool) -> None:
 def main_options(
     data_dir: Annotated[Optional[Path], typer.Option(
         "--data-dir", help="Where reviews, settings and the proof cache live "
-        "(default: DLSTUDY_HOME, then the platform's user data folder).")] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+        "(default: DLSTUDY_HOME, then the platform's user data folder); also accepted after "
+        "the command.")] = None,
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Deep-learning interview cards whose every claim is proved by code that runs."""
@@ -132,9 +162,7 @@ def list_cards(
     lang = _lang(lang)
     _check_kind(kind)
     library = _library(quiet=as_json)
-    if topic is not None and topic not in library.topics():
-        err.print(f"[red]error:[/red] no topic {topic!r}; topics are: {', '.join(library.topics())}")
-        raise typer.Exit(2)
+    topic = _topic(library, topic, lang)
     cards = [c for c in library.select(topic, tag) if kind is None or c.kind == kind]
     if as_json:
         rows = [{"id": c.id, "topic": c.topic, "kind": c.kind, "level": c.level, "tags": c.tags,
@@ -154,18 +182,29 @@ def _check_kind(kind: Optional[str]) -> None:
 
 @app.command()
 def show(
-    card_id: Annotated[str, typer.Argument(metavar="CARD_ID", help="A card id from `dlstudy list`.")],
+    card_id: Annotated[str, typer.Argument(metavar="ID", help="A card id from `dlstudy list`, or a "
+                                           "derivation id (its claims and the cards it proves).")],
     seed: Annotated[Optional[int], typer.Option(
         "--seed", help="For an exercise card: draw its numbers from this seed and show the task, "
         "the answer and the worked solution (the seed of each review is in the log).")] = None,
     lang: LangOpt = None,
 ) -> None:
-    """Show a card: the question, then the answer, then the derivations that prove it."""
+    """Show a card: the question, then the answer, then the derivations that prove it.
+
+    Given a derivation id: its title, claims, the cards it proves and the command that runs it."""
     lang = _lang(lang)
     library = _library()
     card = library.cards.get(card_id)
+    if card is None and card_id in library.derivations:
+        from dlstudy.render import derivation_panel
+
+        if seed is not None:
+            _fail(f"--seed is for exercise cards; {card_id} is a derivation")
+        linking = [c for c in library.cards.values() if card_id in c.derivations]
+        console.print(derivation_panel(library.derivations[card_id], linking, lang))
+        return
     if card is None:
-        _unknown(card_id, library)
+        _unknown(card_id, library, lang)
     from dlstudy.render import answer_panel, exercise_result, question_panel
 
     if seed is not None and card.exercise is None:
@@ -189,11 +228,13 @@ def show(
     console.print(answer_panel(card, library.derivations, lang))
 
 
-def _unknown(name: str, library: Library) -> NoReturn:
+def _unknown(name: str, library: Library, lang: str = "en") -> NoReturn:
     near = library.closest(name)
+    if lang == "zh":
+        hint = f"您是指：{', '.join(near)}？" if near else "见 `dlstudy list`。"
+        _fail(f"没有名为 {name!r} 的卡片或推导。{hint}")
     hint = f" Did you mean: {', '.join(near)}?" if near else " See `dlstudy list`."
-    err.print(f"[red]error:[/red] no card or derivation named {name!r}.{hint}")
-    raise typer.Exit(2)
+    _fail(f"no card or derivation named {name!r}.{hint}")
 
 
 @app.command()
@@ -207,14 +248,17 @@ def check(
     with the bundled content, so links between them resolve.
     """
     from dlstudy.check import check_library
-    from dlstudy.library import extra_folders, load_library
+    from dlstudy.library import load_library
 
     given = [p for p in (paths or [])]
     missing = [p for p in given if not p.exists()]
     if missing:
         err.print(f"[red]error:[/red] no such file or folder: {missing[0]}")
         raise typer.Exit(2)
-    extra = extra_folders() + [p for p in given if p.is_dir() or p.suffix in (".yaml", ".yml", ".py")]
+    odd = [p for p in given if not p.is_dir() and p.suffix.lower() not in (".yaml", ".yml", ".py")]
+    if odd:
+        _fail(f"{odd[0]} is not a deck (.yaml) or a derivation module (.py), nor a folder of them")
+    extra = _user_folders() + [p for p in given if p.is_dir() or p.suffix in (".yaml", ".yml", ".py")]
     library = load_library(extra)
     problems = check_library(library, only=given)
     for problem in problems:
@@ -227,6 +271,137 @@ def check(
               f"{len(library.derivations)} derivations, all links resolve")
 
 
+PLOT_FORMATS = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
+
+MESSAGES = {
+    "en": {
+        "timeout": "--timeout must be a number of seconds ≥ 0 (0 or inf: no limit), not {value}",
+        "jobs": "--jobs must be 1 or more (default: the number of cores), not {value}",
+        "jobs_capped": "-j {asked}: running at most {cap} workers ({why})",
+        "json_summary": "--json and --summary do not go together: --json prints every result "
+                        "in full, --summary one line each; choose one",
+        "all_and_more": "--all already means every derivation; drop --topic and the ids, "
+                        "or drop --all",
+        "plot_ext": "--plot {path}: unsupported file type {ext!r}; use one of {formats}",
+        "plot_folder": "--plot {path}: the folder {folder} does not exist; create it first",
+        "plot_not_folder": "--plot {path}: {folder} is not a folder",
+        "starting": "starting {workers} for {todo} (each imports torch first)…",
+        "proving": "proving",
+        "interrupted": "interrupted: {done} of {total} finished and cached; run the same "
+                       "command again to continue",
+        "wrote": "wrote {files}",
+        "no_plots": "no plots to write",
+        "what": "say what to prove: an id, --topic T or --all (see `dlstudy prove --help`)",
+        "no_topic": "no topic {topic!r}; topics are: {topics}",
+        "missing_link": "linked derivation {id!r} does not exist; run `dlstudy check`",
+        "scale": "--scale must be quick or full, not {value!r}",
+        "rebuilt": "rebuilt the card states from {n:,} reviews; integrity check: {check}",
+        "replaying": "replaying {n:,} reviews…",
+    },
+    "zh": {
+        "timeout": "--timeout 必须是 ≥ 0 的秒数（0 或 inf：不限时），而不是 {value}",
+        "jobs": "--jobs 必须 ≥ 1（默认：CPU 核数），而不是 {value}",
+        "jobs_capped": "-j {asked}：最多运行 {cap} 个工作进程（{why}）",
+        "json_summary": "--json 与 --summary 不能同时使用：--json 输出每个结果的全部内容，"
+                        "--summary 每个一行；请选择其一",
+        "all_and_more": "--all 已表示全部推导；请去掉 --topic 和 id，或去掉 --all",
+        "plot_ext": "--plot {path}：不支持的文件类型 {ext!r}；请使用 {formats} 之一",
+        "plot_folder": "--plot {path}：文件夹 {folder} 不存在；请先创建它",
+        "plot_not_folder": "--plot {path}：{folder} 不是文件夹",
+        "starting": "正在启动 {workers} 个工作进程，运行 {todo} 个推导（各自先导入 torch）…",
+        "proving": "证明中",
+        "interrupted": "已中断：{total} 个中已完成 {done} 个并已缓存；再次运行同一命令即可继续",
+        "wrote": "已写入 {files}",
+        "no_plots": "没有可写入的图",
+        "what": "请指定要证明的内容：一个 id、--topic T 或 --all（见 `dlstudy prove --help`）",
+        "no_topic": "没有主题 {topic!r}；现有主题：{topics}",
+        "missing_link": "链接的推导 {id!r} 不存在；请运行 `dlstudy check`",
+        "scale": "--scale 必须是 quick 或 full，而不是 {value!r}",
+        "rebuilt": "已从 {n:,} 条复习记录重建卡片状态；完整性检查：{check}",
+        "replaying": "正在重放 {n:,} 条复习记录…",
+    },
+}
+
+
+def _msg(lang: str, key: str, **values: object) -> str:
+    return MESSAGES["zh" if lang == "zh" else "en"][key].format(**values)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _fail(message: str) -> NoReturn:
+    """An error in the command line: say so and exit 2."""
+    from rich.markup import escape
+
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _topic(library: Library, topic: Optional[str], lang: str = "en") -> Optional[str]:
+    """The topic as the decks spell it (topics are case-insensitive); exit 2 if there is none."""
+    if topic is None:
+        return None
+    topics = library.topics()
+    found = next((t for t in topics if t.casefold() == topic.strip().casefold()), None)
+    if found is None:
+        _fail(_msg(lang, "no_topic", topic=topic, topics=", ".join(topics)))
+    return found
+
+
+def _timeout(value: Optional[float], scale: str, lang: str) -> float:
+    """Seconds a derivation may run: 0 (and inf) mean no limit."""
+    import math
+
+    if value is None:
+        return 120.0 if scale == "quick" else 1800.0
+    if math.isnan(value) or value < 0:
+        _fail(_msg(lang, "timeout", value=value))
+    return 0.0 if math.isinf(value) else value
+
+
+def _jobs(value: Optional[int], lang: str) -> int:
+    """Worker processes: the cores by default, never more than the cores and memory hold."""
+    from dlstudy.runner import worker_cap
+
+    if value is not None and value < 1:
+        _fail(_msg(lang, "jobs", value=value))
+    cap, why = worker_cap()
+    if value is None:
+        return cap
+    if value > cap:
+        err.print(_msg(lang, "jobs_capped", asked=value, cap=cap, why=why), highlight=False)
+    return min(value, cap)
+
+
+def _plot_target(plot: Optional[str], lang: str) -> None:
+    """Check ``--plot`` before any work: a supported extension, an existing folder."""
+    if plot is None:
+        return
+    target = Path(plot).expanduser()
+    ext = target.suffix.lower()
+    if ext and ext not in PLOT_FORMATS:
+        _fail(_msg(lang, "plot_ext", path=plot, ext=target.suffix, formats=", ".join(PLOT_FORMATS)))
+    folder = target.parent
+    if not folder.exists():
+        _fail(_msg(lang, "plot_folder", path=plot, folder=folder))
+    if not folder.is_dir():
+        _fail(_msg(lang, "plot_not_folder", path=plot, folder=folder))
+
+
+def _proof_cache() -> ProofCache:
+    """The proof cache (``DLSTUDY_CACHE``, else ``cache/`` in the data folder), created."""
+    from dlstudy import paths
+    from dlstudy.runner import ProofCache
+
+    try:
+        return ProofCache(paths.usable_folder(_cache_dir() / "proofs", "proof cache",
+                                              paths.cache_dir_origin()))
+    except paths.FolderError as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def prove(
     targets: Annotated[Optional[list[str]], typer.Argument(
@@ -235,14 +410,18 @@ def prove(
     topic: TopicOpt = None,
     device: Annotated[str, typer.Option(help="auto (cuda → mps → cpu), cpu, cuda or mps.")] = "auto",
     scale: Annotated[str, typer.Option(help="quick: seconds on a laptop CPU; full: paper-sized, for a GPU.")] = "quick",
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Derivations run in parallel (default: the number of cores).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Derivations run in parallel "
+                    "(default and most: the number of cores, and what memory holds at ~300 MB "
+                    "a worker).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Run again even when a cached result exists.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array of results.")] = False,
     summary: Annotated[bool, typer.Option("--summary", "-s", help="One line per derivation instead of the full proof.")] = False,
-    plot: Annotated[Optional[str], typer.Option("--plot", help="Also write the plots to this PNG file.")] = None,
+    plot: Annotated[Optional[str], typer.Option("--plot", help="Also write the plots to this file "
+                    "(.png, .svg, .pdf, .jpg; several plots: FILE-<id>-<n>.png).")] = None,
     no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw plots in the terminal.")] = False,
     timeout: Annotated[Optional[float], typer.Option(
-        help="Stop a derivation after this many seconds (default: 120 quick, 1800 full; 0: never).")] = None,
+        help="Stop a derivation after this many seconds (default: 120 quick, 1800 full; "
+        "0 or inf: never).")] = None,
     record: Annotated[bool, typer.Option(
         "--record", help="Record the rows with ids as the derivation's evidence snapshot "
         "(_evidence/SCALE/ID.json beside it), which cards quote as {{derivation.row}}. "
@@ -251,34 +430,44 @@ def prove(
 ) -> None:
     """Run derivations: sympy steps, an evidence table and a verdict for each claim.
 
-    Exit 0 when every claim holds, 1 when any fails, 2 on bad arguments.
+    Exit 0 when every claim holds, 1 when any fails, 2 on bad arguments, 130 when
+    interrupted (what finished is cached).
     """
     lang = _lang(lang)
     if scale not in ("quick", "full"):
-        err.print(f"[red]error:[/red] --scale must be quick or full, not {scale!r}")
-        raise typer.Exit(2)
+        _fail(_msg(lang, "scale", value=scale))
+    if as_json and summary:
+        _fail(_msg(lang, "json_summary"))
+    if all_ and (topic or targets):
+        _fail(_msg(lang, "all_and_more"))
+    limit = _timeout(timeout, scale, lang)
+    _plot_target(plot, lang)
     from dlstudy.device import DeviceUnavailable, resolve
 
     try:
         resolved = resolve(device)
     except DeviceUnavailable as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        _fail(str(exc))
     if record and scale == "quick" and resolved != "cpu":
-        err.print("[red]error:[/red] quick-scale snapshots are of the CPU run (the one the tests "
-                  "and claim cards use): add --device cpu")
-        raise typer.Exit(2)
+        _fail("quick-scale snapshots are of the CPU run (the one the tests and claim cards "
+              "use): add --device cpu")
     library = _library(quiet=as_json)
-    chosen = _targets(library, targets or [], all_, topic)
-    from dlstudy import paths as dlpaths
-    from dlstudy.runner import ProofCache
+    chosen = _targets(library, targets or [], all_, topic, lang)
+    cache = _proof_cache()
+    n_jobs = _jobs(jobs, lang)
+    from dlstudy.runner import Interrupted, leave_on_second_interrupt
     from dlstudy.runner import prove as run_proofs
 
-    cache = ProofCache(dlpaths.cache_dir(state.data_dir) / "proofs")
-    n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    limit = timeout if timeout is not None else (120.0 if scale == "quick" else 1800.0)
-    results = _run_with_progress(run_proofs, chosen, resolved, scale, lang, n_jobs, cache,
-                                 no_cache, limit, show=not as_json and sys.stderr.isatty())
+    try:
+        results = _run_with_progress(run_proofs, chosen, resolved, scale, lang, n_jobs, cache,
+                                     no_cache, limit, show=not as_json and sys.stderr.isatty())
+    except Interrupted as stop:
+        leave_on_second_interrupt()
+        done = sum(r.verdict != "error" for r in stop.finished)
+        err.print(_msg(lang, "interrupted", done=done, total=stop.total), highlight=False)
+        raise typer.Exit(130) from None
+    if cache.problem:
+        err.print(f"[yellow]warning:[/yellow] {cache.problem}", highlight=False)
     if as_json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
     else:
@@ -293,8 +482,12 @@ def prove(
     if plot:
         from dlstudy.render import save_plots
 
-        written = save_plots(results, plot)
-        err.print(f"wrote {', '.join(written)}" if written else "no plots to write")
+        try:
+            written = save_plots(results, str(Path(plot).expanduser()))
+        except (OSError, ValueError) as exc:
+            _fail(f"--plot {plot}: {exc}")
+        err.print(_msg(lang, "wrote", files=", ".join(written)) if written
+                  else _msg(lang, "no_plots"), highlight=False)
     if record:
         _record(library, results)
     if any(r.verdict != "pass" for r in results):
@@ -324,19 +517,14 @@ def _record(library: Library, results: list[Result]) -> None:
 
 
 def _targets(library: Library, targets: list[str], all_: bool,
-             topic: Optional[str]) -> list[DerivationInfo]:
+             topic: Optional[str], lang: str = "en") -> list[DerivationInfo]:
     if not (targets or all_ or topic):
-        err.print("[red]error:[/red] say what to prove: an id, --topic T or --all "
-                  "(see `dlstudy prove --help`)")
-        raise typer.Exit(2)
+        _fail(_msg(lang, "what"))
     ids: list[str] = []
     if all_:
         ids = sorted(library.derivations)
     if topic:
-        if topic not in library.topics():
-            err.print(f"[red]error:[/red] no topic {topic!r}; topics are: {', '.join(library.topics())}")
-            raise typer.Exit(2)
-        ids += [d for c in library.select(topic) for d in c.derivations]
+        ids += [d for c in library.select(_topic(library, topic, lang)) for d in c.derivations]
     cards = library.cards
     for name in targets:
         if name in library.derivations:
@@ -344,12 +532,11 @@ def _targets(library: Library, targets: list[str], all_: bool,
         elif name in cards:
             ids += cards[name].derivations
         else:
-            _unknown(name, library)
+            _unknown(name, library, lang)
     unique = list(dict.fromkeys(ids))
     missing = [i for i in unique if i not in library.derivations]
     if missing:
-        err.print(f"[red]error:[/red] linked derivation {missing[0]!r} does not exist; run `dlstudy check`")
-        raise typer.Exit(2)
+        _fail(_msg(lang, "missing_link", id=missing[0]))
     return [library.derivations[i] for i in unique]
 
 
@@ -358,16 +545,33 @@ def _run_with_progress(run: Any, chosen: list[DerivationInfo], device: str, scal
                        show: bool) -> list[Result]:
     if not show or len(chosen) < 2:
         return run(chosen, device, scale, lang, jobs, cache, refresh, timeout)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    with Progress(TextColumn("proving"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    with Progress(TextColumn(_msg(lang, "proving")), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   TextColumn("{task.description}"), console=err, transient=True) as progress:
         task = progress.add_task("", total=len(chosen))
 
         def advance(result: Result) -> None:
             progress.update(task, advance=1, description=f"{result.id}: {result.verdict}")
 
-        return run(chosen, device, scale, lang, jobs, cache, refresh, timeout, on_result=advance)
+        def starting(workers: int, todo: int) -> None:
+            # Workers take seconds to import torch before the first result: say so. The bar
+            # restarts over what runs, so the cached results do not make the ETA optimistic.
+            counts = ({"workers": workers, "todo": todo} if lang == "zh" else
+                      {"workers": _count(workers, "worker"), "todo": _count(todo, "derivation")})
+            progress.reset(task, total=todo, completed=0,
+                           description=_msg(lang, "starting", **counts))
+
+        return run(chosen, device, scale, lang, jobs, cache, refresh, timeout, on_result=advance,
+                   on_start=starting)
 
 
 # --- study sessions: quiz, review, stats, optimize ----------------------------------------------
@@ -413,9 +617,7 @@ def _scheduler(store: Store) -> Scheduler:
 def _selection(library: Library, topic: Optional[str], tag: Optional[str],
                kind: Optional[str] = None) -> list[Card]:
     _check_kind(kind)
-    if topic is not None and topic not in library.topics():
-        err.print(f"[red]error:[/red] no topic {topic!r}; topics are: {', '.join(library.topics())}")
-        raise typer.Exit(2)
+    topic = _topic(library, topic)
     return [c for c in library.select(topic, tag) if kind is None or c.kind == kind]
 
 
@@ -423,12 +625,11 @@ def _study(session: Session, library: Library, lang: str, selection: list[Card],
            seed: Optional[int] = None) -> None:
     import random
 
-    from dlstudy import paths
     from dlstudy.terminal import Keys, Study, summary_text
 
     settings = _settings()
     study = Study(session, library.derivations, lang, console, Keys(),
-                  proofs=paths.cache_dir(state.data_dir) / "proofs",
+                  proofs=_cache_dir() / "proofs",
                   easy_within=settings.easy_within, hard_after=settings.hard_after,
                   seeds=random.Random(seed))
     summary = study.run(selection={c.id for c in selection})
@@ -512,18 +713,19 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="First rebuild every card's state by "
                                           "replaying the review log.")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Reviews per day, retention, cards by state, due forecast, weakest topics, scheduler fit."""
+    lang = _lang(lang)
     library = _library(cached=True, quiet=as_json)
     from dlstudy.stats import compute
 
     with _store() as store:
         if rebuild:
             if store.count() > 10_000:
-                err.print(f"replaying {store.count():,} reviews…")
+                err.print(_msg(lang, "replaying", n=store.count()), highlight=False)
             replayed = store.rebuild()
-            err.print(f"rebuilt the card states from {replayed:,} reviews; "
-                      f"integrity check: {store.integrity()}")
+            err.print(_msg(lang, "rebuilt", n=replayed, check=store.integrity()), highlight=False)
         result = compute(store, list(library.cards.values()), _scheduler(store),
                          personal=store.parameters() is not None)
     if as_json:
@@ -531,7 +733,7 @@ def stats(
         return
     from dlstudy.render import stats_view
 
-    console.print(stats_view(result))
+    console.print(stats_view(result, lang))
 
 
 @app.command()
@@ -575,8 +777,46 @@ def optimize() -> None:
             console.print("Kept the parameters in use: the fitted ones do not fit your history better.")
 
 
+@app.command("help")
+def help_(ctx: typer.Context, command: Annotated[Optional[str], typer.Argument(
+        help="A command to explain (default: all of them).")] = None) -> None:
+    """Show this help (the same as --help); `dlstudy help COMMAND` explains one command."""
+    group: Any = ctx.parent  # the `dlstudy` group's context (click's, as typer vendors it)
+    if command is None:
+        typer.echo(group.get_help(), nl=False)
+        return
+    sub = group.command.get_command(group, command)
+    if sub is None:
+        _fail(f"no command {command!r}; commands: {', '.join(group.command.list_commands(group))}")
+    with type(group)(sub, info_name=command, parent=group) as sub_ctx:
+        typer.echo(sub.get_help(sub_ctx), nl=False)
+
+
+def _global_options_first(args: list[str]) -> list[str]:
+    """``--data-dir PATH`` is an option of ``dlstudy`` itself; accept it after the subcommand
+    too (``dlstudy stats --data-dir D``) by moving it to the front."""
+    moved: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg == "--data-dir" and i + 1 < len(args):
+            moved += args[i:i + 2]
+            i += 2
+            continue
+        if arg.startswith("--data-dir="):
+            moved.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return moved + rest
+
+
 def main() -> None:
-    app()
+    app(args=_global_options_first(sys.argv[1:]), prog_name="dlstudy")
 
 
 if __name__ == "__main__":

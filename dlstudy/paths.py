@@ -41,13 +41,50 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(user_data_dir("dlstudy", appauthor=False))
 
 
+def data_dir_origin(override: str | os.PathLike[str] | None = None) -> str:
+    """Where :func:`data_dir` took the folder from, for messages."""
+    if override:
+        return "--data-dir"
+    return "DLSTUDY_HOME" if os.environ.get("DLSTUDY_HOME") else "the platform's data folder"
+
+
 def cache_dir(data: Path | None = None) -> Path:
-    """Proof results are cached here; deleting it only costs a re-run."""
+    """Proof results and the parsed library are cached here; deleting it only costs a re-run.
+
+    ``DLSTUDY_CACHE``, else ``cache/`` inside the data folder (``data``, else :func:`data_dir`).
+    """
     env = os.environ.get("DLSTUDY_CACHE")
     if env:
         return Path(env).expanduser()
-    if data is not None or os.environ.get("DLSTUDY_HOME"):
-        return (data or data_dir()) / "cache"
-    from platformdirs import user_cache_dir
+    return (data or data_dir()) / "cache"
 
-    return Path(user_cache_dir("dlstudy", appauthor=False))
+
+def cache_dir_origin() -> str:
+    return "DLSTUDY_CACHE" if os.environ.get("DLSTUDY_CACHE") else "the data folder"
+
+
+class FolderError(OSError):
+    """A folder dlstudy must write to is a file, or cannot be created."""
+
+
+def usable_folder(folder: Path, what: str, origin: str) -> Path:
+    """``folder``, created if missing; :class:`FolderError` (saying what to change) if it cannot be.
+
+    ``what`` names the folder ("data folder"), ``origin`` where its path came from
+    ("DLSTUDY_HOME", "--data-dir").
+    """
+    if origin.startswith(("--", "DLSTUDY_")):
+        fix = f"point {origin} at a folder you can write to"
+    else:
+        fix = "set DLSTUDY_HOME (or --data-dir) to a folder you can write to"
+    if folder.is_dir():
+        return folder
+    if folder.exists() or folder.is_symlink():
+        raise FolderError(f"the {what} {folder} (from {origin}) is not a folder; {fix}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise FolderError(f"cannot create the {what} {folder} (from {origin}): {reason}; {fix}") \
+            from None
+    return folder

@@ -307,17 +307,52 @@ def save_plots(results: Sequence[Result], target: str) -> list[str]:
     return written
 
 
-def _bars(rows: Sequence[tuple[str, int]], title: str, style: str) -> Table:
+STATS_LABELS = {
+    "en": {"summary": "[b]{reviews}[/b] reviews · retention [b]{retention}[/b] (share not graded Again)",
+           "cards": "cards: {states}", "scheduler": "scheduler: parameters version {version}, {params}",
+           "personal": "personal (dlstudy optimize)", "defaults": "FSRS defaults",
+           "fit": "fit of predicted recall to your history: log loss [b]{log_loss}[/b] · "
+                  "RMSE [b]{rmse}[/b] over {reviews} reviews a day or more apart",
+           "no_fit": "fit of predicted recall: no review a day or more after the previous one yet",
+           "title": "Statistics", "per_day": "Reviews per day (last 14 days)",
+           "forecast": "Due in the next 14 days", "topics": "Topics", "topic": "topic",
+           "n_cards": "cards", "studied": "studied", "reviews": "reviews", "retention": "retention",
+           "recall_now": "recall now", "weak": "← weak", "calibration": "Predicted vs actual recall",
+           "predicted": "predicted", "mean_predicted": "mean predicted", "actual": "actual",
+           "day": "%a %d %b",
+           "states": {"new": "new", "learning": "learning", "review": "review",
+                      "relearning": "relearning", "removed": "removed"}},
+    "zh": {"summary": "[b]{reviews}[/b] 次复习 · 记住率 [b]{retention}[/b]（未评为“重来”的比例）",
+           "cards": "卡片：{states}", "scheduler": "调度器：参数版本 {version}，{params}",
+           "personal": "个人参数（dlstudy optimize）", "defaults": "FSRS 默认参数",
+           "fit": "预测记忆概率与你的历史的拟合：对数损失 [b]{log_loss}[/b] · "
+                  "RMSE [b]{rmse}[/b]，基于 {reviews} 次间隔一天以上的复习",
+           "no_fit": "预测记忆概率的拟合：尚无与上次复习间隔一天以上的复习",
+           "title": "统计", "per_day": "每日复习次数（最近 14 天）",
+           "forecast": "未来 14 天到期", "topics": "主题", "topic": "主题",
+           "n_cards": "卡片", "studied": "已学", "reviews": "复习", "retention": "记住率",
+           "recall_now": "当前记忆", "weak": "← 薄弱", "calibration": "预测与实际记忆率",
+           "predicted": "预测", "mean_predicted": "平均预测", "actual": "实际",
+           "day": "%m-%d",
+           "states": {"new": "新卡", "learning": "学习中", "review": "复习", "relearning": "重学",
+                      "removed": "已移除"}},
+}
+
+
+def _bars(rows: Sequence[tuple[str, int]], title: str, style: str, day: str = "%a %d %b") -> Table:
     """A small horizontal bar chart: one row per day (ISO date), the count at the end."""
     from datetime import date
 
     top = max((n for _, n in rows), default=0) or 1
-    table = Table(title=title, show_header=False, box=None, expand=False, padding=(0, 1))
+    from rich.cells import cell_len
+
+    table = Table(title=title, show_header=False, box=None, expand=False, padding=(0, 1),
+                  min_width=cell_len(title))  # an empty chart must not wrap its title
     table.add_column(style="dim")
     table.add_column()
     table.add_column(justify="right")
-    for day, n in rows:
-        label = date.fromisoformat(day).strftime("%a %d %b")
+    for iso, n in rows:
+        label = date.fromisoformat(iso).strftime(day)
         table.add_row(label, f"[{style}]{'█' * round(16 * n / top) or ('▏' if n else '')}[/{style}]",
                       str(n))
     return table
@@ -327,48 +362,80 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f} %"
 
 
-def stats_view(stats: Stats) -> RenderableType:
+def stats_view(stats: Stats, lang: str = "en") -> RenderableType:
     """``dlstudy stats``: overview, reviews per day, due forecast, topics, and the scheduler's fit."""
-    states = " · ".join(f"{name} {n}" for name, n in stats.states.items()
+    text = STATS_LABELS["zh" if lang == "zh" else "en"]
+    names: dict[str, str] = text["states"]  # type: ignore[assignment]
+    states = " · ".join(f"{names.get(name, name)} {n}" for name, n in stats.states.items()
                         if n or name in ("new", "review"))
-    params = "personal (dlstudy optimize)" if stats.personal_parameters else "FSRS defaults"
-    lines = [f"[b]{stats.reviews:,}[/b] reviews · retention [b]{_pct(stats.retention)}[/b] "
-             "(share not graded Again)",
-             f"cards: {states}",
-             f"scheduler: parameters version {stats.parameters_version}, {params}"]
+    params = text["personal"] if stats.personal_parameters else text["defaults"]
+    lines = [str(text["summary"]).format(reviews=f"{stats.reviews:,}",
+                                         retention=_pct(stats.retention)),
+             str(text["cards"]).format(states=states),
+             str(text["scheduler"]).format(version=stats.parameters_version, params=params)]
     fit = stats.fit
     if fit.reviews:
-        lines.append(f"fit of predicted recall to your history: log loss [b]{fit.log_loss:.3f}[/b] · "
-                     f"RMSE [b]{fit.rmse:.3f}[/b] over {fit.reviews:,} reviews a day or more apart")
+        lines.append(str(text["fit"]).format(log_loss=f"{fit.log_loss:.3f}", rmse=f"{fit.rmse:.3f}",
+                                             reviews=f"{fit.reviews:,}"))
     else:
-        lines.append("fit of predicted recall: no review a day or more after the previous one yet")
-    parts: list[RenderableType] = [Panel("\n".join(lines), title="[b]Statistics[/b]",
+        lines.append(str(text["no_fit"]))
+    parts: list[RenderableType] = [Panel("\n".join(lines), title=f"[b]{text['title']}[/b]",
                                          title_align="left", border_style="cyan")]
+    day = str(text["day"])
     charts = Table.grid(padding=(0, 4))
-    charts.add_row(_bars(stats.per_day[-14:], "Reviews per day (last 14 days)", "green"),
-                   _bars(stats.forecast, "Due in the next 14 days", "yellow"))
+    charts.add_row(_bars(stats.per_day[-14:], str(text["per_day"]), "green", day),
+                   _bars(stats.forecast, str(text["forecast"]), "yellow", day))
     parts.append(charts)
     if stats.topics:
-        table = Table(title="Topics", expand=False)
-        table.add_column("topic", style="magenta")
-        table.add_column("cards", justify="right")
-        table.add_column("studied", justify="right")
-        table.add_column("reviews", justify="right")
-        table.add_column("retention", justify="right")
-        table.add_column("recall now", justify="right")
+        table = Table(title=str(text["topics"]), expand=False)
+        table.add_column(str(text["topic"]), style="magenta")
+        for key in ("n_cards", "studied", "reviews", "retention", "recall_now"):
+            table.add_column(str(text[key]), justify="right")
         for t in stats.topics:
-            weak = " [red]← weak[/red]" if t.topic in stats.weakest else ""
+            weak = f" [red]{text['weak']}[/red]" if t.topic in stats.weakest else ""
             table.add_row(escape(t.topic) + weak, str(t.cards), str(t.studied), f"{t.reviews:,}",
                           _pct(t.retention), _pct(t.mean_recall))
         parts.append(table)
     if stats.calibration:
-        table = Table(title="Predicted vs actual recall", expand=False)
-        table.add_column("predicted", justify="center")
-        table.add_column("reviews", justify="right")
-        table.add_column("mean predicted", justify="right")
-        table.add_column("actual", justify="right")
+        table = Table(title=str(text["calibration"]), expand=False)
+        table.add_column(str(text["predicted"]), justify="center")
+        table.add_column(str(text["reviews"]), justify="right")
+        table.add_column(str(text["mean_predicted"]), justify="right")
+        table.add_column(str(text["actual"]), justify="right")
         for row in stats.calibration:
             table.add_row(f"{row['from']:.1f}–{row['to']:.1f}", f"{int(row['reviews']):,}",
                           _pct(row["predicted"]), _pct(row["actual"]))
         parts.append(table)
     return Group(*parts)
+
+
+DERIVATION_LABELS = {
+    "en": {"claims": "Claims it checks", "cards": "Cards it proves", "run": "Run it",
+           "none": "(no card links it)"},
+    "zh": {"claims": "检验的论断", "cards": "它证明的卡片", "run": "运行",
+           "none": "（没有卡片链接它）"},
+}
+
+
+def derivation_panel(info: DerivationInfo, cards: Sequence[Card], lang: str) -> Panel:
+    """``dlstudy show DERIVATION_ID``: the title, the claims, the cards that link it, the command."""
+    labels = DERIVATION_LABELS[lang]
+
+    def rows(items: Iterable[tuple[RichText, RichText]]) -> Table:
+        grid = Table.grid(padding=(0, 1))  # a wrapped line stays under its own column
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for left, right in items:
+            grid.add_row(left, right)
+        return grid
+
+    claims = rows((RichText("  •"), RichText(reflow(c.get(lang)))) for c in info.claims)
+    linked: RenderableType = rows((RichText(f"  {c.id}", style="cyan"), RichText(c.title.get(lang)))
+                                  for c in cards) if cards else \
+        RichText(f"  {labels['none']}", style="dim")
+    body = Group(RichText(labels["claims"], style="bold"), claims,
+                 RichText(labels["cards"], style="bold"), linked,
+                 RichText(labels["run"], style="bold"),
+                 RichText(f"  dlstudy prove {info.id}", style="green"))
+    return Panel(body, title=f"[b]{escape(info.id)}[/b] — {escape(info.title.get(lang))}",
+                 title_align="left", border_style="green")

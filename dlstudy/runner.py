@@ -7,9 +7,11 @@ the scale — change any of them and the derivation runs again.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import random
 import signal
@@ -56,30 +58,43 @@ class ProofCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.problem: str | None = None  # why the last failed write failed
 
     def _file(self, info: DerivationInfo, device: str, scale: str) -> Path:
         return self.folder / f"{info.id}.{device}.{scale}.json"
 
     def get(self, info: DerivationInfo, device: str, scale: str) -> Result | None:
+        """The cached result, or None: missing, stale or unreadable entries are all misses
+        (a damaged file is rewritten by the next :meth:`put`)."""
         try:
             entry = json.loads(self._file(info, device, scale).read_text(encoding="utf-8"))
-            if entry.get("key") != cache_key(info, device, scale):
+            if not isinstance(entry, dict) or entry.get("key") != cache_key(info, device, scale):
                 return None
             result = Result.from_dict(entry["result"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         result.cached = True
         return result
 
-    def put(self, info: DerivationInfo, result: Result) -> None:
+    def put(self, info: DerivationInfo, result: Result) -> bool:
+        """Store ``result``; False (and the reason in :attr:`problem`) when it cannot be written."""
         if result.verdict == "error":
-            return  # errors are often environmental; always retry them
-        self.folder.mkdir(parents=True, exist_ok=True)
+            return False  # errors are often environmental; always retry them
         target = self._file(info, result.device, result.scale)
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
         entry = {"key": cache_key(info, result.device, result.scale), "result": result.to_dict()}
-        tmp.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, target)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError as exc:
+            self.problem = f"cannot write the proof cache in {self.folder}: {exc.strerror or exc}"
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            return False
+        return True
 
 
 def _load_module(info_id: str, path: str) -> object:
@@ -116,8 +131,7 @@ class DerivationTimeout(Exception):
 @contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`DerivationTimeout` in this thread after ``seconds`` (Unix main thread only)."""
-    usable = seconds > 0 and hasattr(signal, "setitimer") \
-        and threading.current_thread() is threading.main_thread()
+    usable = 0 < seconds < math.inf and hasattr(signal, "setitimer") and _main_thread()
     if not usable:
         yield
         return
@@ -190,6 +204,81 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
     return result.to_dict()
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped :func:`prove`; ``finished`` holds what completed (and was cached).
+
+    A KeyboardInterrupt still, so callers that handle Ctrl-C already handle this."""
+
+    def __init__(self, finished: list[Result], total: int) -> None:
+        super().__init__(f"interrupted: {len(finished)} of {total} finished")
+        self.finished = finished
+        self.total = total
+
+
+WORKER_MEMORY = 300 * 2**20  # a worker that has imported torch and sympy holds about this much
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new processes now, or None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def worker_cap() -> tuple[int, str]:
+    """How many worker processes this machine can hold, and why: one per core, and no more
+    than the available memory holds at ~300 MB each."""
+    cores = os.cpu_count() or 1
+    memory = available_memory()
+    if memory is None:
+        return cores, f"{cores} cores"
+    by_memory = max(1, memory // WORKER_MEMORY)
+    reason = f"{cores} cores, {memory / 2**30:.1f} GB available at ~300 MB per worker"
+    return max(1, min(cores, by_memory)), reason
+
+
+def _ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C in a terminal reaches the whole process group; the parent
+    alone decides what happens (it stops the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _leave_now(signum: int, frame: object) -> None:
+    """A second Ctrl-C while the first one is being handled: leave at once."""
+    os.write(2, b"\ninterrupted again: leaving now\n")
+    try:  # release the pool's semaphores (no joins), so no "leaked semaphore" warning follows
+        from multiprocessing import util
+
+        util._run_finalizers(0)  # type: ignore[attr-defined]
+    except Exception:
+        pass
+    os._exit(130)
+
+
+_LEAVING = False
+
+
+def leave_on_second_interrupt() -> None:
+    """After a first Ctrl-C: a second one leaves at once (exit 130) instead of interrupting the
+    clean-up; once the interpreter runs its exit handlers, further ones are ignored (so the
+    process never dies by the signal, which would lose the exit status 130)."""
+    global _LEAVING
+    if not _main_thread():
+        return
+    signal.signal(signal.SIGINT, _leave_now)
+    if not _LEAVING:
+        _LEAVING = True
+        atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
+
+
 def prove(
     infos: Sequence[DerivationInfo],
     device: str,
@@ -200,10 +289,14 @@ def prove(
     refresh: bool = False,
     timeout: float = 0,
     on_result: Callable[[Result], None] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
 ) -> list[Result]:
     """Run (or fetch from the cache) every derivation in ``infos``, in order of ``infos``.
 
     With ``refresh`` the cache is not read, but fresh results are still written to it.
+    ``on_start(workers, to_run)`` is called once the cached results are out, before anything
+    runs. Ctrl-C raises :class:`Interrupted` within moments: worker processes are killed, not
+    waited for, and what finished is already in the cache.
     """
     results: dict[str, Result] = {}
     todo: list[DerivationInfo] = []
@@ -226,28 +319,73 @@ def prove(
             on_result(result)
 
     jobs = max(1, min(jobs, len(todo)))
-    if jobs == 1:
-        # A lone derivation owns the terminal and may show its own progress bar; with several,
-        # the caller's bar over derivations is on screen and a second live display would fight it.
-        interactive = len(todo) == 1 and sys.stderr.isatty()
-        for info in todo:
-            finish(info, run_one(info.id, str(info.path), info.title.get(lang), device, scale,
-                                 timeout=timeout, interactive=interactive))
-    elif todo:
-        threads = max(1, (os.cpu_count() or 1) // jobs)
-        # spawn, not fork: the parent may run a progress-bar thread, and CUDA dislikes forks.
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    if on_start and todo:
+        on_start(jobs, len(todo))
+    try:
+        if jobs == 1:
+            # A lone derivation owns the terminal and may show its own progress bar; with
+            # several, the caller's bar over derivations is on screen and a second live
+            # display would fight it.
+            interactive = len(todo) == 1 and sys.stderr.isatty()
+            for info in todo:
+                finish(info, run_one(info.id, str(info.path), info.title.get(lang), device, scale,
+                                     timeout=timeout, interactive=interactive))
+        elif todo:
+            _run_pool(todo, jobs, device, scale, lang, timeout, finish)
+    except KeyboardInterrupt:
+        raise Interrupted([results[i.id] for i in infos if i.id in results], len(infos)) from None
+    return [results[i.id] for i in infos]
+
+
+def _run_pool(todo: Sequence[DerivationInfo], jobs: int, device: str, scale: str, lang: str,
+              timeout: float, finish: Callable[[DerivationInfo, dict[str, object]], None]) -> None:
+    """Run ``todo`` in ``jobs`` worker processes; Ctrl-C kills them and raises KeyboardInterrupt."""
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    # spawn, not fork: the parent may run a progress-bar thread, and CUDA dislikes forks.
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                               initializer=_ignore_interrupts)
+    try:
+        # The workers start during submit; they inherit an ignored SIGINT (so a Ctrl-C in
+        # the terminal never prints a traceback from a half-started worker). Submitting takes
+        # milliseconds; a Ctrl-C in them is lost, the next one is not.
+        ignoring = _main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignoring else None
+        try:
             futures = {
                 pool.submit(run_one, info.id, str(info.path), info.title.get(lang),
                             device, scale, 0, threads, timeout): info
                 for info in todo
             }
-            for future in as_completed(futures):
-                info = futures[future]
-                try:
-                    payload = future.result()
-                except Exception as exc:  # the worker died (out of memory, a crash in C code)
-                    payload = Result(info.id, info.title.get(lang), "error", device, scale, 0.0,
-                                     error=f"worker process failed: {exc!r}").to_dict()
-                finish(info, payload)
-    return [results[i.id] for i in infos]
+        finally:
+            if ignoring:
+                signal.signal(signal.SIGINT, signal.default_int_handler if previous is None
+                              else previous)
+        for future in as_completed(futures):
+            info = futures[future]
+            try:
+                payload = future.result()
+            except Exception as exc:  # the worker died (out of memory, a crash in C code)
+                payload = Result(info.id, info.title.get(lang), "error", device, scale, 0.0,
+                                 error=f"worker process failed: {exc!r}").to_dict()
+            finish(info, payload)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            leave_on_second_interrupt()  # stopping the workers never waits on them, but be sure
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool`` now: cancel what has not started and kill the workers (never wait)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        try:
+            worker.kill()
+        except (OSError, ValueError, AttributeError):
+            pass

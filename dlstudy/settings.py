@@ -6,15 +6,22 @@ The language falls back to the locale (zh for a Chinese locale, else en).
 from __future__ import annotations
 
 import locale
+import math
 import os
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
 def default_lang(configured: str | None = None) -> str:
-    """``DLSTUDY_LANG``, else the settings file's ``lang``, else the locale (zh or en)."""
-    env = os.environ.get("DLSTUDY_LANG", "").lower()
-    if env in ("en", "zh"):
+    """``DLSTUDY_LANG``, else the settings file's ``lang``, else the locale (zh or en).
+    (An unusable ``DLSTUDY_LANG`` is reported by :func:`load_settings`; here it is skipped.)"""
+    try:
+        env = env_lang()
+    except SettingsError:
+        env = None
+    if env is not None:
         return env
     if configured in ("en", "zh"):
         return configured
@@ -67,30 +74,40 @@ class Settings:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, object], where: str = "settings") -> Settings:
-        unknown = set(data) - {"lang", "new_per_day", "desired_retention", "extra_folders",
-                               "easy_within", "hard_after"}
+    def from_dict(cls, data: dict[str, object], where: str = "settings",
+                  lines: dict[str, int] | None = None) -> Settings:
+        """Settings from a parsed file; ``lines`` (key → line number) makes each message
+        ``where:LINE: what is wrong``. Values must have their TOML type: text is not a number."""
+        def at(key: str) -> str:
+            return f"{where}:{lines[key]}" if lines and key in lines else where
+
+        known = ("lang", "new_per_day", "desired_retention", "extra_folders", "easy_within",
+                 "hard_after")
+        unknown = sorted(set(data) - set(known))
         if unknown:
-            raise SettingsError(f"{where}: unknown setting `{sorted(unknown)[0]}` (known: lang, "
-                                "new_per_day, desired_retention, extra_folders, easy_within, "
-                                "hard_after)")
+            raise SettingsError(f"{at(unknown[0])}: unknown setting `{unknown[0]}` (known: "
+                                f"{', '.join(known)})")
         settings = cls()
         if "lang" in data:
-            settings.lang = _check_lang(data["lang"], where)
+            settings.lang = _check_lang(data["lang"], at("lang"))
         if "new_per_day" in data:
-            settings.new_per_day = _check_new(data["new_per_day"], where)
+            settings.new_per_day = _check_new(data["new_per_day"], at("new_per_day"), text=False)
         if "desired_retention" in data:
-            settings.desired_retention = _check_retention(data["desired_retention"], where)
+            settings.desired_retention = _check_retention(data["desired_retention"],
+                                                          at("desired_retention"), text=False)
         if "extra_folders" in data:
             folders = data["extra_folders"]
             if not (isinstance(folders, list) and all(isinstance(f, str) for f in folders)):
-                raise SettingsError(f"{where}: extra_folders must be a list of paths (strings)")
+                raise SettingsError(f"{at('extra_folders')}: extra_folders must be a list of "
+                                    "paths (strings)")
             settings.extra_folders = list(folders)
         if "easy_within" in data:
-            settings.easy_within = _check_seconds(data["easy_within"], f"{where}: easy_within")
+            settings.easy_within = _check_seconds(data["easy_within"], f"{at('easy_within')}: "
+                                                  "easy_within", text=False)
         if "hard_after" in data:
-            settings.hard_after = _check_seconds(data["hard_after"], f"{where}: hard_after")
-        _check_thresholds(settings, where)
+            settings.hard_after = _check_seconds(data["hard_after"], f"{at('hard_after')}: "
+                                                 "hard_after", text=False)
+        _check_thresholds(settings, at("hard_after" if "hard_after" in data else "easy_within"))
         return settings
 
     def to_toml(self) -> str:
@@ -121,14 +138,25 @@ def _toml_str(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _from_text(value: object, kind: type) -> object:
-    """A setting given as text (an environment variable) converted, when it parses as ``kind``."""
-    if isinstance(value, str):
+def _from_text(value: object, kind: type, text: bool) -> object:
+    """A setting given as text (an environment variable) converted, when it parses as ``kind``.
+    In the file (``text`` False) a quoted number stays text, and is refused as such."""
+    if text and isinstance(value, str):
         try:
-            return kind(value)
+            return kind(value.strip())
         except ValueError:
             pass
     return value
+
+
+def _quoted(value: object) -> str:
+    """How a refused value is named: text gets a hint to drop the quotes."""
+    if isinstance(value, str):
+        return f"the text {value!r} (write numbers without quotes)"
+    return repr(value)
+
+
+MAX_NEW_PER_DAY = 10_000
 
 
 def _check_lang(value: object, where: str) -> str:
@@ -137,25 +165,27 @@ def _check_lang(value: object, where: str) -> str:
     return str(value)
 
 
-def _check_new(value: object, where: str) -> int:
-    value = _from_text(value, int)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise SettingsError(f"{where}: new_per_day must be a whole number ≥ 0, not {value!r}")
+def _check_new(value: object, where: str, text: bool = True) -> int:
+    value = _from_text(value, int, text)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_NEW_PER_DAY:
+        raise SettingsError(f"{where}: new_per_day must be a whole number from 0 to "
+                            f"{MAX_NEW_PER_DAY:,}, not {_quoted(value)}")
     return value
 
 
-def _check_retention(value: object, where: str) -> float:
-    value = _from_text(value, float)
+def _check_retention(value: object, where: str, text: bool = True) -> float:
+    value = _from_text(value, float, text)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.7 <= value <= 0.99:
         raise SettingsError(f"{where}: desired_retention must be a number from 0.7 to 0.99, "
-                            f"not {value!r}")
+                            f"not {_quoted(value)}")
     return float(value)
 
 
-def _check_seconds(value: object, where: str) -> float:
-    value = _from_text(value, float)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
-        raise SettingsError(f"{where} must be a number of seconds ≥ 0, not {value!r}")
+def _check_seconds(value: object, where: str, text: bool = True) -> float:
+    value = _from_text(value, float, text)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) \
+            or not 0 <= value < math.inf:
+        raise SettingsError(f"{where} must be a number of seconds ≥ 0, not {_quoted(value)}")
     return float(value)
 
 
@@ -165,26 +195,62 @@ def _check_thresholds(settings: Settings, where: str) -> None:
                             f"hard_after ({settings.hard_after:g} s)")
 
 
+def _read_toml(text: str, path: Path) -> dict[str, object]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10: the same parser, as a package (declared in pyproject.toml)
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = re.search(r"\(at line (\d+), column \d+\)", message)
+        if found:
+            message = message.replace(found.group(0), "").strip()
+            raise SettingsError(f"{path}:{found.group(1)}: {message}") from None
+        raise SettingsError(f"{path}: {message}") from None
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """The line of each top-level ``key = value`` (for messages)."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        found = re.match(r"\s*([A-Za-z0-9_-]+)\s*=", line)
+        if found:
+            lines.setdefault(found.group(1), number)
+        elif line.lstrip().startswith("["):
+            break  # a table: its keys are not settings
+    return lines
+
+
+def env_lang() -> str | None:
+    """``DLSTUDY_LANG`` as en or zh (``zh_CN.UTF-8`` counts as zh); None when unset.
+    Raises :class:`SettingsError` for another language."""
+    value = os.environ.get("DLSTUDY_LANG", "").strip()
+    if not value:
+        return None
+    code = re.split(r"[_.@-]", value.lower(), maxsplit=1)[0]
+    if code not in ("en", "zh"):
+        raise SettingsError(f"DLSTUDY_LANG must be en or zh, not {value!r} (unset it to follow "
+                            "the locale)")
+    return code
+
+
 def load_settings(data_dir: Path) -> Settings:
     """``settings.toml`` from ``data_dir`` (defaults when absent), then the environment."""
     path = data_dir / SETTINGS_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark is accepted
     except FileNotFoundError:
         settings = Settings()
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: cannot read: {exc}") from None
     else:
-        import tomllib
-
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"{path}: {exc}") from None
-        settings = Settings.from_dict(data, str(path))
+        settings = Settings.from_dict(_read_toml(text, path), str(path), _key_lines(text))
     env = os.environ
-    if env.get("DLSTUDY_LANG", "").lower() in ("en", "zh"):
-        settings.lang = env["DLSTUDY_LANG"].lower()
+    lang = env_lang()
+    if lang is not None:
+        settings.lang = lang
     if env.get("DLSTUDY_NEW_PER_DAY"):
         settings.new_per_day = _check_new(env["DLSTUDY_NEW_PER_DAY"], "DLSTUDY_NEW_PER_DAY")
     if env.get("DLSTUDY_RETENTION"):
