@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from dlstudy.card import Card
 from dlstudy import bind
+from dlstudy.card import Card
 from dlstudy.claims import row_ids
 from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of
 from dlstudy.library import Library
