@@ -8,6 +8,8 @@ decays; ReLU with W = 1.1·I blows up forward and backward; ReLU with W = 0.9·I
 active by a positive bias) vanishes as 0.9¹⁰⁰. A ReLU network does not stay in the active
 region for a generic orthogonal W: the rotation sends units below 0 and the gradient dies
 (8 more random draws too); a permutation, which maps h ≥ 0 to h ≥ 0 like I, keeps norm 1.
+For the same reason singular values above 1 alone do not make the state blow up: with
+W = 1.1·Q the state shrinks.
 """
 
 TITLE = {
@@ -75,7 +77,8 @@ def experiment(p):
     # active (without it every unit dies and the Jacobian is 0, which says nothing about 0.9¹⁰⁰).
     cases = {"IRNN: ReLU, W = I": ("relu", eye, 0.0), "tanh, W = I": ("tanh", eye, 0.0),
              "ReLU, W = 1.1·I": ("relu", 1.1 * eye, 0.0), "ReLU, W = 0.9·I, b = 0.5": ("relu", 0.9 * eye, 0.5),
-             "ReLU, W = Q (random orthogonal)": ("relu", Q, 0.0), "ReLU, W = P (permutation)": ("relu", P, 0.0)}
+             "ReLU, W = Q (random orthogonal)": ("relu", Q, 0.0), "ReLU, W = P (permutation)": ("relu", P, 0.0),
+             "ReLU, W = 1.1·Q": ("relu", 1.1 * Q, 0.0)}
 
     def myth_matrix(name, W):
         """The misconception 'ReLU′ = 1, so a ReLU RNN's gradient neither vanishes nor explodes'
@@ -122,6 +125,8 @@ def experiment(p):
             id="relu_1p1_jacobian", refutes="ReLU′ = 1, so a ReLU RNN's gradient neither vanishes nor explodes")
     p.greater("ReLU, W = 1.1·I: ‖h_100‖ / ‖h_0‖ (forward blow-up)", hT["ReLU, W = 1.1·I"].norm() / h0_init.norm(), 100,
               id="relu_1p1_forward")
+    p.less("ReLU, W = 1.1·Q (every singular value 1.1): ‖h_100‖ / ‖h_0‖ (units cut: no blow-up)",
+           hT["ReLU, W = 1.1·Q"].norm() / h0_init.norm(), 1.0, id="relu_1p1_orthogonal_forward")
     name = "ReLU, W = 0.9·I, b = 0.5"
     p.equal("ReLU, W = 0.9·I, b = 0.5: units active at every step (the check below is not vacuous)",
             int(torch.diagonal(J_T[name]).gt(0).sum()), n, id="relu_0p9_units_active")

@@ -99,6 +99,24 @@ def experiment(p):
                     for o in ("figo", "igfo", "ifog", "gifo"))
     p.greater("smallest max |Δc′| when the blocks are read in another order (figo, igfo, ifog, gifo)", wrong, 1e-2)
 
+    # The real cell with its forget gate open (bias +30: f ≈ 1) and its input gate closed
+    # (bias −30: i ≈ 0) holds the memory: three steps leave c where it was.
+    held = randomise(torch.nn.LSTMCell(d, n, dtype=f64))
+    with torch.no_grad():
+        held.bias_ih[n:2 * n] += 30.0   # forget gate
+        held.bias_ih[:n] -= 30.0        # input gate
+        c_t, h_t = c.clone(), h.clone()
+        for _ in range(3):
+            if p.myth:  # the misconception: an open forget gate erases, c′ = (1 − f)·c + i·g
+                _, _, (i_g, f_g, g_g) = _hand_lstm(x, h_t, c_t, held.weight_ih, held.weight_hh, held.bias_ih,
+                                                   held.bias_hh)
+                c_t = (1 - f_g) * c_t + i_g * g_g
+            else:
+                h_t, c_t = held(x, (h_t, c_t))
+        drift = (c_t - c).abs().max()
+    p.less("nn.LSTMCell with f ≈ 1 (bias +30), i ≈ 0 (bias −30): max |c₃ − c₀| (the memory is held)", drift, 1e-9,
+           id="lstmcell_memory_held", refutes="an open forget gate (f ≈ 1) erases the memory")
+
     # Two stacked layers over T steps: the hand cell, applied layer by layer, is nn.LSTM.
     lstm = randomise(torch.nn.LSTM(d, n, num_layers=2, dtype=f64))
     xs = torch.randn(T, B, d, generator=gen, dtype=f64).to(p.device)
