@@ -79,6 +79,9 @@ def experiment(p):
                rtol=1e-12, atol=1e-14)
     p.allclose("h_n = [forward final state ; backward final state (at t = 0)]", hn, torch.cat([hn_f, hn_b]),
                rtol=1e-12, atol=1e-14)
+    if p.myth:
+        # The misconception: the second direction is another left-to-right pass (no reversal).
+        out = torch.cat([fwd(xs)[0], bwd(xs)[0]], dim=-1)
     (g_fwd,) = torch.autograd.grad(out[0, :, :n].sum(), xs, retain_graph=True)
     (g_bwd,) = torch.autograd.grad(out[0, :, n:].sum(), xs)
     p.equal("∂(forward half of output 0)/∂x_T: non-zero entries", int(g_fwd[-1].ne(0).sum()), 0)

@@ -78,8 +78,9 @@ def derive(p):
     p.identity("autodiff of the unrolled graph = the BPTT recursion", named(shared, pre, hs), sp.expand(bptt))
 
 
-def _manual_bptt(W_ih, W_hh, b, xs, h0, ys, cut_every=None):
-    """∂L/∂W_hh for L = ½∑_t‖h_t − y_t‖², by the recursion; δ is cut at chunk boundaries if asked."""
+def _manual_bptt(W_ih, W_hh, b, xs, h0, ys, cut_every=None, per_step=False):
+    """∂L/∂W_hh for L = ½∑_t‖h_t − y_t‖², by the recursion; δ is cut at chunk boundaries if asked.
+    With `per_step`, the list of each step's contribution (f′(a_t)⊙δ_t) h_{t−1}ᵀ instead of their sum."""
     import torch
 
     T = xs.shape[0]
@@ -87,7 +88,7 @@ def _manual_bptt(W_ih, W_hh, b, xs, h0, ys, cut_every=None):
     for t in range(T):
         h = torch.tanh(xs[t] @ W_ih.T + h @ W_hh.T + b)
         hs.append(h)
-    grad = torch.zeros_like(W_hh)
+    grad, parts = torch.zeros_like(W_hh), []
     carry = torch.zeros_like(h0)  # Wᵀ(f′⊙δ) flowing in from step t+1
     for t in reversed(range(T)):
         if cut_every and (t + 1) % cut_every == 0:
@@ -95,8 +96,9 @@ def _manual_bptt(W_ih, W_hh, b, xs, h0, ys, cut_every=None):
         delta = (hs[t + 1] - ys[t]) + carry
         local = (1 - hs[t + 1] ** 2) * delta            # f′(a_t) ⊙ δ_t
         grad += local.T @ hs[t]                          # summed over the batch and the steps
+        parts.append(local.T @ hs[t])
         carry = local @ W_hh                             # Wᵀ(f′⊙δ), row-vector form
-    return grad
+    return parts[::-1] if per_step else grad
 
 
 def experiment(p):
@@ -122,7 +124,31 @@ def experiment(p):
     with torch.no_grad():
         full_hand = _manual_bptt(*args, xs, h0[0], ys)
     p.allclose("hand BPTT recursion vs autograd ∂L/∂W_hh of nn.RNN (T = 24)", full_hand, full_auto,
-               rtol=1e-10, atol=1e-12)
+               rtol=1e-10, atol=1e-12, id="bptt_matches_autograd")
+
+    # One backward pass, one optimizer step: W changes once, by −lr·∑_t (step t's contribution).
+    lr = 0.05
+    with torch.no_grad():
+        W0 = rnn.weight_hh_l0.clone()
+        summed = W0 - lr * sum(_manual_bptt(*args, xs, h0[0], ys, per_step=True))
+    if p.myth:
+        # The misconception: BPTT over T steps updates the weights T times, once per step's contribution.
+        with torch.no_grad():
+            W = W0.clone()
+            for t in range(T):
+                W -= lr * _manual_bptt(args[0], W, args[2], xs, h0[0], ys, per_step=True)[t]
+        after = W
+    else:
+        model = torch.nn.RNN(d, n, dtype=f64).to(p.device)
+        model.load_state_dict(rnn.state_dict())
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+        out, _ = model(xs, h0)
+        (0.5 * ((out - ys) ** 2).sum()).backward()
+        opt.step()
+        after = model.weight_hh_l0.detach()
+    p.allclose("W_hh after one backward pass and one torch.optim.SGD step vs W − lr·∑_t (per-step contributions)",
+               after, summed, rtol=1e-10, atol=1e-12, id="one_update_per_backward",
+               refutes="BPTT over T steps updates the parameters T times")
 
     # Truncated BPTT: chunks of k steps, h detached between chunks, gradients accumulated.
     rnn.zero_grad()

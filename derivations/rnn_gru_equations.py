@@ -2,7 +2,7 @@
 
 Symbolic: 1 − σ(a) = σ(−a), so the two update-gate conventions (z on the old state, as
 in Cho et al. and PyTorch, or on the candidate, as in Chung et al., colah's blog and the
-seed notes) are the same model with the z-weights negated; and r⊙(W h) ≠ W(r⊙h) unless
+a widely copied note) are the same model with the z-weights negated; and r⊙(W h) ≠ W(r⊙h) unless
 all units share one reset value. Numeric: a hand GRU in torch's form reproduces
 torch.nn.GRUCell and torch.nn.GRU; the reset-before variant does not; the other z
 convention does once its z weights are negated.
@@ -36,7 +36,7 @@ def derive(p):
     p.identity("1 − σ(a) = σ(−a)", 1 - sigma, sigma.subs(a, -a))
     z, h, n = sp.symbols("z h n")
     torch_form = (1 - z) * n + z * h
-    other_form = (1 - z) * h + z * n  # Chung et al., colah, the seed notes
+    other_form = (1 - z) * h + z * n  # Chung et al., colah's blog, a widely copied note
     p.identity("Replacing z by 1 − z turns (1−z)·h + z·n into torch's (1−z)·n + z·h",
                other_form.subs(z, 1 - z), torch_form)
 
@@ -78,7 +78,7 @@ def _gru_reset_before(x, h, W_ih, W_hh, b_ih, b_hh):
 
 
 def _gru_z_on_candidate(x, h, W_ih, W_hh, b_ih, b_hh):
-    """h′ = (1 − z)·h + z·n, the convention of Chung et al. / colah / the seed notes."""
+    """h′ = (1 − z)·h + z·n, the convention of Chung et al. / colah's blog."""
     import torch
 
     gi = x @ W_ih.T + b_ih
@@ -107,18 +107,24 @@ def experiment(p):
         ref = cell(x, h)
         args = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
         p.allclose("hand GRU (r, z, n; reset after matmul) vs nn.GRUCell", _gru_torch(x, h, *args), ref,
-                   rtol=1e-12, atol=1e-14)
-        gap_before = (_gru_reset_before(x, h, *args) - ref).abs().max()
-        p.greater("reset-before variant W_hn(r⊙h) vs nn.GRUCell: max |Δ| (a different function)", gap_before, 1e-2)
-        gap_convention = (_gru_z_on_candidate(x, h, *args) - ref).abs().max()
-        p.greater("z-on-candidate convention with torch's weights: max |Δ|", gap_convention, 1e-2)
+                   rtol=1e-12, atol=1e-14, id="hand_gru_matches")
+        # p.myth: the misconception that nn.GRUCell computes the other write-up's form; its model
+        # of the cell is then that form itself.
+        ref_before = _gru_reset_before(x, h, *args) if p.myth else ref
+        ref_convention = _gru_z_on_candidate(x, h, *args) if p.myth else ref
+        gap_before = (_gru_reset_before(x, h, *args) - ref_before).abs().max()
+        p.greater("reset-before variant W_hn(r⊙h) vs nn.GRUCell: max |Δ| (a different function)", gap_before, 1e-2,
+                  id="reset_before_differs", refutes="nn.GRU applies the reset gate before the matmul, W_hn(r⊙h)")
+        gap_convention = (_gru_z_on_candidate(x, h, *args) - ref_convention).abs().max()
+        p.greater("z-on-candidate convention with torch's weights: max |Δ|", gap_convention, 1e-2,
+                  id="z_convention_differs", refutes="nn.GRU computes h′ = (1 − z)⊙h + z⊙ñ")
         flipped = [a.clone() for a in args]
         for k in (0, 1):
             flipped[k][n:2 * n] *= -1  # W_iz, W_hz
         for k in (2, 3):
             flipped[k][n:2 * n] *= -1  # b_iz, b_hz
         p.allclose("z-on-candidate convention with the z weights and biases negated vs nn.GRUCell",
-                   _gru_z_on_candidate(x, h, *flipped), ref, rtol=1e-12, atol=1e-14)
+                   _gru_z_on_candidate(x, h, *flipped), ref, rtol=1e-12, atol=1e-14, id="z_convention_negated")
         swapped = [torch.cat([a[n:2 * n], a[:n], a[2 * n:]]) for a in args]  # read as z, r, n
         p.greater("gates read in the order z, r, n: max |Δ|", (_gru_torch(x, h, *swapped) - ref).abs().max(), 1e-2)
 

@@ -89,12 +89,21 @@ def experiment(p):
     c = torch.randn(n, generator=g, dtype=f64).to(p.device)
     # n copies of the same input in one batch: the gradient of c′[b, b] w.r.t. copy b is row b of ∂c′/∂c.
     c_rows = c.expand(n, n).clone().requires_grad_()
-    _, c_new = cell(x.expand(n, d), (h.expand(n, n), c_rows))
+    if p.myth:
+        # The misconception: torch's gates read c_{t−1} (peepholes, Gers & Schmidhuber 2000).
+        peep = 0.5 * torch.randn(3, n, generator=g, dtype=f64).to(p.device)
+        a_i, a_f, a_g, _ = (x.expand(n, d) @ cell.weight_ih.T + cell.bias_ih + h.expand(n, n) @ cell.weight_hh.T
+                            + cell.bias_hh).chunk(4, -1)
+        c_new = (torch.sigmoid(a_f + peep[1] * c_rows) * c_rows
+                 + torch.sigmoid(a_i + peep[0] * c_rows) * torch.tanh(a_g))
+    else:
+        _, c_new = cell(x.expand(n, d), (h.expand(n, n), c_rows))
     (J,) = torch.autograd.grad(torch.diagonal(c_new).sum(), c_rows)
     with torch.no_grad():
         W_if, W_hf = cell.weight_ih[n:2 * n], cell.weight_hh[n:2 * n]  # torch's gate order: i, f, g, o
         f = torch.sigmoid(W_if @ x + cell.bias_ih[n:2 * n] + W_hf @ h + cell.bias_hh[n:2 * n])
-    p.allclose("nn.LSTMCell: autograd ∂c′/∂c vs diag(f) from the weights", J, torch.diag(f), rtol=1e-12, atol=1e-15, id="lstmcell_dc_is_diag_f")
+    p.allclose("nn.LSTMCell: autograd ∂c′/∂c vs diag(f) from the weights", J, torch.diag(f), rtol=1e-12, atol=1e-15, id="lstmcell_dc_is_diag_f",
+               refutes="torch.nn.LSTM's gates read the previous cell state (peepholes)")
     p.equal("off-diagonal entries of ∂c′/∂c that are non-zero", int((J - torch.diag(torch.diagonal(J))).abs().gt(0).sum()), 0)
 
     # 2. Thirty steps of nn.LSTM with W_hh = 0: ∂c_T/∂c_0 = diag(∏ f_t) exactly.

@@ -36,24 +36,33 @@ def derive(p):
     g = sp.symbols(f"g1:{T + 1}")
     c = [sp.Symbol("c0")]
     for t in range(T):
-        c.append(f[t] * c[-1] + i[t] * g[t])
+        # p.myth: the misconception "an open forget gate erases the memory", c_t = (1 − f_t)c_{t−1} + i_t g_t.
+        keep = 1 - f[t] if p.myth else f[t]
+        c.append(keep * c[-1] + i[t] * g[t])
     p.step("c_t = f_t c_{t−1} + i_t g_t, unrolled three steps (per unit)", c[-1])
     p.step("Expanded", sp.expand(c[-1]))
     gated_sum = sp.Mul(*f) * c[0] + sum(sp.Mul(*f[t + 1:]) * i[t] * g[t] for t in range(T))
     p.identity("c₃ = f₁f₂f₃·c₀ + f₂f₃·i₁g₁ + f₃·i₂g₂ + i₃g₃: a running sum, each term weighted by later forget gates",
                sp.expand(c[-1]), sp.expand(gated_sum), shown=sp.Eq(sp.Symbol("c₃"), gated_sum, evaluate=False))
     keep = {**{fk: 1 for fk in f}, **{ik: 0 for ik in i}}
-    p.identity("f = 1, i = 0 at every step: c₃ = c₀, the memory is held unchanged", c[-1].subs(keep), c[0], id="lstm_memory_held")
+    p.identity("f = 1, i = 0 at every step: c₃ = c₀, the memory is held unchanged", c[-1].subs(keep), c[0], id="lstm_memory_held",
+               refutes="an open forget gate (f ≈ 1) erases the memory")
     reset = {f[-1]: 0, i[-1]: 1}
     p.identity("f₃ = 0, i₃ = 1: c₃ = g₃, the old memory is erased and replaced", c[-1].subs(reset), g[-1])
 
 
-def _hand_lstm(x, h, c, W_ih, W_hh, b_ih, b_hh, order="ifgo"):
-    """One LSTM step from the stacked weights, reading the gate blocks in `order`."""
+def _hand_lstm(x, h, c, W_ih, W_hh, b_ih, b_hh, order="ifgo", chained=False):
+    """One LSTM step from the stacked weights, reading the gate blocks in `order`: all four
+    pre-activations come out of one matmul. `chained` is the misconception that the gates are
+    related and must be computed one after another (each gate's input includes the previous gate)."""
     import torch
 
     a = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
     blocks = dict(zip(order, a.chunk(4, dim=-1)))
+    if chained:
+        blocks["f"] = blocks["f"] + torch.sigmoid(blocks["i"])
+        blocks["g"] = blocks["g"] + torch.sigmoid(blocks["f"])
+        blocks["o"] = blocks["o"] + torch.tanh(blocks["g"])
     i, f, o = torch.sigmoid(blocks["i"]), torch.sigmoid(blocks["f"]), torch.sigmoid(blocks["o"])
     g = torch.tanh(blocks["g"])
     c_new = f * c + i * g
@@ -80,12 +89,33 @@ def experiment(p):
     with torch.no_grad():
         h_ref, c_ref = cell(x, (h, c))
         args = (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
-        h_hand, c_hand, _ = _hand_lstm(x, h, c, *args)
-        p.allclose("hand LSTM (order i,f,g,o) vs nn.LSTMCell: h′", h_hand, h_ref, rtol=1e-12, atol=1e-14)
-        p.allclose("hand LSTM (order i,f,g,o) vs nn.LSTMCell: c′", c_hand, c_ref, rtol=1e-12, atol=1e-14)
+        h_hand, c_hand, _ = _hand_lstm(x, h, c, *args, chained=p.myth)
+        p.allclose("hand LSTM, all four gates from one stacked matmul (order i,f,g,o) vs nn.LSTMCell: h′",
+                   h_hand, h_ref, rtol=1e-12, atol=1e-14, id="parallel_gates_h",
+                   refutes="the four gates are related and cannot be computed in parallel")
+        p.allclose("hand LSTM (order i,f,g,o) vs nn.LSTMCell: c′", c_hand, c_ref, rtol=1e-12, atol=1e-14,
+                   id="parallel_gates_c")
         wrong = min((_hand_lstm(x, h, c, *args, order=o)[1] - c_ref).abs().max().item()
                     for o in ("figo", "igfo", "ifog", "gifo"))
     p.greater("smallest max |Δc′| when the blocks are read in another order (figo, igfo, ifog, gifo)", wrong, 1e-2)
+
+    # The real cell with its forget gate open (bias +30: f ≈ 1) and its input gate closed
+    # (bias −30: i ≈ 0) holds the memory: three steps leave c where it was.
+    held = randomise(torch.nn.LSTMCell(d, n, dtype=f64))
+    with torch.no_grad():
+        held.bias_ih[n:2 * n] += 30.0   # forget gate
+        held.bias_ih[:n] -= 30.0        # input gate
+        c_t, h_t = c.clone(), h.clone()
+        for _ in range(3):
+            if p.myth:  # the misconception: an open forget gate erases, c′ = (1 − f)·c + i·g
+                _, _, (i_g, f_g, g_g) = _hand_lstm(x, h_t, c_t, held.weight_ih, held.weight_hh, held.bias_ih,
+                                                   held.bias_hh)
+                c_t = (1 - f_g) * c_t + i_g * g_g
+            else:
+                h_t, c_t = held(x, (h_t, c_t))
+        drift = (c_t - c).abs().max()
+    p.less("nn.LSTMCell with f ≈ 1 (bias +30), i ≈ 0 (bias −30): max |c₃ − c₀| (the memory is held)", drift, 1e-9,
+           id="lstmcell_memory_held", refutes="an open forget gate (f ≈ 1) erases the memory")
 
     # Two stacked layers over T steps: the hand cell, applied layer by layer, is nn.LSTM.
     lstm = randomise(torch.nn.LSTM(d, n, num_layers=2, dtype=f64))

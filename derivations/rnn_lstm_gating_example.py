@@ -1,4 +1,4 @@
-"""The seed notes' hand-set LSTM memory cell (gate weights 100, biases ∓10), reproduced.
+"""A widely copied hand-set LSTM memory cell (gate weights 100, biases ∓10), reproduced.
 
 One memory cell reads x = (x₁, x₂, x₃): the value to store is x₁; x₂ = 1 opens the
 input gate, x₂ = −1 closes the forget gate (erases the memory), x₃ = 1 opens the
@@ -7,11 +7,13 @@ output gate. Gate pre-activations are 100·x₂ − 10 (input), 100·x₂ + 10 (
 0/1 switch and the cell outputs exactly 0,0,0,0,0,7,0,0,6. Numeric: with the actual
 weights, a hand cell and the real torch.nn.LSTMCell (gate rows i, f, g, o; candidate
 scaled by ε so that its tanh is linear) give the same numbers to within the e⁻¹⁰ leak.
+torch.nn.LSTMCell squashes candidate and output with tanh, so with candidate weight 1 it
+stores tanh(x₁), not x₁: the linear example is reproduced only through the ε scaling.
 """
 
 TITLE = {
     "en": "The hand-set LSTM gating example (weights 100, bias −10), reproduced",
-    "zh": "笔记中手工设定的 LSTM 门控例子（权重 100，偏置 −10）复现",
+    "zh": "手工设定的 LSTM 门控例子（权重 100，偏置 −10）复现",
 }
 CLAIMS = [
     {
@@ -38,7 +40,7 @@ def derive(p):
 
     k, a = sp.symbols("k a", positive=True)
     sigma = lambda v: 1 / (1 + sp.exp(-v))  # noqa: E731
-    # The notes' weights are k = 10 times (10·x₂ − 1) etc.; let k → ∞ to get ideal switches.
+    # The example's weights are k = 10 times (10·x₂ − 1) etc.; let k → ∞ to get ideal switches.
     on, off = sp.limit(sigma(k * a), k, sp.oo), sp.limit(sigma(-k * a), k, sp.oo)
     p.step("lim_{k→∞} σ(k·a) for a > 0 and σ(−k·a): an ideal open and closed gate", sp.Tuple(on, off))
 
@@ -48,7 +50,7 @@ def derive(p):
     c, mem, out = sp.Integer(0), [], []
     for x1, x2, x3 in SEQUENCE:
         i, f, o = gate(10 * x2 - 1), gate(10 * x2 + 1), gate(10 * x3 - 1)
-        c = f * c + i * x1       # candidate g(z) = z = x₁ (linear), as in the notes
+        c = f * c + i * x1       # candidate g(z) = z = x₁ (linear), as in the example
         mem.append(c)
         out.append(o * c)        # output activation linear as well
     p.identity("memory with ideal gates = 0,3,3,7,7,7,0,6,6", sp.Matrix(mem), sp.Matrix(MEMORY))
@@ -59,7 +61,7 @@ def derive(p):
 
 
 def _hand_cell(seq, scale=1.0):
-    """The notes' cell, float64; gate weights multiplied by `scale` (scale 1 = weights 100, bias ∓10)."""
+    """The example's cell, float64; gate weights multiplied by `scale` (scale 1 = weights 100, bias ∓10)."""
     import torch
 
     c, mem, out = torch.tensor(0.0, dtype=torch.float64), [], []
@@ -89,25 +91,45 @@ def experiment(p):
     p.allclose("hand cell: output", out, output, rtol=0, atol=tol)
 
     # The real nn.LSTMCell: rows of weight_ih in the order i, f, g, o; the gates read only x.
-    eps = 1e-4  # candidate weight ε: tanh(ε·x₁) ≈ ε·x₁ and tanh(c) ≈ c, so h/ε is the notes' output
-    cell = torch.nn.LSTMCell(3, 1, dtype=f64)
-    with torch.no_grad():
-        cell.weight_ih.copy_(torch.tensor([[0, 100, 0], [0, 100, 0], [eps, 0, 0], [0, 0, 100]], dtype=f64))
-        cell.bias_ih.copy_(torch.tensor([-10, 10, 0, -10], dtype=f64))
-        cell.weight_hh.zero_()
-        cell.bias_hh.zero_()
-    cell = cell.to(p.device)
-    h = torch.zeros(1, 1, dtype=f64, device=p.device)
-    c = torch.zeros(1, 1, dtype=f64, device=p.device)
-    hs, cs = [], []
-    with torch.no_grad():
-        for x in seq.to(p.device):
-            h, c = cell(x.view(1, 3), (h, c))
-            hs.append(h.item() / eps)
-            cs.append(c.item() / eps)
-    p.allclose("nn.LSTMCell memory c/ε", torch.tensor(cs), memory, rtol=0, atol=tol)
-    p.allclose("nn.LSTMCell output h/ε", torch.tensor(hs), output, rtol=0, atol=tol)
+    # LSTMCell squashes the candidate and the output with tanh, so the example's linear cell is
+    # not literally an LSTMCell: scale the candidate by ε (tanh(ε·x₁) ≈ ε·x₁, tanh(c) ≈ c) and
+    # read c/ε and h/ε; with candidate weight 1 the tanh shows.
+    def lstm_cell(eps):
+        cell = torch.nn.LSTMCell(3, 1, dtype=f64)
+        with torch.no_grad():
+            cell.weight_ih.copy_(torch.tensor([[0, 100, 0], [0, 100, 0], [eps, 0, 0], [0, 0, 100]], dtype=f64))
+            cell.bias_ih.copy_(torch.tensor([-10, 10, 0, -10], dtype=f64))
+            cell.weight_hh.zero_()
+            cell.bias_hh.zero_()
+        cell = cell.to(p.device)
+        h = torch.zeros(1, 1, dtype=f64, device=p.device)
+        c = torch.zeros(1, 1, dtype=f64, device=p.device)
+        hs, cs = [], []
+        with torch.no_grad():
+            for x in seq.to(p.device):
+                if p.myth:
+                    # The misconception "an open forget gate deletes the memory": c′ = (1 − f)·c + i·g.
+                    i, f, g, o = torch.sigmoid(x @ cell.weight_ih.T + cell.bias_ih).squeeze(0).tolist()
+                    g = math.tanh(eps * x[0].item())
+                    c = (1 - f) * c + i * g
+                    h = o * torch.tanh(c)
+                else:
+                    h, c = cell(x.view(1, 3), (h, c))
+                hs.append(h.item() / eps)
+                cs.append(c.item() / eps)
+        return torch.tensor(cs, dtype=f64), torch.tensor(hs, dtype=f64)
+
+    eps = 1e-4
+    cs, hs = lstm_cell(eps)
+    p.allclose("nn.LSTMCell, candidate weight ε = 1e-4: memory c/ε", cs, memory, rtol=0, atol=tol,
+               id="lstmcell_memory", refutes="an open forget gate deletes the previous memory")
+    p.allclose("nn.LSTMCell, candidate weight ε = 1e-4: output h/ε", hs, output, rtol=0, atol=tol, id="lstmcell_output")
+    cs_1, _ = lstm_cell(1.0)
+    p.greater("nn.LSTMCell with candidate weight 1 (no ε): max |c − table| (tanh(x₁) is stored, not x₁)",
+              (cs_1 - memory).abs().max(), 1.0, id="lstmcell_unscaled_gap")
+    p.close("a closed gate's leak: torch.sigmoid(−10) vs 1/(1 + e¹⁰)", torch.sigmoid(torch.tensor(-10.0, dtype=f64)),
+            1 / (1 + math.exp(10)), rtol=1e-12, id="closed_gate_leak")
     err_100 = (out - output).abs().max()
     err_1000 = (_hand_cell(seq, scale=10.0)[1] - output).abs().max()
-    p.greater("max |output − ideal| with weights 100 (the e⁻¹⁰ leak is visible)", err_100, 1e-6)
+    p.greater("max |output − ideal| with weights 100 (the e⁻¹⁰ leak is visible)", err_100, 1e-6, id="leak_error")
     p.less("max |output − ideal| with weights 1000, bias ∓100 (gates even closer to 0/1)", err_1000, 1e-12)

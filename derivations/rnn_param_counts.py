@@ -35,58 +35,97 @@ CLAIMS = [
 ]
 
 
-def _torch_count(G, d, h, L, D, bias=True):
-    """The formula: per layer and direction G·(h·d_in + h·h + 2h); d_in = d, then D·h."""
-    total = 0
-    for layer in range(L):
-        d_in = d if layer == 0 else D * h
-        total += D * G * (h * d_in + h * h + (2 * h if bias else 0))
-    return total
+# The blocks each kind stacks in weight_ih / weight_hh (torch's docs): LSTM i, f, g, o; GRU r, z, n;
+# RNN one. The myth counts only the sigmoid gates and forgets the candidate block: LSTM i, f, o
+# against GRU r, z, which is where "a GRU has one third fewer parameters" comes from.
+BLOCKS = {"LSTM": "ifgo", "GRU": "rzn", "RNN": "h"}
+GATES_ONLY = {"LSTM": "ifo", "GRU": "rz", "RNN": "h"}
+
+
+def _layer_count(G, d_in, h, bias=True, biases=2):
+    """Parameters of one layer and direction, summed over the shapes torch stores: weight_ih
+    (G·h × d_in), weight_hh (G·h × h), bias_ih and bias_hh (G·h each)."""
+    shapes = [(G * h, d_in), (G * h, h)] + ([(G * h, 1)] * biases if bias else [])
+    return sum(rows * cols for rows, cols in shapes)
+
+
+def _total_count():
+    """The total over L layers and D directions, as a sympy expression in G, d, h, L, D."""
+    import sympy as sp
+
+    d, h, G, L, D = sp.symbols("d h G L D", positive=True, integer=True)
+    k = sp.Symbol("k", integer=True, positive=True)
+    # Layer 1 reads d inputs; layer k ≥ 2 reads both directions of layer k − 1: D·h inputs.
+    total = D * _layer_count(G, d, h) + sp.summation(D * _layer_count(G, D * h, h), (k, 2, L))
+    return (d, h, G, L, D), sp.factor(total)
 
 
 def derive(p):
     import sympy as sp
 
-    d, h, G, L, D, T = sp.symbols("d h G L D T", positive=True, integer=True)
-    one = G * (h * d + h * h + h + h)
-    p.step("One layer, one direction: G blocks of W_ih (h×d), W_hh (h×h), b_ih (h), b_hh (h)", one)
-    upper = G * (h * D * h + h * h + 2 * h)
-    p.step("A layer above the first reads both directions of the layer below: d_in = D·h", upper)
-    k = sp.Symbol("k", integer=True, positive=True)
-    total = D * one + sp.summation(D * upper, (k, 2, L))
-    p.step("Sum over D directions of layer 1 and of layers k = 2 … L", total)
+    (d, h, G, L, D), total = _total_count()
+    T = sp.Symbol("T", positive=True, integer=True)
+    p.step("One layer, one direction, from the shapes W_ih (Gh×d), W_hh (Gh×h), b_ih (Gh), b_hh (Gh)",
+           _layer_count(G, d, h))
+    p.step("Summed over D directions of layer 1 and of layers k = 2 … L (d_in = D·h)", total)
     closed = D * G * (h * d + h * h + 2 * h) + (L - 1) * D * G * (D * h * h + h * h + 2 * h)
-    p.identity("total = D·G·(h(d+h) + 2h) + (L−1)·D·G·(h(Dh+h) + 2h)", total, closed)
+    p.identity("total = D·G·(h(d+h) + 2h) + (L−1)·D·G·(h(Dh+h) + 2h)", total, closed, id="total_closed_form")
     p.identity("The sequence length T does not appear: ∂(count)/∂T = 0", sp.diff(total, T), 0)
-    textbook = D * G * (h * d + h * h + h) + (L - 1) * D * G * (D * h * h + h * h + h)
+    k = sp.Symbol("k", integer=True, positive=True)
+    textbook = D * _layer_count(G, d, h, biases=1) + sp.summation(D * _layer_count(G, D * h, h, biases=1),
+                                                                  (k, 2, L))
     p.identity("torch − textbook (one bias per block) = L·D·G·h: the second bias vector",
-               sp.expand(closed - textbook), L * D * G * h)
-    lstm1 = one.subs({G: 4})
+               sp.expand(total - textbook), L * D * G * h, id="second_bias_count")
+    lstm1 = total.subs({G: 4, L: 1, D: 1})
     p.identity("LSTM, one layer: 4·(h(d+h) + 2h) = 4h(d+h) + 8h", lstm1, 4 * h * (d + h) + 8 * h)
-    ratio = sp.simplify(one.subs(G, 3) / one.subs(G, 4))
-    p.identity("GRU / LSTM = 3/4 for any d, h, so a GRU has 1/4 fewer parameters", ratio, sp.Rational(3, 4), id="gru_lstm_ratio")
+    blocks = GATES_ONLY if p.myth else BLOCKS
+    ratio = sp.simplify(total.subs(G, len(blocks["GRU"])) / total.subs(G, len(blocks["LSTM"])))
+    p.identity("GRU / LSTM = 3/4 for any d, h, L, D (3 blocks r, z, n against 4: i, f, g, o): 1/4 fewer",
+               ratio, sp.Rational(3, 4), id="gru_lstm_ratio", refutes="a GRU has one third fewer parameters")
 
 
 def experiment(p):
     import itertools
 
+    import sympy as sp
     import torch
 
-    kinds = {"RNN": (torch.nn.RNN, 1), "LSTM": (torch.nn.LSTM, 4), "GRU": (torch.nn.GRU, 3)}
-    mismatches, checked = [], 0
-    for (name, (cls, G)), d, h, L, bi, bias in itertools.product(
+    (d_s, h_s, G_s, L_s, D_s), total = _total_count()
+    formula = sp.lambdify((G_s, d_s, h_s, L_s, D_s), total)
+    k = sp.Symbol("k", integer=True, positive=True)
+    no_bias = sp.lambdify((G_s, d_s, h_s, L_s, D_s), D_s * _layer_count(G_s, d_s, h_s, bias=False) + sp.summation(
+        D_s * _layer_count(G_s, D_s * h_s, h_s, bias=False), (k, 2, L_s)))
+    single_bias = sp.lambdify((G_s, d_s, h_s, L_s, D_s), D_s * _layer_count(G_s, d_s, h_s, biases=1) + sp.summation(
+        D_s * _layer_count(G_s, D_s * h_s, h_s, biases=1), (k, 2, L_s)))
+
+    def numel(module):
+        """The real module's count; the single-bias myth (p.myth) counts one bias per block instead."""
+        if p.myth and isinstance(module, torch.nn.LSTM):
+            return single_bias(4, module.input_size, module.hidden_size, module.num_layers,
+                               2 if module.bidirectional else 1)
+        return sum(q.numel() for q in module.parameters())
+
+    kinds = {"RNN": torch.nn.RNN, "LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}
+    cases = []
+    for (name, cls), d, h, L, bi, bias in itertools.product(
             kinds.items(), (3, 37), (5, 64), (1, 3), (False, True), (True, False)):
         m = cls(d, h, num_layers=L, bidirectional=bi, bias=bias)
-        got = sum(prm.numel() for prm in m.parameters())
-        want = _torch_count(G, d, h, L, 2 if bi else 1, bias)
-        checked += 1
-        if got != want:
-            mismatches.append(f"{name}(d={d},h={h},L={L},bi={bi},bias={bias}): {got} vs {want}")
-    p.equal(f"configurations where sum(p.numel()) ≠ formula (of {checked} checked)", len(mismatches), 0)
-    p.equal("nn.LSTM(37, 64) parameters", sum(q.numel() for q in torch.nn.LSTM(37, 64).parameters()),
-            4 * (64 * (37 + 64) + 2 * 64))
-    p.equal("nn.LSTM(37, 64) vs the textbook single-bias count: difference",
-            sum(q.numel() for q in torch.nn.LSTM(37, 64).parameters()) - 4 * (64 * (37 + 64) + 64), 4 * 64, id="lstm_double_bias_difference")
+        want = (formula if bias else no_bias)(len(BLOCKS[name]), d, h, L, 2 if bi else 1)
+        cases.append((f"{name}(d={d}, h={h}, L={L}, bidirectional={bi}, bias={bias})",
+                      abs(sum(q.numel() for q in m.parameters()) - want)))
+    p.sweep("|sum(p.numel()) − derived count| over kind × d × h × layers × directions × bias", cases, "<=", 0,
+            id="formula_matches_modules")
+    lstm_37_64 = torch.nn.LSTM(37, 64)
+    p.equal("nn.LSTM(37, 64) parameters", sum(q.numel() for q in lstm_37_64.parameters()),
+            int(formula(4, 37, 64, 1, 1)), id="lstm_37_64")
+    p.equal("nn.LSTM(37, 64) minus the textbook single-bias count 4·((37 + 64)·64 + 64)",
+            numel(lstm_37_64) - int(single_bias(4, 37, 64, 1, 1)), 4 * 64, id="lstm_double_bias_difference",
+            refutes="nn.LSTM has one bias vector per gate")
+    gru_37_64 = torch.nn.GRU(37, 64, num_layers=2, bidirectional=True)
+    lstm_2_bi = torch.nn.LSTM(37, 64, num_layers=2, bidirectional=True)
+    p.close("nn.GRU / nn.LSTM parameters (37, 64, 2 layers, bidirectional)",
+            sum(q.numel() for q in gru_37_64.parameters()) / sum(q.numel() for q in lstm_2_bi.parameters()),
+            0.75, rtol=1e-12, id="gru_lstm_ratio_modules")
     layer2 = torch.nn.GRU(10, 16, num_layers=2, bidirectional=True)
     p.equal("nn.GRU(10, 16, 2 layers, bidirectional): weight_ih_l1 shape", tuple(layer2.weight_ih_l1.shape), (48, 32))
 
@@ -120,10 +159,27 @@ def experiment(p):
             clone.bias_hh_l0[:upto] = 0
         return clone
 
+    def run_gru(module, xs):
+        """nn.GRU; or (p.myth) the misconception's GRU, whose b_hn sits outside the reset gate
+        like every other bias: n = tanh(W_in x + b_in + b_hn + r ⊙ W_hn h)."""
+        if not p.myth:
+            return module(xs)[0]
+        W_ih, W_hh, b_ih, b_hh = module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0, module.bias_hh_l0
+        h, outs = torch.zeros(xs.shape[1], 8, dtype=f64, device=p.device), []
+        for x_t in xs:
+            i_r, i_z, i_n = (x_t @ W_ih.T + b_ih).chunk(3, -1)
+            h_r, h_z, h_n = (h @ W_hh.T).chunk(3, -1)
+            b_r, b_z, b_n = b_hh.chunk(3)
+            r, z = torch.sigmoid(i_r + h_r + b_r), torch.sigmoid(i_z + h_z + b_z)
+            h = (1 - z) * torch.tanh(i_n + b_n + r * h_n) + z * h
+            outs.append(h)
+        return torch.stack(outs)
+
     with torch.no_grad():
         p.allclose("LSTM with all of b_hh folded into b_ih: same outputs", folded(lstm, 32)(x)[0], lstm(x)[0],
-                   rtol=1e-12, atol=1e-14)
+                   rtol=1e-12, atol=1e-14, id="lstm_bias_fold")
         p.allclose("GRU with b_hr, b_hz folded into b_ir, b_iz: same outputs", folded(gru, 16)(x)[0], gru(x)[0],
-                   rtol=1e-12, atol=1e-14)
-        gap = (folded(gru, 24)(x)[0] - gru(x)[0]).abs().max()
-    p.greater("GRU with b_hn folded into b_in too: max |Δ output| (b_hn is not redundant)", gap, 1e-3, id="gru_b_hn_not_redundant")
+                   rtol=1e-12, atol=1e-14, id="gru_rz_bias_fold")
+        gap = (run_gru(folded(gru, 24), x) - run_gru(gru, x)).abs().max()
+    p.greater("GRU with b_hn folded into b_in too: max |Δ output| (b_hn is not redundant)", gap, 1e-3,
+              id="gru_b_hn_not_redundant", refutes="nn.GRU's b_hn is redundant like the other second biases")
