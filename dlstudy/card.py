@@ -93,7 +93,8 @@ class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
         title: a few words naming the card, shown in ``dlstudy list``.
         question, answer: what is asked and what a good answer says.
         derivations: ids of the derivation modules that prove the answer's claims.
-        correction: what the source notes get wrong, when they do (shown with the answer).
+        correction: the common misconception the card corrects, when there is one (shown with
+            the answer).
         level: 1 = every interview, 2 = a good candidate, 3 = a deep dive.
         kind: ``recall`` (self-graded), ``exercise`` (fresh numbers each time, graded by
             computing the answer) or ``claim`` (true or false, decided by an evidence row).

@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 
 VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold yellow"}
 LABELS = {
-    "en": {"question": "Question", "answer": "Answer", "correction": "What the notes get wrong",
+    "en": {"question": "Question", "answer": "Answer", "correction": "A common misconception",
            "derivations": "Proved by", "sources": "Sources"},
-    "zh": {"question": "问题", "answer": "答案", "correction": "笔记中的错误",
+    "zh": {"question": "问题", "answer": "答案", "correction": "常见误解",
            "derivations": "证明", "sources": "出处"},
 }
 
@@ -87,7 +87,7 @@ TRUE_OR_FALSE = {"en": "True or false?", "zh": "对还是错？"}
 
 def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
                  claim_rule: bool = True) -> RenderableType:
-    """The answer, what the notes get wrong, the derivations, how a claim is decided (unless
+    """The answer, the misconception it corrects, the derivations, how a claim is decided (unless
     ``claim_rule`` is False: a session has just shown the deciding row), and the sources."""
     labels = LABELS[lang]
     parts: list[RenderableType] = [
