@@ -167,6 +167,26 @@ def experiment(p):
             sum(not torch.equal(a, b) for a, b in zip(frozen_before, backbone.parameters())), 0,
             id="frozen_unchanged_by_step",
             refutes="weight decay or momentum still moves parameters with requires_grad=False")
+    # The same for every built-in optimizer that has decay or momentum: a parameter whose grad is None is skipped.
+    cases = []
+    for name, make in (("SGD(momentum, weight_decay)", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9,
+                                                                                    weight_decay=0.01)),
+                       ("Adam(weight_decay)", lambda ps: torch.optim.Adam(ps, lr=0.1, weight_decay=0.01)),
+                       ("AdamW", lambda ps: torch.optim.AdamW(ps, lr=0.1, weight_decay=0.1)),
+                       ("RMSprop(momentum, weight_decay)", lambda ps: torch.optim.RMSprop(ps, lr=0.1, momentum=0.9,
+                                                                                          weight_decay=0.01)),
+                       ("Adagrad(weight_decay)", lambda ps: torch.optim.Adagrad(ps, lr=0.1, weight_decay=0.01))):
+        frozen = torch.nn.Linear(4, 4).to(dev, dt).requires_grad_(False)
+        live = torch.nn.Linear(4, 1).to(dev, dt)
+        before = [t.detach().clone() for t in frozen.parameters()]
+        o = make([*frozen.parameters(), *live.parameters()])
+        for _ in range(3):
+            o.zero_grad()
+            live(frozen(x.flatten(1)[:, :4])).pow(2).mean().backward()
+            o.step()
+        cases.append((name, max(float((a - b).abs().max()) for a, b in zip(before, frozen.parameters()))))
+    p.sweep("frozen (requires_grad=False) weights: max |Δw| after 3 steps, per torch.optim optimizer", cases, "<=", 0.0,
+            id="frozen_unchanged_all_optimizers")
     p.greater("…while the head moved: max |Δw|", max(float((a - b.detach()).abs().max())
                                                       for a, b in zip(head_before, head.parameters())), 1e-4)
     p.allclose("train mode: BN running_mean still updated, = 0.9·old + 0.1·batch mean", bn.running_mean,
