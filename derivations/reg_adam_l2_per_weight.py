@@ -122,8 +122,8 @@ def experiment(p):
                torch.cat([w.detach() for w in ws]), ridge, rtol=0, atol=1e-10, id="sgd_l2_same_end_point")
 
     # What is Adam's own: the per-step decay ηλ/√v̂ of Adam + L2, read from torch's moment estimate.
-    adam = torch.optim.Adam([w_probe := torch.zeros(6, dtype=torch.float64, device=p.device, requires_grad=True)],
-                            lr=eta, eps=0.0, weight_decay=lam)
+    w_probe = torch.zeros(6, dtype=torch.float64, device=p.device, requires_grad=True)
+    adam = torch.optim.Adam([w_probe], lr=eta, eps=0.0, weight_decay=lam)
     for _ in range(steps):
         adam.zero_grad()
         (s * 0.5 * (w_probe - 1) ** 2).sum().backward()
