@@ -9,21 +9,26 @@ weight shrinks by the same factor.
 Numeric: six weights with the same loss shape ½(w − 1)² but gradient scales
 s from 10⁻² to 10³. torch.optim.Adam(weight_decay=λ) reproduces, to ~1e-10,
 Adam without decay on ½(w − 1)² + (λ/s)/2·w²; its weights settle at the ridge
-points s/(s + λ) (from ≈ 0.09 to ≈ 1). torch.optim.AdamW moves all six weights
-identically.
+points s/(s + λ) (from ≈ 0.09 to ≈ 1). Those end points are simply the minimisers
+of s·½(w − 1)² + (λ/2)w²: plain SGD(weight_decay=λ) reaches the same ones. What is
+Adam's own is the way there: the per-step decay ηλ/√v̂ differs by orders of
+magnitude between the weights, while torch.optim.AdamW moves all six weights
+identically (shrink 1 − ηλ each step) and ends them at the same value.
 """
 
 TITLE = {
-    "en": "Adam + L2 decays each weight by λ/(gradient scale); AdamW by the same factor",
-    "zh": "Adam + L2 对每个权重的衰减强度为 λ/(梯度尺度)；AdamW 对所有权重相同",
+    "en": "Adam + L2: penalty λ/(gradient scale) and per-step decay ηλ/√v̂ per weight; AdamW decays all alike",
+    "zh": "Adam + L2：每个权重的惩罚强度 λ/(梯度尺度)、每步衰减 ηλ/√v̂；AdamW 对所有权重相同",
 }
 CLAIMS = [
     {
         "en": "With ε = 0, Adam's update is invariant to rescaling a weight's gradients by s > 0, so Adam + L2 on "
               "s·ℓ(w) + (λ/2)w² is exactly Adam on ℓ(w) + (λ/s)/2·w²: weights with large gradients are barely "
-              "regularised, weights with small gradients strongly.",
+              "regularised, weights with small gradients strongly. The end point s/(s + λ) is the minimiser of the "
+              "penalised loss, which SGD reaches too; Adam's own effect is the per-step decay ηλ/√v̂.",
         "zh": "ε = 0 时 Adam 的更新对把某权重的梯度整体乘以 s > 0 不变，因此对 s·ℓ(w) + (λ/2)w² 做 Adam + L2 "
-              "恰等于对 ℓ(w) + (λ/s)/2·w² 做 Adam：梯度大的权重几乎不受正则，梯度小的权重被强烈正则。",
+              "恰等于对 ℓ(w) + (λ/s)/2·w² 做 Adam：梯度大的权重几乎不受正则，梯度小的权重被强烈正则。"
+              "终点 s/(s + λ) 是加罚损失的极小点，SGD 也会到达；Adam 特有的是每步衰减 ηλ/√v̂。",
     },
     {
         "en": "AdamW multiplies every weight by the same (1 − ηλ) each step, whatever its gradient history: weights "
@@ -93,11 +98,42 @@ def experiment(p):
     p.allclose(f"Adam(weight_decay=λ) on Σ s·½(w−1)² vs Adam on Σ ½(w−1)² + (λ/s)/2·w², {steps} steps",
                w_l2, w_equiv, rtol=0, atol=1e-10)
     ridge = s / (s + lam)
-    p.allclose("Adam + L2 end point vs ridge fixed point s/(s + λ)", w_l2, ridge, rtol=0, atol=1e-5)
+    p.allclose("Adam + L2 end point vs ridge fixed point s/(s + λ)", w_l2, ridge, rtol=0, atol=1e-5,
+               id="adam_l2_ridge_end_point")
+    p.close(f"Adam + L2 end point of the weight with s = {float(s[0]):g} vs s/(s + λ)", w_l2[0], ridge[0], rtol=1e-4,
+            id="end_point_small_s")
+    p.close(f"Adam + L2 end point of the weight with s = {float(s[-1]):g} vs s/(s + λ)", w_l2[-1], ridge[-1],
+            rtol=1e-4, id="end_point_large_s")
     p.greater("Adam + L2: spread of the final weights across gradient scales (max − min)",
               w_l2.max() - w_l2.min(), 0.5)
     p.less("AdamW: spread of the final weights across gradient scales (max − min)",
-           w_adamw.max() - w_adamw.min(), 1e-12)
+           w_adamw.max() - w_adamw.min(), 1e-12, id="adamw_same_trajectory")
+
+    # The end points are the minimisers of the penalised loss, not an Adam effect: plain SGD with
+    # weight_decay=λ (a learning rate 0.5/(s + λ) per weight, so that every weight converges) ends there too.
+    ws = [torch.zeros(1, dtype=torch.float64, device=p.device, requires_grad=True) for _ in range(6)]
+    sgd = torch.optim.SGD([{"params": [w], "lr": 0.5 / (float(si) + lam)} for w, si in zip(ws, s)], lr=0.1,
+                          weight_decay=lam)
+    for _ in range(200):
+        sgd.zero_grad()
+        sum(si * 0.5 * (w - 1) ** 2 for w, si in zip(ws, s)).sum().backward()
+        sgd.step()
+    p.allclose("SGD(weight_decay=λ) end points vs s/(s + λ): the same ridge points",
+               torch.cat([w.detach() for w in ws]), ridge, rtol=0, atol=1e-10, id="sgd_l2_same_end_point")
+
+    # What is Adam's own: the per-step decay ηλ/√v̂ of Adam + L2, read from torch's moment estimate.
+    w_probe = torch.zeros(6, dtype=torch.float64, device=p.device, requires_grad=True)
+    adam = torch.optim.Adam([w_probe], lr=eta, eps=0.0, weight_decay=lam)
+    for _ in range(steps):
+        adam.zero_grad()
+        (s * 0.5 * (w_probe - 1) ** 2).sum().backward()
+        adam.step()
+    v_hat = adam.state[w_probe]["exp_avg_sq"] / (1 - 0.999**steps)
+    decay = eta * lam / v_hat.sqrt()
+    p.allclose("(the probe run repeats the Adam + L2 run)", w_probe.detach(), w_l2, rtol=0, atol=0)
+    p.greater(f"Adam + L2 after {steps} steps: per-step decay ηλ/√v̂, weight with s = {float(s[0]):g} ÷ weight "
+              f"with s = {float(s[-1]):g} (AdamW: ηλ for both, ratio 1)", decay[0] / decay[-1], 100.0,
+              id="adam_l2_decay_ratio")
     xs = [float(v) for v in torch.log10(s).cpu()]
     p.plot("final weight vs log₁₀ of its gradient scale s",
            {"Adam + L2": (xs, w_l2.cpu().tolist()), "ridge s/(s+λ)": (xs, ridge.cpu().tolist()),

@@ -6,7 +6,10 @@ size of the penalty drops out. AdamW shrinks w by (1 − ηλ) outside the momen
 Numeric (float64): torch.optim.Adam(weight_decay=λ) equals Adam on
 L + (λ/2)‖θ‖²; torch.optim.AdamW equals a hand-written AdamW step; the two
 trajectories differ; on a fresh optimizer the L2 term changes Adam's first step
-by ~0 while AdamW's first step changes by exactly −ηλw.
+by ~0 while AdamW's first step changes by exactly −ηλw. Adam(decoupled_weight_decay=True)
+runs AdamW's algorithm; AdamW with its defaults (lr 1e-3, weight_decay 0.01) shrinks a
+weight with zero gradient by lr·λ = 1e-5 per step.
+Counterfactual (p.myth): Adam(weight_decay=λ) modelled as AdamW.
 """
 
 TITLE = {
@@ -82,9 +85,14 @@ def experiment(p):
     eta, lam, beta1, beta2, eps = 0.01, 0.1, 0.9, 0.999, 1e-8
 
     def run(kind, n_steps, weight_decay=lam, eps=eps):
+        if kind == "adam_wd" and p.myth:  # the myth: Adam's weight_decay is AdamW's decoupled decay
+            kind = "adamw"
         net = copy.deepcopy(base)
         params = list(net.parameters())
-        if kind == "adam_wd":
+        if kind == "adam_decoupled":
+            opt = torch.optim.Adam(params, lr=eta, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay,
+                                   decoupled_weight_decay=True)
+        elif kind == "adam_wd":
             opt = torch.optim.Adam(params, lr=eta, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay)
         elif kind == "adamw":
             opt = torch.optim.AdamW(params, lr=eta, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay)
@@ -117,10 +125,23 @@ def experiment(p):
     w_adamw = run("adamw", steps)
     w_hand = run("hand_adamw", steps)
     p.allclose(f"Adam(weight_decay=λ) vs Adam on L + (λ/2)‖θ‖², {steps} steps", w_adam_wd, w_adam_loss,
-               rtol=0, atol=1e-12)
-    p.allclose(f"torch AdamW vs hand-written AdamW, {steps} steps", w_adamw, w_hand, rtol=0, atol=1e-12)
-    p.greater("max |Δθ| Adam + L2 vs AdamW, same λ (different algorithms)",
-              (w_adam_wd - w_adamw).abs().max(), 1e-2, id="adam_l2_differs_from_adamw")
+               rtol=0, atol=1e-12, id="adam_wd_equals_l2")
+    p.allclose(f"torch AdamW vs hand-written AdamW, {steps} steps", w_adamw, w_hand, rtol=0, atol=1e-12,
+               id="adamw_equals_hand")
+    p.greater(f"max |Δθ| Adam + L2 vs AdamW, same λ (different algorithms), {steps} steps",
+              (w_adam_wd - w_adamw).abs().max(), 1e-2, id="adam_l2_differs_from_adamw",
+              refutes="Adam(weight_decay=λ) is AdamW")
+    p.allclose(f"Adam(decoupled_weight_decay=True) vs AdamW, {steps} steps", run("adam_decoupled", steps), w_adamw,
+               rtol=0, atol=1e-12, id="adam_decoupled_flag_is_adamw")
+    # AdamW's defaults: a weight whose gradient is 0 only feels the decay, lr·λ per step.
+    probe = torch.ones(4, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.AdamW([probe])
+    probe.grad = torch.zeros_like(probe)
+    opt.step()
+    p.close("AdamW() with its defaults: one-step shrink 1 − w₁/w₀ of a zero-gradient weight (= lr·λ)",
+            1 - probe.detach()[0], opt.defaults["lr"] * opt.defaults["weight_decay"], rtol=1e-6,
+            id="adamw_default_shrink")
+    p.equal("AdamW() default weight_decay", opt.defaults["weight_decay"], 0.01, id="adamw_default_wd")
 
     # First step from a fresh optimizer: how much does the decay term move each weight?
     w0 = torch.cat([q.detach().flatten() for q in base.parameters()])

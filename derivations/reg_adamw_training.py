@@ -168,16 +168,16 @@ def experiment(p):
         shrink = (after[0.0] - after[lam_star]) / ref[0].detach()  # fraction of w removed by the decay
         if cls is torch.optim.AdamW:
             p.allclose(f"AdamW: one-step decay of every first-layer weight vs ηλ = {lr * lam_star:g}",
-                       shrink, torch.full_like(shrink, lr * lam_star), rtol=1e-6)
+                       shrink, torch.full_like(shrink, lr * lam_star), rtol=1e-6, id="adamw_one_step_decay")
         else:
             t = check_steps + 1
             v_hat = probes[0.0]["exp_avg_sq"] / (1 - 0.999**t)  # the step's v̂ without the penalty's share
             predicted = (1 - beta1) / (1 - beta1**t) * lr * lam_star / (v_hat.sqrt() + 1e-8)
             # First order: the penalty also enters v̂, by a share (1 − β₂)/(1 − β₂ᵗ), which moves it a few %.
             p.close("Adam + L2: median over weights of one-step decay / ((1 − β₁)/(1 − β₁ᵗ)·ηλ/(√v̂ᵢ + ε)), ±5%",
-                    (shrink / predicted).median(), 1.0, rtol=0.05)
+                    (shrink / predicted).median(), 1.0, rtol=0.05, id="l2_one_step_decay")
             p.greater("Adam + L2: one-step decay, largest / smallest over first-layer weights",
-                      shrink.abs().max() / shrink.abs().min(), 100.0)
+                      shrink.abs().max() / shrink.abs().min(), 100.0, id="l2_one_step_decay_spread")
 
     # 2. The grid, trained side by side: Adam (λ = 0), then Adam + L2 and AdamW for each λ, from each init.
     dt = torch.float32
@@ -221,7 +221,7 @@ def experiment(p):
     }, xlabel="log10 input scale s", ylabel="decay per step", logy=True)
     # −1 if the RMS of z·δ were the same for every input; training makes it differ a little.
     p.close("Adam + L2: log-log slope of the per-step decay against the input scale (≈ −1, ±0.4)",
-            slope, -1.0, atol=0.4, rtol=0)
+            slope, -1.0, atol=0.4, rtol=0, id="l2_decay_slope")
 
     # Final weights, relative to Adam without decay: first-layer rows of the 4 smallest- and 4 largest-scale inputs.
     rows = params[0].detach().float().norm(dim=2).view(inits, n_cfg, d).mean(0).cpu()  # [configs, d]
@@ -255,8 +255,9 @@ def experiment(p):
     }, xlabel="log10 λ", ylabel="test MSE")
     bw, bl = best["AdamW"], best["Adam + L2"]
     p.less(f"best test MSE: AdamW (λ = {configs[bw][1]:g}) / Adam + L2 (λ = {configs[bl][1]:g})",
-           test[bw] / test[bl], 0.95)
-    p.less(f"test MSE: AdamW (λ = {configs[bw][1]:g}) / Adam without decay", test[bw] / test[0], 0.95)
+           test[bw] / test[bl], 0.95, id="best_adamw_vs_best_l2")
+    p.less(f"test MSE: AdamW (λ = {configs[bw][1]:g}) / Adam without decay", test[bw] / test[0], 0.95,
+           id="best_adamw_vs_adam")
     gap = {name: (test[i] - train[i]).item() for name, i in (("Adam", 0), ("AdamW", bw), ("Adam + L2", bl))}
     p.less(f"generalisation gap (test − train MSE): AdamW {gap['AdamW']:.3f} vs Adam {gap['Adam']:.3f} "
            f"(Adam + L2: {gap['Adam + L2']:.3f})", gap["AdamW"], gap["Adam"])

@@ -11,7 +11,10 @@ Numeric (float64): enumerate all 2¹² masks of a 12-input, 5-class layer; the
 renormalised geometric mean equals the eval-mode output of the real
 nn.Sequential(nn.Dropout, nn.Linear) to ~1e-12. The arithmetic mean of the
 2¹² softmaxes (the plain ensemble average) is a different quantity, and with a
-hidden ReLU layer the eval pass no longer equals the geometric mean either.
+hidden ReLU layer the eval pass no longer equals the geometric mean either. In
+training, nn.Dropout draws an independent mask for every example of a batch, so
+one step trains as many sampled sub-networks as the batch has examples.
+Counterfactual (p.myth): one mask shared by the whole batch.
 """
 
 TITLE = {
@@ -20,10 +23,11 @@ TITLE = {
 }
 CLAIMS = [
     {
-        "en": "Training with dropout trains 2ⁿ weight-sharing sub-networks (one per mask); the eval pass of a "
+        "en": "Training with dropout trains 2ⁿ weight-sharing sub-networks (one per mask, a fresh mask for every "
+              "example); the eval pass of a "
               "single linear + softmax layer equals the renormalised, probability-weighted geometric mean of all "
               "sub-networks' softmax outputs exactly.",
-        "zh": "带 Dropout 训练相当于训练 2ⁿ 个共享权重的子网络（每个掩码一个）；对单个线性 + softmax 层，"
+        "zh": "带 Dropout 训练相当于训练 2ⁿ 个共享权重的子网络（每个掩码一个，每个样本各抽一个掩码）；对单个线性 + softmax 层，"
               "eval 前向恰好等于所有子网络 softmax 输出按概率加权、再归一化的几何平均。",
     },
     {
@@ -96,9 +100,9 @@ def experiment(p):
         arithmetic = (prob[:, None] * torch.softmax(sub_logits, dim=1)).sum(0)
         eval_out = torch.softmax(model.eval()(x), dim=0)
     p.allclose(f"renormalised geometric mean over all 2^{n} masks vs eval-mode nn.Dropout → nn.Linear → softmax",
-               geometric, eval_out, rtol=0, atol=1e-12)
+               geometric, eval_out, rtol=0, atol=1e-12, id="geometric_mean_is_eval")
     gap = (arithmetic - eval_out).abs().max()
-    p.greater("arithmetic ensemble mean vs eval output: max |Δ| (not equal)", gap, 1e-4)
+    p.greater("arithmetic ensemble mean vs eval output: max |Δ| (not equal)", gap, 1e-4, id="arithmetic_mean_differs")
 
     # A hidden ReLU layer breaks the identity.
     hidden = 8
@@ -113,4 +117,18 @@ def experiment(p):
         geo_deep = torch.softmax((prob[:, None] * torch.log_softmax(sub, dim=1)).sum(0), dim=0)
         eval_deep = torch.softmax(deep.eval()(x), dim=0)
     p.greater("with a hidden ReLU: geometric mean vs eval output, max |Δ| (no longer exact)",
-              (geo_deep - eval_deep).abs().max(), 1e-6)
+              (geo_deep - eval_deep).abs().max(), 1e-6, id="hidden_relu_not_exact")
+
+    # Which sub-networks does one training step train? nn.Dropout draws a mask per example (per element),
+    # so a minibatch of B examples trains B sampled sub-networks, not one.
+    batch, width = 64, 100
+    torch.manual_seed(p.seed)  # nn.Dropout draws from the global generator
+    ones = torch.ones(batch, width, dtype=torch.float64, device=p.device)
+    if p.myth:  # the myth: one sub-network per step, i.e. one mask shared by the whole batch
+        shared = (torch.rand(1, width, generator=g, dtype=torch.float64) >= drop).double().to(p.device)
+        masks_used = (ones * shared / q) != 0
+    else:
+        masks_used = torch.nn.Dropout(drop).train()(ones) != 0
+    p.equal(f"distinct dropout masks in one training batch of {batch} examples (nn.Dropout, {width} units)",
+            int(torch.unique(masks_used, dim=0).shape[0]), batch, id="mask_per_example",
+            refutes="each training step trains one sub-network")

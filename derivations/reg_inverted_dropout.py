@@ -7,9 +7,11 @@ Numeric, with the real nn.Dropout: every train-mode output is 0 or x/(1 − p);
 the zeroed fraction is p (the DROP probability) within 4 standard errors for
 p = 0.2 and p = 0.8; the Monte Carlo mean and variance match x and x²p/(1 − p)
 within 4 standard errors; eval mode returns x unchanged; the backward pass
-multiplies the gradient by mask/(1 − p). The seed note's version (no scaling in
-training, ×(1 − p) at test) has train mean (1 − p)x: it matches its own
-test pass and not nn.Dropout's eval output.
+multiplies the gradient by mask/(1 − p); the train-mode mean is x, far from the
+(1 − p)x that the original recipe's test pass outputs.
+Counterfactual (p.myth): the convention rows run a layer whose p is the keep
+probability; the recipe rows run the original recipe (no scaling in training,
+× (1 − p) in eval mode) in place of nn.Dropout.
 """
 
 TITLE = {
@@ -61,6 +63,39 @@ def derive(p):
            sp.diff(sp.Symbol("m") * x / keep, x))
 
 
+class _KeepProbDropout:
+    """The myth that p is the KEEP probability (Srivastava et al.'s convention): zero with probability 1 − p."""
+
+    def __init__(self, p, gen):
+        self.p, self.gen, self.training = p, gen, True
+
+    def __call__(self, x):
+        import torch
+
+        keep = (torch.rand(x.shape, generator=self.gen, dtype=x.dtype) < self.p).to(x)
+        return x * keep / self.p if self.training else x
+
+
+class _OriginalDropout(_KeepProbDropout):
+    """The myth that nn.Dropout is the original recipe: drop with probability p, no scaling in
+    training, output × (1 − p) in eval mode."""
+
+    def __call__(self, x):
+        import torch
+
+        if not self.training:
+            return x * (1 - self.p)
+        return x * (torch.rand(x.shape, generator=self.gen, dtype=x.dtype) >= self.p).to(x)
+
+    def train(self):
+        self.training = True
+        return self
+
+    def eval(self):
+        self.training = False
+        return self
+
+
 def experiment(p):
     import math
 
@@ -68,26 +103,34 @@ def experiment(p):
 
     torch.manual_seed(p.seed)  # nn.Dropout draws from the global generator
     g = torch.Generator().manual_seed(p.seed)
+    myth_gen = torch.Generator().manual_seed(p.seed + 1)
     n = 4000 if p.quick else 100000
     d = 64
     x = (torch.rand(d, generator=g, dtype=torch.float64) + 0.5).to(p.device)  # positive, away from 0
     X = x.expand(n, d).contiguous()
-    for drop in (0.2, 0.8):
-        layer = torch.nn.Dropout(drop).to(p.device).train()
+    def zeroed(drop):
+        """Zeroed fraction of nn.Dropout(drop) in train mode (kept outputs checked), and its standard error."""
+        layer = _KeepProbDropout(drop, myth_gen) if p.myth else torch.nn.Dropout(drop).to(p.device).train()
         out = layer(X)
         kept = out != 0
         p.allclose(f"p = {drop}: kept outputs equal x/(1 − p)", out[kept], (X / (1 - drop))[kept], rtol=1e-14)
-        frac = 1 - kept.double().mean()
-        se = math.sqrt(drop * (1 - drop) / (n * d))
-        p.close(f"p = {drop}: zeroed fraction (±4 SE = {4 * se:.1e})", frac, drop, rtol=0, atol=4 * se)
+        return 1 - kept.double().mean(), math.sqrt(drop * (1 - drop) / (n * d))
+
+    frac, se = zeroed(0.2)
+    p.close(f"nn.Dropout(p = 0.2): zeroed fraction (±4 SE = {4 * se:.1e})", frac, 0.2, rtol=0, atol=4 * se,
+            id="zeroed_fraction_p02", refutes="p is the probability of keeping a unit")
+    frac, se = zeroed(0.8)
+    p.close(f"nn.Dropout(p = 0.8): zeroed fraction (±4 SE = {4 * se:.1e})", frac, 0.8, rtol=0, atol=4 * se,
+            id="zeroed_fraction_p08", refutes="p is the probability of keeping a unit")
 
     drop = 0.3
-    layer = torch.nn.Dropout(drop).to(p.device)
+    layer = _OriginalDropout(drop, myth_gen) if p.myth else torch.nn.Dropout(drop).to(p.device)
     Xg = X.clone().requires_grad_(True)
     out = layer.train()(Xg)
     ratio = out.detach() / X  # each entry is 0 or 1/(1 − p): the same law for every unit
     mean, sd = ratio.mean(), ratio.std()
-    p.close("train mode: E[y/x] over all draws (±4 SE)", mean, 1.0, rtol=0, atol=4 * float(sd) / math.sqrt(n * d))
+    p.close("train mode: E[y/x] over all draws (±4 SE)", mean, 1.0, rtol=0, atol=4 * float(sd) / math.sqrt(n * d),
+            id="train_mean_preserved", refutes="dropout does not rescale in training")
     sq = (ratio - 1) ** 2
     p.close("train mode: Var[y/x] vs p/(1 − p) (±4 SE)", sq.mean(), drop / (1 - drop), rtol=0,
             atol=4 * float(sq.std()) / math.sqrt(n * d))
@@ -97,15 +140,12 @@ def experiment(p):
     out.sum().backward()
     p.allclose("backward: ∂(Σy)/∂x = mask/(1 − p)", Xg.grad, (out.detach() != 0).double() / (1 - drop), rtol=1e-14)
     with torch.no_grad():
-        p.equal("eval mode: max |nn.Dropout(x) − x|", float((layer.eval()(X) - X).abs().max()), 0.0, id="dropout_eval_identity")
-
-    # The seed note's recipe: mask without scaling in training, multiply by (1 − p) at test.
-    mask = (torch.rand(n, d, generator=g, dtype=torch.float64) > drop).double().to(p.device)
-    plain = X * mask
-    plain_ratio = plain / X
-    p.close("seed recipe, train mode: E[y/x] vs 1 − p (±4 SE)", plain_ratio.mean(), 1 - drop, rtol=0,
-            atol=4 * float(plain_ratio.std()) / math.sqrt(n * d))
-    z_test = ((plain.mean(0) - (1 - drop) * x).abs() / (plain.std(0) / math.sqrt(n))).max()
-    p.less("seed recipe: largest |train mean − test output (1 − p)x| / SE over 64 units", z_test, 4.5)
-    z_eval = ((plain.mean(0) - layer.eval()(x)).abs() / (plain.std(0) / math.sqrt(n))).min()
-    p.greater("seed recipe's train mean vs nn.Dropout's eval output x: smallest gap / SE (mismatch)", z_eval, 10)
+        eval_out = layer.eval()(X)
+        p.equal("eval mode: max |nn.Dropout(x) − x|", float((eval_out - X).abs().max()), 0.0,
+                id="dropout_eval_identity", refutes="nn.Dropout multiplies by (1 − p) at test time")
+    # The original recipe's test pass outputs (1 − p)x. nn.Dropout's train-mode mean is x, not that:
+    # porting a model trained one way to the other's test pass is off by the factor 1 − p.
+    z_recipe = ((unit_means - (1 - drop) * x).abs() / unit_se).min()
+    p.greater("nn.Dropout's train-mode mean vs the original recipe's test output (1 − p)x: smallest gap / SE "
+              "over 64 units", z_recipe, 10, id="not_original_recipe",
+              refutes="nn.Dropout is the original recipe: no scaling in training, × (1 − p) at test")

@@ -11,6 +11,8 @@ a correlated design the ISTA solution satisfies the lasso optimality (KKT)
 conditions, has many exact zeros, while ridge has none; a subgradient method
 on the L1 loss never produces an exact zero; with a duplicated feature ridge
 splits the weight equally and the lasso is indifferent to the split.
+Counterfactual (p.myth): "L2" as a penalty pulling weights toward their mean, and
+SGD on the L1 loss replaced by the proximal step it is mistaken for.
 """
 
 TITLE = {
@@ -40,36 +42,52 @@ CLAIMS = [
 ]
 
 
-def derive(p):
+def _derivation():
+    """Minimise both 1-D objectives from their definitions; derive() prints it, experiment() evaluates it."""
     import sympy as sp
 
     w, z = sp.symbols("w z", real=True)
     lam = sp.symbols("lambda", positive=True)
-    t = sp.symbols("t", positive=True)
     lasso_pos = (w - z) ** 2 / 2 + lam * w  # branch w > 0, |w| = w
     lasso_neg = (w - z) ** 2 / 2 - lam * w  # branch w < 0, |w| = −w
     w_pos = sp.solve(sp.diff(lasso_pos, w), w)[0]
     w_neg = sp.solve(sp.diff(lasso_neg, w), w)[0]
-    p.step("Branch w > 0: d/dw[½(w − z)² + λw] = 0 gives", w_pos)
-    p.step("Branch w < 0: d/dw[½(w − z)² − λw] = 0 gives", w_neg)
-    p.step("w = z − λ is admissible (w > 0) only when z > λ; w = z + λ only when z < −λ. "
-           "For |z| ≤ λ neither branch has a stationary point, so the minimum sits at the kink w = 0.")
-    soft = sp.Piecewise((z - lam, z > lam), (z + lam, z < -lam), (0, True))
-    p.step("Soft-thresholding", soft)
+    # Where is each branch's stationary point admissible (on its own side of 0)?
+    cond_pos = sp.solve_univariate_inequality(w_pos > 0, z, relational=True)
+    cond_neg = sp.solve_univariate_inequality(w_neg < 0, z, relational=True)
+    soft = sp.Piecewise((w_pos, cond_pos), (w_neg, cond_neg), (0, True))  # else: the kink
+    ridge = sp.solve(sp.diff((w - z) ** 2 / 2 + lam / 2 * w**2, w), w)[0]
+    return dict(w=w, z=z, lam=lam, lasso_pos=lasso_pos, lasso_neg=lasso_neg, w_pos=w_pos, w_neg=w_neg,
+                cond_pos=cond_pos, cond_neg=cond_neg, soft=soft, ridge=ridge)
+
+
+def derive(p):
+    import sympy as sp
+
+    r = _derivation()
+    w, z, lam = r["w"], r["z"], r["lam"]
+    t = sp.symbols("t", positive=True)
+    p.step("Branch w > 0: d/dw[½(w − z)² + λw] = 0 gives", r["w_pos"])
+    p.step("Branch w < 0: d/dw[½(w − z)² − λw] = 0 gives", r["w_neg"])
+    p.step("w = z − λ lies in its branch (w > 0) exactly when", r["cond_pos"])
+    p.step("w = z + λ lies in its branch (w < 0) exactly when", r["cond_neg"])
+    p.step("Otherwise (|z| ≤ λ) neither branch has a stationary point: the minimum is the kink w = 0",
+           r["soft"])
     closed = sp.sign(z) * sp.Max(sp.Abs(z) - lam, 0)
-    for label, z_value in (("z = λ + t > λ", lam + t), ("z = −λ − t < −λ", -lam - t)):
-        p.identity(f"{label}: branch solution = sign(z)·max(|z| − λ, 0)",
-                   soft.subs(z, z_value), closed.subs(z, z_value))
+    for label, z_value in (("z = λ + t > λ", lam + t), ("z = −λ − t < −λ", -lam - t),
+                           ("z = λ/2, inside [−λ, λ]", lam / 2), ("z = −λ/2, inside [−λ, λ]", -lam / 2)):
+        derived = r["soft"].subs(z, z_value)
+        p.identity(f"{label}: derived minimiser = sign(z)·max(|z| − λ, 0)", derived, closed.subs(z, z_value),
+                   shown=sp.Eq(sp.Symbol("w⋆"), sp.simplify(derived)))
     u = sp.symbols("u")
-    right = sp.diff(lasso_pos, w).subs(w, 0).subs(z, lam * u)
-    left = sp.diff(lasso_neg, w).subs(w, 0).subs(z, lam * u)
+    right = sp.diff(r["lasso_pos"], w).subs(w, 0).subs(z, lam * u)
+    left = sp.diff(r["lasso_neg"], w).subs(w, 0).subs(z, lam * u)
     p.step("At the kink, with z = λu: one-sided slopes (right, left) of the objective", sp.Tuple(right, left))
     p.identity("right slope = λ(1 − u) ≥ 0 for u ≤ 1", right, lam * (1 - u))
     p.identity("left slope = −λ(1 + u) ≤ 0 for u ≥ −1, so w = 0 is the minimum whenever |z| ≤ λ",
                left, -lam * (1 + u))
-    ridge = sp.solve(sp.diff((w - z) ** 2 / 2 + lam / 2 * w**2, w), w)[0]
-    p.step("Ridge: d/dw[½(w − z)² + (λ/2)w²] = 0 gives", ridge)
-    p.identity("ridge shrinks by the factor 1/(1 + λ)", ridge, z / (1 + lam))
+    p.step("Ridge: d/dw[½(w − z)² + (λ/2)w²] = 0 gives", r["ridge"])
+    p.identity("ridge shrinks by the factor 1/(1 + λ)", r["ridge"], z / (1 + lam))
     p.step("The pull of each penalty: d|w|/dw = sign(w) keeps magnitude λ as w → 0; d(w²/2)/dw = w vanishes",
            sp.Tuple(lam * sp.diff(sp.Abs(w), w), lam * sp.diff(w**2 / 2, w)))
 
@@ -87,20 +105,28 @@ def _ista(X, y, lam, iters, w=None):
 
 def experiment(p):
     import numpy as np
+    import sympy as sp
     import torch
 
     rng = np.random.default_rng(p.seed)
     iters = 5000 if p.quick else 10000
+    r = _derivation()  # the minimisers derived in derive(), evaluated here
+    soft_of = sp.lambdify((r["z"], r["lam"]), r["soft"], "numpy")
+    ridge_of = sp.lambdify((r["z"], r["lam"]), r["ridge"], "numpy")
     # 1. Orthonormal design: the 1-D closed forms hold coordinate-wise.
     Q, _ = np.linalg.qr(rng.standard_normal((60, 12)))
     w_true = np.where(rng.random(12) < 0.5, rng.standard_normal(12) * 2, 0.0)
     y = Q @ w_true + 0.3 * rng.standard_normal(60)
     lam = 0.8
     z = Q.T @ y
-    soft = np.sign(z) * np.maximum(np.abs(z) - lam, 0.0)
-    p.allclose("orthonormal X: ISTA lasso vs soft-threshold(Xᵀy, λ)", _ista(Q, y, lam, 200), soft, rtol=0, atol=1e-10)
-    ridge_solve = np.linalg.solve(Q.T @ Q + lam * np.eye(12), Q.T @ y)
-    p.allclose("orthonormal X: linalg.solve ridge vs Xᵀy/(1 + λ)", ridge_solve, z / (1 + lam), rtol=0, atol=1e-12)
+    p.allclose("orthonormal X: ISTA lasso vs the derived minimiser (soft threshold) at Xᵀy, λ",
+               _ista(Q, y, lam, 200), soft_of(z, lam), rtol=0, atol=1e-10, id="ista_matches_soft_threshold")
+    # The myth that L2 pulls the weights toward each other, as a penalty (λ/2)Σ(wᵢ − w̄)².
+    penalty = lam * (np.eye(12) - np.ones((12, 12)) / 12) if p.myth else lam * np.eye(12)
+    ridge_solve = np.linalg.solve(Q.T @ Q + penalty, Q.T @ y)
+    p.allclose("orthonormal X: linalg.solve ridge vs the derived minimiser z/(1 + λ) at z = Xᵀy (every weight "
+               "scaled by one factor)", ridge_solve, ridge_of(z, lam), rtol=0, atol=1e-12,
+               id="ridge_common_factor", refutes="L2 pulls the weights toward each other")
 
     # 2. Correlated design: check the lasso by its optimality conditions, count zeros.
     n, d = 50, 30
@@ -116,31 +142,39 @@ def experiment(p):
     p.allclose("lasso KKT on the nonzero weights: Xⱼᵀ(y − Xw) = λ·sign(wⱼ)", corr[active],
                lam * np.sign(w_l1[active]), rtol=0, atol=1e-8)
     p.less("lasso KKT on the zero weights: max |Xⱼᵀ(y − Xw)| / λ", np.abs(corr[~active]).max() / lam, 1.0)
-    p.greater("lasso: exact zeros among 30 weights", int((~active).sum()), 10)
+    p.greater("lasso: exact zeros among 30 weights", int((~active).sum()), 10, id="lasso_zeros")
     Xt = torch.tensor(X, device=p.device)
     yt = torch.tensor(y, device=p.device)
     w_l2 = torch.linalg.solve(Xt.T @ Xt + lam * torch.eye(d, dtype=torch.float64, device=p.device), Xt.T @ yt)
     w_var = w_l2.clone().requires_grad_(True)
     (0.5 * ((Xt @ w_var - yt) ** 2).sum() + lam / 2 * (w_var**2).sum()).backward()
     p.less("ridge: autograd ‖∇(½‖y − Xw‖² + (λ/2)‖w‖²)‖ at the solution", w_var.grad.norm(), 1e-9)
-    p.equal("ridge: exact zeros among 30 weights", int((w_l2 == 0).sum()), 0)
+    p.equal("ridge: exact zeros among 30 weights", int((w_l2 == 0).sum()), 0, id="ridge_zeros")
 
     # 3. Subgradient descent on the L1 loss (what adding λ‖w‖₁ to a loss does in torch): no exact zeros.
     w_sub = torch.zeros(d, dtype=torch.float64, device=p.device, requires_grad=True)
     opt = torch.optim.SGD([w_sub], lr=0.5 / float(np.linalg.norm(X, 2) ** 2))
+    lr = opt.param_groups[0]["lr"]
     for _ in range(1000 if p.quick else 4000):
         opt.zero_grad()
+        if p.myth:  # the myth: SGD on the L1 loss acts like the proximal (soft-threshold) step
+            (0.5 * ((Xt @ w_sub - yt) ** 2).sum()).backward()
+            with torch.no_grad():
+                step = w_sub - lr * w_sub.grad
+                w_sub.copy_(torch.sign(step) * torch.clamp(step.abs() - lr * lam, min=0))
+            continue
         (0.5 * ((Xt @ w_sub - yt) ** 2).sum() + lam * w_sub.abs().sum()).backward()
         opt.step()
     w_sub = w_sub.detach().cpu().numpy()
-    p.equal("subgradient descent on ½‖y − Xw‖² + λ‖w‖₁: exact zeros", int((w_sub == 0).sum()), 0)
+    p.equal("subgradient descent (torch SGD) on ½‖y − Xw‖² + λ‖w‖₁: exact zeros", int((w_sub == 0).sum()), 0,
+            id="subgradient_no_zeros", refutes="adding λ‖w‖₁ to the loss and running SGD gives exact zeros")
     p.less("… yet it sits close to the lasso solution (max |Δw|)", np.abs(w_sub - w_l1).max(), 0.05)
 
     # 4. A duplicated feature: ridge splits evenly, the lasso objective is flat along the split.
     Xd = np.column_stack([X[:, 0], X[:, 0], X[:, 1:6]])
     yd = Xd[:, 1:] @ np.array([2.0, -1.0, 0.5, 0.0, 1.0, 0.0]) + 0.3 * rng.standard_normal(n)
     w_rd = np.linalg.solve(Xd.T @ Xd + lam * np.eye(7), Xd.T @ yd)
-    p.close("ridge, duplicated feature: w₁ − w₂", w_rd[0] - w_rd[1], 0.0, rtol=0, atol=1e-10)
+    p.close("ridge, duplicated feature: w₁ − w₂", w_rd[0] - w_rd[1], 0.0, rtol=0, atol=1e-10, id="ridge_even_split")
     w_ld = _ista(Xd, yd, lam, iters)
     moved = w_ld.copy()
     moved[0], moved[1] = w_ld[0] + w_ld[1], 0.0  # same sum, all on the first copy

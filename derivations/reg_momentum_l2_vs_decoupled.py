@@ -8,6 +8,7 @@ steady state the buffer holds b = μb + λw, i.e. b = λw/(1 − μ).
 Numeric: torch.optim.SGD(momentum, weight_decay=λ) equals momentum SGD on the
 penalised loss to ~1e-12; the two-step gap to a hand-written SGDW matches
 −ημλw₀; over many steps the trajectories separate.
+Counterfactual (p.myth): torch's weight_decay modelled as SGDW (decay outside the buffer).
 """
 
 TITLE = {
@@ -47,12 +48,16 @@ def derive(p):
     b1 = l2_grad(w0, G0)
     w1_l2 = w0 - eta * b1
     b1_w = G0
-    w1_sgdw = (1 - eta * lam) * w0 - eta * b1_w
+    d = sp.symbols("d", positive=True)  # SGDW's decay factor: which constant could match?
+    d_match = sp.solve(sp.Eq(w1_l2, (1 - d) * w0 - eta * b1_w), d)
     p.step("Step 1, L2 through the buffer: w₁ = w₀ − η(G₀ + λw₀)", w1_l2)
+    p.step("SGDW w₁ = (1 − d)w₀ − ηG₀ matches it for every w₀, G₀ only with d =", d_match[0])
+    p.identity("the only matching constant is d = ηλ (so no other rescaling can work)", d_match[0], eta * lam)
+    w1_sgdw = (1 - d_match[0]) * w0 - eta * b1_w
     p.identity("step 1 is the same for both: w₁ = (1 − ηλ)w₀ − ηG₀", w1_l2, w1_sgdw)
     b2 = mu * b1 + l2_grad(w1, G1)
     w2_l2 = w1 - eta * b2
-    w2_sgdw = (1 - eta * lam) * w1 - eta * (mu * b1_w + G1)
+    w2_sgdw = (1 - d_match[0]) * w1 - eta * (mu * b1_w + G1)
     p.step("Step 2, L2: the buffer still holds λw₀ from step 1", sp.expand(w2_l2))
     p.step("Step 2, SGDW: the buffer holds ∇L only", sp.expand(w2_sgdw))
     gap = sp.factor(sp.expand(w2_l2 - w2_sgdw))
@@ -85,6 +90,8 @@ def experiment(p):
     base = base.to(p.device)
 
     def run(kind, n_steps, decay=0.0):
+        if kind == "torch_wd" and p.myth:  # the myth: with momentum, weight_decay is decoupled decay
+            kind, decay = "sgdw", eta * lam
         net = copy.deepcopy(base)
         params = list(net.parameters())
         opt = torch.optim.SGD(params, lr=eta, momentum=mu, weight_decay=lam if kind == "torch_wd" else 0.0)
@@ -110,22 +117,24 @@ def experiment(p):
     w2_l2, _ = run("torch_wd", 2)
     w2_w, _ = run("sgdw", 2, decay=eta * lam)
     p.allclose("two steps: w₂(torch wd) − w₂(SGDW) vs −ημλw₀", w2_l2 - w2_w, -eta * mu * lam * w0,
-               rtol=1e-8, atol=1e-14, id="momentum_wd_differs_from_sgdw")
+               rtol=1e-8, atol=1e-14, id="momentum_wd_differs_from_sgdw",
+               refutes="with momentum, SGD's weight_decay is decoupled weight decay")
 
     w_torch, n_torch = run("torch_wd", steps)
     w_loss, _ = run("l2_in_loss", steps)
     w_sgdw, n_sgdw = run("sgdw", steps, decay=eta * lam)
     w_sgdw10, n_sgdw10 = run("sgdw", steps, decay=eta * lam / (1 - mu))
     p.allclose(f"SGD(momentum=0.9, weight_decay=λ) vs momentum SGD on L + (λ/2)‖θ‖², {steps} steps",
-               w_torch, w_loss, rtol=0, atol=1e-12)
-    p.greater(f"max |Δθ| torch weight_decay vs SGDW with λ' = ηλ after {steps} steps",
-              (w_torch - w_sgdw).abs().max(), 1e-2)
-    p.greater("… and vs SGDW with λ' = ηλ/(1 − μ) (no rescaling makes them equal)",
-              (w_torch - w_sgdw10).abs().max(), 1e-4)
+               w_torch, w_loss, rtol=0, atol=1e-12, id="momentum_wd_equals_l2")
+    p.greater(f"max |Δθ| torch weight_decay vs SGDW with d = ηλ after {steps} steps",
+              (w_torch - w_sgdw).abs().max(), 1e-2, id="momentum_trajectories_separate",
+              refutes="with momentum, SGD's weight_decay is decoupled weight decay")
+    p.greater("… and vs SGDW with d = ηλ/(1 − μ) (no rescaling makes them equal)",
+              (w_torch - w_sgdw10).abs().max(), 1e-4, id="steady_state_rescaling_differs")
     p.less("… though the steady-state factor ηλ/(1 − μ) is the much closer one (ratio of the gaps)",
-           (w_torch - w_sgdw10).abs().max() / (w_torch - w_sgdw).abs().max(), 0.2)
+           (w_torch - w_sgdw10).abs().max() / (w_torch - w_sgdw).abs().max(), 0.2, id="steady_state_rescaling_closer")
     xs = list(range(1, steps + 1))
     p.plot("‖θ‖ under momentum 0.9",
-           {"SGD(momentum, weight_decay=λ) = L2": (xs, n_torch), "SGDW, λ' = ηλ": (xs, n_sgdw),
-            "SGDW, λ' = ηλ/(1−μ)": (xs, n_sgdw10)},
+           {"SGD(momentum, weight_decay=λ) = L2": (xs, n_torch), "SGDW, d = ηλ": (xs, n_sgdw),
+            "SGDW, d = ηλ/(1−μ)": (xs, n_sgdw10)},
            xlabel="step", ylabel="‖θ‖")

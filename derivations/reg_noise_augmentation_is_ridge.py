@@ -28,7 +28,8 @@ CLAIMS = [
 ]
 
 
-def derive(p):
+def _derivation():
+    """E over the noise of one sample's squared error, and the ridge strength it amounts to over n samples."""
     import sympy as sp
 
     y, sigma = sp.symbols("y sigma", real=True)
@@ -36,25 +37,37 @@ def derive(p):
     w = sp.symbols("w_1 w_2", real=True)
     e = sp.symbols("epsilon_1 epsilon_2", real=True)
     noisy = sp.expand((y - sum((xi + ei) * wi for xi, ei, wi in zip(x, e, w))) ** 2)
-    p.step("Squared error on a noisy input x + ε (two features)", noisy)
     # E over independent zero-mean ε_i with E[ε_i²] = σ²: map each monomial in ε to its moment.
     moments = {(0, 0): 1, (1, 0): 0, (0, 1): 0, (1, 1): 0, (2, 0): sigma**2, (0, 2): sigma**2}
-    poly = sp.Poly(noisy, *e)
-    expected = sp.expand(sum(coeff * moments[powers] for powers, coeff in poly.terms()))
-    p.step("Take E over ε: E[ε_i] = 0, E[ε_1ε_2] = 0, E[ε_i²] = σ²", expected)
+    expected = sp.expand(sum(coeff * moments[powers] for powers, coeff in sp.Poly(noisy, *e).terms()))
     clean = (y - sum(xi * wi for xi, wi in zip(x, w))) ** 2
-    p.identity("E[noisy error] = clean error + σ²‖w‖²", expected, clean + sigma**2 * (w[0] ** 2 + w[1] ** 2))
+    extra = sp.factor(expected - sp.expand(clean))  # what the noise adds to one sample's error
     n, alpha = sp.symbols("n alpha", positive=True)
-    alpha_sol = sp.solve(sp.Eq(n * sigma**2 / 2, alpha / 2), alpha)[0]
-    p.step("Over n samples, ½Σ(…) gains ½·nσ²‖w‖² — compare with the ridge penalty (α/2)‖w‖²", alpha_sol)
-    p.identity("equivalent ridge strength α = nσ²", alpha_sol, n * sigma**2)
+    # n samples each gain `extra`; ridge adds α‖w‖² to the summed error Σ(y − xᵀw)².
+    alpha_sol = sp.solve(sp.Eq(n * extra, alpha * (w[0] ** 2 + w[1] ** 2)), alpha)[0]
+    return dict(noisy=noisy, expected=expected, clean=clean, extra=extra, w=w, sigma=sigma, n=n, alpha=alpha_sol)
+
+
+def derive(p):
+    r = _derivation()
+    w, sigma, n = r["w"], r["sigma"], r["n"]
+    p.step("Squared error on a noisy input x + ε (two features)", r["noisy"])
+    p.step("Take E over ε: E[ε_i] = 0, E[ε_1ε_2] = 0, E[ε_i²] = σ²", r["expected"])
+    p.step("What the noise adds to one sample's error: E[noisy error] − clean error", r["extra"])
+    p.identity("E[noisy error] = clean error + σ²‖w‖²", r["expected"], r["clean"] + sigma**2 * (w[0] ** 2 + w[1] ** 2))
+    p.step("Summed over n samples this is Σ(y − xᵀw)² + n·(added term); set it equal to the ridge objective "
+           "Σ(y − xᵀw)² + α‖w‖² and solve for α", r["alpha"])
+    p.identity("equivalent ridge strength α = nσ²", r["alpha"], n * sigma**2)
 
 
 def experiment(p):
     import math
 
+    import sympy as sp
     import torch
 
+    r = _derivation()
+    alpha_of = sp.lambdify((r["n"], r["sigma"]), r["alpha"])  # the derived ridge strength
     g = torch.Generator().manual_seed(p.seed)
     n, d, sigma = 40, 5, 0.5
     copies = 400 if p.quick else 20000
@@ -65,18 +78,20 @@ def experiment(p):
     X, y, w_fixed, noise = X.to(p.device), y.to(p.device), w_fixed.to(p.device), noise.to(p.device)
 
     per_copy = ((y - (X + noise) @ w_fixed) ** 2).sum(1)  # total squared error of one augmented copy
-    closed = ((y - X @ w_fixed) ** 2).sum() + n * sigma**2 * (w_fixed**2).sum()
+    alpha = float(alpha_of(n, sigma))
+    closed = ((y - X @ w_fixed) ** 2).sum() + alpha * (w_fixed**2).sum()
     se = per_copy.std() / math.sqrt(copies)
-    p.close(f"Monte Carlo Σ(y − (x + ε)ᵀw)² over {copies} copies vs Σ(y − xᵀw)² + nσ²‖w‖² (±4 SE)",
-            per_copy.mean(), closed, rtol=0, atol=4 * float(se))
+    p.close(f"Monte Carlo Σ(y − (x + ε)ᵀw)² over {copies} copies vs Σ(y − xᵀw)² + α‖w‖², derived α (±4 SE)",
+            per_copy.mean(), closed, rtol=0, atol=4 * float(se), id="noise_adds_penalty")
 
     X_aug = (X + noise).reshape(-1, d)
     y_aug = y.repeat(copies)
     w_aug = torch.linalg.lstsq(X_aug, y_aug.unsqueeze(1)).solution.squeeze(1)
     eye = torch.eye(d, dtype=torch.float64, device=p.device)
-    w_ridge = torch.linalg.solve(X.T @ X + n * sigma**2 * eye, X.T @ y)
+    w_ridge = torch.linalg.solve(X.T @ X + alpha * eye, X.T @ y)
     w_ols = torch.linalg.solve(X.T @ X, X.T @ y)
     to_ridge = float((w_aug - w_ridge).norm())
-    p.less("‖w(noisy copies) − w(ridge, α = nσ²)‖ / ‖w(ridge)‖", to_ridge / float(w_ridge.norm()), 0.03)
+    p.less("‖w(noisy copies) − w(ridge, derived α = nσ²)‖ / ‖w(ridge)‖", to_ridge / float(w_ridge.norm()), 0.03,
+           id="noisy_fit_is_ridge")
     p.less("… that distance / distance to the unregularised least-squares fit", to_ridge / float((w_aug - w_ols).norm()),
            0.2)

@@ -1,33 +1,39 @@
-"""Plain SGD: an L2 penalty and decoupled weight decay are the same step once λ' = ηλ.
+"""Plain SGD: an L2 penalty and decoupled weight decay are the same step once the decay factor is d = ηλ.
 
 Symbolic: differentiate L(w) + (λ/2)w², take one SGD step, and solve for the
-decoupled decay factor λ' that makes w ← (1 − λ')w − η∇L the same step.
+decoupled decay factor d that makes w ← (1 − d)w − η∇L the same step.
+(Loshchilov & Hutter's Proposition 1 names them the other way round: decay
+factor λ, L2 coefficient λ′ = λ/α with α the learning rate.)
 Numeric: three float64 runs of minibatch SGD on a small tanh network —
 torch.optim.SGD(weight_decay=λ), SGD on the loss with (λ/2)‖θ‖² added, and a
 hand-written decoupled step with factor ηλ — agree to ~1e-12 after many steps;
 a decoupled step with the factor λ (not rescaled by η) does not.
+Counterfactual (p.myth): torch's weight_decay modelled as "shrink by λ each step",
+the reading that takes the L2 coefficient for the decay factor.
 """
 
 TITLE = {
-    "en": "Weight decay equals an L2 penalty under plain SGD (λ' = ηλ)",
-    "zh": "普通 SGD 下权重衰减等价于 L2 惩罚（λ' = ηλ）",
+    "en": "Weight decay equals an L2 penalty under plain SGD (decay factor d = ηλ)",
+    "zh": "普通 SGD 下权重衰减等价于 L2 惩罚（衰减系数 d = ηλ）",
 }
 CLAIMS = [
     {
         "en": "SGD on L + (λ/2)‖w‖² with learning rate η takes the step w ← (1 − ηλ)w − η∇L: "
-              "decoupled weight decay with factor λ' = ηλ (Loshchilov & Hutter's rescaling).",
+              "decoupled weight decay w ← (1 − d)w − η∇L with factor d = ηλ (Loshchilov & Hutter's Proposition 1, "
+              "which calls the decay factor λ and the L2 coefficient λ′ = λ/α).",
         "zh": "学习率为 η 时，对 L + (λ/2)‖w‖² 做 SGD 的一步是 w ← (1 − ηλ)w − η∇L，"
-              "即衰减系数 λ' = ηλ 的解耦权重衰减（Loshchilov & Hutter 的换算）。",
+              "即衰减系数 d = ηλ 的解耦权重衰减 w ← (1 − d)w − η∇L（Loshchilov & Hutter 命题 1，"
+              "该文把衰减系数记作 λ、L2 系数记作 λ′ = λ/α）。",
     },
     {
         "en": "torch.optim.SGD(weight_decay=λ) adds λw to the gradient, so its trajectory equals SGD on the "
-              "penalised loss and the hand-written decoupled step (1 − ηλ)w − η∇L to ~1e-12 in float64.",
+              "penalised loss and the hand-written decoupled step (1 − ηλ)w − η∇L to rounding in float64.",
         "zh": "torch.optim.SGD(weight_decay=λ) 把 λw 加到梯度上，其轨迹与对加罚损失做 SGD、"
-              "以及手写的解耦步 (1 − ηλ)w − η∇L 在 float64 下相差约 1e-12。",
+              "以及手写的解耦步 (1 − ηλ)w − η∇L 在 float64 下只差舍入误差。",
     },
     {
-        "en": "Without the rescaling (decay factor λ instead of ηλ) the trajectories differ.",
-        "zh": "若不做换算（衰减系数用 λ 而不是 ηλ），轨迹就不同。",
+        "en": "Without the rescaling (decay factor d = λ instead of ηλ) the trajectories differ.",
+        "zh": "若不做换算（衰减系数用 d = λ 而不是 ηλ），轨迹就不同。",
     },
 ]
 
@@ -35,7 +41,7 @@ CLAIMS = [
 def derive(p):
     import sympy as sp
 
-    w, eta, lam, lam_d = sp.symbols("w eta lambda lambda'", positive=True)
+    w, eta, lam, lam_d = sp.symbols("w eta lambda d", positive=True)
     L = sp.Function("L")
     objective = L(w) + lam / 2 * w**2
     p.step("L2-penalised objective (one coordinate; the penalty is separable)", objective)
@@ -44,14 +50,14 @@ def derive(p):
     l2_step = sp.expand(w - eta * grad)
     p.step("One SGD step with learning rate η on the penalised objective", l2_step)
     decoupled_step = (1 - lam_d) * w - eta * sp.diff(L(w), w)
-    p.step("Decoupled weight decay: shrink by (1 − λ'), then step on L alone", decoupled_step)
+    p.step("Decoupled weight decay: shrink by (1 − d), then step on L alone", decoupled_step)
     solution = sp.solve(sp.Eq(l2_step, decoupled_step), lam_d)
-    p.step("Solve 'same step for every w and every ∇L' for λ'", solution[0])
-    p.identity("the matching decay factor is λ' = ηλ", solution[0], eta * lam)
+    p.step("Solve 'same step for every w and every ∇L' for d", solution[0])
+    p.identity("the matching decay factor is d = ηλ", solution[0], eta * lam)
     p.identity("the L2 step factors as (1 − ηλ)w − η∇L", l2_step,
                (1 - eta * lam) * w - eta * sp.diff(L(w), w))
     gap = sp.factor(l2_step - decoupled_step.subs(lam_d, lam))
-    p.step("With the unrescaled factor λ' = λ the steps differ by", gap)
+    p.step("With the unrescaled factor d = λ the steps differ by", gap)
     p.identity("that gap is λ(1 − η)w: zero only when η = 1", gap, lam * (1 - eta) * w)
 
 
@@ -87,6 +93,8 @@ def experiment(p):
     def run(kind, decay=None):
         net = copy.deepcopy(base)
         params = list(net.parameters())
+        if kind == "torch_wd" and p.myth:  # the myth: weight_decay=λ shrinks by λ, like decay factor d = λ
+            kind, decay = "decoupled", lam
         wd = lam if kind == "torch_wd" else 0.0
         opt = torch.optim.SGD(params, lr=eta, weight_decay=wd)
         norms = []
@@ -114,10 +122,12 @@ def experiment(p):
     p.allclose(f"SGD(weight_decay=λ) vs SGD on L + (λ/2)‖θ‖², {steps} steps", w_torch, w_loss,
                rtol=0, atol=1e-12, id="sgd_wd_equals_l2")
     p.allclose(f"SGD(weight_decay=λ) vs hand-written (1 − ηλ)θ − η∇L, {steps} steps", w_torch, w_dec,
-               rtol=0, atol=1e-12)
-    p.greater("max |Δθ| with the unrescaled factor λ' = λ (must differ)", (w_torch - w_raw).abs().max(), 1e-3)
+               rtol=0, atol=1e-12, id="sgd_wd_equals_decoupled")
+    p.greater("max |Δθ| SGD(weight_decay=λ) vs decay with the unrescaled factor d = λ (must differ)",
+              (w_torch - w_raw).abs().max(), 1e-3, id="unrescaled_decay_differs",
+              refutes="weight_decay=λ shrinks the weights by the factor λ each step")
     xs = list(range(1, steps + 1))
     p.plot("‖θ‖ along the SGD trajectory",
-           {"SGD(weight_decay=λ)": (xs, n_torch), "decoupled, λ' = ηλ": (xs, n_dec),
-            "decoupled, λ' = λ": (xs, n_raw)},
+           {"SGD(weight_decay=λ)": (xs, n_torch), "decoupled, d = ηλ": (xs, n_dec),
+            "decoupled, d = λ": (xs, n_raw)},
            xlabel="step", ylabel="‖θ‖")

@@ -71,10 +71,10 @@ def experiment(p):
         bias2, var, mse, se = rows[deg]
         p.close(f"degree {deg}: test MSE on fresh labels (±{se:.2g}) vs bias² + variance + σ²",
                 mse, bias2 + var + sigma**2, rtol=0, atol=float(4 * se))
-    p.greater("bias²: degree 1 vs degree 3 (falls with degree)", rows[1][0], 10 * rows[3][0])
-    p.greater("variance: degree 9 vs degree 3 (rises with degree)", rows[9][1], 2 * rows[3][1])
+    p.greater("bias²: degree 1 vs degree 3 (falls with degree)", rows[1][0], 10 * rows[3][0], id="bias_falls")
+    p.greater("variance: degree 9 vs degree 3 (rises with degree)", rows[9][1], 2 * rows[3][1], id="variance_rises")
     best = min(degrees, key=lambda d: rows[d][2])
-    p.holds("the degree with the lowest test MSE is in between", 1 < best < 9, best, "2…8")
+    p.holds("the degree with the lowest test MSE is in between", 1 < best < 9, best, "2…8", id="best_degree")
     p.plot("Bias², variance and test MSE against polynomial degree (20 points, σ = 0.3)", {
         "bias²": (degrees, [rows[d][0] for d in degrees]),
         "variance": (degrees, [rows[d][1] for d in degrees]),

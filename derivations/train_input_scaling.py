@@ -7,7 +7,8 @@ and a feature on scale s contributes a Hessian eigenvalue ∝ s². Numeric: both
 keep the shape of a skewed distribution (skewness unchanged: nothing becomes Gaussian);
 one outlier squeezes min-max output the most; least squares by gradient descent on raw
 features of scales 1 and 20 needs hundreds of times more steps than on standardised ones,
-at exactly the predicted rate.
+at exactly the predicted rate; standardised but correlated features keep κ = (1 + ρ)/(1 − ρ).
+Counterfactual (p.myth): "standardising" as a Gaussianising rank transform, and as whitening.
 """
 
 TITLE = {
@@ -69,6 +70,9 @@ def derive(p):
     p.step("Min-max: m(t) = (t − min)/(max − min)", minmax)
     p.identity("m(min) = 0 and m(max) = 1", sp.Matrix([[minmax.subs(t, lo), sp.cancel(minmax.subs(t, hi))]]),
                sp.Matrix([[0, 1]]))
+    p.identity("min-max is unchanged by a change of units too: m(αt + β) with min, max moved alike = m(t)",
+               minmax.xreplace({t: alpha * t + beta, lo: alpha * lo + beta, hi: alpha * hi + beta}), minmax,
+               shown=sp.Eq(sp.Symbol("m'"), sp.Symbol("m")))
 
     # Gradient descent on a quadratic: each eigen-direction is multiplied by (1 − ηλ) per step.
     eta, l1, l2 = sp.symbols("eta lambda1 lambda2", positive=True)
@@ -82,6 +86,21 @@ def derive(p):
     H = 2 * sp.diag(s1, s2) * sp.eye(2) * sp.diag(s1, s2)
     p.step("MSE Hessian 2·E[x xᵀ] for independent unit-variance features scaled by s₁, s₂", H)
     p.identity("κ = (s₂/s₁)² (s₂ > s₁)", H[1, 1] / H[0, 0], (s2 / s1) ** 2)
+    rho = sp.Symbol("rho", positive=True)
+    kappa_corr = _kappa_correlated()
+    p.step("Standardised but correlated features (correlation ρ > 0): Hessian 2·[[1, ρ], [ρ, 1]], eigenvalues "
+           "2(1 ± ρ), so standardising leaves κ =", kappa_corr)
+    p.identity("κ = (1 + ρ)/(1 − ρ): 19 at ρ = 0.9 — only uncorrelated features reach κ = 1",
+               kappa_corr.subs(rho, sp.Rational(9, 10)), 19)
+
+
+def _kappa_correlated():
+    """Condition number of the MSE Hessian of two standardised features with correlation ρ, derived."""
+    import sympy as sp
+
+    rho = sp.Symbol("rho", positive=True)
+    eig = sorted(sp.Matrix([[2, 2 * rho], [2 * rho, 2]]).eigenvals(), key=lambda e: e.subs(rho, sp.Rational(1, 2)))
+    return sp.simplify(eig[-1] / eig[0])
 
 
 def _skew(v):
@@ -95,13 +114,21 @@ def experiment(p):
     rng = np.random.default_rng(p.seed)
     x = rng.exponential(2.0, size=5000) + 3.0
     z = (x - x.mean()) / x.std()
+    if p.myth:  # the myth: standardising makes a feature Gaussian (model it as a rank-to-normal map)
+        from statistics import NormalDist
+
+        ranks = np.argsort(np.argsort(x)) + 1
+        z = np.array([NormalDist().inv_cdf(r / (len(x) + 1)) for r in ranks])
+        z = (z - z.mean()) / z.std()
     m = (x - x.min()) / (x.max() - x.min())
     p.less("z-score: |mean|", abs(np.mean(z)), 1e-12)
     p.close("z-score: standard deviation", np.std(z), 1.0, rtol=1e-12)
     p.equal("min-max: (min, max)", [float(m.min()), float(m.max())], [0.0, 1.0])
-    p.close("skewness after z-score vs before (shape kept)", _skew(z), _skew(x), rtol=1e-9)
+    p.close("skewness after z-score vs before (shape kept)", _skew(z), _skew(x), rtol=1e-9, id="skew_kept_zscore",
+            refutes="standardising makes the data Gaussian")
     p.close("skewness after min-max vs before", _skew(m), _skew(x), rtol=1e-9)
-    p.greater("skewness of the standardised exponential data (a Gaussian has 0)", _skew(z), 1.5)
+    p.greater("skewness of the standardised exponential data (a Gaussian has 0)", _skew(z), 1.5,
+              id="skew_after_zscore", refutes="standardising makes the data Gaussian")
 
     bulk = rng.normal(size=200)
     data = np.append(bulk, 1000.0)
@@ -109,9 +136,10 @@ def experiment(p):
     zs = (data - data.mean()) / data.std()
     q1, med, q3 = np.percentile(data, [25, 50, 75])
     robust = (data - med) / (q3 - q1)
-    p.less("one outlier at 1000: spread (std) of the other 200 values after min-max", mm[:-1].std(), 0.01)
-    p.less("… after z-score", zs[:-1].std(), 0.1)
-    p.greater("… after (x − median)/IQR", robust[:-1].std(), 0.5)
+    p.less("one outlier at 1000: spread (std) of the other 200 values after min-max", mm[:-1].std(), 0.01,
+           id="outlier_minmax_std")
+    p.less("… after z-score", zs[:-1].std(), 0.1, id="outlier_zscore_std")
+    p.greater("… after (x − median)/IQR", robust[:-1].std(), 0.5, id="outlier_robust_std")
 
     # Least squares by gradient descent, raw vs standardised features.
     n = 400
@@ -134,8 +162,25 @@ def experiment(p):
     kappa_raw, steps_raw, err_raw = descend(X, y)
     Z = (X - X.mean(0)) / X.std(0)
     kappa_std, steps_std, _ = descend(Z, y - y.mean())
-    p.greater("condition number κ of the raw features' Hessian (scales 1 and 20)", kappa_raw, 250)
-    p.less("κ after standardisation", kappa_std, 1.3)
+    p.greater("condition number κ of the raw features' Hessian (scales 1 and 20)", kappa_raw, 250, id="kappa_raw")
+    p.less("κ after standardisation (independent features)", kappa_std, 1.3, id="kappa_standardised")
     p.close("raw: measured contraction per step vs (κ − 1)/(κ + 1)", err_raw[-1] / err_raw[-2],
-            (kappa_raw - 1) / (kappa_raw + 1), rtol=1e-6)
-    p.greater("steps to 1e-8 relative error: raw / standardised", steps_raw / max(steps_std, 1), 100)
+            (kappa_raw - 1) / (kappa_raw + 1), rtol=1e-6, id="raw_contraction")
+    p.greater("steps to 1e-8 relative error: raw / standardised", steps_raw / max(steps_std, 1), 100,
+              id="steps_ratio")
+
+    # Standardising fixes scales, not correlations: two features with correlation 0.9.
+    import sympy as sp
+
+    rho = 0.9
+    zc = rng.normal(size=(20000, 2))
+    C = np.c_[zc[:, 0], rho * zc[:, 0] + np.sqrt(1 - rho**2) * zc[:, 1]] * np.array([1.0, 20.0])
+    Cs = (C - C.mean(0)) / C.std(0)
+    if p.myth:  # the myth: standardising also removes correlations (i.e. it whitens)
+        evals, evecs = np.linalg.eigh(np.cov(Cs.T, bias=True))
+        Cs = Cs @ evecs / np.sqrt(evals)
+    lam = np.linalg.eigvalsh(2 * Cs.T @ Cs / len(Cs))
+    predicted = float(_kappa_correlated().subs(sp.Symbol("rho", positive=True), rho))
+    p.close("correlated features (ρ = 0.9), standardised: κ vs the derived (1 + ρ)/(1 − ρ)", lam[-1] / lam[0],
+            predicted, rtol=0.1, id="kappa_correlated_standardised",
+            refutes="standardising the inputs always makes the Hessian well conditioned")

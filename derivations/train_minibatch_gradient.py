@@ -82,13 +82,13 @@ def experiment(p):
         if B == 4:
             se = g.std(dim=0) / M**0.5
             z = ((g.mean(dim=0) - full).abs() / se).max()
-            p.less("B = 4: max over coordinates |mean(g_B) − ∇L| / s.e. (unbiased)", z, 4.0)
+            p.less("B = 4: max over coordinates |mean(g_B) − ∇L| / s.e. (unbiased)", z, 4.0, id="unbiased_b4")
         if B in (1, 16):
             se = float(err.std() / M**0.5)
             p.close(f"B = {B}: E‖g_B − ∇L‖² (Monte Carlo, ±{se:.3g}) vs tr Σ/B·(N − B)/(N − 1)",
                     err.mean(), formula, rtol=0, atol=4 * se)
         if B == N:
-            p.less("B = N: ‖g_B − ∇L‖² (the full batch, up to rounding)", err.max(), 1e-20)
+            p.less("B = N: ‖g_B − ∇L‖² (the full batch, up to rounding)", err.max(), 1e-20, id="full_batch_exact")
     p.plot("E‖g_B − ∇L‖² against the batch size B", {
         "Monte Carlo": (sizes[:-1], measured[:-1]),
         "tr Σ/B·(N−B)/(N−1)": (sizes[:-1], predicted[:-1]),

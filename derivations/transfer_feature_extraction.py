@@ -2,7 +2,8 @@
 
 Symbolic: with features φ fixed, a linear head trained with MSE has the loss
 ‖Φw − y‖²/n: its gradient is linear in w, the normal equations ΦᵀΦw = Φᵀy give
-the unique minimiser, and its Hessian 2ΦᵀΦ/n is positive semi-definite (convex).
+the minimisers (one, (ΦᵀΦ)⁻¹Φᵀy, when Φ has full column rank), and its Hessian
+2ΦᵀΦ/n is positive semi-definite (convex).
 Fine-tuning makes the features trainable too; even the smallest case, a product
 w₂·w₁·x, has an indefinite Hessian at w = 0 (eigenvalues ±2xy): not convex.
 Numeric (float64): a frozen random "pretrained" MLP backbone and a linear head
@@ -20,9 +21,9 @@ TITLE = {
 CLAIMS = [
     {
         "en": "Feature extraction (backbone frozen, new linear head) is a fit on fixed features: with MSE it is linear "
-              "least squares, convex, with the closed-form solution (ΦᵀΦ)⁻¹Φᵀy.",
+              "least squares, convex, with the closed-form solution (ΦᵀΦ)⁻¹Φᵀy when Φ has full column rank.",
         "zh": "特征提取（冻结骨干、只训练新的线性头）是在固定特征上的拟合：用 MSE 时就是线性最小二乘，凸，"
-              "闭式解为 (ΦᵀΦ)⁻¹Φᵀy。",
+              "Φ 列满秩时闭式解为 (ΦᵀΦ)⁻¹Φᵀy。",
     },
     {
         "en": "Because the features do not change, they can be computed once and cached: training the head on cached "
