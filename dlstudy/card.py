@@ -6,14 +6,31 @@ validation, so a deck that loads is a deck that is well formed.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 import msgspec
 
+# \A and \Z, not ^ and $: `$` also matches before a trailing newline, and "id\n" is not an id.
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
-CardId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
-DerivationId = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
-Tag = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+CardId = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]*\Z", max_length=80)]
+DerivationId = Annotated[str, msgspec.Meta(pattern=r"\A[a-z][a-z0-9_]*\Z", max_length=80)]
+Tag = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]*\Z", max_length=80)]
+
+# Control characters other than line breaks and tabs: C0, DEL and C1. ESC starts the escape
+# sequences that clear a screen, set a window title or write the clipboard (OSC 52).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def check_text(value: str, what: str) -> None:
+    """Raise ``ValueError`` when ``value`` has nothing to read or holds a control character."""
+    if not value.strip():
+        raise ValueError(f"{what} is only whitespace; write the text")
+    found = CONTROL.search(value)
+    if found:
+        raise ValueError(f"{what} contains the control character U+{ord(found.group()):04X} at "
+                         f"character {found.start() + 1}; only line breaks and tabs are allowed "
+                         "(escape sequences could take over the terminal)")
 
 LANGS = ("en", "zh")
 Lang = Literal["en", "zh"]
@@ -25,6 +42,10 @@ class Text(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     en: NonEmpty
     zh: NonEmpty
+
+    def __post_init__(self) -> None:
+        check_text(self.en, "`en`")
+        check_text(self.zh, "`zh`")
 
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -41,6 +62,10 @@ class Source(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defau
     def __post_init__(self) -> None:
         if not (self.paper or self.seed or self.docs or self.url):
             raise ValueError("a source needs one of `paper`, `seed`, `docs` or `url`")
+        for name in ("paper", "url", "seed", "docs"):
+            value = getattr(self, name)
+            if value is not None:
+                check_text(value, f"`{name}`")
 
     def label(self) -> str:
         parts = [p for p in (self.paper, self.docs, self.seed and f"seed note {self.seed}") if p]
@@ -69,6 +94,9 @@ class ClaimSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     evidence: NonEmpty
     statement: Literal["asserts", "denies"]
 
+    def __post_init__(self) -> None:
+        check_text(self.evidence, "`evidence`")
+
 
 class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """One card of a deck.
@@ -89,7 +117,7 @@ class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     title: Text
     question: Text
     answer: Text
-    topic: str = ""
+    topic: Annotated[str, msgspec.Meta(pattern=r"\A([a-z0-9][a-z0-9-]*)?\Z", max_length=80)] = ""
     kind: Kind = "recall"
     tags: list[Tag] = msgspec.field(default_factory=list)
     level: Annotated[int, msgspec.Meta(ge=1, le=3)] = 1

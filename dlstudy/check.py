@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,15 +11,17 @@ import yaml
 
 from dlstudy.card import Card
 from dlstudy.claims import mentions
-from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of
+from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of, resolved
+from dlstudy.derivation import read_source
 from dlstudy.library import Library
 
 
 def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
     """All problems; with ``only``, just those in files under those paths."""
     problems = list(library.problems)
+    _source.cache_clear()  # the files may have changed since the last check in this process
     for deck in library.decks:
-        tree = _compose(deck.path.read_text(encoding="utf-8"))
+        tree = _compose(deck._text)
         problems += _duplicate_keys(tree, deck.path)
         for index, card in enumerate(deck.cards):
             for j, ref in enumerate(card.derivations):
@@ -39,8 +42,8 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
             problems.append(Problem(info.path, 1, f"derivation `{info.id}` is used by no card; "
                                                   "link it from a card's `derivations:` or delete it"))
     if only:
-        wanted = {p.resolve() for p in _files_under(only)}
-        problems = [p for p in problems if p.path.resolve() in wanted]
+        wanted = {resolved(p) for p in _files_under(only)}
+        problems = [p for p in problems if resolved(p.path) in wanted]
     return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.message))
 
 
@@ -75,10 +78,7 @@ def _auto_graded(library: Library, path: Path, tree: yaml.Node | None, card: Car
             problems.append(Problem(path, _line_of(tree, [*loc, "claim", "derivation"]),
                                     f"card `{card.id}`: the claim's derivation `{claim.derivation}` "
                                     "must also be listed in the card's `derivations:`"))
-        try:
-            source = info.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            source = ""
+        source = _source(info.path)
         if not mentions(source, claim.evidence):
             problems.append(Problem(path, _line_of(tree, [*loc, "claim", "evidence"]),
                                     f"card `{card.id}`: no evidence row of `{claim.derivation}` "
@@ -86,6 +86,15 @@ def _auto_graded(library: Library, path: Path, tree: yaml.Node | None, card: Car
                                     f"one row, or a prefix only it has (see `dlstudy prove "
                                     f"{claim.derivation} --json`)"))
     return problems
+
+
+@functools.lru_cache(maxsize=256)
+def _source(path: Path) -> str:
+    """A derivation's source, read once however many claim cards it decides."""
+    try:
+        return read_source(path)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return ""
 
 
 def _files_under(paths: Sequence[Path]) -> list[Path]:
@@ -100,12 +109,20 @@ def _files_under(paths: Sequence[Path]) -> list[Path]:
 
 def _card_loc(tree: yaml.Node | None, card_id: str, fallback: int) -> list[str | int]:
     """The path to a card in the YAML tree (cards may have been dropped as duplicates)."""
+    return ["cards", _card_indices(tree).get(card_id, fallback)]
+
+
+@functools.lru_cache(maxsize=4)
+def _card_indices(tree: yaml.Node | None) -> dict[str, int]:
+    """Each card id's index in the tree's ``cards`` (the first, for a duplicate), worked out once
+    per deck: looking each card up afresh made ``check`` quadratic in the cards."""
+    indices: dict[str, int] = {}
     if isinstance(tree, yaml.MappingNode):
         cards = next((v for k, v in tree.value if k.value == "cards"), None)
         if isinstance(cards, yaml.SequenceNode):
             for i, item in enumerate(cards.value):
-                if isinstance(item, yaml.MappingNode) and any(
-                    k.value == "id" and v.value == card_id for k, v in item.value
-                ):
-                    return ["cards", i]
-    return ["cards", fallback]
+                if isinstance(item, yaml.MappingNode):
+                    for k, v in item.value:
+                        if k.value == "id" and isinstance(v, yaml.ScalarNode):
+                            indices.setdefault(str(v.value), i)
+    return indices

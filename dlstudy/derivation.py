@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlstudy.card import Text
-from dlstudy.deck import Problem
+from dlstudy.deck import Problem, resolved
 
 HEAVY = ("torch", "sympy", "numpy", "matplotlib", "scipy")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -37,24 +37,50 @@ class DerivationInfo:
     claims: tuple[Text, ...]
 
 
+MAX_MODULE_BYTES = 1024 * 1024  # the largest bundled module is about 20 KB
+
+
 def _text(node: ast.AST, what: str) -> Text:
-    value = ast.literal_eval(node)
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        # TypeError: an unhashable key ({[]: 1}); RecursionError, MemoryError: deep nesting
+        value = None
     if not (isinstance(value, dict) and set(value) == {"en", "zh"}
             and all(isinstance(v, str) and v for v in value.values())):
         raise ValueError(f"{what} must be a dict with non-empty `en` and `zh` strings")
-    return Text(en=value["en"], zh=value["zh"])
+    try:
+        return Text(en=value["en"], zh=value["zh"])
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
+
+
+def read_source(path: Path) -> str:
+    """A derivation module's source, refused (``ValueError``) past :data:`MAX_MODULE_BYTES`;
+    ``OSError`` and ``UnicodeDecodeError`` when it cannot be read."""
+    with path.open("rb") as file:
+        raw = file.read(MAX_MODULE_BYTES + 1)
+    if len(raw) > MAX_MODULE_BYTES:
+        raise ValueError(f"file is larger than {MAX_MODULE_BYTES >> 20} MB; a derivation "
+                         "module is a page or two of code")
+    return raw.decode("utf-8")
 
 
 def read_info(path: Path) -> tuple[DerivationInfo | None, list[Problem]]:
     """Read one derivation module's metadata and check its shape."""
     problems: list[Problem] = []
     try:
-        source = path.read_text(encoding="utf-8")
+        source = read_source(path)
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
         return None, [Problem(path, exc.lineno or 1, f"Python syntax error: {exc.msg}")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(path, 1, f"cannot read file: {exc}")]
+    except ValueError as exc:
+        return None, [Problem(path, 1, str(exc))]
+    except (RecursionError, MemoryError):
+        return None, [Problem(path, _deep_line(source), "an expression is nested too deeply for "
+                                                      "Python to read; split it up")]
 
     if not _ID.match(path.stem):
         problems.append(Problem(path, 1, f"file name `{path.stem}` is not a valid derivation id: "
@@ -107,7 +133,7 @@ def derivation_files(folders: Iterable[Path]) -> list[Path]:
         else:
             found = []
         for path in found:
-            files.setdefault(path.resolve(), path)
+            files.setdefault(resolved(path), path)
     return list(files.values())
 
 
@@ -132,3 +158,22 @@ def discover(folders: Iterable[Path],
             continue
         catalogue[info.id] = info
     return catalogue, problems
+
+
+def _deep_line(source: str) -> int:
+    """Where a too-deep expression is: the line brackets nest deepest on, else the longest line."""
+    depth = deepest = 0
+    line = best = 1
+    for ch in source:
+        if ch == "\n":
+            line += 1
+        elif ch in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest, best = depth, line
+        elif ch in ")]}":
+            depth -= 1
+    if deepest:
+        return best
+    lengths = [len(text) for text in source.splitlines()] or [0]
+    return lengths.index(max(lengths)) + 1
