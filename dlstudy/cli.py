@@ -120,30 +120,47 @@ def main_options(
     state.settings = None  # read again for this data dir (tests invoke the app repeatedly)
 
 
+LIST_FORMATS = ("table", "tsv", "json")
+
+
 @app.command("list")
 def list_cards(
     topic: TopicOpt = None,
     tag: TagOpt = None,
     kind: KindOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", "-f", help="table (the default on a terminal); tsv (the default when piped: "
+        "one card a line, tab-separated: id, topic, kind, level, title, derivations); json.",
+        show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     lang: LangOpt = None,
 ) -> None:
-    """List cards (id, topic, title, linked derivations), optionally filtered."""
+    """List cards (id, topic, kind, title, linked derivations), optionally filtered."""
     lang = _lang(lang)
     _check_kind(kind)
-    library = _library(quiet=as_json)
+    if fmt is not None and fmt not in LIST_FORMATS:
+        err.print(f"[red]error:[/red] --format must be one of {', '.join(LIST_FORMATS)}, not {fmt!r}")
+        raise typer.Exit(2)
+    if as_json and fmt not in (None, "json"):
+        err.print(f"[red]error:[/red] --json and --format {fmt} ask for different output; give one")
+        raise typer.Exit(2)
+    fmt = "json" if as_json else fmt or ("table" if console.is_terminal else "tsv")
+    library = _library(quiet=fmt == "json")
     if topic is not None and topic not in library.topics():
         err.print(f"[red]error:[/red] no topic {topic!r}; topics are: {', '.join(library.topics())}")
         raise typer.Exit(2)
     cards = [c for c in library.select(topic, tag) if kind is None or c.kind == kind]
-    if as_json:
+    if fmt == "json":
         rows = [{"id": c.id, "topic": c.topic, "kind": c.kind, "level": c.level, "tags": c.tags,
                  "title": c.title.get(lang), "derivations": c.derivations} for c in cards]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    from dlstudy.render import cards_table
+    from dlstudy.render import cards_table, cards_tsv
 
-    console.print(cards_table(cards, library.derivations, lang))
+    if fmt == "tsv":
+        sys.stdout.write(cards_tsv(cards, lang))
+        return
+    console.print(cards_table(cards, library.derivations, lang, console.width))
 
 
 def _check_kind(kind: Optional[str]) -> None:

@@ -161,7 +161,8 @@ def discover(folders: Iterable[Path],
 
 
 def _deep_line(source: str) -> int:
-    """Where a too-deep expression is: the line brackets nest deepest on, else the longest line."""
+    """Where a too-deep expression is: the line brackets nest deepest on (when they nest deep),
+    else the longest line."""
     depth = deepest = 0
     line = best = 1
     for ch in source:
@@ -173,7 +174,7 @@ def _deep_line(source: str) -> int:
                 deepest, best = depth, line
         elif ch in ")]}":
             depth -= 1
-    if deepest:
+    if deepest > 100:
         return best
     lengths = [len(text) for text in source.splitlines()] or [0]
     return lengths.index(max(lengths)) + 1

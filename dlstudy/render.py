@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markup import escape
 from rich.panel import Panel
@@ -28,17 +29,69 @@ LABELS = {
 }
 
 
-def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], lang: str) -> Table:
-    table = Table(title=f"{len(cards)} cards", show_lines=False, expand=False)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("topic", style="magenta")
-    table.add_column("kind" if lang == "en" else "类型")
-    table.add_column("title" if lang == "en" else "标题")
-    table.add_column("derivations" if lang == "en" else "推导", style="green")
+LIST_HEADINGS = {
+    "en": {"id": "id", "topic": "topic", "kind": "kind", "title": "title",
+           "derivations": "derivations", "cards": "{n} cards", "card": "1 card"},
+    "zh": {"id": "编号", "topic": "主题", "kind": "类型", "title": "标题",
+           "derivations": "推导", "cards": "{n} 张卡片", "card": "1 张卡片"},
+}
+_MIN_TITLE, _MIN_DERIVATIONS = 24, 16
+
+
+def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], lang: str,
+                width: int = 120) -> RenderableType:
+    """``dlstudy list`` on a terminal ``width`` columns wide. The id never wraps and every title
+    is shown whole (CJK titles, which have no spaces, fold): when the columns do not fit, the
+    derivations go first, then topic and kind; narrower still, each card takes two lines."""
+    words = LIST_HEADINGS[lang]
+    title = words["card"] if len(cards) == 1 else words["cards"].format(n=len(cards))
+    id_w = max([len(c.id) for c in cards] + [len(words["id"])])
+    topic_w = max([len(c.topic) for c in cards] + [cell_len(words["topic"])])
+    kind_w = max([len(c.kind) for c in cards] + [cell_len(words["kind"])])
+    if width - id_w - 7 < _MIN_TITLE:  # 7: the borders and padding of two columns
+        return _cards_list(cards, lang, title)
+    room = width - id_w - topic_w - kind_w
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column(words["id"], style="cyan", no_wrap=True)
+    columns = ["id"]
+    if room - 13 >= _MIN_TITLE:
+        table.add_column(words["topic"], style="magenta", no_wrap=True)
+        table.add_column(words["kind"], no_wrap=True)
+        columns += ["topic", "kind"]
+    table.add_column(words["title"], overflow="fold", ratio=2)
+    columns.append("title")
+    if room - 16 >= _MIN_TITLE + _MIN_DERIVATIONS:
+        table.add_column(words["derivations"], style="green", overflow="fold", ratio=1)
+        columns.append("derivations")
     for card in cards:
-        links = ", ".join(d if d in derivations else f"[red]{d}?[/red]" for d in card.derivations)
-        table.add_row(card.id, card.topic, card.kind, escape(card.title.get(lang)), links)
+        cells = {"id": card.id, "topic": card.topic, "kind": card.kind,
+                 "title": escape(card.title.get(lang)),
+                 "derivations": ", ".join(d if d in derivations else f"[red]{d}?[/red]"
+                                          for d in card.derivations)}
+        table.add_row(*(cells[c] for c in columns))
     return table
+
+
+def _cards_list(cards: Sequence[Card], lang: str, title: str) -> RenderableType:
+    """Cards on two lines each — the id with its topic and kind, then the title — for a
+    terminal too narrow for a table."""
+    lines = RichText(f"{title}\n", style="italic")
+    for card in cards:
+        lines.append(card.id, style="cyan")
+        lines.append(f"  {card.topic} · {card.kind}\n", style="dim")
+        lines.append(f"  {card.title.get(lang)}\n")
+    lines.overflow = "fold"
+    return lines
+
+
+def cards_tsv(cards: Sequence[Card], lang: str) -> str:
+    """``dlstudy list`` piped: one card a line, tab-separated and never cut — id, topic, kind,
+    level, title, derivations (comma-separated) — for grep, cut and awk."""
+    def cell(text: str) -> str:
+        return " ".join(text.split())  # a title's line breaks and tabs would split the row
+
+    return "".join(f"{c.id}\t{c.topic}\t{c.kind}\t{c.level}\t{cell(c.title.get(lang))}\t"
+                   f"{','.join(c.derivations)}\n" for c in cards)
 
 
 _BREAK_BEFORE = re.compile(r"^(\s|[•\-*–]|\d+[.)]|[①-⑳])")
