@@ -296,9 +296,9 @@ def prove(
         if not summary:
             for result in results:
                 claims = [c.get(lang) for c in library.derivations[result.id].claims]
-                console.print(result_view(result, claims, plots=not no_plot))
+                console.print(result_view(result, claims, plots=not no_plot, lang=lang))
         if summary or len(results) > 1:
-            console.print(summary_table(results))
+            console.print(summary_table(results, lang))
     if plot:
         from dlstudy.render import save_plots
 
