@@ -126,3 +126,21 @@ def _card_indices(tree: yaml.Node | None) -> dict[str, int]:
                         if k.value == "id" and isinstance(v, yaml.ScalarNode):
                             indices.setdefault(str(v.value), i)
     return indices
+
+
+def summary(library: Library, problems: Sequence[Problem], lang: str = "en") -> str:
+    """The line ``check`` ends with (Rich markup): how many problems, or what was found clean."""
+    cards, decks, derivations = len(library.cards), len(library.decks), len(library.derivations)
+    if lang == "zh":
+        if problems:
+            return f"[red]{len(problems)} 个问题[/red]"
+        return (f"[green]没有问题[/green]：{decks} 个卡组中的 {cards} 张卡片、{derivations} 个推导，"
+                "所有链接都能解析")
+    if problems:
+        return f"[red]{_plural(len(problems), 'problem')}[/red]"
+    return (f"[green]ok[/green]: {_plural(cards, 'card')} in {_plural(decks, 'deck')}, "
+            f"{_plural(derivations, 'derivation')}, all links resolve")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"

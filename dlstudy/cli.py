@@ -217,15 +217,17 @@ def _unknown(name: str, library: Library) -> NoReturn:
 def check(
     paths: Annotated[Optional[list[Path]], typer.Argument(
         help="Deck files, derivation modules or folders to check (default: everything).")] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Validate decks and derivations: YAML, schema, ids, links. Prints `path:line: problem`.
 
     Exit 0 when clean, 1 when there are problems. Folders given here are checked together
     with the bundled content, so links between them resolve.
     """
-    from dlstudy.check import check_library
+    from dlstudy.check import check_library, summary
     from dlstudy.library import extra_folders, load_library
 
+    lang = _lang(lang)
     given = [p for p in (paths or [])]
     missing = [p for p in given if not p.exists()]
     if missing:
@@ -236,12 +238,9 @@ def check(
     problems = check_library(library, only=given)
     for problem in problems:
         print(problem)
+    err.print(summary(library, problems, lang), highlight=False)
     if problems:
-        err.print(f"[red]{len(problems)} problem(s)[/red]")
         raise typer.Exit(1)
-    n_cards = len(library.cards)
-    err.print(f"[green]ok[/green]: {n_cards} cards in {len(library.decks)} decks, "
-              f"{len(library.derivations)} derivations, all links resolve")
 
 
 @app.command()
