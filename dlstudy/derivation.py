@@ -24,7 +24,7 @@ from dlstudy.card import Text
 from dlstudy.deck import Problem, resolved
 
 HEAVY = ("torch", "sympy", "numpy", "matplotlib", "scipy")
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ID = re.compile(r"[a-z][a-z0-9_]{0,79}")  # used with fullmatch: no trailing newline
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def read_info(path: Path) -> tuple[DerivationInfo | None, list[Problem]]:
         return None, [Problem(path, _deep_line(source), "an expression is nested too deeply for "
                                                       "Python to read; split it up")]
 
-    if not _ID.match(path.stem):
+    if not _ID.fullmatch(path.stem):
         problems.append(Problem(path, 1, f"file name `{path.stem}` is not a valid derivation id: "
                                          "use lowercase letters, digits and '_'"))
     title: Text | None = None
@@ -117,7 +117,7 @@ def read_info(path: Path) -> tuple[DerivationInfo | None, list[Problem]]:
         if required not in functions:
             problems.append(Problem(path, 1, f"missing function `{required}(p)` "
                                              "(the symbolic part and the numeric part)"))
-    if title is None:
+    if title is None or not _ID.fullmatch(path.stem):  # no card can name an invalid id
         return None, problems
     return DerivationInfo(path.stem, path, title, tuple(claims)), problems
 

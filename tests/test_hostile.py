@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from dlstudy import deck as deck_module
 from dlstudy import derivation as derivation_module
 from dlstudy.cli import app
-from dlstudy.deck import load_deck
+from dlstudy.deck import load_deck, printable
 from tests.conftest import GOOD_CARD, GOOD_DERIVATION, write
 
 runner = CliRunner()
@@ -107,7 +107,7 @@ def _loads_the_rest_with_a_warning(folder: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def _assert_reported(lines: list[str], output: str, path: Path, line: int, fragment: str) -> None:
-    prefix = f"{path}:{line}: "
+    prefix = printable(f"{path}:{line}: ", one_line=True)  # a file name's control characters too
     assert any(text.startswith(prefix) and fragment in text for text in lines), (prefix, lines)
     assert "Traceback" not in output
     assert "\x1b" not in output and "\x9b" not in output  # control characters are written out
@@ -205,3 +205,16 @@ def test_a_session_starts_despite_every_hostile_file_at_once(
         assert "problem(s) in the decks; the rest loaded" in result.output
         assert "A user card" in result.output
         assert "\x1b" not in result.output
+
+
+@pytest.mark.parametrize("name", ["proof\n.py", "pr\x1b[2Joof.py", "Proof.py"])
+def test_a_derivation_file_name_that_is_no_id_is_reported_and_left_out(
+        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _folder(tmp_path)
+    path = write(folder, f"derivations/{name}", GOOD_DERIVATION)
+    code, lines, output = _check(folder)
+    assert code == 1
+    _assert_reported(lines, output, path, 1, "is not a valid derivation id")
+    _loads_the_rest_with_a_warning(folder, monkeypatch)
+    listed = runner.invoke(app, ["list", "--format", "json"]).stdout
+    assert "\x1b" not in listed and "proof\\n" not in listed
