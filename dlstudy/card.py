@@ -22,6 +22,45 @@ Tag = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]*\Z", max_length=
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+Loc = list[str | int]
+
+
+def text_problems(text: Text, loc: Loc) -> list[tuple[Loc, str]]:
+    """Where ``text`` (at ``loc`` in its file) is only whitespace or holds a control character."""
+    found: list[tuple[Loc, str]] = []
+    for lang in LANGS:
+        try:
+            check_text(getattr(text, lang), f"`{lang}`")
+        except ValueError as exc:
+            found.append(([*loc, lang], str(exc)))
+    return found
+
+
+def card_text_problems(card: Card) -> list[tuple[Loc, str]]:
+    """:func:`text_problems` for every text of a card: its titles, question, answer, correction,
+    sources and claim. (Checked when a deck is parsed, not by the schema: a card decoded from
+    the library cache was checked when it was parsed, and a quiz's start-up is not slowed.)"""
+    found: list[tuple[Loc, str]] = []
+    for name in ("title", "question", "answer", "correction"):
+        text = getattr(card, name)
+        if text is not None:
+            found += text_problems(text, [name])
+    for i, source in enumerate(card.sources):
+        for name in ("paper", "url", "seed", "docs"):
+            value = getattr(source, name)
+            try:
+                if value is not None:
+                    check_text(value, f"`{name}`")
+            except ValueError as exc:
+                found.append((["sources", i, name], str(exc)))
+    if card.claim is not None:
+        try:
+            check_text(card.claim.evidence, "`evidence`")
+        except ValueError as exc:
+            found.append((["claim", "evidence"], str(exc)))
+    return found
+
+
 def check_text(value: str, what: str) -> None:
     """Raise ``ValueError`` when ``value`` has nothing to read or holds a control character."""
     if not value.strip():
@@ -43,10 +82,6 @@ class Text(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     en: NonEmpty
     zh: NonEmpty
 
-    def __post_init__(self) -> None:
-        check_text(self.en, "`en`")
-        check_text(self.zh, "`zh`")
-
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
 
@@ -62,10 +97,6 @@ class Source(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defau
     def __post_init__(self) -> None:
         if not (self.paper or self.seed or self.docs or self.url):
             raise ValueError("a source needs one of `paper`, `seed`, `docs` or `url`")
-        for name in ("paper", "url", "seed", "docs"):
-            value = getattr(self, name)
-            if value is not None:
-                check_text(value, f"`{name}`")
 
     def label(self) -> str:
         parts = [p for p in (self.paper, self.docs, self.seed and f"seed note {self.seed}") if p]
@@ -93,9 +124,6 @@ class ClaimSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     derivation: DerivationId
     evidence: NonEmpty
     statement: Literal["asserts", "denies"]
-
-    def __post_init__(self) -> None:
-        check_text(self.evidence, "`evidence`")
 
 
 class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from dlstudy.card import CONTROL, Card, DeckFile, Text
+from dlstudy.card import CONTROL, Card, DeckFile, Text, card_text_problems, text_problems
 
 if TYPE_CHECKING:
     import yaml
@@ -376,11 +376,22 @@ def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
         raw_cards = []
     topic, title = header.get("topic"), header.get("title")
     cards = []
+    if isinstance(title, Text):
+        for loc, message in text_problems(title, ["title"]):
+            problems.append(Problem(path, _line_of(tree, loc), f"{message} (at title.{loc[-1]})"))
+            title = None
     for index, raw_card in enumerate(raw_cards):
         try:
             card = msgspec.convert(raw_card, type=Card, str_keys=True)
         except msgspec.ValidationError as exc:
             problem(exc, ["cards", index])
+            continue
+        bad_text = card_text_problems(card)
+        for loc, message in bad_text:
+            where = ".".join(str(part) for part in ["cards", index, *loc])
+            problems.append(Problem(path, _line_of(tree, ["cards", index, *loc]),
+                                    f"{message} (at {where})"))
+        if bad_text:
             continue
         if topic is not None and card.topic and card.topic != topic:
             problems.append(Problem(path, _line_of(tree, ["cards", index, "topic"]),

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlstudy.card import Text
+from dlstudy.card import Text, text_problems
 from dlstudy.deck import Problem, resolved
 
 HEAVY = ("torch", "sympy", "numpy", "matplotlib", "scipy")
@@ -49,10 +49,10 @@ def _text(node: ast.AST, what: str) -> Text:
     if not (isinstance(value, dict) and set(value) == {"en", "zh"}
             and all(isinstance(v, str) and v for v in value.values())):
         raise ValueError(f"{what} must be a dict with non-empty `en` and `zh` strings")
-    try:
-        return Text(en=value["en"], zh=value["zh"])
-    except ValueError as exc:
-        raise ValueError(f"{what}: {exc}") from None
+    text = Text(en=value["en"], zh=value["zh"])
+    for _, message in text_problems(text, []):
+        raise ValueError(f"{what}: {message}")
+    return text
 
 
 def read_source(path: Path) -> str:
