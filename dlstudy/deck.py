@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 MAX_DECK_BYTES = 32 * 1024 * 1024  # 10,000 cards take about 1.5 MB
 MAX_VALUES = 1_000_000  # values a deck may expand to, counting each alias (`*name`) in full
+MAX_CHARS = 2 * MAX_DECK_BYTES  # and characters of text
 MAX_INT_CHARS = 30  # the only number on a card is its level
 _LOADER: type | None = None
 
@@ -91,16 +92,20 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _bound(root: yaml.Node | None, limit: int = MAX_VALUES) -> None:
-    """Refuse a node tree that contains itself or expands past ``limit`` values.
+def _bound(root: yaml.Node | None, limit: int = MAX_VALUES, chars: int = MAX_CHARS) -> None:
+    """Refuse a node tree that contains itself, or that expands past ``limit`` values or
+    ``chars`` characters of text.
 
     An alias is the node it names, so a tree is a graph: each node is sized once (its size is
-    1 + its children's, children shared by aliases counted every time they are reached), in
-    time linear in the nodes written — a "billion laughs" deck is refused before it is built.
+    its own plus its children's, children shared by aliases counted every time they are
+    reached), in time linear in the nodes written — a "billion laughs" deck is refused before
+    it is built, and so is one long string repeated a million times.
     """
+    import yaml
+
     if root is None:
         return
-    size: dict[int, int] = {}
+    size: dict[int, tuple[int, int]] = {}  # node → (values, characters) once expanded
     open_: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -108,13 +113,16 @@ def _bound(root: yaml.Node | None, limit: int = MAX_VALUES) -> None:
         key = id(node)
         if closing:
             open_.discard(key)
-            total = 1 + sum(size[id(c)] for c in _children(node))
-            if total > limit:
+            values, length = 1, len(node.value) if isinstance(node, yaml.ScalarNode) else 0
+            for child in _children(node):
+                values, length = values + size[id(child)][0], length + size[id(child)][1]
+            if values > limit or length > chars:
+                what = f"{limit:,} values" if values > limit else f"{chars:,} characters"
                 raise Refused(node.start_mark.line + 1,
-                              f"aliases expand this deck to more than {limit:,} values (each "
-                              "`*name` repeats everything its `&name` anchors, here from this "
-                              "line on); write the values out or repeat fewer aliases")
-            size[key] = total
+                              f"aliases expand this deck to more than {what} (each `*name` "
+                              "repeats everything its `&name` anchors, here from this line on); "
+                              "write the values out or repeat fewer aliases")
+            size[key] = values, length
         elif key in open_:
             raise Refused(node.start_mark.line + 1,
                           "this value contains an alias (`*name`) to itself (or a merge `<<:` of "

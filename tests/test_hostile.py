@@ -43,6 +43,9 @@ DECKS: dict[str, tuple[str, int, str]] = {
     "alias-of-itself": (BAD + BAD_CARD + "    tags: &t [a, *t]\n", 9,
                         "contains an alias (`*name`) to itself"),
     "billion-laughs": (_laughs(), 10, "aliases expand this deck to more than 1,000,000 values"),
+    "long-string-repeated": (BAD + "  - id: lol\n    x0: &s " + "x" * 100_000 + "\n    x1: ["
+                             + ", ".join(["*s"] * 1000) + "]\n", 6,
+                             "aliases expand this deck to more than 67,108,864 characters"),
     "id-with-trailing-newline": (BAD + BAD_CARD.replace("id: bad-card", 'id: "bad-card\\n"'), 4,
                                  "not an id"),
     "tag-with-trailing-newline": (BAD + BAD_CARD + '    tags: ["x\\n"]\n', 9, "not an id"),
