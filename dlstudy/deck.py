@@ -337,6 +337,13 @@ def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if isinstance(exc, yaml.constructor.ConstructorError):
             return None, [Problem(path, line, f"unreadable YAML value: {what}")]
+        if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+            # the reader stops at the character's first occurrence (its position counts bytes
+            # in libyaml, characters in PyYAML's own reader)
+            line = text.count("\n", 0, max(text.find(chr(exc.character)), 0)) + 1
+            return None, [Problem(path, line, f"the control character U+{exc.character:04X} is "
+                                              "not allowed in YAML; write it as an escape in a "
+                                              "double-quoted string, or (in card text) leave it out")]
         context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and start is not None and start.line + 1 != line:
             what = f"{what} ({context} that starts on line {start.line + 1})"

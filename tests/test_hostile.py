@@ -65,6 +65,8 @@ DECKS: dict[str, tuple[str, int, str]] = {
                          "control character U+001B"),
     "escape-in-an-unknown-key": (BAD + BAD_CARD + '    "\\e[2Jx": 1\n', 9,
                                  "unknown field `\\x1b[2Jx`"),
+    "raw-escape-in-the-file": (BAD + BAD_CARD.replace("Because.", "Because\x1b[2J."), 7,
+                               "the control character U+001B is not allowed in YAML"),
     "yaml-python-tag": (BAD + "  - !!python/object/apply:os.system ['echo pwned']\n", 4,
                         "unreadable YAML value"),
 }
