@@ -7,7 +7,9 @@ composing the YAML node tree and walking it along the path of the error.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,6 +321,8 @@ def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
     import yaml
 
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a device never end
+            return None, [Problem(path, 1, "not a regular file; a deck is a YAML file")]
         with path.open("rb") as file:
             raw = file.read(MAX_DECK_BYTES + 1)
         if len(raw) > MAX_DECK_BYTES:

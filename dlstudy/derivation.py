@@ -15,7 +15,9 @@ numpy — and never execute code from a user's folder.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +60,8 @@ def _text(node: ast.AST, what: str) -> Text:
 def read_source(path: Path) -> str:
     """A derivation module's source, refused (``ValueError``) past :data:`MAX_MODULE_BYTES`;
     ``OSError`` and ``UnicodeDecodeError`` when it cannot be read."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a device never end
+        raise ValueError("not a regular file; a derivation is a Python module")
     with path.open("rb") as file:
         raw = file.read(MAX_MODULE_BYTES + 1)
     if len(raw) > MAX_MODULE_BYTES:

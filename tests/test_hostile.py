@@ -223,3 +223,14 @@ def test_a_derivation_file_name_that_is_no_id_is_reported_and_left_out(
     _loads_the_rest_with_a_warning(folder, monkeypatch)
     listed = runner.invoke(app, ["list", "--format", "json"]).stdout
     assert "\x1b" not in listed and "proof\\n" not in listed
+
+
+def test_a_fifo_or_a_device_is_no_deck_and_no_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _folder(tmp_path)
+    os.mkfifo(folder / "questions" / "fifo.yaml")  # reading it would block for ever
+    os.symlink("/dev/zero", folder / "derivations" / "zero.py")  # reading it would never end
+    code, lines, output = _check(folder)
+    assert code == 1
+    _assert_reported(lines, output, folder / "questions" / "fifo.yaml", 1, "not a regular file")
+    _assert_reported(lines, output, folder / "derivations" / "zero.py", 1, "not a regular file")
+    _loads_the_rest_with_a_warning(folder, monkeypatch)
