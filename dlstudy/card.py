@@ -6,15 +6,71 @@ validation, so a deck that loads is a deck that is well formed.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 import msgspec
 
+# \A and \Z, not ^ and $: `$` also matches before a trailing newline, and "id\n" is not an id.
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
-CardId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
-DerivationId = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
-Tag = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-RowId = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+CardId = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]*\Z", max_length=80)]
+DerivationId = Annotated[str, msgspec.Meta(pattern=r"\A[a-z][a-z0-9_]*\Z", max_length=80)]
+Tag = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]*\Z", max_length=80)]
+RowId = Annotated[str, msgspec.Meta(pattern=r"\A[a-z][a-z0-9_]*\Z", max_length=80)]
+
+# Control characters other than line breaks and tabs: C0, DEL and C1. ESC starts the escape
+# sequences that clear a screen, set a window title or write the clipboard (OSC 52).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+Loc = list[str | int]
+
+
+def text_problems(text: Text, loc: Loc) -> list[tuple[Loc, str]]:
+    """Where ``text`` (at ``loc`` in its file) is only whitespace or holds a control character."""
+    found: list[tuple[Loc, str]] = []
+    for lang in LANGS:
+        try:
+            check_text(getattr(text, lang), f"`{lang}`")
+        except ValueError as exc:
+            found.append(([*loc, lang], str(exc)))
+    return found
+
+
+def card_text_problems(card: Card) -> list[tuple[Loc, str]]:
+    """:func:`text_problems` for every text of a card: its titles, question, answer, correction,
+    sources and claim. (Checked when a deck is parsed, not by the schema: a card decoded from
+    the library cache was checked when it was parsed, and a quiz's start-up is not slowed.)"""
+    found: list[tuple[Loc, str]] = []
+    for name in ("title", "question", "answer", "correction"):
+        text = getattr(card, name)
+        if text is not None:
+            found += text_problems(text, [name])
+    for i, source in enumerate(card.sources):
+        for name in ("paper", "url", "seed", "docs"):
+            value = getattr(source, name)
+            try:
+                if value is not None:
+                    check_text(value, f"`{name}`")
+            except ValueError as exc:
+                found.append((["sources", i, name], str(exc)))
+    for i, constant in enumerate(card.constants):
+        try:
+            check_text(constant, "`constants`")
+        except ValueError as exc:
+            found.append((["constants", i], str(exc)))
+    return found
+
+
+def check_text(value: str, what: str) -> None:
+    """Raise ``ValueError`` when ``value`` has nothing to read or holds a control character."""
+    if not value.strip():
+        raise ValueError(f"{what} is only whitespace; write the text")
+    found = CONTROL.search(value)
+    if found:
+        raise ValueError(f"{what} contains the control character U+{ord(found.group()):04X} at "
+                         f"character {found.start() + 1}; only line breaks and tabs are allowed "
+                         "(escape sequences could take over the terminal)")
 
 LANGS = ("en", "zh")
 Lang = Literal["en", "zh"]
@@ -108,7 +164,7 @@ class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     title: Text
     question: Text
     answer: Text
-    topic: str = ""
+    topic: Annotated[str, msgspec.Meta(pattern=r"\A([a-z0-9][a-z0-9-]*)?\Z", max_length=80)] = ""
     kind: Kind = "recall"
     tags: list[Tag] = msgspec.field(default_factory=list)
     level: Annotated[int, msgspec.Meta(ge=1, le=3)] = 1

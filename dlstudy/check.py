@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import yaml
 from dlstudy import bind
 from dlstudy.card import Card
 from dlstudy.claims import row_ids
-from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of
+from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of, resolved
+from dlstudy.derivation import read_source
 from dlstudy.library import Library
 
 
@@ -21,7 +23,7 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
     sources = _Sources()
     snapshots = bind.Snapshots({i: d.path for i, d in library.derivations.items()})
     for deck in library.decks:
-        tree = _compose(deck.path.read_text(encoding="utf-8"))
+        tree = _compose(deck._text)
         problems += _duplicate_keys(tree, deck.path)
         for index, card in enumerate(deck.cards):
             for j, ref in enumerate(card.derivations):
@@ -43,8 +45,8 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
             problems.append(Problem(info.path, 1, f"derivation `{info.id}` is used by no card; "
                                                   "link it from a card's `derivations:` or delete it"))
     if only:
-        wanted = {p.resolve() for p in _files_under(only)}
-        problems = [p for p in problems if p.path.resolve() in wanted]
+        wanted = {resolved(p) for p in _files_under(only)}
+        problems = [p for p in problems if resolved(p.path) in wanted]
     return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.message))
 
 
@@ -57,8 +59,8 @@ class _Sources:
     def ids(self, module: Path) -> dict[str, int]:
         if module not in self._ids:
             try:
-                self._ids[module] = row_ids(module.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
+                self._ids[module] = row_ids(read_source(module))
+            except (OSError, UnicodeDecodeError, ValueError):
                 self._ids[module] = {}
         return self._ids[module]
 
@@ -169,12 +171,38 @@ def _files_under(paths: Sequence[Path]) -> list[Path]:
 
 def _card_loc(tree: yaml.Node | None, card_id: str, fallback: int) -> list[str | int]:
     """The path to a card in the YAML tree (cards may have been dropped as duplicates)."""
+    return ["cards", _card_indices(tree).get(card_id, fallback)]
+
+
+@functools.lru_cache(maxsize=4)
+def _card_indices(tree: yaml.Node | None) -> dict[str, int]:
+    """Each card id's index in the tree's ``cards`` (the first, for a duplicate), worked out once
+    per deck: looking each card up afresh made ``check`` quadratic in the cards."""
+    indices: dict[str, int] = {}
     if isinstance(tree, yaml.MappingNode):
         cards = next((v for k, v in tree.value if k.value == "cards"), None)
         if isinstance(cards, yaml.SequenceNode):
             for i, item in enumerate(cards.value):
-                if isinstance(item, yaml.MappingNode) and any(
-                    k.value == "id" and v.value == card_id for k, v in item.value
-                ):
-                    return ["cards", i]
-    return ["cards", fallback]
+                if isinstance(item, yaml.MappingNode):
+                    for k, v in item.value:
+                        if k.value == "id" and isinstance(v, yaml.ScalarNode):
+                            indices.setdefault(str(v.value), i)
+    return indices
+
+
+def summary(library: Library, problems: Sequence[Problem], lang: str = "en") -> str:
+    """The line ``check`` ends with (Rich markup): how many problems, or what was found clean."""
+    cards, decks, derivations = len(library.cards), len(library.decks), len(library.derivations)
+    if lang == "zh":
+        if problems:
+            return f"[red]{len(problems)} 个问题[/red]"
+        return (f"[green]没有问题[/green]：{decks} 个卡组中的 {cards} 张卡片、{derivations} 个推导，"
+                "所有链接都能解析")
+    if problems:
+        return f"[red]{_plural(len(problems), 'problem')}[/red]"
+    return (f"[green]ok[/green]: {_plural(cards, 'card')} in {_plural(decks, 'deck')}, "
+            f"{_plural(derivations, 'derivation')}, all links resolve")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"

@@ -150,28 +150,45 @@ def main_options(
     state.settings = None  # read again for this data dir (tests invoke the app repeatedly)
 
 
+LIST_FORMATS = ("table", "tsv", "json")
+
+
 @app.command("list")
 def list_cards(
     topic: TopicOpt = None,
     tag: TagOpt = None,
     kind: KindOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", "-f", help="table (the default on a terminal); tsv (the default when piped: "
+        "one card a line, tab-separated: id, topic, kind, level, title, derivations); json.",
+        show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     lang: LangOpt = None,
 ) -> None:
-    """List cards (id, topic, title, linked derivations), optionally filtered."""
+    """List cards (id, topic, kind, title, linked derivations), optionally filtered."""
     lang = _lang(lang)
     _check_kind(kind)
-    library = _library(quiet=as_json)
+    if fmt is not None and fmt not in LIST_FORMATS:
+        err.print(f"[red]error:[/red] --format must be one of {', '.join(LIST_FORMATS)}, not {fmt!r}")
+        raise typer.Exit(2)
+    if as_json and fmt not in (None, "json"):
+        err.print(f"[red]error:[/red] --json and --format {fmt} ask for different output; give one")
+        raise typer.Exit(2)
+    fmt = "json" if as_json else fmt or ("table" if console.is_terminal else "tsv")
+    library = _library(quiet=fmt == "json")
     topic = _topic(library, topic, lang)
     cards = [c for c in library.select(topic, tag) if kind is None or c.kind == kind]
-    if as_json:
+    if fmt == "json":
         rows = [{"id": c.id, "topic": c.topic, "kind": c.kind, "level": c.level, "tags": c.tags,
                  "title": c.title.get(lang), "derivations": c.derivations} for c in cards]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    from dlstudy.render import cards_table
+    from dlstudy.render import cards_table, cards_tsv
 
-    console.print(cards_table(cards, library.derivations, lang))
+    if fmt == "tsv":
+        sys.stdout.write(cards_tsv(cards, lang))
+        return
+    console.print(cards_table(cards, library.derivations, lang, console.width))
 
 
 def _check_kind(kind: Optional[str]) -> None:
@@ -241,15 +258,17 @@ def _unknown(name: str, library: Library, lang: str = "en") -> NoReturn:
 def check(
     paths: Annotated[Optional[list[Path]], typer.Argument(
         help="Deck files, derivation modules or folders to check (default: everything).")] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Validate decks and derivations: YAML, schema, ids, links. Prints `path:line: problem`.
 
     Exit 0 when clean, 1 when there are problems. Folders given here are checked together
     with the bundled content, so links between them resolve.
     """
-    from dlstudy.check import check_library
+    from dlstudy.check import check_library, summary
     from dlstudy.library import load_library
 
+    lang = _lang(lang)
     given = [p for p in (paths or [])]
     missing = [p for p in given if not p.exists()]
     if missing:
@@ -263,12 +282,9 @@ def check(
     problems = check_library(library, only=given)
     for problem in problems:
         print(problem)
+    err.print(summary(library, problems, lang), highlight=False)
     if problems:
-        err.print(f"[red]{len(problems)} problem(s)[/red]")
         raise typer.Exit(1)
-    n_cards = len(library.cards)
-    err.print(f"[green]ok[/green]: {n_cards} cards in {len(library.decks)} decks, "
-              f"{len(library.derivations)} derivations, all links resolve")
 
 
 PLOT_FORMATS = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
@@ -476,9 +492,9 @@ def prove(
         if not summary:
             for result in results:
                 claims = [c.get(lang) for c in library.derivations[result.id].claims]
-                console.print(result_view(result, claims, plots=not no_plot))
+                console.print(result_view(result, claims, plots=not no_plot, lang=lang))
         if summary or len(results) > 1:
-            console.print(summary_table(results))
+            console.print(summary_table(results, lang))
     if plot:
         from dlstudy.render import save_plots
 

@@ -15,16 +15,18 @@ numpy — and never execute code from a user's folder.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlstudy.card import Text
-from dlstudy.deck import Problem
+from dlstudy.card import Text, text_problems
+from dlstudy.deck import Problem, resolved
 
 HEAVY = ("torch", "sympy", "numpy", "matplotlib", "scipy")
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ID = re.compile(r"[a-z][a-z0-9_]{0,79}")  # used with fullmatch: no trailing newline
 
 
 @dataclass(frozen=True)
@@ -37,26 +39,54 @@ class DerivationInfo:
     claims: tuple[Text, ...]
 
 
+MAX_MODULE_BYTES = 1024 * 1024  # the largest bundled module is about 20 KB
+
+
 def _text(node: ast.AST, what: str) -> Text:
-    value = ast.literal_eval(node)
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        # TypeError: an unhashable key ({[]: 1}); RecursionError, MemoryError: deep nesting
+        value = None
     if not (isinstance(value, dict) and set(value) == {"en", "zh"}
             and all(isinstance(v, str) and v for v in value.values())):
         raise ValueError(f"{what} must be a dict with non-empty `en` and `zh` strings")
-    return Text(en=value["en"], zh=value["zh"])
+    text = Text(en=value["en"], zh=value["zh"])
+    for _, message in text_problems(text, []):
+        raise ValueError(f"{what}: {message}")
+    return text
+
+
+def read_source(path: Path) -> str:
+    """A derivation module's source, refused (``ValueError``) past :data:`MAX_MODULE_BYTES`;
+    ``OSError`` and ``UnicodeDecodeError`` when it cannot be read."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a device never end
+        raise ValueError("not a regular file; a derivation is a Python module")
+    with path.open("rb") as file:
+        raw = file.read(MAX_MODULE_BYTES + 1)
+    if len(raw) > MAX_MODULE_BYTES:
+        raise ValueError(f"file is larger than {MAX_MODULE_BYTES >> 20} MB; a derivation "
+                         "module is a page or two of code")
+    return raw.decode("utf-8")
 
 
 def read_info(path: Path) -> tuple[DerivationInfo | None, list[Problem]]:
     """Read one derivation module's metadata and check its shape."""
     problems: list[Problem] = []
     try:
-        source = path.read_text(encoding="utf-8")
+        source = read_source(path)
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
         return None, [Problem(path, exc.lineno or 1, f"Python syntax error: {exc.msg}")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(path, 1, f"cannot read file: {exc}")]
+    except ValueError as exc:
+        return None, [Problem(path, 1, str(exc))]
+    except (RecursionError, MemoryError):
+        return None, [Problem(path, _deep_line(source), "an expression is nested too deeply for "
+                                                      "Python to read; split it up")]
 
-    if not _ID.match(path.stem):
+    if not _ID.fullmatch(path.stem):
         problems.append(Problem(path, 1, f"file name `{path.stem}` is not a valid derivation id: "
                                          "use lowercase letters, digits and '_'"))
     title: Text | None = None
@@ -91,7 +121,7 @@ def read_info(path: Path) -> tuple[DerivationInfo | None, list[Problem]]:
         if required not in functions:
             problems.append(Problem(path, 1, f"missing function `{required}(p)` "
                                              "(the symbolic part and the numeric part)"))
-    if title is None:
+    if title is None or not _ID.fullmatch(path.stem):  # no card can name an invalid id
         return None, problems
     return DerivationInfo(path.stem, path, title, tuple(claims)), problems
 
@@ -107,7 +137,7 @@ def derivation_files(folders: Iterable[Path]) -> list[Path]:
         else:
             found = []
         for path in found:
-            files.setdefault(path.resolve(), path)
+            files.setdefault(resolved(path), path)
     return list(files.values())
 
 
@@ -132,3 +162,23 @@ def discover(folders: Iterable[Path],
             continue
         catalogue[info.id] = info
     return catalogue, problems
+
+
+def _deep_line(source: str) -> int:
+    """Where a too-deep expression is: the line brackets nest deepest on (when they nest deep),
+    else the longest line."""
+    depth = deepest = 0
+    line = best = 1
+    for ch in source:
+        if ch == "\n":
+            line += 1
+        elif ch in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest, best = depth, line
+        elif ch in ")]}":
+            depth -= 1
+    if deepest > 100:
+        return best
+    lengths = [len(text) for text in source.splitlines()] or [0]
+    return lengths.index(max(lengths)) + 1

@@ -15,10 +15,17 @@ Number = float | int | str
 
 @dataclass(frozen=True)
 class Step:
-    """One line of a symbolic derivation: what was done, and the expression it gave."""
+    """One line of a symbolic derivation: what was done, and the expression it gave.
+
+    Attributes:
+        text: what was done, in words.
+        math: the expression, pretty-printed on as many lines as it needs (fractions, powers).
+        line: the same expression on one line, shown when ``math`` is wider than the terminal.
+    """
 
     text: str
     math: str = ""
+    line: str = ""
 
 
 @dataclass(frozen=True)

@@ -118,12 +118,13 @@ class Proof:
 
     def step(self, text: str, expr: Any = None) -> None:
         """Record one step of the derivation, with the expression it produced."""
-        math_text = ""
+        math_text = line = ""
         if expr is not None:
             import sympy
 
             math_text = sympy.pretty(expr, use_unicode=True, wrap_line=False)
-        self.steps.append(Step(text, math_text))
+            line = _one_line(expr)
+        self.steps.append(Step(text, math_text, line))
 
     def identity(self, text: str, lhs: Any, rhs: Any, shown: Any = None, *,
                  id: str | None = None, refutes: str | None = None) -> bool:
@@ -149,7 +150,8 @@ class Proof:
         math_text = "" if shown is None else sympy.pretty(shown, use_unicode=True, wrap_line=False)
         if max((len(line) for line in math_text.splitlines()), default=0) > 160:
             math_text = ""  # too wide for a terminal; the evidence row still records the check
-        self.steps.append(Step(f"{text}  {'✓' if passed else '✗'}", math_text))
+        line = "" if shown is None else _one_line(shown)
+        self.steps.append(Step(f"{text}  {'✓' if passed else '✗'}", math_text, line))
         self._record(Evidence(f"(sympy) {text}", residue, "0", "simplify(lhs − rhs) =", passed),
                      id, refutes)
         return passed
@@ -261,3 +263,16 @@ def _to_numpy(x: Any) -> Any:
     if hasattr(x, "detach"):
         x = x.detach().cpu().double().numpy()
     return np.asarray(x, dtype=float)
+
+
+def _one_line(expr: Any) -> str:
+    """``expr`` on one line (``lhs = rhs`` for an equation), for a terminal too narrow for its
+    pretty form; empty when even that is too long to be worth reading (five lines of 80)."""
+    import sympy
+
+    if isinstance(expr, sympy.Equality):
+        text = f"{sympy.sstr(expr.lhs)} = {sympy.sstr(expr.rhs)}"
+    else:
+        text = sympy.sstr(expr)
+    text = text.replace(",\n", ", ").replace("\n", "")  # a Matrix prints one row a line
+    return text if len(text) <= 400 else ""

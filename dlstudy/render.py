@@ -6,15 +6,18 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
 from dlstudy.card import Card
+from dlstudy.deck import printable
 from dlstudy.derivation import DerivationInfo
-from dlstudy.evidence import Evidence, Plot, Result
+from dlstudy.evidence import Evidence, Plot, Result, Step
 
 if TYPE_CHECKING:
     from dlstudy.stats import Stats
@@ -28,17 +31,69 @@ LABELS = {
 }
 
 
-def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], lang: str) -> Table:
-    table = Table(title=f"{len(cards)} cards", show_lines=False, expand=False)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("topic", style="magenta")
-    table.add_column("kind" if lang == "en" else "类型")
-    table.add_column("title" if lang == "en" else "标题")
-    table.add_column("derivations" if lang == "en" else "推导", style="green")
+LIST_HEADINGS = {
+    "en": {"id": "id", "topic": "topic", "kind": "kind", "title": "title",
+           "derivations": "derivations", "cards": "{n} cards", "card": "1 card"},
+    "zh": {"id": "编号", "topic": "主题", "kind": "类型", "title": "标题",
+           "derivations": "推导", "cards": "{n} 张卡片", "card": "1 张卡片"},
+}
+_MIN_TITLE, _MIN_DERIVATIONS = 24, 16
+
+
+def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], lang: str,
+                width: int = 120) -> RenderableType:
+    """``dlstudy list`` on a terminal ``width`` columns wide. The id never wraps and every title
+    is shown whole (CJK titles, which have no spaces, fold): when the columns do not fit, the
+    derivations go first, then topic and kind; narrower still, each card takes two lines."""
+    words = LIST_HEADINGS[lang]
+    title = words["card"] if len(cards) == 1 else words["cards"].format(n=len(cards))
+    id_w = max([len(c.id) for c in cards] + [len(words["id"])])
+    topic_w = max([len(c.topic) for c in cards] + [cell_len(words["topic"])])
+    kind_w = max([len(c.kind) for c in cards] + [cell_len(words["kind"])])
+    if width - id_w - 7 < _MIN_TITLE:  # 7: the borders and padding of two columns
+        return _cards_list(cards, lang, title)
+    room = width - id_w - topic_w - kind_w
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column(words["id"], style="cyan", no_wrap=True)
+    columns = ["id"]
+    if room - 13 >= _MIN_TITLE:
+        table.add_column(words["topic"], style="magenta", no_wrap=True)
+        table.add_column(words["kind"], no_wrap=True)
+        columns += ["topic", "kind"]
+    table.add_column(words["title"], overflow="fold", ratio=2)
+    columns.append("title")
+    if room - 16 >= _MIN_TITLE + _MIN_DERIVATIONS:
+        table.add_column(words["derivations"], style="green", overflow="fold", ratio=1)
+        columns.append("derivations")
     for card in cards:
-        links = ", ".join(d if d in derivations else f"[red]{d}?[/red]" for d in card.derivations)
-        table.add_row(card.id, card.topic, card.kind, escape(card.title.get(lang)), links)
+        cells = {"id": card.id, "topic": card.topic, "kind": card.kind,
+                 "title": escape(card.title.get(lang)),
+                 "derivations": ", ".join(d if d in derivations else f"[red]{d}?[/red]"
+                                          for d in card.derivations)}
+        table.add_row(*(cells[c] for c in columns))
     return table
+
+
+def _cards_list(cards: Sequence[Card], lang: str, title: str) -> RenderableType:
+    """Cards on two lines each — the id with its topic and kind, then the title — for a
+    terminal too narrow for a table."""
+    lines = RichText(f"{title}\n", style="italic")
+    for card in cards:
+        lines.append(card.id, style="cyan")
+        lines.append(f"  {card.topic} · {card.kind}\n", style="dim")
+        lines.append(f"  {card.title.get(lang)}\n")
+    lines.overflow = "fold"
+    return lines
+
+
+def cards_tsv(cards: Sequence[Card], lang: str) -> str:
+    """``dlstudy list`` piped: one card a line, tab-separated and never cut — id, topic, kind,
+    level, title, derivations (comma-separated) — for grep, cut and awk."""
+    def cell(text: str) -> str:
+        return " ".join(text.split())  # a title's line breaks and tabs would split the row
+
+    return "".join(f"{c.id}\t{c.topic}\t{c.kind}\t{c.level}\t{cell(c.title.get(lang))}\t"
+                   f"{','.join(c.derivations)}\n" for c in cards)
 
 
 _BREAK_BEFORE = re.compile(r"^(\s|[•\-*–]|\d+[.)]|[①-⑳])")
@@ -168,14 +223,14 @@ def claim_result(truth: bool, said: bool, result: Result | None, row: Evidence |
     if result is not None and row is not None:
         others = [e for e in result.evidence if e is not row]
         passed = sum(e.passed for e in others)
-        cached = " · cached" if result.cached else ""
+        cached = f" · {PROOF_LABELS[lang]['cached']}" if result.cached else ""
         if lang == "zh":
             rest = (f"{result.id} 的其余 {len(others)} 行证据：{passed} 行通过、{len(others) - passed} 行"
                     f"失败 —— dlstudy prove {result.id} 显示全部")
         else:
             rest = (f"the other {len(others)} rows of {result.id}: {passed} pass, "
                     f"{len(others) - passed} fail — dlstudy prove {result.id} shows them all")
-        parts.append(Panel(Group(evidence_table([row]), RichText(rest, style="dim")),
+        parts.append(Panel(Group(evidence_table([row], lang), RichText(rest, style="dim")),
                            title=f"{labels['evidence']} · {escape(result.id)}",
                            subtitle=f"{result.device} · {result.scale}{cached}",
                            title_align="left", subtitle_align="right", border_style="magenta"))
@@ -184,24 +239,105 @@ def claim_result(truth: bool, said: bool, result: Result | None, row: Evidence |
 
 def _fmt(value: float | int | str) -> str:
     if isinstance(value, (bool, str)):
-        return str(value)
+        return printable(str(value))
     if isinstance(value, int):
         return f"{value:,}".replace(",", "_") if abs(value) >= 100_000 else str(value)
-    return f"{value:.6g}"
+    return re.sub(r"e([+-])0*(\d)", r"e\1\2", f"{value:.6g}")  # 1e-05 → 1e-5
 
 
-def evidence_table(rows: Iterable[Evidence]) -> Table:
-    table = Table(show_header=True, header_style="bold", expand=False)
-    table.add_column("quantity")
-    table.add_column("measured", justify="right")
-    table.add_column("relation", justify="center", style="dim")
-    table.add_column("expected", justify="right")
-    table.add_column("", justify="center")
-    for row in rows:
-        mark = "[green]✓[/green]" if row.passed else "[red]✗[/red]"
-        table.add_row(escape(row.quantity), _fmt(row.measured), escape(row.relation),
-                      _fmt(row.expected), mark)
-    return table
+EVIDENCE_HEADINGS = {"en": ("quantity", "measured", "relation", "expected"),
+                     "zh": ("量", "测得值", "关系", "预期值")}
+
+
+class EvidenceTable:
+    """The evidence rows as a table as wide as the space given: the quantity and the relation
+    wrap, a number is never cut; too narrow for that, each row takes two lines."""
+
+    def __init__(self, rows: Iterable[Evidence], lang: str = "en") -> None:
+        self.rows = list(rows)
+        self.lang = lang
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        heads = EVIDENCE_HEADINGS.get(self.lang, EVIDENCE_HEADINGS["en"])
+        cells = [(printable(r.quantity), _fmt(r.measured), printable(r.relation), _fmt(r.expected),
+                  "[green]✓[/green]" if r.passed else "[red]✗[/red]") for r in self.rows]
+        widths = [max([cell_len(c[i]) for c in cells] + [cell_len(heads[i])]) for i in range(4)]
+        measured, expected = (self._value_width([r.measured for r in self.rows], heads[1]),
+                              self._value_width([r.expected for r in self.rows], heads[3]))
+        room = options.max_width - 17 - measured - expected  # 17: borders, padding, the mark
+        if sum(widths) + 17 <= options.max_width:
+            fixed: list[int | None] = [None] * 4
+        elif room >= 24:
+            relation = min(widths[2], max(12, room * 2 // 5))
+            fixed = [room - relation, measured, relation, expected]
+        else:
+            yield from self._rows(cells, heads, options.max_width)
+            return
+        table = Table(show_header=True, header_style="bold", expand=False)
+        table.add_column(heads[0], overflow="fold", width=fixed[0])
+        table.add_column(heads[1], justify="right", overflow="fold", width=fixed[1])
+        table.add_column(heads[2], justify="center", style="dim", overflow="fold", width=fixed[2])
+        table.add_column(heads[3], justify="right", overflow="fold", width=fixed[3])
+        table.add_column("", justify="center", width=1)
+        for quantity, measured_text, relation_text, expected_text, mark in cells:
+            table.add_row(RichText(quantity), RichText(measured_text), RichText(relation_text),
+                          RichText(expected_text), mark)
+        yield table
+
+    @staticmethod
+    def _value_width(values: list[float | int | str], heading: str) -> int:
+        """A column of values as wide as its widest number (numbers are never cut) or, for text
+        (a shape, a sympy residue), as its widest text up to 16 (text may fold)."""
+        numbers = [cell_len(_fmt(v)) for v in values if not isinstance(v, str)]
+        texts = [min(cell_len(_fmt(v)), 16) for v in values if isinstance(v, str)]
+        return max(numbers + texts + [cell_len(heading)])
+
+    @staticmethod
+    def _rows(cells: list[tuple[str, str, str, str, str]], heads: tuple[str, ...],
+              width: int) -> RenderResult:
+        """Each row on two lines (the quantity, then the values), or on four when the values do
+        not fit on one line: a number only ever folds when a line cannot hold it at all."""
+        for quantity, measured, relation, expected, mark in cells:
+            head = RichText.from_markup(mark + " ")
+            head.append(quantity, style="bold")
+            head.overflow = "fold"
+            yield head
+            values = [f"{heads[1]} {measured}", relation, f"{heads[3]} {expected}"]
+            if 2 + cell_len("  ".join(values)) <= width:
+                line = RichText(f"  {values[0]}  ")
+                line.append(relation, style="dim")
+                line.append(f"  {values[2]}")
+                yield line
+            else:
+                for value, style in zip(values, ("", "dim", "")):
+                    yield Padding(RichText(value, style=style, overflow="fold"), (0, 0, 0, 2))
+
+
+def evidence_table(rows: Iterable[Evidence], lang: str = "en") -> EvidenceTable:
+    return EvidenceTable(rows, lang)
+
+
+class StepsView:
+    """The numbered steps of a derivation, each expression in its pretty multi-line form when
+    that fits the width given, else on one line (folded if even that is too long)."""
+
+    def __init__(self, steps: Sequence[Step]) -> None:
+        self.steps = steps
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = options.max_width - 3  # the indent
+        for i, step in enumerate(self.steps, 1):
+            yield RichText(f"{i}. {printable(step.text)}", style="bold", overflow="fold")
+            lines = printable(step.math).splitlines()
+            if lines and max(cell_len(line) for line in lines) <= room:
+                math = RichText("\n".join(lines), no_wrap=True)
+            elif step.line:
+                math = RichText(printable(step.line, one_line=True), overflow="fold")
+            elif lines:  # recorded before steps kept a one-line form: cut, never wrapped
+                math = RichText("\n".join(lines), no_wrap=True, overflow="crop")
+            else:
+                continue
+            yield Padding(math, (0, 0, 0, 3))
 
 
 class TerminalPlot:
@@ -234,44 +370,56 @@ class TerminalPlot:
         return str(plt.build())
 
 
-def result_view(result: Result, claims: Sequence[str] = (), plots: bool = True) -> RenderableType:
+PROOF_LABELS = {
+    "en": {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "device": "device", "scale": "scale",
+           "seconds": "s", "cached": "cached", "hold": "{passed}/{n} derivations hold",
+           "derivation": "derivation", "verdict": "verdict", "checks": "checks",
+           "seconds_heading": "seconds"},
+    "zh": {"pass": "通过", "fail": "失败", "error": "出错", "device": "设备", "scale": "规模",
+           "seconds": "秒", "cached": "缓存结果", "hold": "{passed}/{n} 个推导成立",
+           "derivation": "推导", "verdict": "结论", "checks": "检查", "seconds_heading": "秒"},
+}
+VERDICT_WORDS = {"en": {"pass": "pass", "fail": "fail", "error": "error"},
+                 "zh": {"pass": "通过", "fail": "失败", "error": "出错"}}
+
+
+def result_view(result: Result, claims: Sequence[str] = (), plots: bool = True,
+                lang: str = "en") -> RenderableType:
+    words = PROOF_LABELS.get(lang, PROOF_LABELS["en"])
     parts: list[RenderableType] = []
     if claims:
-        parts.append(RichText("\n".join(f"• {c}" for c in claims), style="italic"))
+        parts.append(RichText("\n".join(f"• {printable(c)}" for c in claims), style="italic"))
     if result.steps:
-        steps = RichText()
-        for i, step in enumerate(result.steps, 1):
-            steps.append(f"{i}. {step.text}\n", style="bold")
-            if step.math:
-                steps.append("\n".join("   " + line for line in step.math.splitlines()) + "\n")
-        parts.append(steps)
+        parts.append(StepsView(result.steps))
     if result.evidence:
-        parts.append(evidence_table(result.evidence))
+        parts.append(evidence_table(result.evidence, lang))
     if result.error:
-        parts.append(RichText(result.error, style="yellow"))
+        parts.append(RichText(printable(result.error), style="yellow"))
     if plots:
         parts.extend(TerminalPlot(p) for p in result.plots)
     style = VERDICT_STYLE[result.verdict]
-    cached = " · cached" if result.cached else ""
-    footer = (f"[{style}]{result.verdict.upper()}[/{style}] · device {result.device} · "
-              f"scale {result.scale} · {result.seconds:.2f} s{cached}")
-    return Panel(Group(*parts), title=f"[b]{escape(result.id)}[/b] — {escape(result.title)}",
+    cached = f" · {words['cached']}" if result.cached else ""
+    footer = (f"[{style}]{words[result.verdict]}[/{style}] · {words['device']} {result.device} · "
+              f"{words['scale']} {result.scale} · {result.seconds:.2f} {words['seconds']}{cached}")
+    return Panel(Group(*parts), title=f"[b]{escape(result.id)}[/b] — {escape(printable(result.title))}",
                  subtitle=footer, title_align="left", subtitle_align="right",
                  border_style=style.split()[-1])
 
 
-def summary_table(results: Sequence[Result]) -> Table:
+def summary_table(results: Sequence[Result], lang: str = "en") -> Table:
+    words = PROOF_LABELS.get(lang, PROOF_LABELS["en"])
+    verdicts = VERDICT_WORDS.get(lang, VERDICT_WORDS["en"])
     passed = sum(r.verdict == "pass" for r in results)
-    table = Table(title=f"{passed}/{len(results)} derivations hold", expand=False)
-    table.add_column("derivation", style="cyan")
-    table.add_column("verdict")
-    table.add_column("checks", justify="right")
-    table.add_column("seconds", justify="right")
+    table = Table(title=words["hold"].format(passed=passed, n=len(results)), expand=False)
+    table.add_column(words["derivation"], style="cyan")
+    table.add_column(words["verdict"])
+    table.add_column(words["checks"], justify="right")
+    table.add_column(words["seconds_heading"], justify="right")
     for r in results:
         style = VERDICT_STYLE[r.verdict]
         ok = sum(e.passed for e in r.evidence)
-        table.add_row(r.id, f"[{style}]{r.verdict}[/{style}]", f"{ok}/{len(r.evidence)}",
-                      f"{r.seconds:.2f}" + (" (cached)" if r.cached else ""))
+        table.add_row(r.id, f"[{style}]{verdicts[r.verdict]}[/{style}]", f"{ok}/{len(r.evidence)}",
+                      f"{r.seconds:.2f}" + (f" ({words['cached']})" if r.cached else ""))
     return table
 
 

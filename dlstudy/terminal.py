@@ -242,7 +242,7 @@ class Study:
                 results = prove(infos, resolve("auto"), "quick", self.lang, 1, cache)
             for result in results:
                 claims = [c.get(self.lang) for c in self.derivations[result.id].claims]
-                self.console.print(result_view(result, claims, plots=False))
+                self.console.print(result_view(result, claims, plots=False, lang=self.lang))
         except Exception as exc:  # a broken proof must not end the session
             self.console.print(f"[yellow]could not prove:[/yellow] {escape(str(exc))}")
         self.console.print(KEYS_HELP[self.lang][1], style="dim", highlight=False)

@@ -82,3 +82,12 @@ def test_check_accepts_single_files_including_bundled_ones(tmp_path: Path) -> No
     bundled = sorted(paths.bundled_derivations().glob("*.py"))[:2]
     _, lines = check(*bundled)
     assert not any("already defined" in line or "YAML" in line for line in lines)
+
+
+def test_check_summary_follows_lang(tmp_path: Path) -> None:
+    ok = runner.invoke(app, ["check", "--lang", "zh"])
+    assert ok.exit_code == 0 and "没有问题" in ok.output and "张卡片" in ok.output
+    write(tmp_path, "questions/a.yaml", "topic: [\n")
+    bad = runner.invoke(app, ["check", str(tmp_path), "--lang", "zh"])
+    assert bad.exit_code == 1 and "1 个问题" in bad.output
+    assert "1 problem\n" in runner.invoke(app, ["check", str(tmp_path)]).output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,75 @@ def test_the_readme_tour_names_cards_and_derivations_that_exist() -> None:
     named = re.findall(r"^dlstudy (?:show|prove) ([a-z][a-z0-9_-]+)", readme, flags=re.M)
     assert named
     assert [n for n in named if n not in library.cards and n not in library.derivations] == []
+
+
+def test_list_piped_is_one_tab_separated_row_per_card_never_cut() -> None:
+    result = runner.invoke(app, ["list"])  # CliRunner's stdout is not a terminal
+    assert result.exit_code == 0
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    library = load_library()
+    assert len(rows) == len(library.cards) and all(len(r) == 6 for r in rows)
+    by_id = {r[0]: r for r in rows}
+    card = library.cards["reg-weight-decay-vs-l2-sgd"]
+    assert by_id[card.id] == [card.id, card.topic, card.kind, str(card.level), card.title.en,
+                              ",".join(card.derivations)]
+    assert any("Weight decay" in line for line in result.stdout.splitlines())  # grep finds it
+
+
+def test_list_format_option_and_its_conflicts() -> None:
+    assert json.loads(runner.invoke(app, ["list", "--format", "json"]).stdout)
+    assert runner.invoke(app, ["list", "--format", "csv"]).exit_code == 2
+    assert runner.invoke(app, ["list", "--json", "--format", "tsv"]).exit_code == 2
+
+
+def _table_titles(text: str, column: int) -> dict[str, str]:
+    """Each card's title as a box table shows it, its wrapped lines joined (spaces dropped)."""
+    titles: dict[str, str] = {}
+    current = ""
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) <= column + 1:
+            continue
+        if cells[1]:
+            current = cells[1]
+            titles[current] = ""
+        if current:
+            titles[current] += cells[column].replace(" ", "")
+    return titles
+
+
+def test_list_table_shows_every_zh_title_whole_at_120_columns() -> None:
+    from rich.console import Console
+
+    from dlstudy.render import cards_table
+
+    library = load_library()
+    cards = list(library.cards.values())
+    console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(cards_table(cards, library.derivations, "zh", 120))
+    text = console.export_text()
+    assert "…" not in text
+    shown = _table_titles(text, 4)
+    assert shown == {c.id: c.title.zh.replace(" ", "") for c in cards}
+
+
+def test_list_in_a_narrow_terminal_keeps_ids_and_titles_whole() -> None:
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from dlstudy.render import cards_table
+
+    library = load_library()
+    cards = list(library.cards.values())
+    texts = {}
+    for width in (60, 80):
+        console = Console(width=width, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+        console.print(cards_table(cards, library.derivations, "en", width))
+        texts[width] = console.export_text()
+        assert "…" not in texts[width]
+        assert all(cell_len(line) <= width for line in texts[width].splitlines())  # v̂: 1 cell
+    # 80 columns: a table of ids and titles; 60: two lines a card, the id then the title
+    assert _table_titles(texts[80], 2) == {c.id: c.title.en.replace(" ", "") for c in cards}
+    flat = " ".join(texts[60].split())
+    for card in cards:
+        assert f"{card.id} {card.topic} · {card.kind} {' '.join(card.title.en.split())}" in flat

@@ -1,0 +1,100 @@
+"""Proof output at any terminal width: numbers are never cut, wide math falls back to one line,
+and the headings follow --lang."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from rich.console import Console, RenderableType
+
+from dlstudy.evidence import Evidence, Result, Step
+from dlstudy.render import _fmt, evidence_table, result_view, summary_table
+
+ROWS = [
+    Evidence("autograd softmax Jacobian vs diag(p) − ppᵀ (max |Δ|)", 6.938893903907228e-18, 0.0,
+             "≤ 1e-15 + 1e-10·|expected|", True),
+    Evidence("d_k = 1024: Var(q·k) vs d_k (±5 SE)", 989.6261, 1024, "≈ (rtol 0, atol 150.275)", True),
+    Evidence("parameters of the network", 123_456_789, 123_456_789, "=", True),
+    Evidence("unscaled: ‖J‖ falls at every step from d_k = 16 on", "0.285 > 0.206 > 0.129 > 0.063",
+             "True", "holds", False),
+    Evidence("a tiny gradient", -1.2345678e-300, 1e-5, "<", False),
+]
+
+# sympy.pretty of a sum too wide for a narrow terminal, and its one-line form
+WIDE_MATH = ("   2   2                                                        2   2\n"
+             "k₁ ⋅q₁  + 2⋅k₁⋅k₂⋅q₁⋅q₂ + 2⋅k₁⋅k₃⋅q₁⋅q₃ + 2⋅k₁⋅k₄⋅q₁⋅q₄ + ... + k₄ ⋅q₄ ")
+WIDE_LINE = "k1**2*q1**2 + 2*k1*k2*q1*q2 + 2*k1*k3*q1*q3 + 2*k1*k4*q1*q4 + k4**2*q4**2"
+
+
+def _text(renderable: RenderableType, width: int) -> str:
+    console = Console(width=width, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(renderable)
+    return console.export_text()
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_evidence_numbers_are_never_cut(width: int) -> None:
+    text = _text(evidence_table(ROWS), width)
+    assert "…" not in text
+    assert all(len(line) <= width for line in text.splitlines())
+    for row in ROWS:
+        for value in (row.measured, row.expected):
+            if not isinstance(value, str):
+                assert re.search(rf"(?<![\w.+-]){re.escape(_fmt(value))}(?![\w.])", text), (value, text)
+
+
+def test_numbers_are_compact() -> None:
+    assert (_fmt(1e-05), _fmt(6.938893903907228e-18), _fmt(1.5e300), _fmt(123_456_789)) == \
+        ("1e-5", "6.93889e-18", "1.5e+300", "123_456_789")
+
+
+def _result(lang_title: str = "Attention") -> Result:
+    return Result("attn_scaling_variance", lang_title, "pass", "cpu", "quick", 1.25,
+                  steps=[Step("(q·k)² for d_k = 4", WIDE_MATH, WIDE_LINE),
+                         Step("E[q·k] = 0  ✓", "0 = 0", "0 = 0")],
+                  evidence=ROWS[:2], cached=True)
+
+
+def test_wide_math_falls_back_to_its_one_line_form() -> None:
+    wide = _text(result_view(_result(), plots=False), 120)
+    assert "k₁ ⋅q₁  + 2⋅k₁⋅k₂" in wide and "k1**2" not in wide  # fits: the pretty form
+    narrow = _text(result_view(_result(), plots=False), 60)
+    assert "k₁ ⋅q₁" not in narrow  # does not fit: one line, folded at the panel's edge
+    folded = "".join(line.strip("│ ") for line in narrow.splitlines())
+    assert WIDE_LINE.replace(" ", "") in folded.replace(" ", "")
+    assert all(len(line) <= 60 for line in narrow.splitlines())
+
+
+def test_proof_records_a_one_line_form_of_each_expression() -> None:
+    sympy = pytest.importorskip("sympy")
+    from dlstudy.proof import Proof
+
+    q, k = sympy.symbols("q k")
+    proof = Proof()
+    proof.step("a matrix", sympy.Matrix([[q, k], [k, q]]))
+    proof.identity("(q + k)² expands", (q + k) ** 2, q**2 + 2 * q * k + k**2)
+    assert proof.steps[0].line == "Matrix([[q, k], [k, q]])"
+    assert proof.steps[1].line == "(k + q)**2 = k**2 + 2*k*q + q**2"
+    assert "\n" in proof.steps[1].math
+
+
+def test_headings_and_verdicts_in_chinese() -> None:
+    zh = _text(result_view(_result("注意力"), plots=False, lang="zh"), 120)
+    for word in ("量", "测得值", "关系", "预期值", "通过", "设备 cpu", "规模 quick", "秒", "缓存结果"):
+        assert word in zh
+    assert "quantity" not in zh and "PASS" not in zh
+    table = _text(summary_table([_result()], "zh"), 80)
+    assert "1/1 个推导成立" in table and "结论" in table and "通过" in table
+    assert "1/1 derivations hold" in _text(summary_table([_result()]), 80)
+
+
+def test_control_characters_from_a_derivation_are_written_out() -> None:
+    result = Result("x", "t\x1b]0;title\x07", "error", "cpu", "quick", 0.1,
+                    steps=[Step("step \x1b[2J", "\x1b[31m", "")],
+                    evidence=[Evidence("row \x9b2J", "\x1b[5m", 0, "=", False)],
+                    error="Traceback \x1b]52;c;aGk=\x07")
+    text = _text(result_view(result, plots=False), 120)
+    assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
+    assert "\\x1b[2J" in text
