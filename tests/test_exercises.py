@@ -262,6 +262,29 @@ def test_real_answers_accept_three_significant_figures_and_reject_a_wrong_digit(
         assert not exercise.check(value + max(0.02 * abs(value), 0.01))
 
 
+@pytest.mark.parametrize("name", sorted(CLOSED_FORMS))
+def test_real_answers_are_compared_to_the_figures_the_prompt_asks_for(name: str) -> None:
+    """The tolerance is the prompt's "N significant figures", relative however small the value."""
+    import re
+
+    from dlstudy.exercises import ATOL, significant
+
+    for seed in range(40):
+        exercise = exercises.draw(name, seed)
+        if exercise.answer_type not in ("real", "expression"):
+            return
+        asked = re.search(r"\((?:.*; )?(\d) significant figures\)", exercise.prompt.en)
+        assert asked, exercise.prompt.en
+        figures = int(asked.group(1))
+        assert f"{figures} 位有效数字" in exercise.prompt.zh
+        assert (exercise.rtol, exercise.atol) == (significant(figures), ATOL)
+        value = float(exercise.expected)  # type: ignore[arg-type]
+        assert exercise.check(float(f"{value:.{figures}g}"))
+        if abs(value) > 1000 * ATOL:  # a figure off in the last place asked for is wrong
+            assert not exercise.check(value * (1 + 1.5 * 10 ** (1 - figures)))
+            assert not exercise.check(0.0)
+
+
 def test_the_prompt_comes_before_torch_is_imported() -> None:
     """A session shows the numbers at once: every generator yields its prompt before torch."""
     probe = ("import sys\n"

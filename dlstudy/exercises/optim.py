@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, r, text
+from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, r, significant, text
 
 
 def _sgd(w0: float, g: float, lr: float, momentum: float, decay: float,
@@ -122,7 +122,7 @@ def adam_vs_adamw(rng: random.Random) -> Drawing:
     return Exercise(
         params={"w0": w0, "grad": g, "lr": lr, "weight_decay": decay, "optimizer": name},
         prompt=prompt,
-        expected=expected, answer_type="real", rtol=6e-4, atol=5e-5,
+        expected=expected, answer_type="real", rtol=significant(4), atol=ATOL,
         solution=text(work_en, work_zh),
     )
 
