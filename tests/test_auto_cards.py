@@ -130,7 +130,7 @@ def test_piped_session_mixes_recall_exercise_and_claim_cards(decks: Path, isolat
         ("auto-claim-false", 4, 4, "false"),
     ]
     assert rows[1][4] is not None and exercises.draw(GENERATOR, rows[1][4]).expected == answer
-    assert "Session over: 4 card(s), 4 grade(s)" in out
+    assert "Session over: 4 cards, 4 grades" in out
 
 
 def test_a_wrong_answer_is_graded_again_and_the_grade_can_be_overridden(

@@ -39,7 +39,7 @@ def test_interactive_session_in_a_terminal(tmp_path: Path) -> None:
         child.expect("graded drill-01 Easy")
         child.send("q")
         child.expect("Session over")
-        child.expect("1 card\\(s\\), 1 grade\\(s\\)")
+        child.expect("1 card, 1 grade")
         child.expect(pexpect.EOF)
     finally:
         child.close()
