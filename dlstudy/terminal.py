@@ -211,9 +211,10 @@ class Keys:
         return data.strip()
 
     def discard(self) -> None:
-        """Drop keys typed ahead: what was typed before a question, an answer or a result was
-        on screen is never taken as a command (the "rue" of "true", a doubled grade key).
-        Piped input is a script: nothing is dropped."""
+        """Drop keys typed ahead. Called just before a question, an answer or a result is
+        printed: what was typed before it was on screen is never taken as a command (the "3u"
+        of a fast "false⏎3u", a doubled grade key), while a key pressed in answer to it, however
+        quickly, is kept. Piped input is a script: nothing is dropped."""
         self._pending = ""
         if self.tty:
             import termios
@@ -286,8 +287,8 @@ class Study:
 
     def _undo_at_end(self) -> bool:
         """No card is left: one last chance to take back the last grade. True if it was."""
-        self.console.print(END_HELP[self.lang], style="dim", highlight=False)
         self.keys.discard()
+        self.console.print(END_HELP[self.lang], style="dim", highlight=False)
         if self.keys.read() not in ("u", "undo"):
             return False
         return self.undo_last()
@@ -302,25 +303,24 @@ class Study:
         return question_panel(card, self.lang, subtitle=where, task=task)
 
     def show_question(self, card: Card, task: str | None = None) -> None:
+        self.keys.discard()
         self.console.print(self.question_view(card, task))
         keys = KEYS_HELP[self.lang][0] if card.kind == "recall" else AUTO_HELP[self.lang][card.kind]
         self.console.print(keys, style="dim", highlight=False)
-        self.keys.discard()
 
     def show_answer(self, card: Card) -> None:
         from dlstudy.render import answer_panel
 
+        self.keys.discard()
         self.console.print(answer_panel(card, self.derivations, self.lang))
         self.console.print(KEYS_HELP[self.lang][1], style="dim", highlight=False)
-        self.keys.discard()
 
     def acknowledge(self, graded: Graded) -> None:
         rating, auto = graded.review.rating, graded.review.auto_rating
         style = RATING_STYLE[rating]
         changed = self.text("changed", auto=self.grade_name(auto)) \
             if graded.review.overridden and auto else ""
-        graded_text = self.text("graded", card=escape(graded.card.id),
-                                grade=f"[{style}]{self.grade_name(rating)}[/{style}]")
+        graded_text = self.text("graded", card=escape(graded.card.id), grade=self.grade_name(rating))
         due = self.text("next", due=describe_due(graded.state.due, lang=self.lang))
         self.console.print(f"[{style}]{graded_text}[/{style}]{escape(changed)} · {due}",
                            highlight=False)
@@ -358,6 +358,7 @@ class Study:
         except Exception as exc:  # a broken proof must not end the session
             self.console.print(f"[yellow]{self.text('could_not_prove')}[/yellow] {escape(str(exc))}")
             return
+        self.keys.discard()  # keys pressed while it ran answered nothing on screen
         if self.keys.tty and self.console.is_terminal:
             pager = os.environ.get("PAGER", "less")
             if "LESS" not in os.environ:  # as git does: colours, and no pager for one screenful
@@ -407,7 +408,6 @@ class Study:
             self.console.print(line, highlight=False)
         help_line = AUTO_HELP[self.lang]["settle" if auto is not None else "self"]
         self.console.print(help_line, style="dim", highlight=False)
-        self.keys.discard()  # what was typed before the result was on screen is not a grade
         while True:
             key = self.keys.read()
             quitting = key is None or key in ("q", "quit")
@@ -424,7 +424,6 @@ class Study:
             if key == "p":
                 self.prove(card, redraw)
                 self.console.print(help_line, style="dim", highlight=False)
-                self.keys.discard()
                 continue
             if key == "s":
                 self.session.skip()
@@ -541,6 +540,7 @@ def ask_exercise(study: Study, card: Card) -> str:
         except Exception as exc:
             from dlstudy.render import answer_panel
 
+            study.keys.discard()
             study.console.print(f"[yellow]{study.text('could_not_compute')}[/yellow] "
                                 f"{escape(str(exc))}")
             study.console.print(answer_panel(card, study.derivations, study.lang))
@@ -567,6 +567,7 @@ def ask_exercise(study: Study, card: Card) -> str:
         study.console.print(study.question_view(card, task))
         study.console.print(result())
 
+    study.keys.discard()  # what was typed before the result was on screen is not a grade
     study.console.print(result())
     rating = auto_rating(correct, seconds, study.easy_within, study.hard_after)
     return study.settle(card, rating, round(seconds * 1000), seed, answer, redraw)
@@ -610,6 +611,7 @@ def ask_claim(study: Study, card: Card) -> str:
     from dlstudy.render import answer_panel, claim_result
     from dlstudy.session import auto_rating
 
+    study.keys.discard()  # the rest of a word typed fast ("false⏎3u") is not a command
     if verdict.truth is None:
         study.console.print(f"[yellow]{study.text('no_verdict')}[/yellow] "
                             f"{escape(verdict.problem or '?')}")

@@ -432,7 +432,7 @@ def test_exercise_and_claim_in_a_terminal(tmp_path: Path) -> None:
                           dimensions=(40, 120))
     try:
         child.expect("True or false\\?")
-        child.send("true")  # "t" answers; the "rue" typed after it must not act as keys
+        child.send("true\r")  # a whole line: none of its letters acts as a key
         child.expect("the statement is TRUE")
         child.expect("accept")
         child.send("\r")
