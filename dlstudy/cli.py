@@ -359,8 +359,9 @@ def _store() -> Store:
     try:
         store = Store.open(data, progress=rebuilding)
     except (StoreError, sqlite3.DatabaseError) as exc:
-        err.print(f"[red]error:[/red] cannot use the review database {data / DB_FILE}: {exc}. "
-                  f"{DAMAGED_HINT}", highlight=False)
+        hint = "" if isinstance(exc, StoreError) else f" {DAMAGED_HINT}"
+        err.print(f"[red]error:[/red] cannot use the review database {data / DB_FILE}: {exc}."
+                  f"{hint}", highlight=False)
         raise typer.Exit(2) from None
     if store.set_aside is not None:
         err.print(f"[yellow]warning:[/yellow] the review database {data / DB_FILE} was empty "
