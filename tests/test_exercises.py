@@ -306,3 +306,23 @@ def test_start_computes_the_answer_in_the_background() -> None:
 def test_an_unknown_generator_is_a_key_error() -> None:
     with pytest.raises(KeyError, match="no exercise generator"):
         exercises.draw("rnn_nonexistent", 0)
+
+
+def test_worked_solutions_bracket_negative_operands_and_read_as_text() -> None:
+    """``(-0.5)·(-0.5) + 2``, ``1.5·2.25 + (-1.5)``: never ``·-0.5`` or ``+ -1.5``; no "(s)"."""
+    import re
+
+    operand = re.compile(r"[·×/+−-] ?-\d|\(s\)")
+    for name in exercises.names():
+        for seed in range(60):
+            exercise = exercises.draw(name, seed)
+            for shown in (exercise.solution.en, exercise.solution.zh, exercise.prompt.en):
+                assert not operand.search(shown.replace("e-", "e")), (name, seed, shown)
+
+
+def test_operands_are_bracketed_when_negative() -> None:
+    from dlstudy.exercises import o
+
+    assert f"{o(-0.5)}·{o(-0.5)} + 2" == "(-0.5)·(-0.5) + 2"
+    assert f"{o(1.5)}·{o(2.25)} + {o(-1.5)}" == "1.5·2.25 + (-1.5)"
+    assert o(-3) == "(-3)" and o(0.0) == "0" and o(-1e-9, 2) == "(-1e-09)"

@@ -215,3 +215,10 @@ def r(value: float, digits: int = 4) -> str:
     """A real as the solutions print it: 4 significant figures, no trailing noise."""
     out = f"{value:.{digits}g}"
     return "0" if out in ("-0", "0") else out
+
+
+def o(value: float, digits: int = 4) -> str:
+    """A number as an operand in a worked solution: like :func:`r`, a negative one in brackets,
+    so ``(-0.5)·(-0.5) + 2`` and ``1.5·2.25 + (-1.5)`` never read as ``-0.5·-0.5`` or ``+ -1.5``."""
+    out = str(value) if isinstance(value, int) else r(value, digits)
+    return f"({out})" if out.startswith("-") else out
