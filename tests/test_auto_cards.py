@@ -438,7 +438,7 @@ def test_exercise_and_claim_in_a_terminal(tmp_path: Path) -> None:
         child.send("\r")
         child.expect("graded auto-claim-true Easy")
         child.expect("One plus one is three")
-        child.send("q")
+        child.send("q\r")  # on a claim, commands are lines too
         child.expect(pexpect.EOF)
     finally:
         child.close()
