@@ -555,9 +555,9 @@ def backup(
 ) -> None:
     """Copy the review database to FILE, safely, even while a session is running.
 
-    Uses SQLite's online backup: the copy holds every grade, including the newest ones that
-    live in the -wal file until a checkpoint (copying reviews.sqlite3 alone can miss them).
-    Restore by putting the copy in the data folder as reviews.sqlite3 (no session running).
+    SQLite's online backup: the copy holds every grade, the newest ones in the -wal file too.
+
+    To restore, put the copy in the data folder as reviews.sqlite3 while no session runs.
     """
     import sqlite3
 

@@ -140,6 +140,9 @@ def _create(path: Path) -> None:
             os.link(temporary, path)  # atomic, and never replaces a database another process made
         except FileExistsError:
             pass
+        except OSError:  # a file system without hard links: a rename, unless one appeared
+            if not path.exists():
+                os.replace(temporary, path)
     finally:
         for leftover in (temporary, temporary.with_name(temporary.name + "-wal"),
                          temporary.with_name(temporary.name + "-shm")):
