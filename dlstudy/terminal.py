@@ -346,13 +346,15 @@ class Study:
             self.say(self.text("no_derivation"))
             return
         try:
+            from dlstudy.claims import TIMEOUT_S
             from dlstudy.device import resolve
             from dlstudy.render import result_view
             from dlstudy.runner import ProofCache, prove
 
             cache = ProofCache(self.proofs) if self.proofs else None
             with self.console.status(self.text("proving")) if self.keys.tty else nullcontext():
-                results = prove(infos, resolve("auto"), "quick", self.lang, 1, cache)
+                results = prove(infos, resolve("auto"), "quick", self.lang, 1, cache,
+                                timeout=TIMEOUT_S)  # prove's own limit: a loop cannot hang it
             views = [result_view(result, [c.get(self.lang) for c in self.derivations[result.id].claims],
                                  plots=False) for result in results]
         except Exception as exc:  # a broken proof must not end the session

@@ -555,7 +555,7 @@ def test_p_on_a_self_graded_card_prints_one_prompt(
                                     'evidence: "no such row", statement: denies'))
     monkeypatch.setenv("DLSTUDY_DECKS", str(folder))
 
-    def fake_prove(infos, device, scale, lang, jobs=1, cache=None, refresh=False, on_result=None):  # type: ignore[no-untyped-def]
+    def fake_prove(infos, device, scale, lang, jobs=1, cache=None, **options):  # type: ignore[no-untyped-def]
         return [Result(i.id, "Small sums", "pass", "cpu", scale, 0.01,
                        evidence=[Evidence("PROOF ROW", 2, 2, "=", True)]) for i in infos]
 

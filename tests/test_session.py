@@ -175,10 +175,11 @@ def test_the_p_key_proves_the_card_and_returns_to_the_grade(
     monkeypatch.setenv("DLSTUDY_DECKS", str(folder))
     asked: list[list[str]] = []
 
-    def fake_prove(infos, device, scale, lang, jobs=1, cache=None, refresh=False, on_result=None):  # type: ignore[no-untyped-def]
+    def fake_prove(infos, device, scale, lang, jobs=1, cache=None, **options):  # type: ignore[no-untyped-def]
         from dlstudy.evidence import Evidence, Result
 
         asked.append([i.id for i in infos])
+        assert options.get("timeout") == 120  # the time limit of `dlstudy prove --scale quick`
         return [Result(i.id, "Drill proof", "pass", "cpu", scale, 0.01,
                        evidence=[Evidence("1 + 1", 2, 2, "=", True)]) for i in infos]
 
