@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
@@ -376,22 +378,17 @@ DAMAGED_HINT = ("If it is damaged, move it aside (with its -wal file) and restor
                 "`dlstudy backup` in its place; sqlite3's `.recover` can save what is still readable.")
 
 
-class _readable:
-    """Turns a damaged database met while reading into a clear error (exit 1), not a traceback."""
+@contextmanager
+def _readable(store: Store) -> Iterator[None]:
+    """A damaged database met while reading is a clear error (exit 1), not a traceback."""
+    import sqlite3
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, exc: object, trace: object) -> None:
-        import sqlite3
-
-        if isinstance(exc, sqlite3.DatabaseError):
-            err.print(f"[red]error:[/red] cannot read the review database {self.store.path}: "
-                      f"{exc}. {DAMAGED_HINT}", highlight=False)
-            raise typer.Exit(1) from None
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        err.print(f"[red]error:[/red] cannot read the review database {store.path}: {exc}. "
+                  f"{DAMAGED_HINT}", highlight=False)
+        raise typer.Exit(1) from None
 
 
 def _scheduler(store: Store) -> Scheduler:
