@@ -41,6 +41,7 @@ TIMEOUT_S = 120.0  # the time limit of `dlstudy prove --scale quick` (its defaul
 # run_one's limit starts once torch is imported; the child is killed if it is still there this
 # much later (an import that hangs, a derivation stuck in C code that ignores the alarm).
 KILL_GRACE_S = 60.0
+LEFT = "stopped: the card was left"
 SYMPY_PREFIX = "(sympy) "  # Proof.identity prepends it to the row's text
 ALLCLOSE_SUFFIX = " (max |Δ|)"  # Proof.allclose appends it
 _HOLE = "\x00"  # stands for a {placeholder} of an f-string
@@ -161,6 +162,7 @@ class PendingVerdict:
             with open(log, "wb") as stderr:
                 with self._lock:
                     if self._cancelled:
+                        self._verdict = Verdict(None, problem=LEFT)
                         return None
                     # stdin and stdout are not the child's: the session owns the terminal.
                     self._child = subprocess.Popen(
@@ -178,7 +180,7 @@ class PendingVerdict:
                         "(the time limit of `dlstudy prove`)"))
                     return None
             if self._cancelled:
-                self._verdict = Verdict(None, problem="stopped: the card was left")
+                self._verdict = Verdict(None, problem=LEFT)
                 return None
             if code != 0 or not out.exists():
                 lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()

@@ -567,3 +567,17 @@ def test_p_on_a_self_graded_card_prints_one_prompt(
     after = out[out.index("PROOF ROW"):]
     assert after.count("grade yourself") == 1 and "s skip" not in after, after  # no recall prompt
     assert [r[:3] for r in reviews(isolated_home)][-1] == ("auto-claim-false", 3, None)
+
+
+def test_a_claim_left_at_once_says_so_and_leaves_no_process(tmp_path: Path) -> None:
+    from dlstudy.claims import LEFT, PendingVerdict
+
+    write_deck(tmp_path / "user", proof=LOOPING)
+    library = load_library([tmp_path / "user"])
+    card = library.cards["auto-claim-true"]
+    assert card.claim is not None
+    pending = PendingVerdict(card.claim, library.derivations["auto_proof"], None, timeout=600)
+    pending.cancel()  # before or just after the child starts: either way it is stopped
+    verdict_ = pending.result(30)
+    assert verdict_.truth is None and verdict_.problem == LEFT
+    assert pending._child is None or pending._child.wait(5) != 0
