@@ -10,13 +10,20 @@ so if an experiment ever changed its outcome, the verdict would follow it.
 
 :func:`row_ids` is the cheap check ``dlstudy check`` makes without running anything: the
 row's id must be written in the derivation's source. :func:`verdict` reads the
-verdict off a result; :class:`PendingVerdict` gets that result — from the proof cache, or by
-running the derivation in-process — in a background thread while the user thinks.
+verdict off a result; :class:`PendingVerdict` gets that result while the user thinks — from
+the proof cache at once (nothing heavy imported), else by running the derivation in a child
+process under the time limit of ``dlstudy prove``, a process that is killed when the limit
+is past, the card is left or the session ends.
 """
 
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +37,11 @@ if TYPE_CHECKING:
     from dlstudy.evidence import Evidence, Result
 
 DEVICE, SCALE = "cpu", "quick"  # claims are decided by the quick CPU run: seconds, deterministic
+TIMEOUT_S = 120.0  # the time limit of `dlstudy prove --scale quick` (its default --timeout)
+# run_one's limit starts once torch is imported; the child is killed if it is still there this
+# much later (an import that hangs, a derivation stuck in C code that ignores the alarm).
+KILL_GRACE_S = 60.0
+LEFT = "stopped: the card was left"
 
 
 @dataclass(frozen=True)
@@ -69,30 +81,34 @@ def verdict(spec: ClaimSpec, result: Result) -> Verdict:
     return Verdict(row.passed != (spec.statement == "denies"), row, result)
 
 
-def decide(spec: ClaimSpec, info: DerivationInfo, proofs: Path | None = None) -> Verdict:
+def decide(spec: ClaimSpec, info: DerivationInfo, proofs: Path | None = None,
+           timeout: float = TIMEOUT_S) -> Verdict:
     """The claim's verdict: from the proof cache in ``proofs`` if a result is there, else by
-    running the derivation here (and caching the result). Imports torch only in that case."""
-    from dlstudy.evidence import Result
-    from dlstudy.runner import ProofCache, run_one
+    running the derivation in a child process (and caching the result)."""
+    return PendingVerdict(spec, info, proofs, timeout).result()
 
-    cache = ProofCache(proofs) if proofs is not None else None
-    result = cache.get(info, DEVICE, SCALE) if cache is not None else None
-    if result is None:
-        result = Result.from_dict(run_one(info.id, str(info.path), info.title.en, DEVICE, SCALE))
-        if cache is not None:
-            try:
-                cache.put(info, result)
-            except OSError:
-                pass  # a cache that cannot be written only costs time
-    return verdict(spec, result)
+
+# The child: run one derivation (quick, CPU, under the time limit) and write its result as JSON.
+_CHILD = ("import json, sys\n"
+          "from dlstudy.runner import run_one\n"
+          "name, path, title, timeout, out = sys.argv[1:]\n"
+          "payload = run_one(name, path, title, 'cpu', 'quick', timeout=float(timeout))\n"
+          "with open(out, 'w', encoding='utf-8') as f:\n"
+          "    json.dump(payload, f)\n")
 
 
 class PendingVerdict:
-    """A claim's verdict being worked out in a background thread (see :func:`decide`)."""
+    """A claim's verdict being worked out in the background (a thread; the derivation itself,
+    if it is not cached, in a child process that :meth:`cancel` kills)."""
 
-    def __init__(self, spec: ClaimSpec, info: DerivationInfo | None, proofs: Path | None) -> None:
+    def __init__(self, spec: ClaimSpec, info: DerivationInfo | None, proofs: Path | None,
+                 timeout: float = TIMEOUT_S) -> None:
         self.spec = spec
+        self.timeout = timeout
         self._verdict: Verdict | None = None
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._child: subprocess.Popen[bytes] | None = None
         if info is None:
             self._verdict = Verdict(None, problem=f"no derivation named `{spec.derivation}`")
             self._thread: threading.Thread | None = None
@@ -103,9 +119,70 @@ class PendingVerdict:
 
     def _run(self, info: DerivationInfo, proofs: Path | None) -> None:
         try:
-            self._verdict = decide(self.spec, info, proofs)
+            from dlstudy.runner import ProofCache
+
+            cache = ProofCache(proofs) if proofs is not None else None
+            result = cache.get(info, DEVICE, SCALE) if cache is not None else None
+            if result is None:
+                result = self._run_elsewhere(info)
+                if result is None:
+                    return  # cancelled or stopped: the verdict says so
+                if cache is not None:
+                    try:
+                        cache.put(info, result)
+                    except OSError:
+                        pass  # a cache that cannot be written only costs time
+            self._verdict = verdict(self.spec, result)
         except Exception as exc:  # reported as "no verdict", never a crashed session
             self._verdict = Verdict(None, problem=f"could not run `{info.id}`: {exc}")
+
+    def _run_elsewhere(self, info: DerivationInfo) -> Result | None:
+        """Run the derivation in a child process; None (with the verdict set) if it was
+        cancelled or ran past the time limit."""
+        from dlstudy.evidence import Result
+
+        root = str(Path(__file__).resolve().parent.parent)  # the child imports this dlstudy
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in (root, os.environ.get("PYTHONPATH")) if p))
+        with tempfile.TemporaryDirectory(prefix="dlstudy-claim-") as folder:
+            out, log = Path(folder) / "result.json", Path(folder) / "stderr.txt"
+            with open(log, "wb") as stderr:
+                with self._lock:
+                    if self._cancelled:
+                        self._verdict = Verdict(None, problem=LEFT)
+                        return None
+                    # stdin and stdout are not the child's: the session owns the terminal.
+                    self._child = subprocess.Popen(
+                        [sys.executable, "-c", _CHILD, info.id, str(info.path), info.title.en,
+                         str(self.timeout), str(out)],
+                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+                child = self._child
+                try:
+                    code = child.wait(self.timeout + KILL_GRACE_S if self.timeout > 0 else None)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+                    self._verdict = Verdict(None, problem=(
+                        f"the derivation `{info.id}` was stopped after {self.timeout:g} s "
+                        "(the time limit of `dlstudy prove`)"))
+                    return None
+            if self._cancelled:
+                self._verdict = Verdict(None, problem=LEFT)
+                return None
+            if code != 0 or not out.exists():
+                lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+                why = lines[-1] if lines else f"exit status {code}"
+                return Result(info.id, info.title.en, "error", DEVICE, SCALE, 0.0,
+                              error=f"the child process failed: {why}")
+            return Result.from_dict(json.loads(out.read_text(encoding="utf-8")))
+
+    def cancel(self) -> None:
+        """Stop working on it (the card was left, or the session ends): kill the child process."""
+        with self._lock:
+            self._cancelled = True
+            child = self._child
+        if child is not None and child.poll() is None:
+            child.kill()
 
     def done(self) -> bool:
         return self._thread is None or not self._thread.is_alive()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
@@ -611,11 +613,34 @@ def _store() -> Store:
     try:
         store = Store.open(data, progress=rebuilding)
     except (StoreError, sqlite3.DatabaseError) as exc:
-        err.print(f"[red]error:[/red] cannot use the review database in {data}: {exc}")
+        hint = "" if isinstance(exc, StoreError) else f" {DAMAGED_HINT}"
+        err.print(f"[red]error:[/red] cannot use the review database {data / DB_FILE}: {exc}."
+                  f"{hint}", highlight=False)
         raise typer.Exit(2) from None
+    if store.set_aside is not None:
+        err.print(f"[yellow]warning:[/yellow] the review database {data / DB_FILE} was empty "
+                  f"(0 bytes: no review in it); it is kept as {store.set_aside.name} and a new "
+                  "one was started.", highlight=False)
     if fresh:
         write_default_settings(data)
     return store
+
+
+DAMAGED_HINT = ("If it is damaged, move it aside (with its -wal file) and restore your last "
+                "`dlstudy backup` in its place; sqlite3's `.recover` can save what is still readable.")
+
+
+@contextmanager
+def _readable(store: Store) -> Iterator[None]:
+    """A damaged database met while reading is a clear error (exit 1), not a traceback."""
+    import sqlite3
+
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        err.print(f"[red]error:[/red] cannot read the review database {store.path}: {exc}. "
+                  f"{DAMAGED_HINT}", highlight=False)
+        raise typer.Exit(1) from None
 
 
 def _scheduler(store: Store) -> Scheduler:
@@ -649,7 +674,11 @@ def _study(session: Session, library: Library, lang: str, selection: list[Card],
                   easy_within=settings.easy_within, hard_after=settings.hard_after,
                   seeds=random.Random(seed))
     summary = study.run(selection={c.id for c in selection})
-    console.print(summary_text(summary), highlight=False)
+    console.print(summary_text(summary, lang), highlight=False)
+    if study.failure is not None:  # a grade could not be saved: the session stopped there
+        raise typer.Exit(1)
+    if study.interrupted:
+        raise typer.Exit(130)  # Ctrl-C, as shells expect (128 + SIGINT), after saving as always
 
 
 SESSION_KEYS = (
@@ -678,12 +707,15 @@ def quiz(
     if not cards:
         err.print("[yellow]no cards match[/yellow]; see `dlstudy list`")
         raise typer.Exit(1)
-    from dlstudy.session import Session, quiz_queue
+    from dlstudy.session import Session, plural, quiz_queue
 
-    with _store() as store:
+    with _store() as store, _readable(store):
         queue = quiz_queue(store, cards, number)
-        console.print(f"[b]Quiz[/b] · {len(queue)} card(s) · answers are recorded and rescheduled",
-                      highlight=False)
+        if lang == "zh":
+            console.print(f"[b]测验[/b] · {len(queue)} 张卡片 · 答案照样记录并重新安排", highlight=False)
+        else:
+            console.print(f"[b]Quiz[/b] · {plural(len(queue), 'card')} · answers are recorded and "
+                          "rescheduled", highlight=False)
         session = Session(store, lambda: _scheduler(store), queue, "quiz", again_returns=True)
         _study(session, library, lang, cards, seed)
 
@@ -705,20 +737,31 @@ def review(
     from dlstudy.session import Session, describe_due, review_queue, review_refill
 
     per_day = _settings().new_per_day if new is None else new
-    with _store() as store:
+    zh = lang == "zh"
+    with _store() as store, _readable(store):
         plan = review_queue(store, cards, per_day)
         if not plan.cards:
-            console.print("[b]Nothing is due now.[/b]", highlight=False)
+            console.print("[b]现在没有到期的卡片。[/b]" if zh else "[b]Nothing is due now.[/b]",
+                          highlight=False)
             if plan.next_due is not None:
-                console.print(f"Next card due {describe_due(plan.next_due)}.", highlight=False)
+                due = describe_due(plan.next_due, lang=lang)
+                console.print(f"下一张到期：{due}。" if zh else f"Next card due {due}.",
+                              highlight=False)
             studied = len(store.introduced_since(0) & {c.id for c in cards})
             if studied >= len(cards):
-                console.print("Every card has been studied; `dlstudy quiz` asks any card now.")
+                console.print("每张卡片都已学过；`dlstudy quiz` 现在就能考任何卡片。" if zh else
+                              "Every card has been studied; `dlstudy quiz` asks any card now.")
+            elif zh:
+                console.print(f"今天的新卡上限（{per_day}）已到；`dlstudy review --new N` 可以提高，"
+                              "`dlstudy quiz` 可考任何卡片。")
             else:
                 console.print(f"The new-card limit for today ({per_day}) is reached; "
                               "`dlstudy review --new N` raises it, `dlstudy quiz` asks any card.")
             return
-        console.print(f"[b]Review[/b] · {len(plan.due)} due · {len(plan.new)} new", highlight=False)
+        if zh:
+            console.print(f"[b]复习[/b] · {len(plan.due)} 张到期 · {len(plan.new)} 张新卡", highlight=False)
+        else:
+            console.print(f"[b]Review[/b] · {len(plan.due)} due · {len(plan.new)} new", highlight=False)
         session = Session(store, lambda: _scheduler(store), plan.cards, "review",
                           refill=review_refill(cards))
         _study(session, library, lang, cards, seed)
@@ -736,7 +779,7 @@ def stats(
     library = _library(cached=True, quiet=as_json)
     from dlstudy.stats import compute
 
-    with _store() as store:
+    with _store() as store, _readable(store):
         if rebuild:
             if store.count() > 10_000:
                 err.print(_msg(lang, "replaying", n=store.count()), highlight=False)
@@ -750,6 +793,39 @@ def stats(
     from dlstudy.render import stats_view
 
     console.print(stats_view(result, lang))
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the copy "
+                                           "(a new file).")],
+) -> None:
+    """Copy the review database to FILE, safely, even while a session is running.
+
+    SQLite's online backup: the copy holds every grade, the newest ones in the -wal file too.
+
+    To restore, put the copy in the data folder as reviews.sqlite3 while no session runs.
+    """
+    import sqlite3
+
+    from dlstudy.store import DB_FILE, BackupError, backup_database
+
+    source = _data_dir() / DB_FILE
+    try:
+        reviews = backup_database(source, target)
+    except BackupError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except (OSError, sqlite3.Error) as exc:
+        err.print(f"[red]error:[/red] could not back up {source} to {target}: {exc}. "
+                  f"{DAMAGED_HINT}", highlight=False)
+        raise typer.Exit(1) from None
+    from dlstudy.session import plural
+
+    size = target.stat().st_size
+    console.print(f"backed up {plural(reviews, 'review')} from {source} to {target} "
+                  f"({size / 1024:,.0f} KB; integrity check: ok). To restore, put it in the data "
+                  f"folder as {DB_FILE} while no session is running.", highlight=False)
 
 
 @app.command()

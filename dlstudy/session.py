@@ -239,33 +239,57 @@ def quiz_queue(store: Store, cards: Sequence[Card], limit: int | None = None,
     return chosen[:limit] if limit else chosen
 
 
-def describe_due(due_us: int | None, now: datetime | None = None) -> str:
-    """``in 3 days (Tue 25 Nov 14:02)`` in local time; ``now`` when already due."""
+NOTHING_SCHEDULED = {"en": "nothing scheduled yet", "zh": "尚无安排"}
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def describe_due(due_us: int | None, now: datetime | None = None, lang: str = "en") -> str:
+    """``in 3 days (Tue 25 Nov 14:02)`` in local time; ``now`` when already due; ``nothing
+    scheduled yet`` for None. ``lang`` zh: ``3 天后（11月25日 周二 14:02）``."""
     if due_us is None:
-        return "—"
+        return NOTHING_SCHEDULED["zh" if lang == "zh" else "en"]
     from dlstudy.scheduler import from_us
 
     now = now or utcnow()
     due = from_us(due_us)
     delta = due - now
     local = due.astimezone()
-    when = local.strftime("%H:%M") if delta < timedelta(hours=20) else local.strftime("%a %d %b %H:%M")
+    soon = delta < timedelta(hours=20)
+    if lang == "zh":
+        when = local.strftime("%H:%M") if soon else \
+            f"{local.month}月{local.day}日 周{_WEEKDAYS_ZH[local.weekday()]} {local:%H:%M}"
+        if delta <= timedelta(0):
+            return f"现在（{when}）"
+        return f"{human_span(delta, 'zh')}后（{when}）"
+    when = local.strftime("%H:%M") if soon else local.strftime("%a %d %b %H:%M")
     if delta <= timedelta(0):
         return f"now ({when})"
     return f"in {human_span(delta)} ({when})"
 
 
-def human_span(delta: timedelta) -> str:
+def human_span(delta: timedelta, lang: str = "en") -> str:
+    """``45 s``, ``3 min``, ``5 h``, ``1 day``, ``3 days``, ``4 months``, ``1.5 years``
+    (zh: ``45 秒``, ``3 分钟``, ``5 小时``, ``3 天``, ``4 个月``, ``1.5 年``)."""
     seconds = delta.total_seconds()
-    if seconds < 59.5:
-        return f"{max(1, round(seconds))} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    if seconds < 36 * 3600:
-        return f"{round(seconds / 3600)} h"
     days = seconds / 86400
-    if days < 60:
-        return f"{round(days)} days"
-    if days < 730:
-        return f"{round(days / 30.4)} months"
-    return f"{days / 365.25:.1f} years"
+    if seconds < 59.5:
+        count, unit = max(1, round(seconds)), ("s", "s", "秒")
+    elif seconds < 90 * 60:
+        count, unit = round(seconds / 60), ("min", "min", "分钟")
+    elif seconds < 36 * 3600:
+        count, unit = round(seconds / 3600), ("h", "h", "小时")
+    elif days < 60:
+        count, unit = round(days), ("day", "days", "天")
+    elif days < 730:
+        count, unit = round(days / 30.4), ("month", "months", "个月")
+    else:
+        years = f"{days / 365.25:.1f}"
+        return f"{years} 年" if lang == "zh" else f"{years} years"
+    if lang == "zh":
+        return f"{count} {unit[2]}"
+    return f"{count} {unit[0] if count == 1 else unit[1]}"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 card``, ``3 cards`` (``many`` when the plural is not ``one + "s"``)."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"

@@ -16,11 +16,19 @@
 
 Cards are keyed by their stable deck id (``cards.id``); the integer ``cards.number`` is the
 id FSRS and its optimizer know the card by. A card gone from the decks keeps its rows.
+
+A new database is built under a temporary name and linked into place, so no process ever
+sees a half-made (zero-length) one; a zero-length file found in its place (truncated by a
+sync tool, made by ``touch``) is kept aside as ``reviews.sqlite3.empty-<time>`` rather than
+silently reused (``set_aside`` says where). :func:`backup_database` copies a database with
+SQLite's online backup, the newest grades in the ``-wal`` file included.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -89,6 +97,95 @@ class StoreError(RuntimeError):
     """The database cannot be used (made by a newer dlstudy, or damaged beyond the cache)."""
 
 
+class BackupError(ValueError):
+    """A backup that cannot be made as asked (no database yet, the target exists…)."""
+
+
+def _set_aside_if_empty(path: Path) -> Path | None:
+    """Move a zero-length database file out of the way (kept, renamed); where it went, or None.
+
+    A zero-length file with a non-empty ``-wal`` is left alone: SQLite recovers from the WAL."""
+    try:
+        if path.stat().st_size != 0:
+            return None
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            return None
+    except FileNotFoundError:
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.empty-{stamp}")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}.empty-{stamp}-{number}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:  # another process moved it first
+        return None
+    return aside
+
+
+def _create(path: Path) -> None:
+    """Make a new, non-empty WAL database at ``path`` unless one is already there: built under a
+    temporary name and linked into place, so nobody opens it while it is zero bytes long."""
+    temporary = path.with_name(f"{path.name}.new-{os.getpid()}-{threading.get_ident()}")
+    try:
+        conn = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")  # writes the header: the file is not empty
+        finally:
+            conn.close()
+        try:
+            os.link(temporary, path)  # atomic, and never replaces a database another process made
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links: a rename, unless one appeared
+            if not path.exists():
+                os.replace(temporary, path)
+    finally:
+        for leftover in (temporary, temporary.with_name(temporary.name + "-wal"),
+                         temporary.with_name(temporary.name + "-shm")):
+            try:
+                leftover.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def backup_database(source: Path, target: Path, timeout: float = BUSY_TIMEOUT_S) -> int:
+    """Copy the database ``source`` to the new file ``target`` with SQLite's online backup API
+    (consistent even while sessions write to it; the grades still in ``-wal`` included), check
+    the copy's integrity, and return the number of reviews in it."""
+    if not source.exists() or source.stat().st_size == 0:
+        raise BackupError(f"there is no review database to back up yet: {source} "
+                          f"{'is empty' if source.exists() else 'does not exist'}")
+    if target.exists():
+        raise BackupError(f"{target} already exists; a backup never overwrites a file: give a new name")
+    if not target.parent.is_dir():
+        raise BackupError(f"the folder {target.parent} does not exist")
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        src = sqlite3.connect(source, timeout=timeout)
+        dst = sqlite3.connect(partial, isolation_level=None)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")  # the copy is one self-contained file
+            check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            if check != "ok":
+                raise BackupError(f"the copy of {source} fails SQLite's integrity check ({check}); "
+                                  "the database itself is damaged")
+            has_log = dst.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviews'").fetchone()
+            reviews = int(dst.execute("SELECT count(*) FROM reviews").fetchone()[0]) if has_log else 0
+        finally:
+            dst.close()
+            src.close()
+        os.replace(partial, target)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return reviews
+
+
 @dataclass(frozen=True)
 class Review:
     """One entry of the log.
@@ -150,6 +247,9 @@ class Store:
         self.path = path
         self.clock = clock or (lambda: to_us(utcnow()))
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.set_aside = _set_aside_if_empty(path)  # where a zero-length file was moved, if any
+        if not path.exists():
+            _create(path)
         self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
         self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL"))

@@ -1,20 +1,24 @@
 """The terminal front-end of a study session: panels out, keys in.
 
-On a terminal, single keys are read in cbreak mode (no Enter needed after 1–4); with
-piped input, one command per line — so a session can be scripted:
+On a terminal, commands are single keys read in cbreak mode (no Enter needed after 1–4);
+answers (an exercise's number, a claim's true or false) are whole lines, echoed and editable.
+With piped input, one command or answer per line — so a session can be scripted:
 
     empty line / Enter  show the answer        1 2 3 4  Again, Hard, Good, Easy
     p  prove the card (run its derivations)    s  skip    u  undo the last grade    q  quit
 
 End of input (or Ctrl-C, Ctrl-D) ends the session cleanly; every grade was committed when
-its acknowledgement line was printed.
+its acknowledgement line was printed. Keys typed ahead are dropped whenever a new question,
+answer or result is shown, so the rest of a typed word never acts as a command. A grade that
+cannot be saved stops the session (:class:`SaveFailed`), so no later answer is lost either.
 
 How a card is asked depends on its kind (``ASK``): recall cards are self-graded. Exercise
 and claim cards grade themselves: the answer is one line (a number, a shape, an expression;
 t or f), dlstudy works out the grade — wrong: Again; right: Easy when fast, Hard when slow,
 else Good — shows the worked solution or the evidence, and Enter accepts the grade or
-1–4 changes it. Their numbers and verdicts are computed in a background thread while the
-user thinks, so torch is imported only once such a card is on screen.
+1–4 changes it. Their numbers and verdicts are computed in the background while the user
+thinks (a claim's derivation in a child process, under prove's time limit), so torch is
+imported only once such a card is on screen.
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ from rich.markup import escape
 from dlstudy.card import Card
 from dlstudy.derivation import DerivationInfo
 from dlstudy.scheduler import RATINGS
-from dlstudy.session import Graded, Session, Summary, describe_due, human_span
+from dlstudy.session import Graded, Session, Summary, describe_due, human_span, plural
 
 RATING_STYLE = {1: "red", 2: "yellow", 3: "green", 4: "cyan"}
+RATING_NAMES = {"en": RATINGS, "zh": {1: "忘记", 2: "困难", 3: "良好", 4: "简单"}}
 KEYS_HELP = {
     "en": ("[b]Enter[/b] answer · [b]s[/b] skip · [b]u[/b] undo · [b]q[/b] quit",
            "[b]1[/b] Again · [b]2[/b] Hard · [b]3[/b] Good · [b]4[/b] Easy · [b]p[/b] prove · "
@@ -50,25 +55,84 @@ KEYS_HELP = {
 AUTO_HELP = {
     "en": {"exercise": "type your answer, then Enter (an empty line shows the solution: Again) · "
                        "[b]s[/b] skip · [b]u[/b] undo · [b]q[/b] quit",
-           "claim": "[b]t[/b] true · [b]f[/b] false · [b]s[/b] skip · [b]u[/b] undo · [b]q[/b] quit",
+           "claim": "type [b]t[/b] (true) or [b]f[/b] (false), then Enter · [b]s[/b] skip · "
+                    "[b]u[/b] undo · [b]q[/b] quit",
            "settle": "[b]Enter[/b] accept · [b]1[/b]–[b]4[/b] change it (Again, Hard, Good, Easy) · "
                      "[b]p[/b] prove · [b]u[/b] undo the previous grade · [b]q[/b] quit",
            "self": "no automatic grade: grade yourself · [b]1[/b] Again · [b]2[/b] Hard · "
                    "[b]3[/b] Good · [b]4[/b] Easy · [b]p[/b] prove · [b]q[/b] quit"},
     "zh": {"exercise": "输入答案后按回车（空行直接看解答：记为忘记）· [b]s[/b] 跳过 · [b]u[/b] 撤销 · "
                        "[b]q[/b] 退出",
-           "claim": "[b]t[/b] 对 · [b]f[/b] 错 · [b]s[/b] 跳过 · [b]u[/b] 撤销 · [b]q[/b] 退出",
+           "claim": "输入 [b]t[/b]（对）或 [b]f[/b]（错）后按回车 · [b]s[/b] 跳过 · [b]u[/b] 撤销 · "
+                    "[b]q[/b] 退出",
            "settle": "[b]回车[/b] 接受 · [b]1[/b]–[b]4[/b] 改为（忘记、困难、良好、简单）· [b]p[/b] 证明 · "
                      "[b]u[/b] 撤销上一次评分 · [b]q[/b] 退出",
            "self": "无法自动评分：请自评 · [b]1[/b] 忘记 · [b]2[/b] 困难 · [b]3[/b] 良好 · "
                    "[b]4[/b] 简单 · [b]p[/b] 证明 · [b]q[/b] 退出"},
 }
-TRY_AGAIN = {"en": " (not graded: try again)", "zh": "（未评分：请重试）"}
 AUTO_GRADE = {"en": "automatic grade: {grade} ({seconds} s; Easy ≤ {easy:g} s, Hard > {hard:g} s)",
               "zh": "自动评分：{grade}（用时 {seconds} 秒；≤ {easy:g} 秒为简单，> {hard:g} 秒为困难）"}
-
 END_HELP = {"en": "No more cards. [b]u[/b] undoes the last grade; any other key ends the session.",
             "zh": "没有更多卡片了。[b]u[/b] 撤销上一次评分；按其他键结束。"}
+
+# Everything else a session says, in both languages.
+SAY = {
+    "en": {
+        "try_again": " (not graded: try again)",
+        "graded": "graded {card} {grade}", "changed": " (changed from {auto})", "next": "next {due}",
+        "undid": "undid {grade} for {card}", "nothing_to_undo": "nothing to undo in this session",
+        "could_not_undo": "could not undo:", "skipped": "skipped {card}",
+        "skipped_auto": "skipped {card} (nothing recorded)",
+        "unknown_key": "unknown key {key}", "see_answer_first": "see the answer first: press Enter",
+        "grade_yourself": "grade it yourself: 1–4",
+        "answer_first": "answer first: p proves the card once the answer is graded",
+        "true_or_false": "answer t (true) or f (false), then Enter",
+        "no_derivation": "this card links no derivation", "proving": "proving…",
+        "could_not_prove": "could not prove:", "computing": "computing the answer…",
+        "experiment": "running the experiment…", "no_verdict": "no verdict:",
+        "cannot_draw": "cannot draw this exercise:", "as_recall": "asked as a recall card",
+        "could_not_compute": "could not compute the answer:",
+        "not_saved": "could not save the grade ({grade}) of {card}: {error}",
+        "stopped": "The session stops here so that no further answer is lost: every grade "
+                   "acknowledged above is saved; this one is not.",
+    },
+    "zh": {
+        "try_again": "（未评分：请重试）",
+        "graded": "已评分 {card} {grade}", "changed": "（原为 {auto}）", "next": "下次：{due}",
+        "undid": "已撤销 {card} 的评分（{grade}）", "nothing_to_undo": "本次没有可撤销的评分",
+        "could_not_undo": "无法撤销：", "skipped": "已跳过 {card}",
+        "skipped_auto": "已跳过 {card}（未记录）",
+        "unknown_key": "未知的按键 {key}", "see_answer_first": "请先看答案：按回车",
+        "grade_yourself": "请自评：1–4",
+        "answer_first": "请先作答：评分之后 p 才会证明这张卡片",
+        "true_or_false": "请输入 t（对）或 f（错）后按回车",
+        "no_derivation": "这张卡片没有关联推导", "proving": "证明中…",
+        "could_not_prove": "无法证明：", "computing": "正在计算答案…",
+        "experiment": "正在运行实验…", "no_verdict": "无法判定：",
+        "cannot_draw": "无法生成这道练习：", "as_recall": "改为回忆卡提问",
+        "could_not_compute": "无法计算答案：",
+        "not_saved": "无法保存 {card} 的评分（{grade}）：{error}",
+        "stopped": "为了不再丢失答案，本次学习到此结束：上面已确认的评分都已保存；这一次没有保存。",
+    },
+}
+SUMMARY = {
+    "en": {"over": "[b]Session over[/b]: {cards}, {grades}{ratings}, {took}.",
+           "skipped": "Skipped {n}.", "left": "{cards} left in the queue.",
+           "next": "Next due: {due}.", "nothing": "Nothing scheduled yet.", "instant": "< 1 s"},
+    "zh": {"over": "[b]本次结束[/b]：{cards}张卡片，{grades}次评分{ratings}，用时 {took}。",
+           "skipped": "跳过 {n} 张。", "left": "队列中还剩 {cards} 张卡片。",
+           "next": "下一张到期：{due}。", "nothing": "尚无安排到期的卡片。", "instant": "不到 1 秒"},
+}
+
+
+class SaveFailed(Exception):
+    """A grade could not be committed: the session stops (see :meth:`Study.run`)."""
+
+    def __init__(self, card: Card, rating: int, error: sqlite3.Error) -> None:
+        super().__init__(str(error))
+        self.card = card
+        self.rating = rating
+        self.error = error
 
 
 class Keys:
@@ -110,7 +174,7 @@ class Keys:
                     return None
                 if data[0] == "\x1b":  # an arrow key or another escape sequence: ignored
                     return ""
-                self._pending = data  # keys typed ahead are kept, not dropped
+                self._pending = data
             key, self._pending = self._pending[0], self._pending[1:]
             if key == "\x04":  # Ctrl-D
                 return None
@@ -122,7 +186,7 @@ class Keys:
         return "enter" if word == "" else word
 
     def line(self) -> str | None:
-        """One typed line, as typed (an exercise's answer); None at the end of input.
+        """One typed line, as typed (an answer); None at the end of input.
 
         On a terminal the line is read in the normal, echoed mode, so it can be edited.
         """
@@ -147,7 +211,10 @@ class Keys:
         return data.strip()
 
     def discard(self) -> None:
-        """Drop keys typed ahead (the rest of "true" after its "t" must not act as commands)."""
+        """Drop keys typed ahead. Called just before a question, an answer or a result is
+        printed: what was typed before it was on screen is never taken as a command (the "3u"
+        of a fast "false⏎3u", a doubled grade key), while a key pressed in answer to it, however
+        quickly, is kept. Piped input is a script: nothing is dropped."""
         self._pending = ""
         if self.tty:
             import termios
@@ -156,12 +223,15 @@ class Keys:
 
 
 class Study:
-    """One session on a console: shows cards, reads keys, prints acknowledgements."""
+    """One session on a console: shows cards, reads keys, prints acknowledgements.
+
+    After :meth:`run`: ``interrupted`` is True when Ctrl-C ended it, ``failure`` is the
+    :class:`SaveFailed` that stopped it (None when every grade was saved)."""
 
     def __init__(self, session: Session, derivations: dict[str, DerivationInfo], lang: str,
                  console: Console, keys: Keys, proofs: Path | None = None,
                  easy_within: float = 10.0, hard_after: float = 60.0,
-                 seeds: random.Random | None = None) -> None:
+                 seeds: random.Random | None = None, claim_timeout: float | None = None) -> None:
         self.session = session
         self.derivations = derivations
         self.lang = lang
@@ -171,6 +241,16 @@ class Study:
         self.easy_within = easy_within
         self.hard_after = hard_after
         self.seeds = seeds or random.Random()  # exercise seeds; seeded, a session replays
+        self.claim_timeout = claim_timeout
+        self.interrupted = False
+        self.failure: SaveFailed | None = None
+        self.pending: Any = None  # a claim's verdict being worked out: cancelled when left
+
+    def text(self, message: str, **values: object) -> str:
+        return SAY[self.lang][message].format(**values)
+
+    def grade_name(self, rating: int) -> str:
+        return RATING_NAMES[self.lang][rating]
 
     def run(self, selection: set[str] | None = None) -> Summary:
         """Ask cards until the queue is empty or the user quits; ``selection`` is for "next due"."""
@@ -183,69 +263,116 @@ class Study:
                             continue
                         break
                     ask = ASK.get(card.kind, ask_recall)
-                    if ask(self, card) == "quit":
-                        break
+                    try:
+                        if ask(self, card) == "quit":
+                            break
+                    finally:
+                        self.leave()
         except KeyboardInterrupt:
+            self.interrupted = True
             self.console.print()
+        except SaveFailed as failed:
+            self.failure = failed
+            why = self.text("not_saved", card=failed.card.id, grade=self.grade_name(failed.rating),
+                            error=failed.error)
+            self.console.print(f"[red]{escape(why)}[/red]\n{escape(self.text('stopped'))}",
+                               highlight=False)
         return self.session.summary(selection)
+
+    def leave(self) -> None:
+        """The card is done with: stop working out its verdict (kills the child process)."""
+        if self.pending is not None:
+            self.pending.cancel()
+            self.pending = None
 
     def _undo_at_end(self) -> bool:
         """No card is left: one last chance to take back the last grade. True if it was."""
+        self.keys.discard()
         self.console.print(END_HELP[self.lang], style="dim", highlight=False)
         if self.keys.read() not in ("u", "undo"):
             return False
-        undone = self.session.undo()
-        if undone is not None:
-            self.say(f"undid {RATINGS[undone.review.rating]} for {undone.card.id}")
-        return undone is not None
+        return self.undo_last()
 
     # --- what the user sees ---------------------------------------------------------------
 
-    def show_question(self, card: Card, task: str | None = None) -> None:
+    def question_view(self, card: Card, task: str | None = None) -> Any:
         from dlstudy.render import question_panel
 
         done = len(self.session.history) + len(self.session.skipped)
         where = f"{card.id} · {card.topic} · {done + 1}/{done + 1 + len(self.session.queue)}"
-        self.console.print(question_panel(card, self.lang, subtitle=where, task=task))
+        return question_panel(card, self.lang, subtitle=where, task=task)
+
+    def show_question(self, card: Card, task: str | None = None) -> None:
+        self.keys.discard()
+        self.console.print(self.question_view(card, task))
         keys = KEYS_HELP[self.lang][0] if card.kind == "recall" else AUTO_HELP[self.lang][card.kind]
         self.console.print(keys, style="dim", highlight=False)
 
     def show_answer(self, card: Card) -> None:
         from dlstudy.render import answer_panel
 
+        self.keys.discard()
         self.console.print(answer_panel(card, self.derivations, self.lang))
         self.console.print(KEYS_HELP[self.lang][1], style="dim", highlight=False)
 
     def acknowledge(self, graded: Graded) -> None:
         rating, auto = graded.review.rating, graded.review.auto_rating
         style = RATING_STYLE[rating]
-        changed = f" (changed from {RATINGS[auto]})" if graded.review.overridden and auto else ""
-        self.console.print(f"[{style}]graded {graded.card.id} {RATINGS[rating]}[/{style}]{changed} · "
-                           f"next {describe_due(graded.state.due)}", highlight=False)
+        changed = self.text("changed", auto=self.grade_name(auto)) \
+            if graded.review.overridden and auto else ""
+        graded_text = self.text("graded", card=escape(graded.card.id), grade=self.grade_name(rating))
+        due = self.text("next", due=describe_due(graded.state.due, lang=self.lang))
+        self.console.print(f"[{style}]{graded_text}[/{style}]{escape(changed)} · {due}",
+                           highlight=False)
 
     def say(self, text: str) -> None:
         self.console.print(text, style="dim", markup=False, highlight=False)
 
-    def prove(self, card: Card) -> None:
-        """Run the card's derivations here and now; torch and sympy are imported only now."""
+    def grade(self, card: Card, rating: int, duration_ms: int, **record: Any) -> Graded:
+        """Commit a grade; :class:`SaveFailed` (which ends the session) if it cannot be."""
+        try:
+            graded = self.session.grade(rating, duration_ms, **record)
+        except sqlite3.Error as exc:  # disk full, a damaged database, locked for too long…
+            raise SaveFailed(card, rating, exc) from exc
+        self.acknowledge(graded)
+        return graded
+
+    def prove(self, card: Card, redraw: Callable[[], None] | None = None) -> None:
+        """Run the card's derivations here and now (torch and sympy are imported only now) and
+        show them: through a pager on a terminal, then ``redraw`` puts the card back on screen;
+        printed in line otherwise. The caller prints its own prompt afterwards."""
         infos = [self.derivations[d] for d in card.derivations if d in self.derivations]
         if not infos:
-            self.say("this card links no derivation")
+            self.say(self.text("no_derivation"))
             return
         try:
+            from dlstudy.claims import TIMEOUT_S
             from dlstudy.device import resolve
             from dlstudy.render import result_view
             from dlstudy.runner import ProofCache, prove
 
             cache = ProofCache(self.proofs) if self.proofs else None
-            with self.console.status("proving…") if self.keys.tty else nullcontext():
-                results = prove(infos, resolve("auto"), "quick", self.lang, 1, cache)
-            for result in results:
-                claims = [c.get(self.lang) for c in self.derivations[result.id].claims]
-                self.console.print(result_view(result, claims, plots=False, lang=self.lang))
+            with self.console.status(self.text("proving")) if self.keys.tty else nullcontext():
+                results = prove(infos, resolve("auto"), "quick", self.lang, 1, cache,
+                                timeout=TIMEOUT_S)  # prove's own limit: a loop cannot hang it
+            views = [result_view(result, [c.get(self.lang) for c in self.derivations[result.id].claims],
+                                 plots=False, lang=self.lang) for result in results]
         except Exception as exc:  # a broken proof must not end the session
-            self.console.print(f"[yellow]could not prove:[/yellow] {escape(str(exc))}")
-        self.console.print(KEYS_HELP[self.lang][1], style="dim", highlight=False)
+            self.console.print(f"[yellow]{self.text('could_not_prove')}[/yellow] {escape(str(exc))}")
+            return
+        self.keys.discard()  # keys pressed while it ran answered nothing on screen
+        if self.keys.tty and self.console.is_terminal:
+            pager = os.environ.get("PAGER", "less")
+            if "LESS" not in os.environ:  # as git does: colours, and no pager for one screenful
+                os.environ["LESS"] = "FRX"
+            with self.console.pager(styles="less" in pager):
+                for view in views:
+                    self.console.print(view)
+            if redraw is not None:
+                redraw()
+        else:
+            for view in views:
+                self.console.print(view)
 
     def wait(self, pending: Any, what: str) -> Any:
         """``pending.result()``, with a spinner on a terminal while it is not done yet."""
@@ -260,20 +387,22 @@ class Study:
         try:
             undone = self.session.undo()
         except sqlite3.Error as exc:
-            self.console.print(f"[red]could not undo:[/red] {escape(str(exc))}")
+            self.console.print(f"[red]{self.text('could_not_undo')}[/red] {escape(str(exc))}")
             return False
         if undone is None:
-            self.say("nothing to undo in this session")
+            self.say(self.text("nothing_to_undo"))
             return False
-        self.say(f"undid {RATINGS[undone.review.rating]} for {undone.card.id}")
+        self.say(self.text("undid", grade=self.grade_name(undone.review.rating), card=undone.card.id))
         return True
 
     def settle(self, card: Card, auto: int | None, duration_ms: int, seed: int | None = None,
-               answer: str | None = None) -> str:
+               answer: str | None = None, redraw: Callable[[], None] | None = None) -> str:
         """After an auto-graded answer: Enter records ``auto``, 1–4 records another grade (the
-        log keeps both). ``auto`` None: the user grades. Quitting records ``auto`` first."""
+        log keeps both). ``auto`` None: the user grades. Quitting records ``auto`` first.
+        ``redraw`` puts the question and the result back on screen (after paging a proof)."""
         if auto is not None:
-            grade = f"[{RATING_STYLE[auto]}]{RATINGS[auto]}[/{RATING_STYLE[auto]}]"
+            name = self.grade_name(auto)
+            grade = f"[{RATING_STYLE[auto]}]{name}[/{RATING_STYLE[auto]}]"
             line = AUTO_GRADE[self.lang].format(grade=grade, seconds=round(duration_ms / 1000),
                                                 easy=self.easy_within, hard=self.hard_after)
             if auto == 1:  # wrong: how long it took does not matter
@@ -287,36 +416,27 @@ class Study:
             if quitting and auto is None:
                 return "quit"
             if key == "enter" and auto is None:
-                self.say("grade it yourself: 1–4")
+                self.say(self.text("grade_yourself"))
                 continue
             if key in ("1", "2", "3", "4") or key == "enter" or quitting:
                 rating = int(key) if key in ("1", "2", "3", "4") else auto
                 assert rating is not None
-                try:
-                    graded = self.session.grade(rating, duration_ms, seed=seed, auto_rating=auto,
-                                                answer=answer)
-                except sqlite3.Error as exc:
-                    self.console.print(f"[red]could not save the grade:[/red] {escape(str(exc))}; "
-                                       "grade again, or q to quit")
-                    if quitting:
-                        return "quit"
-                    continue
-                self.acknowledge(graded)
+                self.grade(card, rating, duration_ms, seed=seed, auto_rating=auto, answer=answer)
                 return "quit" if quitting else "next"
             if key == "p":
-                self.prove(card)
+                self.prove(card, redraw)
                 self.console.print(help_line, style="dim", highlight=False)
                 continue
             if key == "s":
                 self.session.skip()
-                self.say(f"skipped {card.id} (nothing recorded)")
+                self.say(self.text("skipped_auto", card=card.id))
                 return "next"
             if key == "u":
                 if self.undo_last():
                     return "next"
                 continue
             if key:
-                self.say(f"unknown key {key!r}")
+                self.say(self.text("unknown_key", key=repr(key)))
                 self.console.print(help_line, style="dim", highlight=False)
 
 
@@ -326,6 +446,11 @@ def ask_recall(study: Study, card: Card) -> str:
     started = time.monotonic()
     paused = 0.0
     revealed = False
+
+    def redraw() -> None:
+        study.console.print(study.question_view(card))
+        study.show_answer(card)
+
     while True:
         key = study.keys.read()
         if key is None or key in ("q", "quit"):
@@ -337,59 +462,51 @@ def ask_recall(study: Study, card: Card) -> str:
             continue
         if key in ("1", "2", "3", "4"):
             if not revealed:
-                study.say("see the answer first: press Enter")
+                study.say(study.text("see_answer_first"))
                 continue
             duration = round((time.monotonic() - started - paused) * 1000)
-            try:
-                graded = study.session.grade(int(key), duration)
-            except sqlite3.Error as exc:  # disk full, database locked for too long…
-                study.console.print(f"[red]could not save the grade:[/red] {escape(str(exc))}; "
-                                    "grade again, or q to quit")
-                continue
-            study.acknowledge(graded)
+            study.grade(card, int(key), duration)
             return "next"
         if key == "p":
+            begun = time.monotonic()
             if not revealed:
                 study.show_answer(card)
                 revealed = True
-            begun = time.monotonic()
-            study.prove(card)
+            study.prove(card, redraw)
+            if not (study.keys.tty and study.console.is_terminal):
+                study.console.print(KEYS_HELP[study.lang][1], style="dim", highlight=False)
             paused += time.monotonic() - begun  # proving is not recall time
             continue
         if key == "s":
             study.session.skip()
-            study.say(f"skipped {card.id}")
+            study.say(study.text("skipped", card=card.id))
             return "next"
         if key == "u":
-            try:
-                undone = study.session.undo()
-            except sqlite3.Error as exc:
-                study.console.print(f"[red]could not undo:[/red] {escape(str(exc))}")
-                continue
-            if undone is None:
-                study.say("nothing to undo in this session")
-                continue
-            study.say(f"undid {RATINGS[undone.review.rating]} for {undone.card.id}")
-            return "next"
+            if study.undo_last():
+                return "next"
+            continue
         if key:
-            study.say(f"unknown key {key!r}")
+            study.say(study.text("unknown_key", key=repr(key)))
             study.console.print(KEYS_HELP[study.lang][1 if revealed else 0], style="dim",
                                 highlight=False)
 
 
 def _before_answer(study: Study, card: Card, word: str) -> str | None:
     """The commands an exercise or claim takes instead of an answer: ``quit``, ``next``, or
-    None when ``word`` is not one of them."""
+    None when ``word`` is not one of them (full-width letters count as their ASCII twins)."""
+    import unicodedata
+
+    word = unicodedata.normalize("NFKC", word).strip().lower()
     if word in ("q", "quit"):
         return "quit"
     if word in ("s", "skip"):
         study.session.skip()
-        study.say(f"skipped {card.id}")
+        study.say(study.text("skipped", card=card.id))
         return "next"
     if word in ("u", "undo"):
         return "next" if study.undo_last() else "again"
     if word in ("p", "prove"):
-        study.say("answer first: p proves the card once the answer is graded")
+        study.say(study.text("answer_first"))
         return "again"
     return None
 
@@ -404,27 +521,30 @@ def ask_exercise(study: Study, card: Card) -> str:
     try:
         pending = exercises.start(card.exercise.generator, seed)
     except Exception as exc:  # an unknown generator (dlstudy check says so): still a card
-        study.console.print(f"[yellow]cannot draw this exercise:[/yellow] {escape(str(exc))}; "
-                            "asked as a recall card")
+        study.console.print(f"[yellow]{study.text('cannot_draw')}[/yellow] {escape(str(exc))}; "
+                            f"{study.text('as_recall')}")
         return ask_recall(study, card)
-    study.show_question(card, task=pending.prompt.get(study.lang))
+    task = pending.prompt.get(study.lang)
+    study.show_question(card, task=task)
     started = time.monotonic()
     while True:
         line = study.keys.line()
         if line is None:
             return "quit"
-        command = _before_answer(study, card, line.strip().lower())
+        command = _before_answer(study, card, line)
         if command == "again":
             continue
         if command is not None:
             return command
         seconds = time.monotonic() - started
         try:
-            exercise = study.wait(pending, "computing the answer…")
+            exercise = study.wait(pending, study.text("computing"))
         except Exception as exc:
             from dlstudy.render import answer_panel
 
-            study.console.print(f"[yellow]could not compute the answer:[/yellow] {escape(str(exc))}")
+            study.keys.discard()
+            study.console.print(f"[yellow]{study.text('could_not_compute')}[/yellow] "
+                                f"{escape(str(exc))}")
             study.console.print(answer_panel(card, study.derivations, study.lang))
             return study.settle(card, None, round(seconds * 1000), seed, line or None)
         if not line:
@@ -434,81 +554,116 @@ def ask_exercise(study: Study, card: Card) -> str:
                 value = parse(line, exercise.answer_type, study.lang)
             except Unparseable as exc:
                 study.console.print(f"[yellow]{escape(exc.message(study.lang))}[/yellow]"
-                                    f"{TRY_AGAIN[study.lang]}", highlight=False)
+                                    f"{study.text('try_again')}", highlight=False)
                 continue
             correct, answer = exercise.check(value), line
         break
     from dlstudy.render import exercise_result
     from dlstudy.session import auto_rating
 
-    study.console.print(exercise_result(exercise.solution.get(study.lang), exercise.shown(),
-                                        answer, correct, study.lang))
+    def result() -> Any:
+        return exercise_result(exercise.solution.get(study.lang), exercise.shown(), answer,
+                               correct, study.lang)
+
+    def redraw() -> None:
+        study.console.print(study.question_view(card, task))
+        study.console.print(result())
+
+    study.keys.discard()  # what was typed before the result was on screen is not a grade
+    study.console.print(result())
     rating = auto_rating(correct, seconds, study.easy_within, study.hard_after)
-    return study.settle(card, rating, round(seconds * 1000), seed, answer)
+    return study.settle(card, rating, round(seconds * 1000), seed, answer, redraw)
 
 
 def ask_claim(study: Study, card: Card) -> str:
-    """A statement → t or f → right or wrong, with the evidence row that decides it → Enter or 1–4."""
-    from dlstudy.answers import Unparseable, parse_bool
-    from dlstudy.claims import PendingVerdict
+    """A statement → a typed line, t or f → right or wrong, with the evidence row that decides
+    it → Enter or 1–4. The answer is a whole line, so none of its letters is a command."""
+    from dlstudy.answers import Unparseable, parse
+    from dlstudy.claims import TIMEOUT_S, PendingVerdict
 
     assert card.claim is not None
-    pending = PendingVerdict(card.claim, study.derivations.get(card.claim.derivation), study.proofs)
+    timeout = study.claim_timeout if study.claim_timeout is not None else TIMEOUT_S
+    pending = PendingVerdict(card.claim, study.derivations.get(card.claim.derivation),
+                             study.proofs, timeout)
+    study.pending = pending  # cancelled (its child process killed) when the card is left
     study.show_question(card)
     started = time.monotonic()
     while True:
-        key = study.keys.read()
-        if key is None:
+        line = study.keys.line()
+        if line is None:
             return "quit"
-        command = _before_answer(study, card, key)
+        command = _before_answer(study, card, line)
         if command == "again":
             continue
         if command is not None:
             return command
-        if key == "enter":
-            study.say("answer t (true) or f (false)")
+        if not line.strip():
+            study.say(study.text("true_or_false"))
             continue
         try:
-            said = parse_bool(key)
-        except ValueError:
-            study.console.print(f"[yellow]{escape(Unparseable(key, 'boolean').message(study.lang))}"
-                                f"[/yellow]{TRY_AGAIN[study.lang]}", highlight=False)
+            said = bool(parse(line, "boolean", study.lang))
+        except Unparseable as exc:
+            study.console.print(f"[yellow]{escape(exc.message(study.lang))}[/yellow]"
+                                f"{study.text('try_again')}", highlight=False)
             continue
         break
-    study.keys.discard()
     seconds = time.monotonic() - started
-    verdict = study.wait(pending, "running the experiment…")
+    verdict = study.wait(pending, study.text("experiment"))
     answer = "true" if said else "false"
     from dlstudy.render import answer_panel, claim_result
     from dlstudy.session import auto_rating
 
+    study.keys.discard()  # the rest of a word typed fast ("false⏎3u") is not a command
     if verdict.truth is None:
-        study.console.print(f"[yellow]no verdict:[/yellow] {escape(verdict.problem or '?')}")
+        study.console.print(f"[yellow]{study.text('no_verdict')}[/yellow] "
+                            f"{escape(verdict.problem or '?')}")
         study.console.print(answer_panel(card, study.derivations, study.lang))
         return study.settle(card, None, round(seconds * 1000), None, answer)
 
     correct = said == verdict.truth
-    study.console.print(claim_result(verdict.truth, said, verdict.result, verdict.row, study.lang))
-    study.console.print(answer_panel(card, study.derivations, study.lang, claim_rule=False))
+
+    def redraw() -> None:
+        study.console.print(study.question_view(card))
+        show_result()
+
+    def show_result() -> None:
+        study.console.print(claim_result(verdict.truth, said, verdict.result, verdict.row, study.lang))
+        study.console.print(answer_panel(card, study.derivations, study.lang, claim_rule=False))
+
+    show_result()
     rating = auto_rating(correct, seconds, study.easy_within, study.hard_after)
-    return study.settle(card, rating, round(seconds * 1000), None, answer)
+    return study.settle(card, rating, round(seconds * 1000), None, answer, redraw)
 
 
 ASK: dict[str, Callable[[Study, Card], str]] = {"recall": ask_recall, "exercise": ask_exercise,
                                                 "claim": ask_claim}
 
 
-def summary_text(summary: Summary) -> str:
-    grades = " · ".join(f"[{RATING_STYLE[r]}]{RATINGS[r]} {n}[/{RATING_STYLE[r]}]"
-                        for r, n in summary.ratings.items() if n)
+def summary_text(summary: Summary, lang: str = "en") -> str:
+    """The closing lines of a session."""
     from datetime import timedelta
 
-    took = human_span(timedelta(seconds=summary.seconds)) if summary.seconds >= 1 else "< 1 s"
-    lines = [f"[b]Session over[/b]: {summary.cards} card(s), {summary.graded} grade(s)"
-             + (f" ({grades})" if grades else "") + f", {took}."]
+    lang = "zh" if lang == "zh" else "en"
+    words = SUMMARY[lang]
+    names = RATING_NAMES[lang]
+    grades = " · ".join(f"[{RATING_STYLE[r]}]{names[r]} {n}[/{RATING_STYLE[r]}]"
+                        for r, n in summary.ratings.items() if n)
+    took = human_span(timedelta(seconds=summary.seconds), lang) if summary.seconds >= 1 \
+        else words["instant"]
+    if lang == "zh":
+        cards, grades_n, left = (f"{summary.cards} ", f"{summary.graded} ", str(summary.left))
+        ratings = f"（{grades}）" if grades else ""
+    else:
+        cards, grades_n = plural(summary.cards, "card"), plural(summary.graded, "grade")
+        left = plural(summary.left, "card")
+        ratings = f" ({grades})" if grades else ""
+    lines = [words["over"].format(cards=cards, grades=grades_n, ratings=ratings, took=took)]
     if summary.skipped:
-        lines.append(f"Skipped {summary.skipped}.")
+        lines.append(words["skipped"].format(n=summary.skipped))
     if summary.left:
-        lines.append(f"{summary.left} card(s) left in the queue.")
-    lines.append(f"Next due: {describe_due(summary.next_due)}.")
+        lines.append(words["left"].format(cards=left))
+    if summary.next_due is None:
+        lines.append(words["nothing"])
+    else:
+        lines.append(words["next"].format(due=describe_due(summary.next_due, lang=lang)))
     return "\n".join(lines)

@@ -82,7 +82,17 @@ def test_comparison_is_exact_for_counts_and_shapes_and_tolerant_for_reals() -> N
     assert not matches((8, 64, 15), (8, 64, 15, 15), "shape")
     assert matches(0.269, 0.26894, "real", rtol=0.006)
     assert not matches(0.27, 0.25, "real", rtol=0.006)
-    assert matches(0.0003, 0.0, "real", rtol=0.006, atol=5e-4)
+    assert matches(0.0, 1e-9, "real", rtol=0.006, atol=1e-6)  # zero up to float noise
+
+
+def test_small_values_are_compared_relatively_like_any_other() -> None:
+    from dlstudy.exercises import ATOL, RTOL
+
+    assert matches(0.000272, 0.00027215, "real", RTOL, ATOL)
+    assert not matches(0, 0.000272, "real", RTOL, ATOL)
+    assert not matches(-0.0036, -0.00316, "real", RTOL, ATOL)
+    assert matches(-0.00316, -0.0031578, "real", RTOL, ATOL)
+    assert not matches(-0.00317, -0.00315, "real", RTOL, ATOL)
 
 
 def test_answers_print_back_readably() -> None:
@@ -90,3 +100,57 @@ def test_answers_print_back_readably() -> None:
     assert show((8, 64, 15, 15), "shape") == "8×64×15×15"
     assert show(0.2689414, "real") == "0.268941"
     assert show(True, "boolean") == "true"
+
+
+# Typed by a hostile (or unlucky) user: each must be "cannot read …" with its reason, in both
+# languages, quickly, never an exception of another kind (which would crash the session).
+HOSTILE = [
+    ("10**400", "real", "too large to be an answer", "数值太大"),
+    ("10**400", "integer", "too large to be an answer", "数值太大"),
+    ("(10**100)**1000", "real", "too large to be an answer", "数值太大"),
+    ("(10**100)**1000", "integer", "too large to be an answer", "数值太大"),
+    ("2**1000*2**1000*2**1000", "integer", "too large to be an answer", "数值太大"),
+    ("1e308*10", "real", "too large to be an answer", "数值太大"),
+    ("exp(1000)", "real", "exp() is undefined there", "exp() 在此处无定义"),
+    ("(-8)**(1/3)", "real", "not a real number", "不是实数"),
+    ("(-1)**0.5", "expression", "not a real number", "不是实数"),
+    ("sqrt((-1)**0.5)", "real", "not a real number", "不是实数"),
+    ("(-1)**0.5", "integer", "not a real number", "不是实数"),
+    ("1e999", "real", "not a finite number", "不是有限的数"),
+    ("(" * 99 + "1", "real", "not a number or an expression", "不是数字或表达式"),
+    ("1\x002", "real", "not a number or an expression", "不是数字或表达式"),
+    ("1" * 300, "integer", "too long", "太长"),
+    ("8x" * 150 + "8", "shape", "too long", "太长"),
+    ("0/0", "real", "divides by zero", "除以零"),
+    ("log(0)", "real", "log() is undefined there", "log() 在此处无定义"),
+    ("x", "real", "unknown name 'x'", "未知的名字 'x'"),
+    ("1.5", "integer", "not a whole number", "不是整数"),
+    ("maybe", "boolean", "say true or false", "请回答对或错"),
+    ("16，16，a", "shape", "whole numbers separated", "用 x、× 或逗号隔开的整数"),
+]
+
+
+@pytest.mark.parametrize("text, kind, why, why_zh", HOSTILE)
+def test_hostile_answers_are_refused_with_a_reason(text: str, kind: str, why: str, why_zh: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(Unparseable) as caught:
+        parse(text, kind)  # type: ignore[arg-type]
+    assert time.perf_counter() - started < 0.5  # no huge integer was built
+    assert caught.value.message("en").startswith("cannot read ")
+    assert why in caught.value.message("en")
+    zh = caught.value.message("zh")
+    assert zh.startswith("无法读取答案") and why_zh in zh and FORMATS[kind]["zh"] in zh
+    assert why not in zh  # the reason is in Chinese too
+
+
+@pytest.mark.parametrize("text, kind, value", [
+    ("（16，16，24，31）", "shape", (16, 16, 24, 31)), ("１６，１６", "shape", (16, 16)),
+    ("１６ｘ１６", "shape", (16, 16)), ("16、16", "shape", (16, 16)), ("２０", "integer", 20),
+    ("１５２，０６４", "integer", 152064), ("－０．５", "real", -0.5), ("0。25", "real", 0.25),
+    ("２＾１０", "integer", 1024), ("３²", "real", 9.0), ("2¹⁰", "integer", 1024), ("½", "real", 0.5),
+    ("ｔｒｕｅ", "boolean", True), ("错。", "boolean", False), ("（1＋2）×3", "integer", 9),
+])
+def test_full_width_input_reads_as_ascii(text: str, kind: str, value: object) -> None:
+    assert parse(text, kind) == value  # type: ignore[arg-type]

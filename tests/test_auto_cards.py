@@ -130,7 +130,7 @@ def test_piped_session_mixes_recall_exercise_and_claim_cards(decks: Path, isolat
         ("auto-claim-false", 4, 4, "false"),
     ]
     assert rows[1][4] is not None and exercises.draw(GENERATOR, rows[1][4]).expected == answer
-    assert "Session over: 4 card(s), 4 grade(s)" in out
+    assert "Session over: 4 cards, 4 grades" in out
 
 
 def test_a_wrong_answer_is_graded_again_and_the_grade_can_be_overridden(
@@ -428,14 +428,153 @@ def test_exercise_and_claim_in_a_terminal(tmp_path: Path) -> None:
                           dimensions=(40, 120))
     try:
         child.expect("True or false\\?")
-        child.send("true")  # "t" answers; the "rue" typed after it must not act as keys
+        child.send("true\r")  # a whole line: none of its letters acts as a key
         child.expect("the statement is TRUE")
         child.expect("accept")
         child.send("\r")
         child.expect("graded auto-claim-true Easy")
         child.expect("One plus one is three")
-        child.send("q")
+        child.send("q\r")  # on a claim, commands are lines too
         child.expect(pexpect.EOF)
     finally:
         child.close()
     assert log(home) == [("auto-exercise", 4), ("auto-claim-true", 4)]
+
+
+# --- a claim's derivation runs in a child process, under prove's time limit --------------------
+
+LOOPING = '''
+"""A derivation that never ends."""
+TITLE = {"en": "Forever", "zh": "永远"}
+CLAIMS = [{"en": "it ends", "zh": "会结束"}]
+
+
+def derive(p):
+    pass
+
+
+def experiment(p):
+    while True:
+        pass
+    p.close("one plus one is two", 2, 2)
+'''
+
+
+def test_a_claim_derivation_that_loops_is_stopped_at_the_time_limit(tmp_path: Path) -> None:
+    import time
+
+    from dlstudy.claims import PendingVerdict
+
+    write_deck(tmp_path / "user", proof=LOOPING)
+    library = load_library([tmp_path / "user"])
+    card = library.cards["auto-claim-true"]
+    assert card.claim is not None
+    started = time.monotonic()
+    pending = PendingVerdict(card.claim, library.derivations["auto_proof"], tmp_path / "proofs",
+                             timeout=1)
+    verdict_ = pending.result()
+    assert verdict_.truth is None and "stopped after 1 s" in (verdict_.problem or "")
+    assert time.monotonic() - started < 90  # torch's import, then one second
+    assert pending._child is not None and pending._child.poll() is not None  # no process left
+
+
+def test_leaving_a_claim_card_kills_its_derivation(tmp_path: Path) -> None:
+    import time
+
+    from dlstudy.claims import PendingVerdict
+
+    write_deck(tmp_path / "user", proof=LOOPING)
+    library = load_library([tmp_path / "user"])
+    card = library.cards["auto-claim-true"]
+    assert card.claim is not None
+    pending = PendingVerdict(card.claim, library.derivations["auto_proof"], None, timeout=600)
+    deadline = time.monotonic() + 30
+    while pending._child is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = pending._child
+    assert child is not None and child.poll() is None
+    pending.cancel()
+    assert child.wait(5) != 0  # killed at once, not after 600 s
+    assert pending.result(10).truth is None
+
+
+def test_a_cached_claim_is_decided_without_a_child_process_or_torch(
+        decks: Path, isolated_home: Path) -> None:
+    quiz("t\n\n", "--kind", "claim", "-n", "1")  # runs the derivation once and caches it
+    probe = ("import runpy, sys, subprocess\n"
+             "started = []\n"
+             "real = subprocess.Popen.__init__\n"
+             "def spy(self, *a, **k):\n    started.append(a)\n    real(self, *a, **k)\n"
+             "subprocess.Popen.__init__ = spy\n"
+             "sys.argv = ['dlstudy', 'quiz', '--topic', 'auto', '--kind', 'claim', '-n', '1']\n"
+             "try:\n    runpy.run_module('dlstudy', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print('HEAVY=' + ','.join(m for m in ('torch', 'sympy', 'numpy') if m in sys.modules),"
+             " file=sys.stderr)\n"
+             "print('CHILDREN=%d' % len(started), file=sys.stderr)\n")
+    out = subprocess.run([PYTHON, "-c", probe], input="t\n\n", capture_output=True, text=True,
+                         env=subprocess_env(isolated_home, decks), timeout=120)
+    assert "the statement is" in out.stdout and "cached" in out.stdout, out.stdout
+    assert "HEAVY=\n" in out.stderr and "CHILDREN=0" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("typed, why", [
+    ("10**400", "a number too large to be an answer"),
+    ("(10**100)**1000", "a number too large to be an answer"),
+    ("(-8)**(1/3)", "it is not a real number"), ("(-1)**0.5", "it is not a real number"),
+    ("sqrt((-1)**0.5)", "it is not a real number"), ("maybe", "unknown name 'maybe'"),
+])
+def test_hostile_exercise_answers_get_a_retry_in_a_session(
+        decks: Path, isolated_home: Path, typed: str, why: str) -> None:
+    right = drawn(2).expected
+    out = " ".join(quiz(f"{typed}\n{right}\n\n", "--kind", "exercise", "--seed", "2").split())
+    assert f"cannot read {typed!r} as an answer ({why})" in out and "not graded: try again" in out
+    assert reviews(isolated_home)[0][1:4] == (4, 4, str(right))
+
+
+def test_full_width_exercise_answer_and_chinese_messages(decks: Path, isolated_home: Path) -> None:
+    right = drawn(2).expected
+    wide = f"{right:,}".translate(str.maketrans("0123456789,", "０１２３４５６７８９，"))
+    out = quiz(f"１０**４００\n{wide}\n\n", "--kind", "exercise", "--seed", "2", "--lang", "zh")
+    flat = " ".join(out.split())
+    assert "无法读取答案 '１０**４００'（数值太大，不可能是答案）" in flat and "（未评分：请重试）" in flat
+    assert "cannot read" not in out and "too large" not in out
+    assert reviews(isolated_home)[0][1:3] == (4, 4)
+
+
+def test_p_on_a_self_graded_card_prints_one_prompt(
+        tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    shared_cache(tmp_path_factory, monkeypatch)
+    folder = tmp_path / "decks"
+    assert 'row: sum_is_two, statement: denies' in DECK
+    write_deck(folder, DECK.replace('row: sum_is_two, statement: denies',
+                                    'row: no_such_row, statement: denies'))
+    monkeypatch.setenv("DLSTUDY_DECKS", str(folder))
+
+    def fake_prove(infos, device, scale, lang, jobs=1, cache=None, **options):  # type: ignore[no-untyped-def]
+        return [Result(i.id, "Small sums", "pass", "cpu", scale, 0.01,
+                       evidence=[Evidence("PROOF ROW", 2, 2, "=", True)]) for i in infos]
+
+    monkeypatch.setattr("dlstudy.runner.prove", fake_prove)
+    result = invoke(["quiz", "--topic", TOPIC, "--kind", "claim"], "t\n\nf\np\n3\n")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "no verdict" in out
+    after = out[out.index("PROOF ROW"):]
+    assert after.count("grade yourself") == 1 and "s skip" not in after, after  # no recall prompt
+    assert [r[:3] for r in reviews(isolated_home)][-1] == ("auto-claim-false", 3, None)
+
+
+def test_a_claim_left_at_once_says_so_and_leaves_no_process(tmp_path: Path) -> None:
+    from dlstudy.claims import LEFT, PendingVerdict
+
+    write_deck(tmp_path / "user", proof=LOOPING)
+    library = load_library([tmp_path / "user"])
+    card = library.cards["auto-claim-true"]
+    assert card.claim is not None
+    pending = PendingVerdict(card.claim, library.derivations["auto_proof"], None, timeout=600)
+    pending.cancel()  # before or just after the child starts: either way it is stopped
+    verdict_ = pending.result(30)
+    assert verdict_.truth is None and verdict_.problem == LEFT
+    assert pending._child is None or pending._child.wait(5) != 0

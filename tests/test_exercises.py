@@ -262,6 +262,29 @@ def test_real_answers_accept_three_significant_figures_and_reject_a_wrong_digit(
         assert not exercise.check(value + max(0.02 * abs(value), 0.01))
 
 
+@pytest.mark.parametrize("name", sorted(CLOSED_FORMS))
+def test_real_answers_are_compared_to_the_figures_the_prompt_asks_for(name: str) -> None:
+    """The tolerance is the prompt's "N significant figures", relative however small the value."""
+    import re
+
+    from dlstudy.exercises import ATOL, significant
+
+    for seed in range(40):
+        exercise = exercises.draw(name, seed)
+        if exercise.answer_type not in ("real", "expression"):
+            return
+        asked = re.search(r"\((?:.*; )?(\d) significant figures\)", exercise.prompt.en)
+        assert asked, exercise.prompt.en
+        figures = int(asked.group(1))
+        assert f"{figures} 位有效数字" in exercise.prompt.zh
+        assert (exercise.rtol, exercise.atol) == (significant(figures), ATOL)
+        value = float(exercise.expected)  # type: ignore[arg-type]
+        assert exercise.check(float(f"{value:.{figures}g}"))
+        if abs(value) > 1000 * ATOL:  # a figure off in the last place asked for is wrong
+            assert not exercise.check(value * (1 + 1.5 * 10 ** (1 - figures)))
+            assert not exercise.check(0.0)
+
+
 def test_the_prompt_comes_before_torch_is_imported() -> None:
     """A session shows the numbers at once: every generator yields its prompt before torch."""
     probe = ("import sys\n"
@@ -283,3 +306,23 @@ def test_start_computes_the_answer_in_the_background() -> None:
 def test_an_unknown_generator_is_a_key_error() -> None:
     with pytest.raises(KeyError, match="no exercise generator"):
         exercises.draw("rnn_nonexistent", 0)
+
+
+def test_worked_solutions_bracket_negative_operands_and_read_as_text() -> None:
+    """``(-0.5)·(-0.5) + 2``, ``1.5·2.25 + (-1.5)``: never ``·-0.5`` or ``+ -1.5``; no "(s)"."""
+    import re
+
+    operand = re.compile(r"[·×/+−-] ?-\d|\(s\)")
+    for name in exercises.names():
+        for seed in range(60):
+            exercise = exercises.draw(name, seed)
+            for shown in (exercise.solution.en, exercise.solution.zh, exercise.prompt.en):
+                assert not operand.search(shown.replace("e-", "e")), (name, seed, shown)
+
+
+def test_operands_are_bracketed_when_negative() -> None:
+    from dlstudy.exercises import o
+
+    assert f"{o(-0.5)}·{o(-0.5)} + 2" == "(-0.5)·(-0.5) + 2"
+    assert f"{o(1.5)}·{o(2.25)} + {o(-1.5)}" == "1.5·2.25 + (-1.5)"
+    assert o(-3) == "(-3)" and o(0.0) == "0" and o(-1e-9, 2) == "(-1e-09)"

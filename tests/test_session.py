@@ -46,7 +46,7 @@ def test_scripted_quiz_records_every_answer(decks: Path, isolated_home: Path) ->
     assert log(isolated_home) == [("drill-01", 3), ("drill-02", 4), ("drill-03", 2)]
     assert out.count("graded drill-") == 3
     assert "What is 1 + 1?" in out and "It is 2." in out  # question, then the answer
-    assert "Session over: 3 card(s), 3 grade(s)" in out
+    assert "Session over: 3 cards, 3 grades" in out
     assert "Next due: in" in out
 
 
@@ -86,7 +86,7 @@ def test_skip_records_nothing(decks: Path, isolated_home: Path) -> None:
 def test_quit_midway_keeps_what_was_answered(decks: Path, isolated_home: Path) -> None:
     out = quiz("\n3\n\nq\n\n4\n")
     assert log(isolated_home) == [("drill-01", 3)]
-    assert "Session over: 1 card(s)" in out and "2 card(s) left" in out
+    assert "Session over: 1 card, 1 grade" in out and "2 cards left" in out
 
 
 def test_end_of_input_ends_the_session_cleanly(decks: Path, isolated_home: Path) -> None:
@@ -109,7 +109,7 @@ def test_a_card_graded_again_comes_back_at_the_end_of_a_quiz(decks: Path, isolat
 def test_quiz_filters_by_tag_and_count(decks: Path, isolated_home: Path) -> None:
     out = quiz("\n3\n\n3\n", "--tag", "odd", "-n", "1")
     assert log(isolated_home) == [("drill-01", 3)]
-    assert "1 card(s)" in out
+    assert "Quiz · 1 card ·" in out
 
 
 def test_unknown_topic_is_an_error(decks: Path) -> None:
@@ -175,10 +175,11 @@ def test_the_p_key_proves_the_card_and_returns_to_the_grade(
     monkeypatch.setenv("DLSTUDY_DECKS", str(folder))
     asked: list[list[str]] = []
 
-    def fake_prove(infos, device, scale, lang, jobs=1, cache=None, refresh=False, on_result=None):  # type: ignore[no-untyped-def]
+    def fake_prove(infos, device, scale, lang, jobs=1, cache=None, **options):  # type: ignore[no-untyped-def]
         from dlstudy.evidence import Evidence, Result
 
         asked.append([i.id for i in infos])
+        assert options.get("timeout") == 120  # the time limit of `dlstudy prove --scale quick`
         return [Result(i.id, "Drill proof", "pass", "cpu", scale, 0.01,
                        evidence=[Evidence("1 + 1", 2, 2, "=", True)]) for i in infos]
 
@@ -261,23 +262,27 @@ def test_session_core_undo_restores_queue_and_state(decks: Path, tmp_path: Path)
         assert (summary.graded, summary.left) == (0, 3)
 
 
-def test_a_grade_that_cannot_be_saved_keeps_the_card(
+def test_the_first_grade_that_cannot_be_saved_stops_the_session(
         decks: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlite3
 
     real = Store.grade
-    failures = iter([True])
+    calls = iter([False, True])
 
     def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if next(failures, False):
-            raise sqlite3.OperationalError("disk I/O error")
+        if next(calls, False):
+            raise sqlite3.DatabaseError("database disk image is malformed")
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Store, "grade", flaky)
-    out = quiz("\n3\n3\n")
-    assert "could not save the grade: disk I/O error" in out
+    result = invoke(["quiz", "--topic", TOPIC], "\n3\n\n4\n\n2\n")
+    assert result.exit_code == 1, result.output
+    out = " ".join(result.output.split())
+    assert "graded drill-01 Good" in out
+    assert "could not save the grade (Easy) of drill-02: database disk image is malformed" in out
+    assert "The session stops here" in out and "drill-03" not in out  # nothing more was asked
+    assert "Session over: 1 card, 1 grade" in out
     assert log(isolated_home) == [("drill-01", 3)]
-    assert out.count("graded drill-01 Good") == 1
 
 
 def test_a_second_quiz_reads_the_decks_from_the_cache_without_parsing_yaml(
@@ -291,3 +296,38 @@ def test_a_second_quiz_reads_the_decks_from_the_cache_without_parsing_yaml(
                            env=subprocess_env(isolated_home, decks), timeout=120) for _ in range(2)]
     assert "YAML=True" in runs[0].stderr, runs[0].stderr  # the first run parses and fills the cache
     assert "YAML=False" in runs[1].stderr, runs[1].stderr
+
+
+def test_a_session_speaks_chinese_with_lang_zh(decks: Path, isolated_home: Path) -> None:
+    out = quiz("3\n\n3\nx\n\n4\nu\nq\n", "--lang", "zh")
+    assert "测验 · 3 张卡片" in out
+    assert "请先看答案" in out and "未知的按键 'x'" in out
+    assert "已评分 drill-01 良好 · 下次：" in out and "分钟后" in out
+    assert "已撤销 drill-02 的评分（简单）" in out
+    assert "本次结束：1 张卡片，1 次评分（良好 1）" in out and "下一张到期：" in out
+    for english in ("graded", "Session over", "next in", "undid", "card(s)", "Next due"):
+        assert english not in out
+
+
+def test_the_summary_reads_well_with_nothing_scheduled(decks: Path) -> None:
+    out = quiz("q\n")
+    assert "Session over: 0 cards, 0 grades" in out and "3 cards left in the queue." in out
+    assert "Nothing scheduled yet." in out and "—" not in out
+    assert "尚无安排" in invoke(["quiz", "--topic", TOPIC, "--lang", "zh"], "q\n").output
+
+
+def test_time_spans_and_due_times_read_well_in_both_languages() -> None:
+    from datetime import timedelta
+
+    from dlstudy.scheduler import to_us
+    from dlstudy.session import describe_due, human_span, plural
+
+    assert human_span(timedelta(hours=40)) == "2 days" and human_span(timedelta(days=0.6)) == "14 h" and human_span(timedelta(days=3)) == "3 days"
+    assert human_span(timedelta(seconds=1)) == "1 s" and human_span(timedelta(days=70)) == "2 months" and human_span(timedelta(days=3), "zh") == "3 天"
+    assert human_span(timedelta(minutes=5), "zh") == "5 分钟"
+    now = Clock().dt()
+    assert describe_due(to_us(now + timedelta(days=3)), now).startswith("in 3 days (")
+    zh = describe_due(to_us(now + timedelta(days=3)), now, "zh")
+    assert zh.startswith("3 天后（") and "月" in zh and "周" in zh
+    assert describe_due(None) == "nothing scheduled yet" and describe_due(None, lang="zh") == "尚无安排"
+    assert plural(1, "card") == "1 card" and plural(0, "card") == "0 cards"

@@ -164,3 +164,122 @@ def test_two_connections_never_lose_a_grade_on_the_same_card(tmp_path: Path) -> 
     assert states(tmp_path) == live
     first.close()
     second.close()
+
+
+# --- backups, an empty file, a damaged file ----------------------------------------------------
+
+def grade_many(store: Store, n: int) -> None:
+    scheduler = store.scheduler(SchedulerConfig())
+    for i in range(n):
+        store.grade(f"card-{i % 7}", 1 + i % 4, scheduler, 1000, "quiz")
+
+
+def test_backup_holds_the_grades_still_in_the_wal(tmp_path: Path, isolated_home: Path) -> None:
+    from tests.studykit import invoke
+
+    with Store.open(isolated_home) as store:
+        store.conn.execute("PRAGMA wal_autocheckpoint = 0")  # every grade stays in -wal
+        grade_many(store, 80)
+        main_only = tmp_path / "main-only.sqlite3"  # what copying the one file gives
+        main_only.write_bytes((isolated_home / "reviews.sqlite3").read_bytes())
+        target = tmp_path / "backup.sqlite3"
+        result = invoke(["backup", str(target)])  # while the store is open, as in a session
+        assert result.exit_code == 0, result.output
+        assert "backed up 80 reviews" in result.output and "integrity check: ok" in result.output
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT count(*) FROM reviews").fetchone()[0] == 80
+        assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file
+    with sqlite3.connect(main_only) as copy:
+        try:
+            copied = copy.execute("SELECT count(*) FROM reviews").fetchone()[0]
+        except sqlite3.Error:
+            copied = 0
+    assert copied < 80  # the reason for `dlstudy backup`
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    (restored / "reviews.sqlite3").write_bytes(target.read_bytes())
+    with Store.open(restored) as store:
+        assert store.count() == 80 and store.integrity() == "ok"
+
+
+def test_backup_refuses_to_overwrite_and_says_what_is_missing(tmp_path: Path, isolated_home: Path) -> None:
+    from tests.studykit import invoke
+
+    nothing = invoke(["backup", str(tmp_path / "b.sqlite3")])
+    assert nothing.exit_code == 2 and "no review database to back up yet" in " ".join(nothing.output.split())
+    with Store.open(isolated_home) as store:
+        grade_many(store, 3)
+    (tmp_path / "exists.sqlite3").write_text("keep me", encoding="utf-8")
+    taken = invoke(["backup", str(tmp_path / "exists.sqlite3")])
+    assert taken.exit_code == 2 and "already exists" in " ".join(taken.output.split())
+    assert (tmp_path / "exists.sqlite3").read_text(encoding="utf-8") == "keep me"
+    nowhere = invoke(["backup", str(tmp_path / "missing" / "b.sqlite3")])
+    assert nowhere.exit_code == 2 and "does not exist" in " ".join(nowhere.output.split())
+
+
+def test_a_zero_length_database_is_kept_aside_and_a_fresh_one_started(
+        tmp_path: Path, isolated_home: Path) -> None:
+    from tests.studykit import drill_deck, invoke
+
+    (isolated_home / "reviews.sqlite3").write_bytes(b"")
+    drill_deck(tmp_path / "decks", n=1)
+    import os
+
+    os.environ["DLSTUDY_DECKS"] = str(tmp_path / "decks")
+    try:
+        result = invoke(["quiz", "--topic", "drill"], "\n3\n")
+    finally:
+        del os.environ["DLSTUDY_DECKS"]
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "was empty (0 bytes: no review in it); it is kept as reviews.sqlite3.empty-" in out
+    kept = list(isolated_home.glob("reviews.sqlite3.empty-*"))
+    assert len(kept) == 1 and kept[0].stat().st_size == 0
+    with Store.open(isolated_home) as store:
+        assert store.count() == 1 and store.set_aside is None
+
+
+def test_two_stores_opening_a_new_database_at_once_share_it(tmp_path: Path) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def open_and_grade() -> None:
+        try:
+            with Store.open(tmp_path) as store:
+                assert store.set_aside is None
+                grade_many(store, 5)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_and_grade) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert not list(tmp_path.glob("reviews.sqlite3.*"))  # nothing set aside, no temporary left
+    with Store.open(tmp_path) as store:
+        assert store.count() == 20
+
+
+def damage(path: Path) -> None:
+    """Overwrite the pages after the first two with junk (the header stays readable)."""
+    data = bytearray(path.read_bytes())
+    for i in range(8192, len(data)):
+        data[i] = (i * 7919) % 251
+    path.write_bytes(bytes(data))
+
+
+def test_stats_on_a_damaged_database_is_a_clear_error(isolated_home: Path) -> None:
+    from tests.studykit import invoke
+
+    with Store.open(isolated_home) as store:
+        grade_many(store, 200)
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    damage(isolated_home / "reviews.sqlite3")
+    result = invoke(["stats"])  # CliRunner(catch_exceptions=False): a traceback fails the test
+    assert result.exit_code in (1, 2), result.output
+    out = " ".join(result.output.split())
+    assert "review database" in out and "reviews.sqlite3" in out and "dlstudy backup" in out
+    assert "Traceback" not in result.output

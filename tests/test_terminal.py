@@ -39,7 +39,7 @@ def test_interactive_session_in_a_terminal(tmp_path: Path) -> None:
         child.expect("graded drill-01 Easy")
         child.send("q")
         child.expect("Session over")
-        child.expect("1 card\\(s\\), 1 grade\\(s\\)")
+        child.expect("1 card, 1 grade")
         child.expect(pexpect.EOF)
     finally:
         child.close()
@@ -64,5 +64,107 @@ def test_ctrl_c_ends_the_session_and_keeps_the_grades(tmp_path: Path) -> None:
         child.expect(pexpect.EOF)
     finally:
         child.close()
-    assert child.exitstatus == 0
+    assert child.exitstatus == 130  # 128 + SIGINT, as a shell expects, after saving as always
     assert log(home) == [("drill-01", 2)]
+
+
+def type_slowly(child: object, text: str) -> None:
+    """One character at a time, at a (fast) human pace."""
+    import time
+
+    for ch in text:
+        child.send(ch)  # type: ignore[attr-defined]
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_claim_answers_typed_as_words_never_undo_or_skip(tmp_path: Path) -> None:
+    """Every documented answer word, typed letter by letter, answers the claim and nothing
+    else: the "u" of "true" is no undo, the "s" of "yes"/"false" no skip, "maybe" no answer;
+    keys typed ahead of the result are dropped, not taken as a grade or an undo."""
+    import io
+
+    from tests.test_auto_cards import write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder)
+    env = subprocess_env(home, folder)
+    env.update(DLSTUDY_EASY_WITHIN="600", DLSTUDY_HARD_AFTER="900")  # slow machine: still Easy
+
+    def session(answers: dict[str, str]) -> str:
+        """Answers each claim card with what ``answers`` types for it (FSRS fuzzes the due
+        times, so the order of studied cards is not fixed)."""
+        seen = io.StringIO()
+        child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "claim"],
+                              env=env, encoding="utf-8", timeout=120, dimensions=(40, 120))
+        child.logfile_read = seen
+        try:
+            for _ in answers:
+                child.expect("True or false\\?")
+                child.expect("(auto-claim-true|auto-claim-false) · auto")
+                card = child.match.group(1)
+                typed = answers[card]
+                if typed.startswith("maybe"):
+                    type_slowly(child, "maybe\r")
+                    child.expect("cannot read 'maybe'")
+                    typed = typed[len("maybe"):]
+                if typed.endswith("!"):  # typed ahead in one burst: "false⏎3u"
+                    child.send(typed[:-1])
+                else:
+                    type_slowly(child, typed)
+                child.expect(f"the statement is {'TRUE' if card == 'auto-claim-true' else 'FALSE'}")
+                child.expect("accept")
+                child.send("\r")
+                child.expect(f"graded {card} Easy")
+            child.expect("No more cards")
+            child.send("q")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 0, seen.getvalue()
+        return seen.getvalue()
+
+    first = session({"auto-claim-true": "maybetrue\r", "auto-claim-false": "false\r3u!"})
+    second = session({"auto-claim-true": "yes\r", "auto-claim-false": "no\r"})
+    for out in (first, second):
+        assert "undid" not in out and "skipped" not in out and "unknown key" not in out
+    assert sorted(log(home)) == sorted([("auto-claim-true", 4), ("auto-claim-false", 4)] * 2)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_p_pages_the_proof_then_shows_the_card_again(tmp_path: Path) -> None:
+    import io
+
+    from tests.test_auto_cards import write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder)
+    env = subprocess_env(home, folder)
+    env["PAGER"] = "sed s/^/PAGED:/"  # a pager that marks what went through it
+    seen = io.StringIO()
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "recall"],
+                          env=env, encoding="utf-8", timeout=120, dimensions=(40, 120))
+    child.logfile_read = seen
+    try:
+        child.expect("What is 1 \\+ 1\\?")
+        child.send("\r")
+        child.expect("It is 2\\.")
+        child.expect("quit")
+        child.send("p")
+        child.expect("PAGED:.*one plus one is two")
+        child.expect("What is 1 \\+ 1\\?")  # the card again, after the pager
+        child.expect("It is 2\\.")
+        child.expect("quit")
+        child.send("3")
+        child.expect("graded auto-recall Good")
+        child.expect("No more cards")
+        child.send("q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    import re
+
+    out = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.getvalue())
+    after = out[out.rindex("PAGED:"):]
+    assert after.count("p prove") == 1, after  # one prompt after the proof
+    assert log(home) == [("auto-recall", 3)]

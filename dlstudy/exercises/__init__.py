@@ -39,9 +39,22 @@ from dlstudy.card import Text
 MODULES = ("rnn", "normalization", "residual", "optim", "cnn", "losses", "init", "training",
            "mlp", "backprop", "gradients")
 
-# Real answers are typed to 3 significant figures; rounding to 3 figures is off by at most
-# 0.5 % (a leading 1: 1.005 → 1.00 or 1.01), so 0.6 % accepts every correct rounding.
-RTOL, ATOL = 0.006, 5e-4
+
+
+def significant(figures: int) -> float:
+    """The relative tolerance of an answer asked to ``figures`` significant figures.
+
+    Rounding to 3 figures is off by at most 0.5 % (a leading 1: 1.005 → 1.00 or 1.01), so
+    0.6 % accepts every correct rounding, and no answer a figure off."""
+    return 0.6 * 10.0 ** (1 - figures)
+
+
+# Real answers are typed to 3 significant figures (the prompts say so) and compared relatively,
+# however small the value: 0 is no answer for 0.000272, nor −0.0036 for −0.00316. ATOL is only
+# a floor for values that are zero up to float noise: every real these generators ask for is
+# a gradient, a statistic, a weight or a scale of order 0.01–10, where anything under 1e-6 is
+# 0 to any precision a person would type.
+RTOL, ATOL = significant(3), 1e-6
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,8 @@ class Exercise:
         answer_type: how an answer is read: integer, real, shape or expression.
         solution: the worked solution: the formula with the numbers filled in.
         rtol, atol: an answer ``a`` is right when ``|a − expected| ≤ atol + rtol·|expected|``
-            (integers and shapes must be exact).
+            (integers and shapes must be exact): ``rtol`` is the precision the prompt asks
+            for (:func:`significant`), ``atol`` the floor under which a value counts as 0.
         generator, seed: the generator's name and the seed it was drawn with (set by
             :func:`draw`).
     """
@@ -201,3 +215,10 @@ def r(value: float, digits: int = 4) -> str:
     """A real as the solutions print it: 4 significant figures, no trailing noise."""
     out = f"{value:.{digits}g}"
     return "0" if out in ("-0", "0") else out
+
+
+def o(value: float, digits: int = 4) -> str:
+    """A number as an operand in a worked solution: like :func:`r`, a negative one in brackets,
+    so ``(-0.5)·(-0.5) + 2`` and ``1.5·2.25 + (-1.5)`` never read as ``-0.5·-0.5`` or ``+ -1.5``."""
+    out = str(value) if isinstance(value, int) else r(value, digits)
+    return f"({out})" if out.startswith("-") else out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, r, text
+from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, o, r, text
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 
@@ -52,17 +52,18 @@ def two_layer_grad(rng: random.Random) -> Drawing:
     a, da = _act(act, z)
     y = w2 * a + b2
     dy = y - t
-    chain = {"w2": f"∂L/∂w2 = δ·a = {r(dy)}·{r(a)} = {r(expected)}",
-             "b1": f"∂L/∂b1 = δ·w2·{act}′(z) = {r(dy)}·{w2}·{r(da)} = {r(expected)}",
-             "w1": f"∂L/∂w1 = δ·w2·{act}′(z)·x = {r(dy)}·{w2}·{r(da)}·{x} = {r(expected)}"}[wrt]
-    forward = (f"forward: z = {w1}·{x} + {b1} = {r(z)}, a = {act}(z) = {r(a)}, "
-               f"y = {w2}·{r(a)} + {b2} = {r(y)}")
+    chain = {"w2": f"∂L/∂w2 = δ·a = {o(dy)}·{o(a)} = {r(expected)}",
+             "b1": f"∂L/∂b1 = δ·w2·{act}′(z) = {o(dy)}·{o(w2)}·{o(da)} = {r(expected)}",
+             "w1": f"∂L/∂w1 = δ·w2·{act}′(z)·x = {o(dy)}·{o(w2)}·{o(da)}·{o(x)} = "
+                   f"{r(expected)}"}[wrt]
+    forward = (f"forward: z = {o(w1)}·{o(x)} + {o(b1)} = {r(z)}, a = {act}(z) = {r(a)}, "
+               f"y = {o(w2)}·{o(a)} + {o(b2)} = {r(y)}")
     return Exercise(
         params={"x": x, "t": t, "w1": w1, "b1": b1, "w2": w2, "b2": b2, "activation": act,
                 "wrt": wrt}, prompt=prompt,
         expected=expected, answer_type="real", rtol=RTOL, atol=ATOL,
         solution=text(f"{forward}\nδ = ∂L/∂y = y − t = {r(dy)}; {act}′(z) = {r(da)}\n{chain}",
-                      f"前向：z = {w1}·{x} + {b1} = {r(z)}，a = {act}(z) = {r(a)}，"
-                      f"y = {w2}·{r(a)} + {b2} = {r(y)}\nδ = ∂L/∂y = y − t = {r(dy)}；{act}′(z) = {r(da)}\n"
+                      f"前向：z = {o(w1)}·{o(x)} + {o(b1)} = {r(z)}，a = {act}(z) = {r(a)}，"
+                      f"y = {o(w2)}·{o(a)} + {o(b2)} = {r(y)}\nδ = ∂L/∂y = y − t = {r(dy)}；{act}′(z) = {r(da)}\n"
                       f"{chain}"),
     )

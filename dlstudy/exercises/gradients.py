@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, r, text
+from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, o, r, text
 
 
 @generator("grad_clip_norm")
@@ -38,14 +38,14 @@ def clip_norm(rng: random.Random) -> Drawing:
     norm = math.sqrt(sum(v * v for v in g))
     factor = max_norm / (norm + 1e-6)
     if ask == "returned":
-        work = f"it returns the norm BEFORE clipping: ‖g‖ = √({' + '.join(f'{v}²' for v in g)}) = {r(norm)}"
-        work_zh = f"它返回裁剪之前的范数：‖g‖ = √({' + '.join(f'{v}²' for v in g)}) = {r(norm)}"
+        work = f"it returns the norm BEFORE clipping: ‖g‖ = √({' + '.join(f'{o(v)}²' for v in g)}) = {r(norm)}"
+        work_zh = f"它返回裁剪之前的范数：‖g‖ = √({' + '.join(f'{o(v)}²' for v in g)}) = {r(norm)}"
     else:
         if factor < 1:
             work = (f"‖g‖ = {r(norm)} > {max_norm}: every component is scaled by max_norm/(‖g‖ + 1e-6) = "
-                    f"{r(factor)}, keeping the direction: {g[j]}·{r(factor)} = {r(expected)}")
+                    f"{r(factor)}, keeping the direction: {o(g[j])}·{r(factor)} = {r(expected)}")
             work_zh = (f"‖g‖ = {r(norm)} > {max_norm}：每个分量乘以 max_norm/(‖g‖ + 1e-6) = {r(factor)}，"
-                       f"方向不变：{g[j]}·{r(factor)} = {r(expected)}")
+                       f"方向不变：{o(g[j])}·{r(factor)} = {r(expected)}")
         else:
             work = f"‖g‖ = {r(norm)} ≤ {max_norm}: the gradient is left unchanged: {g[j]}"
             work_zh = f"‖g‖ = {r(norm)} ≤ {max_norm}：梯度保持不变：{g[j]}"

@@ -11,7 +11,7 @@ import math
 import random
 from typing import Any
 
-from dlstudy.exercises import RTOL, Drawing, Exercise, generator, r, text
+from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, r, text
 
 CALLS = {"xavier_normal_": "nn.init.xavier_normal_(w)",
          "xavier_normal_tanh": "nn.init.xavier_normal_(w, gain=nn.init.calculate_gain('tanh'))",
@@ -100,7 +100,7 @@ def init_scale(rng: random.Random) -> Drawing:
     return Exercise(
         params={"shape": list(shape), "scheme": scheme, "fan_in": fan_in, "fan_out": fan_out,
                 "uniform": uniform}, prompt=prompt,
-        expected=expected, answer_type="expression", rtol=RTOL, atol=1e-5,
+        expected=expected, answer_type="expression", rtol=RTOL, atol=ATOL,
         solution=text(f"{fans}\n{formula}{bound}",
                       f"{fans}\n{formula}{bound}".replace("uniform:", "均匀分布：")),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, r, text
+from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, o, r, text
 
 
 def _logits(rng: random.Random, count: int) -> list[float]:
@@ -56,7 +56,7 @@ def bce_logits_grad(rng: random.Random) -> Drawing:
     z = _logits(rng, size)
     y = [rng.randint(0, 1) for _ in range(size)]
     k = rng.randrange(size)
-    prompt = text(f"A batch of {size} logit(s) z = {_vector(z)} with labels y = {_vector(y)}. For "
+    prompt = text(f"A batch of {size} logit{'s' if size != 1 else ''} z = {_vector(z)} with labels y = {_vector(y)}. For "
                   f"L = F.binary_cross_entropy_with_logits(z, y) (reduction='mean'), what is "
                   f"∂L/∂z_{k}? (counting from 0; 3 significant figures)",
                   f"一个批次有 {size} 个 logit：z = {_vector(z)}，标签 y = {_vector(y)}。对 "
@@ -111,9 +111,9 @@ def kl_gaussians(rng: random.Random) -> Drawing:
         params={"mu1": mu1, "sigma1": s1, "mu2": mu2, "sigma2": s2}, prompt=prompt,
         expected=expected, answer_type="real", rtol=RTOL, atol=ATOL,
         solution=text(f"KL(p ‖ q) = log(σ_q/σ_p) + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − ½\n"
-                      f"= log({s2}/{s1}) + ({s1}² + ({mu1} − {mu2})²)/(2·{s2}²) − ½\n"
-                      f"= {r(log_term)} + {r(ratio)} − 0.5 = {r(expected)}",
+                      f"= log({s2}/{s1}) + ({s1}² + ({mu1} − {o(mu2)})²)/(2·{s2}²) − ½\n"
+                      f"= {r(log_term)} + {o(ratio)} − 0.5 = {r(expected)}",
                       f"KL(p ‖ q) = log(σ_q/σ_p) + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − ½\n"
-                      f"= log({s2}/{s1}) + ({s1}² + ({mu1} − {mu2})²)/(2·{s2}²) − ½\n"
-                      f"= {r(log_term)} + {r(ratio)} − 0.5 = {r(expected)}"),
+                      f"= log({s2}/{s1}) + ({s1}² + ({mu1} − {o(mu2)})²)/(2·{s2}²) − ½\n"
+                      f"= {r(log_term)} + {o(ratio)} − 0.5 = {r(expected)}"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, n, r, text
+from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, n, o, r, text
 
 EPS = 1e-5
 
@@ -62,13 +62,13 @@ def bn_output(rng: random.Random) -> Drawing:
         solution=text(
             f"μ = mean of the batch = {r(mean)}\n"
             f"σ² = (1/n)·Σ(x − μ)² = {r(var)}  (the BIASED variance, ÷n = {size}, in training)\n"
-            f"x̂ = (x − μ)/√(σ² + ε) = ({xs[k]} − {r(mean)})/√{r(var)} = {r(x_hat)}\n"
-            f"y = γ·x̂ + β = {gamma}·{r(x_hat)} + {beta} = {r(expected)}\n"
+            f"x̂ = (x − μ)/√(σ² + ε) = ({xs[k]} − {o(mean)})/√{r(var)} = {r(x_hat)}\n"
+            f"y = γ·x̂ + β = {gamma}·{o(x_hat)} + {o(beta)} = {r(expected)}\n"
             f"(With the unbiased ÷(n − 1) variance you would get {r(wrong)}.)",
             f"μ = 批次均值 = {r(mean)}\n"
             f"σ² = (1/n)·Σ(x − μ)² = {r(var)}（训练时用有偏方差，除以 n = {size}）\n"
-            f"x̂ = (x − μ)/√(σ² + ε) = ({xs[k]} − {r(mean)})/√{r(var)} = {r(x_hat)}\n"
-            f"y = γ·x̂ + β = {gamma}·{r(x_hat)} + {beta} = {r(expected)}\n"
+            f"x̂ = (x − μ)/√(σ² + ε) = ({xs[k]} − {o(mean)})/√{r(var)} = {r(x_hat)}\n"
+            f"y = γ·x̂ + β = {gamma}·{o(x_hat)} + {o(beta)} = {r(expected)}\n"
             f"（若用无偏方差 ÷(n − 1)，会得到 {r(wrong)}。）"),
     )
 
@@ -143,12 +143,12 @@ def ln_output(rng: random.Random) -> Drawing:
             "LayerNorm normalises each sample over its own features (no batch, no running "
             "statistics; the same in training and eval):\n"
             f"μ = {r(mean)}, σ² = (1/{size})·Σ(x − μ)² = {r(var)} (biased)\n"
-            f"x̂ = ({xs[k]} − {r(mean)})/√({r(var)} + ε) = {r(x_hat)}\n"
-            f"y = γ·x̂ + β = {gamma}·{r(x_hat)} + {beta} = {r(expected)}",
+            f"x̂ = ({xs[k]} − {o(mean)})/√({r(var)} + ε) = {r(x_hat)}\n"
+            f"y = γ·x̂ + β = {gamma}·{o(x_hat)} + {o(beta)} = {r(expected)}",
             "LayerNorm 对每个样本在它自己的特征上归一化（与批次无关、没有滑动统计量，训练与推理相同）：\n"
             f"μ = {r(mean)}，σ² = (1/{size})·Σ(x − μ)² = {r(var)}（有偏）\n"
-            f"x̂ = ({xs[k]} − {r(mean)})/√({r(var)} + ε) = {r(x_hat)}\n"
-            f"y = γ·x̂ + β = {gamma}·{r(x_hat)} + {beta} = {r(expected)}"),
+            f"x̂ = ({xs[k]} − {o(mean)})/√({r(var)} + ε) = {r(x_hat)}\n"
+            f"y = γ·x̂ + β = {gamma}·{o(x_hat)} + {o(beta)} = {r(expected)}"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, r, text
+from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, o, r, significant, text
 
 
 def _sgd(w0: float, g: float, lr: float, momentum: float, decay: float,
@@ -18,7 +18,7 @@ def _sgd(w0: float, g: float, lr: float, momentum: float, decay: float,
         new = w - lr * v
         velocity = "" if momentum == 0 else (f", v = {r(v)}" if t == 1 else
                                               f", v = {momentum}·v + d = {r(v)}")
-        work = f"d = {g} + {decay}·{r(w)} = {r(d)}{velocity}, w = {r(w)} − {lr}·{r(v)} = {r(new)}"
+        work = f"d = {g} + {decay}·{o(w)} = {r(d)}{velocity}, w = {r(w)} − {lr}·{o(v)} = {r(new)}"
         lines.append(f"step {t}: {work}")
         lines_zh.append(f"第 {t} 步：{work}")
         w = new
@@ -40,7 +40,7 @@ def sgd_weight_decay(rng: random.Random) -> Drawing:
     args = f"lr={lr}" + (f", momentum={momentum}" if momentum else "") + f", weight_decay={decay}"
     prompt = text(f"A single weight starts at w = {w0}; the loss is L(w) = {g}·w, so ∂L/∂w = {g} "
                   f"at every step. With torch.optim.SGD([w], {args}), what is w after {steps} "
-                  f"step(s)? (3 significant figures)",
+                  f"step{'s' if steps != 1 else ''}? (3 significant figures)",
                   f"一个权重初值 w = {w0}；损失 L(w) = {g}·w，所以每一步 ∂L/∂w = {g}。"
                   f"用 torch.optim.SGD([w], {args})，{steps} 步之后 w 是多少？（3 位有效数字）")
     yield prompt
@@ -101,28 +101,28 @@ def adam_vs_adamw(rng: random.Random) -> Drawing:
 
     if decoupled:
         shrunk = w0 * (1 - lr * decay)
-        work_en = (f"AdamW first shrinks the weight: w·(1 − η·λ) = {w0}·(1 − {lr}·{decay}) = "
+        work_en = (f"AdamW first shrinks the weight: w·(1 − η·λ) = {o(w0)}·(1 − {lr}·{decay}) = "
                    f"{r(shrunk)}; then the Adam step on the plain gradient. On the first step "
-                   f"m̂ = g and v̂ = g², so the step is η·g/(|g| + ε) = η·sign(g) = {lr}·{int(math.copysign(1, g))}.\n"
-                   f"w = {r(shrunk)} − {r(lr * math.copysign(1, g))} = {r(expected, 5)}")
-        work_zh = (f"AdamW 先收缩权重：w·(1 − η·λ) = {w0}·(1 − {lr}·{decay}) = {r(shrunk)}；再用原梯度做 "
+                   f"m̂ = g and v̂ = g², so the step is η·g/(|g| + ε) = η·sign(g) = {lr}·{o(int(math.copysign(1, g)))}.\n"
+                   f"w = {r(shrunk)} − {o(lr * math.copysign(1, g))} = {r(expected, 5)}")
+        work_zh = (f"AdamW 先收缩权重：w·(1 − η·λ) = {o(w0)}·(1 − {lr}·{decay}) = {r(shrunk)}；再用原梯度做 "
                    f"Adam 步。第一步 m̂ = g、v̂ = g²，所以步长 η·g/(|g| + ε) = η·sign(g) = "
-                   f"{lr}·{int(math.copysign(1, g))}。\nw = {r(shrunk)} − {r(lr * math.copysign(1, g))} = "
+                   f"{lr}·{o(int(math.copysign(1, g)))}。\nw = {r(shrunk)} − {o(lr * math.copysign(1, g))} = "
                    f"{r(expected, 5)}")
     else:
         total = g + decay * w0
         sign = int(math.copysign(1, total))
-        work_en = (f"Adam's weight_decay is L2: it adds λ·w to the gradient, g′ = {g} + {decay}·{w0} = "
+        work_en = (f"Adam's weight_decay is L2: it adds λ·w to the gradient, g′ = {g} + {decay}·{o(w0)} = "
                    f"{r(total)}. On the first step m̂ = g′ and v̂ = g′², so the step is "
                    f"η·g′/(|g′| + ε) = η·sign(g′): the decay only matters through the sign.\n"
                    f"w = {w0} − {lr}·({sign}) = {r(expected, 5)}")
-        work_zh = (f"Adam 的 weight_decay 是 L2：把 λ·w 加到梯度上，g′ = {g} + {decay}·{w0} = {r(total)}。"
+        work_zh = (f"Adam 的 weight_decay 是 L2：把 λ·w 加到梯度上，g′ = {g} + {decay}·{o(w0)} = {r(total)}。"
                    f"第一步 m̂ = g′、v̂ = g′²，步长为 η·g′/(|g′| + ε) = η·sign(g′)：衰减只通过符号起作用。\n"
                    f"w = {w0} − {lr}·({sign}) = {r(expected, 5)}")
     return Exercise(
         params={"w0": w0, "grad": g, "lr": lr, "weight_decay": decay, "optimizer": name},
         prompt=prompt,
-        expected=expected, answer_type="real", rtol=6e-4, atol=5e-5,
+        expected=expected, answer_type="real", rtol=significant(4), atol=ATOL,
         solution=text(work_en, work_zh),
     )
 

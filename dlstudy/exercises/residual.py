@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, r, text
+from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, o, r, text
 
 
 @generator("residual_grad")
@@ -35,11 +35,11 @@ def residual_grad(rng: random.Random) -> Drawing:
         factors.append(1 + w * (1 - t * t))
         plain *= w * (1 - t * t)
         xs.append(xs[-1] + t)
-    lines = "\n".join(f"block {i + 1}: x = {r(xs[i])}, factor 1 + {w}·(1 − tanh²({r(w * xs[i])})) = "
+    lines = "\n".join(f"block {i + 1}: x = {r(xs[i])}, factor 1 + {o(w)}·(1 − tanh²({r(w * xs[i])})) = "
                       f"{r(f)}" for i, (w, f) in enumerate(zip(weights, factors)))
-    lines_zh = "\n".join(f"第 {i + 1} 块：x = {r(xs[i])}，因子 1 + {w}·(1 − tanh²({r(w * xs[i])})) = "
+    lines_zh = "\n".join(f"第 {i + 1} 块：x = {r(xs[i])}，因子 1 + {o(w)}·(1 − tanh²({r(w * xs[i])})) = "
                          f"{r(f)}" for i, (w, f) in enumerate(zip(weights, factors)))
-    product = " · ".join(r(f) for f in factors)
+    product = " · ".join(o(f) for f in factors)
     return Exercise(
         params={"weights": weights, "x0": x0}, prompt=prompt,
         expected=expected, answer_type="real", rtol=RTOL, atol=ATOL,

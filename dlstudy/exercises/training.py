@@ -42,7 +42,7 @@ def dataloader_batches(rng: random.Random) -> Drawing:
     batches = full if drop_last or rest == 0 else full + 1
     work = f"N = {n(size)} = {batch}·{full} + {rest}"
     if drop_last:
-        rule_en = f"drop_last=True: ⌊N/B⌋ = {full} batches, all full; the last {rest} sample(s) are dropped"
+        rule_en = f"drop_last=True: ⌊N/B⌋ = {full} batches, all full; the last {rest} sample{' is' if rest == 1 else 's are'} dropped"
         rule_zh = f"drop_last=True：⌊N/B⌋ = {full} 个批次，全满；最后 {rest} 个样本被丢弃"
     elif rest:
         rule_en = f"⌈N/B⌉ = {full} + 1 = {batches} batches; the last holds the remainder {rest}"
