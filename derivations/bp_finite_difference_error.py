@@ -110,6 +110,13 @@ def experiment(p):
             atol=1.0)
     p.close("central: log10 of the best h (predicted log10 (3ε)^(1/3))", math.log10(best_ctr),
             math.log10(h_ctr_pred), atol=1.0)
-    p.less("forward: best error ≤ 10× the predicted 2√ε·e", err_fwd.min(), 10 * 2 * math.sqrt(eps) * exact)
-    p.less("central: best error < forward's best / 100", err_ctr.min(), err_fwd.min() / 100)
+    p.less("forward: best error ≤ 10× the predicted 2√ε·e", err_fwd.min(), 10 * 2 * math.sqrt(eps) * exact,
+           id="best_err_fwd")
+    p.less("central: best error < forward's best / 100", err_ctr.min(), err_fwd.min() / 100, id="best_err_ctr")
+    p.holds("forward: best h on the grid, within 10× of 2√ε", abs(math.log10(best_fwd / h_fwd_pred)) <= 1,
+            best_fwd, h_fwd_pred, id="best_h_fwd")
+    p.holds("central: best h on the grid, within 10× of (3ε)^(1/3)", abs(math.log10(best_ctr / h_ctr_pred)) <= 1,
+            best_ctr, h_ctr_pred, id="best_h_ctr")
     p.greater("V shape: forward error at h = 1e-15 vs at the best h", err_fwd[-1] / err_fwd.min(), 100)
+    p.greater("forward error at h = 1e-15 (smaller h is not better)", err_fwd[-1], 1e3 * err_fwd.min(),
+              id="err_fwd_at_1e15")
