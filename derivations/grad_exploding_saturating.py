@@ -66,31 +66,43 @@ def derive(p):
     p.step("Summed over the n outputs and times φ′(z)² (independent of the weights in the mean-field "
            "limit): E‖(Wᵀδ) ⊙ φ′‖² = σ_w²·E[φ′²]·‖δ‖²", sp.Symbol("χ") * sp.Symbol("‖δ‖²"))
 
-    s, t = sp.symbols("s t", real=True)
+    s = sp.Symbol("s", real=True)
     p.identity("tanh′ = 1 − tanh² (so |tanh′| ≤ 1)", sp.diff(sp.tanh(s), s), 1 - sp.tanh(s) ** 2)
-    # ∫ sech⁴ s ds with t = tanh s: sech² s = 1 − t², ds = dt / (1 − t²).
-    integral = sp.integrate((1 - t ** 2) ** 2 / (1 - t ** 2), (t, -1, 1))
-    p.step("∫ sech⁴(s) ds over ℝ, substituting t = tanh s", integral)
-    p.identity("∫ sech⁴ = 4/3", integral, sp.Rational(4, 3))
-    q, sw = sp.symbols("q σ_w", positive=True)
+    sat = _saturated_chi(sp)
+    p.step("∫ sech⁴(s) ds over ℝ, substituting t = tanh s", sat["integral"])
+    p.identity("∫ sech⁴ = 4/3", sat["integral"], sp.Rational(4, 3))
+    sw = sat["sw"]
     # Small signals (q* = 0, the fixed point when σ_w ≤ 1): φ′(0)² = 1, so χ = σ_w², which is 1 at σ_w = 1.
     chi_small = sw ** 2 * sp.diff(sp.tanh(s), s).subs(s, 0) ** 2
     p.identity("q* = 0: χ = σ_w²·tanh′(0)² = σ_w²", chi_small, sw ** 2)
-    # Large q: the Gaussian density is flat where sech⁴(√q u) is non-zero, E ≈ (1/√(2π))·(4/3)/√q.
-    chi_sat = sw ** 2 * integral / (sp.sqrt(2 * sp.pi) * sp.sqrt(q))
-    p.step("Saturated regime: χ ≈ σ_w²·(4/3)/√(2π·q*)", chi_sat)
-    p.holds("χ_sat decreases in q, and q* = σ_w²·E[tanh²] ≤ σ_w²", sp.diff(chi_sat, q).is_negative,
+    p.step("Saturated regime: χ ≈ σ_w²·(4/3)/√(2π·q*)", sat["chi_sat"])
+    p.holds("χ_sat decreases in q, and q* = σ_w²·E[tanh²] ≤ σ_w²", sp.diff(sat["chi_sat"], sat["q"]).is_negative,
             "∂χ/∂q < 0", "∂χ/∂q < 0")
-    bound = chi_sat.subs(q, sw ** 2)
-    p.identity("so χ ≳ χ_sat(q = σ_w²) = 4σ_w / (3√(2π)) ≈ 0.53·σ_w: unbounded in σ_w", bound,
+    p.identity("so χ ≳ χ_sat(q = σ_w²) = 4σ_w / (3√(2π)) ≈ 0.53·σ_w: unbounded in σ_w", sat["bound"],
                4 * sw / (3 * sp.sqrt(2 * sp.pi)))
+
+
+def _saturated_chi(sp):
+    """χ deep in saturation: σ_w²·E[sech⁴(√q·u)] with the Gaussian density flat where sech⁴ lives,
+    ∫ sech⁴ computed by the substitution t = tanh s; and its value at q = σ_w² (the bound)."""
+    t = sp.Symbol("t", real=True)
+    q, sw = sp.symbols("q σ_w", positive=True)
+    # ∫ sech⁴ s ds with t = tanh s: sech² s = 1 − t², ds = dt / (1 − t²).
+    integral = sp.integrate((1 - t ** 2) ** 2 / (1 - t ** 2), (t, -1, 1))
+    chi_sat = sw ** 2 * integral / (sp.sqrt(2 * sp.pi) * sp.sqrt(q))
+    return {"integral": integral, "q": q, "sw": sw, "chi_sat": chi_sat, "bound": chi_sat.subs(q, sw ** 2)}
+
 
 def experiment(p):
     import math
 
     import numpy as np
+    import sympy as sp
     import torch
 
+    sat = _saturated_chi(sp)
+    chi_saturated = sp.lambdify((sat["sw"], sat["q"]), sat["chi_sat"])
+    chi_bound = sp.lambdify(sat["sw"], sat["bound"])
     u, weights = np.polynomial.hermite_e.hermegauss(81)
     weights = weights / weights.sum()  # E over u ~ N(0, 1)
 
@@ -111,9 +123,9 @@ def experiment(p):
     sigma_w = 3.0
     chi, q_star = chi_and_q(sigma_w)
     p.close("χ(σ_w = 3): quadrature vs saturated formula σ_w²(4/3)/√(2πq*)", chi,
-            sigma_w ** 2 * (4 / 3) / math.sqrt(2 * math.pi * q_star), rtol=0.05, id="chi_3")
+            chi_saturated(sigma_w, q_star), rtol=0.05, id="chi_3")
     p.sweep("tanh: χ / (4σ_w/(3√(2π))) over σ_w ∈ [1, 100] (≥ 1: χ ≳ 0.53·σ_w)",
-            [(f"σ_w = {sw:g}", chi_and_q(sw)[0] / (4 * sw / (3 * math.sqrt(2 * math.pi))))
+            [(f"σ_w = {sw:g}", chi_and_q(sw)[0] / chi_bound(sw))
              for sw in (1, 1.5, 2, 3, 5, 10, 20, 50, 100)], ">=", 1.0, id="chi_saturated_bound_sweep")
     # Sigmoid: σ′ ≤ ¼ and outputs of mean ½, yet χ also passes 1 once the weights are large enough.
     lo, hi = 1.0, 64.0
