@@ -38,6 +38,11 @@ CLAIMS = [
               "as predicted by quadrature.",
         "zh": "σ_w = 3 的 30 层 tanh 网络中，梯度每向输入方向传一层增大 √χ ≈ 1.37 倍，与数值积分的预测一致。",
     },
+    {
+        "en": "σ′ ≤ ¼ does not protect a sigmoid net either: its χ passes 1 near σ_w ≈ 10 and a 30-layer sigmoid "
+              "net with σ_w = 32 explodes.",
+        "zh": "σ′ ≤ ¼ 同样保护不了 sigmoid 网络：σ_w ≈ 10 附近 χ 超过 1，σ_w = 32 的 30 层 sigmoid 网络梯度爆炸。",
+    },
 ]
 
 

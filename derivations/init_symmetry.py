@@ -18,9 +18,11 @@ TITLE = {
 }
 CLAIMS = [
     {
-        "en": "If two hidden units start with equal incoming and outgoing weights, their gradients are equal, "
-              "so SGD keeps them equal at every step: the layer acts as one unit.",
-        "zh": "若两个隐藏单元的输入与输出权重初始相同，它们的梯度也相同，SGD 每一步都保持相同：整层等于一个单元。",
+        "en": "If two hidden units start with equal incoming weights, biases and outgoing weights, their gradients "
+              "are equal, so SGD keeps them equal at every step: the layer acts as one unit (random biases "
+              "alone break it).",
+        "zh": "若两个隐藏单元的输入权重、偏置与输出权重初始相同，它们的梯度也相同，SGD 每一步都保持相同："
+              "整层等于一个单元（仅偏置随机就能打破对称）。",
     },
     {
         "en": "With all-zero weights and a tanh net every weight gradient is exactly zero: nothing but the "
