@@ -60,10 +60,10 @@ def derive(p):
     p.identity("a gradient below the threshold is multiplied by exactly 1", factor.subs(n, c / 10), 1)
 
 
-def _model_grads(p, scale):
+def _model_grads(p, scale, seed=None):
     import torch
 
-    gen = torch.Generator().manual_seed(p.seed)
+    gen = torch.Generator().manual_seed(p.seed if seed is None else seed)
     model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 4)).double().to(p.device)
     with torch.no_grad():
         for prm in model.parameters():
@@ -144,3 +144,21 @@ def experiment(p):
             id="small_grad_unchanged", refutes="gradient clipping also enlarges vanishing gradients")
     clip_grad_value_(model.parameters(), clip_value)
     p.holds("tiny gradient after clip_grad_value_ is bit-for-bit unchanged", torch.equal(flat(model), tiny))
+
+    # "Only ever shrinks", over gradient scales from vanishing to exploding and several seeds.
+    def growth(scale, seed, by_value):
+        model = _model_grads(p, scale=scale, seed=seed)
+        g0 = flat(model).clone()
+        if by_value:
+            clip_grad_value_(model.parameters(), 0.05)
+            return (flat(model).abs() / g0.abs().clamp_min(1e-300)).max().item()
+        clip_norm(model.parameters(), max_norm)
+        return (flat(model).norm() / g0.norm()).item()
+
+    cases = [(scale, seed) for scale in (1e-9, 1e-6, 1e-3, 1e-1, 1.0, 1e3) for seed in range(p.seed, p.seed + 3)]
+    p.sweep("clip_grad_norm_: ‖g after‖ / ‖g before‖ over gradient scales 1e-9 … 1e3 × 3 seeds",
+            [(f"scale {sc:g}, seed {sd}", growth(sc, sd, False)) for sc, sd in cases], "<=", 1.0,
+            id="norm_clipping_never_enlarges", refutes="gradient clipping also enlarges vanishing gradients")
+    p.sweep("clip_grad_value_: max |gᵢ after| / |gᵢ before| over the same cases",
+            [(f"scale {sc:g}, seed {sd}", growth(sc, sd, True)) for sc, sd in cases], "<=", 1.0,
+            id="value_clipping_never_enlarges")
