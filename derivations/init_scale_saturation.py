@@ -73,7 +73,10 @@ def derive(p):
     p.step("std(a) at n = 100, s = 0.01", sp.N(std_star, 4))
     p.step("tanh(z) ≈ z: std multiplies by √n·s per layer; n = 100, s = 0.01:",
            f["tanh_factor"].subs({n: 100, s: sp.Rational(1, 100)}))
-    p.identity("variance 0.01 = Xavier's 1/n for n = 100", sp.Rational(1, 100), 1 / n.subs(n, 100))
+    # Keeping Var(z) = E[a²] needs n·s² = 1: at n = 100 that is the variance s² = 0.01 the copied note calls collapsing.
+    keep = sp.solve(sp.Eq(n * s ** 2, 1), s)[0]
+    p.identity("the variance that keeps Var(z) = E[a²] at n = 100 (n·s² = 1) is 0.01", (keep ** 2).subs(n, 100),
+               sp.Rational(1, 100))
 
 
 def experiment(p):
