@@ -55,20 +55,30 @@ def derive(p):
                sp.expand(central - f1).coeff(h, 1) * h + sp.expand(central - f1).coeff(h, 2) * h ** 2,
                h ** 2 * f3 / 6)
 
+    opt = _optimal_steps(sp)
+    eps, F, M2, M3 = opt["eps"], opt["F"], opt["M2"], opt["M3"]
+    p.step("Total error model, forward: truncation + round-off", opt["total_fwd"])
+    p.step("d/dh = 0 gives h*", opt["h_fwd"])
+    p.identity("h*_forward = 2·√(ε·F/M2)", opt["h_fwd"], 2 * sp.sqrt(eps * F / M2))
+    p.step("Error at h*_forward", sp.simplify(opt["total_fwd"].subs(h, opt["h_fwd"])))
+    p.step("Total error model, central", opt["total_ctr"])
+    p.identity("h*_central = (3·ε·F/M3)^(1/3)", opt["h_ctr"], (3 * eps * F / M3) ** sp.Rational(1, 3))
+    e64 = sp.Integer(2) ** -52
+    p.step("f = exp at x = 1 (F = M2 = M3 = e), ε = 2⁻⁵²: h*_forward, h*_central",
+           sp.Matrix([sp.N(opt["h_fwd"].subs({eps: e64, F: 1, M2: 1}), 3),
+                      sp.N(opt["h_ctr"].subs({eps: e64, F: 1, M3: 1}), 3)]))
+
+
+def _optimal_steps(sp):
+    """The error models (truncation + round-off) and the steps h* that minimise them."""
+    h, eps, F = sp.symbols("h epsilon F", positive=True)  # F = |f(x)|
     M2, M3 = sp.symbols("M2 M3", positive=True)  # |f″|, |f‴|
     total_fwd = M2 * h / 2 + 2 * eps * F / h
     total_ctr = M3 * h ** 2 / 6 + eps * F / h
-    p.step("Total error model, forward: truncation + round-off", total_fwd)
     h_fwd = next(r for r in sp.solve(sp.diff(total_fwd, h), h, check=False) if r.is_positive)
-    p.step("d/dh = 0 gives h*", h_fwd)
-    p.identity("h*_forward = 2·√(ε·F/M2)", h_fwd, 2 * sp.sqrt(eps * F / M2))
-    p.step("Error at h*_forward", sp.simplify(total_fwd.subs(h, h_fwd)))
-    p.step("Total error model, central", total_ctr)
     h_ctr = next(r for r in sp.solve(sp.diff(total_ctr, h), h, check=False) if r.is_positive)
-    p.identity("h*_central = (3·ε·F/M3)^(1/3)", h_ctr, (3 * eps * F / M3) ** sp.Rational(1, 3))
-    e64 = sp.Integer(2) ** -52
-    p.step("f = exp at x = 1 (F = M2 = M3 = e), ε = 2⁻⁵²: h*_forward, h*_central",
-           sp.Matrix([sp.N(h_fwd.subs({eps: e64, F: 1, M2: 1}), 3), sp.N(h_ctr.subs({eps: e64, F: 1, M3: 1}), 3)]))
+    return {"h": h, "eps": eps, "F": F, "M2": M2, "M3": M3, "total_fwd": total_fwd, "total_ctr": total_ctr,
+            "h_fwd": h_fwd, "h_ctr": h_ctr}
 
 
 def experiment(p):
@@ -103,13 +113,26 @@ def experiment(p):
     p.close("forward: round-off-side slope (h ∈ [1e-15, 1e-10])", slope(err_fwd, -15, -10), -1.0, atol=0.35)
     p.close("central: round-off-side slope (h ∈ [1e-15, 1e-8])", slope(err_ctr, -15, -8), -1.0, atol=0.35)
 
-    h_fwd_pred, h_ctr_pred = 2 * math.sqrt(eps), (3 * eps) ** (1 / 3)
+    import sympy as sp
+
+    opt = _optimal_steps(sp)
+    # The derived optima for f = exp at 1: F = |f″| = |f‴| = e, which cancels.
+    at = {opt["eps"]: eps, opt["F"]: exact, opt["M2"]: exact, opt["M3"]: exact}
+    h_fwd_pred, h_ctr_pred = float(opt["h_fwd"].subs(at)), float(opt["h_ctr"].subs(at))
+    best_err_pred = float(opt["total_fwd"].subs(opt["h"], opt["h_fwd"]).subs(at))
     best_fwd, best_ctr = hs[np.argmin(err_fwd)], hs[np.argmin(err_ctr)]
     # Round-off is erratic, so allow a factor 10 around the predicted optimum.
     p.close("forward: log10 of the best h (predicted log10 2√ε)", math.log10(best_fwd), math.log10(h_fwd_pred),
             atol=1.0)
     p.close("central: log10 of the best h (predicted log10 (3ε)^(1/3))", math.log10(best_ctr),
             math.log10(h_ctr_pred), atol=1.0)
-    p.less("forward: best error ≤ 10× the predicted 2√ε·e", err_fwd.min(), 10 * 2 * math.sqrt(eps) * exact)
-    p.less("central: best error < forward's best / 100", err_ctr.min(), err_fwd.min() / 100)
+    p.less("forward: best error ≤ 10× the predicted minimum of the error model", err_fwd.min(), 10 * best_err_pred,
+           id="best_err_fwd")
+    p.less("central: best error < forward's best / 100", err_ctr.min(), err_fwd.min() / 100, id="best_err_ctr")
+    p.holds("forward: best h on the grid, within 10× of 2√ε", abs(math.log10(best_fwd / h_fwd_pred)) <= 1,
+            best_fwd, h_fwd_pred, id="best_h_fwd")
+    p.holds("central: best h on the grid, within 10× of (3ε)^(1/3)", abs(math.log10(best_ctr / h_ctr_pred)) <= 1,
+            best_ctr, h_ctr_pred, id="best_h_ctr")
     p.greater("V shape: forward error at h = 1e-15 vs at the best h", err_fwd[-1] / err_fwd.min(), 100)
+    p.greater("forward error at h = 1e-15 (smaller h is not better)", err_fwd[-1], 1e3 * err_fwd.min(),
+              id="err_fwd_at_1e15")

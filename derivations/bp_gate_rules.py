@@ -6,7 +6,9 @@ of the two path products equals sympy's ∂f/∂x.
 Numeric: backward hooks in torch catch the gradient that actually arrives at each
 input of an add node and a multiply node, and the two per-path contributions to
 x; they must equal the rules (exactly for add, to float64 rounding for the rest).
-A max node sends g to the larger input only, and .grad accumulates across backward() calls.
+A max node sends g to the larger input only (on a tie torch.maximum splits it in half),
+and .grad accumulates across backward() calls (counterfactual: clearing .grad in between,
+as the misconception "backward() overwrites .grad" would have it, does not double it).
 """
 
 TITLE = {
@@ -27,8 +29,9 @@ CLAIMS = [
         "zh": "当 x 沿多条路径到达输出时，∂f/∂x 等于各条路径上导数乘积之和。",
     },
     {
-        "en": "A max node routes g to the larger input only; PyTorch's .grad accumulates over backward() calls.",
-        "zh": "max 节点只把 g 传给较大的输入；PyTorch 的 .grad 在多次 backward() 之间累加。",
+        "en": "A max node routes g to the larger input only (a tie splits it in half in torch.maximum); "
+              "PyTorch's .grad accumulates over backward() calls.",
+        "zh": "max 节点只把 g 传给较大的输入（torch.maximum 遇到相等时各分一半）；PyTorch 的 .grad 在多次 backward() 之间累加。",
     },
 ]
 
@@ -88,10 +91,20 @@ def experiment(p):
     x_won = x.detach() > y.detach()
     p.allclose("max node: x.grad = upstream where x > y, else 0", x.grad, torch.where(x_won, upstream, 0.0), rtol=0)
     p.allclose("max node: y.grad = upstream where y > x, else 0", y.grad, torch.where(x_won, 0.0, upstream), rtol=0)
-    # .grad accumulates: a second backward without zeroing adds the same gradient again.
+    # On a tie torch.maximum does not pick one input: it splits the gradient in half.
+    tie = torch.tensor([1.5], dtype=dt, device=dev, requires_grad=True)
+    tie_other = torch.tensor([1.5], dtype=dt, device=dev, requires_grad=True)
+    torch.maximum(tie, tie_other).backward(torch.tensor([1.0], dtype=dt, device=dev))
+    p.close("max node on a tie: share of g each input gets", tie.grad, 0.5, rtol=0, id="max_tie_share")
+    p.close("… and both inputs get the same share", tie_other.grad, tie.grad, rtol=0)
+    # .grad accumulates: a second backward without zeroing adds the same gradient again. The
+    # counterfactual run (p.myth) plays the misconception "backward() replaces .grad" by
+    # clearing .grad before the second call.
+    if p.myth:
+        x.grad = None
     torch.maximum(x, y).backward(upstream)
     p.allclose("a second backward() without zero_grad doubles x.grad", x.grad, 2 * torch.where(x_won, upstream, 0.0),
-               rtol=0, id="grad_accumulates_without_zero_grad")
+               rtol=0, id="grad_accumulates_without_zero_grad", refutes="backward() overwrites .grad")
 
     # Two paths: route x through two clones so each path's contribution is caught by a hook.
     x.grad = None

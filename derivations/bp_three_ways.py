@@ -8,7 +8,9 @@ Numeric: a logistic-regression loss L(w) with n weights. Reference gradient: the
 sympy derivative, lambdified. Autograd matches it to rounding with one forward and
 one backward pass; the forward difference needs n + 1 evaluations of L and is good
 to only ~1e-7, the central difference 2n evaluations and ~1e-10. For n = 500 the
-central-difference gradient is timed against one backward pass.
+central-difference gradient is timed against one backward pass. A backward with a planted
+bug is far off (gradcheck rejects it), and a correct gradient checked in float32 with
+h = 1e-6 looks wrong too.
 """
 
 TITLE = {
@@ -118,11 +120,45 @@ def experiment(p):
     ref = torch.tensor(reference, dtype=dt, device=dev)
     rel_fwd = ((g_fwd - ref).norm() / ref.norm()).item()
     rel_ctr = ((g_ctr - ref).norm() / ref.norm()).item()
-    p.less("forward difference: relative error (≈ √ε ≈ 1.5e-8 scale)", rel_fwd, 1e-6)
+    p.less("forward difference: relative error (≈ √ε ≈ 1.5e-8 scale)", rel_fwd, 1e-6, id="fd_forward_rel_error")
     p.greater("forward difference is far from exact: relative error", rel_fwd, 1e-11)
-    p.less("central difference: relative error beats forward", rel_ctr, rel_fwd / 10)
+    p.less("central difference: relative error beats forward", rel_ctr, rel_fwd / 10, id="fd_central_rel_error")
     p.holds("torch.autograd.gradcheck (central differences, float64) accepts autograd's gradient",
             torch.autograd.gradcheck(loss, (w0.clone().to(dev).requires_grad_(),)))
+
+    # What a gradient check sees. A backward with a planted bug (the sign of y dropped in the
+    # chain rule) against the same central differences, and a correct gradient checked in
+    # float32 with gradcheck's step h = 1e-6, where round-off (ε₃₂ ≈ 1.2e-7) swamps the difference.
+    class BuggyLogistic(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, w):
+            ctx.save_for_backward(w)
+            return torch.nn.functional.softplus(-yd * (Xd @ w)).sum()
+
+        @staticmethod
+        def backward(ctx, g):
+            (w,) = ctx.saved_tensors
+            return g * (-torch.sigmoid(-yd * (Xd @ w))) @ Xd  # the factor y is missing
+
+    wb = w0.clone().to(dev).requires_grad_()
+    BuggyLogistic.apply(wb).backward()
+    rel_bug = ((wb.grad - g_ctr).norm() / g_ctr.norm()).item()
+    p.greater("planted bug (y missing): relative error against central differences", rel_bug, 1e-2,
+              id="planted_bug_rel_error")
+    p.holds("gradcheck rejects the planted bug",
+            not torch.autograd.gradcheck(BuggyLogistic.apply, (w0.clone().to(dev).requires_grad_(),),
+                                         raise_exception=False))
+    X32, y32, w32 = Xd.float(), yd.float(), w0.clone().to(dev).float()
+    w32r = w32.clone().requires_grad_()
+    torch.nn.functional.softplus(-y32 * (X32 @ w32r)).sum().backward()
+    with torch.no_grad():
+        h32 = 1e-6
+        g32 = torch.stack([(torch.nn.functional.softplus(-y32 * (X32 @ (w32 + h32 * e))).sum()
+                            - torch.nn.functional.softplus(-y32 * (X32 @ (w32 - h32 * e))).sum()) / (2 * h32)
+                           for e in torch.eye(n, device=dev)])
+    rel_32 = ((g32 - w32r.grad).norm() / w32r.grad.norm()).item()
+    p.greater("float32, h = 1e-6: a correct gradient's relative error against central differences", rel_32, 1e-3,
+              id="float32_rel_error")
 
     # Cost: n = 500 weights, the whole central-difference gradient vs one backward pass.
     n_big = 500

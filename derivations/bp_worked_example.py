@@ -4,9 +4,11 @@ Symbolic: split f into a = −x, b = exp(a), c = sin(b), d = 2/c, differentiate 
 module on its own, multiply the local derivatives and check the product is sympy's
 derivative of the whole f. Evaluate every node at x = −4.499 (radians).
 Numeric: torch autograd in float64 records the same forward values and the
-gradient arriving at every node; they must match sympy to 1e-12. The seed note's
-numbers (b = 90, c = 1, ∂c/∂b = 0, f′ = 0) are what one gets by taking sin and cos
-of 90 *degrees*; in radians, as every library computes, f′(−4.499) ≈ −80.39.
+gradient arriving at every node; they must match sympy to 1e-12. A widely copied
+worked example's numbers (b = 90, c = 1, ∂c/∂b = 0, f′ = 0) are what one gets by taking
+sin and cos of 90 *degrees*; in radians, as every library computes, f′(−4.499) ≈ −80.39.
+Counterfactual (p.myth): the same autograd graph with sin taken in degrees reproduces
+that example's c ≈ 1 and f′ ≈ 0, so the two rows that refute it flip.
 """
 
 TITLE = {
@@ -25,8 +27,8 @@ CLAIMS = [
               "∂c/∂b ≈ −0.3818，f′(x) ≈ −80.39，与 autograd 一致到 1e-12。",
     },
     {
-        "en": "The seed note's c = 1, ∂c/∂b = cos 90 = 0 and f′ = 0 come from sin/cos in degrees; they are wrong.",
-        "zh": "种子笔记中的 c = 1、∂c/∂b = cos 90 = 0、f′ = 0 是把 sin/cos 按角度计算得到的，是错的。",
+        "en": "The widely copied c = 1, ∂c/∂b = cos 90 = 0 and f′ = 0 come from sin/cos in degrees; they are wrong.",
+        "zh": "流传很广的 c = 1、∂c/∂b = cos 90 = 0、f′ = 0 是把 sin/cos 按角度计算得到的，是错的。",
     },
 ]
 
@@ -80,27 +82,35 @@ def experiment(p):
     exact = [float(sp.N(e.subs(x_sym, x0), 30)) for e in _nodes(sp, x_sym)]
     exact_grad = float(sp.N(sp.diff(2 / sp.sin(sp.exp(x_sym * -1)), x_sym).subs(x_sym, x0), 30))
 
-    # Autograd: record every intermediate and the gradient that reaches it.
+    # Autograd: record every intermediate and the gradient that reaches it. The counterfactual run
+    # (p.myth) takes sin in degrees, the convention behind the widely copied c = 1, f′ = 0.
+    def sin(t):
+        return torch.sin(torch.deg2rad(t)) if p.myth else torch.sin(t)
+
     x = torch.tensor(-4.499, dtype=torch.float64, device=p.device, requires_grad=True)
     a = -x
     b = torch.exp(a)
-    c = torch.sin(b)
+    c = sin(b)
     d = 2 / c
     for node in (a, b, c):
         node.retain_grad()
     d.backward()
-    for name, node, ref in zip("abcd", (a, b, c, d), exact):
-        p.close(f"forward {name} (autograd vs sympy)", node, ref, rtol=1e-12)
+    p.close("forward a (autograd vs sympy)", a, exact[0], rtol=1e-12, id="fwd_a")
+    p.close("forward b (autograd vs sympy)", b, exact[1], rtol=1e-12, id="fwd_b")
+    p.close("forward c (autograd vs sympy)", c, exact[2], rtol=1e-12, id="fwd_c")
+    p.close("forward d (autograd vs sympy)", d, exact[3], rtol=1e-12, id="fwd_d")
     # Upstream gradient at c is ∂d/∂c; at b it is ∂d/∂c·∂c/∂b: divide to get the local factor.
-    p.close("∂d/∂c = gradient arriving at c", c.grad, -2 / exact[2] ** 2, rtol=1e-12)
-    p.close("∂c/∂b = b.grad / c.grad", b.grad / c.grad, math.cos(exact[1]), rtol=1e-10)
-    p.close("∂b/∂a = a.grad / b.grad", a.grad / b.grad, exact[1], rtol=1e-12)
-    p.close("f′(−4.499): autograd vs sympy", x.grad, exact_grad, rtol=1e-12)
+    p.close("∂d/∂c = gradient arriving at c", c.grad, -2 / exact[2] ** 2, rtol=1e-12, id="local_d_c")
+    p.close("∂c/∂b = b.grad / c.grad", b.grad / c.grad, math.cos(exact[1]), rtol=1e-10, id="local_c_b")
+    p.close("∂b/∂a = a.grad / b.grad", a.grad / b.grad, exact[1], rtol=1e-12, id="local_b_a")
+    p.close("f′(−4.499): autograd vs sympy", x.grad, exact_grad, rtol=1e-12, id="f_prime")
 
-    # The note's numbers, tested honestly.
-    p.close("note's b = 90 (fine to 2 significant digits)", exact[1], 90.0, rtol=1e-3)
-    p.greater("|c − note's 1| in radians (the note is wrong)", abs(exact[2] - 1.0), 0.05)
-    p.greater("|f′ − note's 0| (the note is wrong)", abs(exact_grad), 50.0)
-    # Reproduce the note: sin and cos of b taken in degrees give ≈ 1 and ≈ 0.
-    p.close("sin(b°) with b in degrees ≈ note's c = 1", math.sin(math.radians(exact[1])), 1.0, rtol=1e-5)
-    p.close("cos(b°) with b in degrees ≈ note's 0", math.cos(math.radians(exact[1])), 0.0, atol=2e-3)
+    # The widely copied numbers, tested against what autograd computes.
+    p.close("copied b = 90 (fine to 2 significant digits)", b, 90.0, rtol=1e-3)
+    p.greater("|c − copied 1| (autograd's c)", abs(c.item() - 1.0), 0.05, id="c_is_not_one",
+              refutes="c = sin(exp(4.499)) = sin 90 = 1")
+    p.greater("|f′ − copied 0| (autograd's f′)", abs(x.grad.item()), 50.0, id="f_prime_is_not_zero",
+              refutes="∂c/∂b = cos 90 = 0, so f′(−4.499) = 0")
+    # Reproduce the copied numbers: sin and cos of b taken in degrees give ≈ 1 and ≈ 0.
+    p.close("sin(b°) with b in degrees ≈ copied c = 1", math.sin(math.radians(exact[1])), 1.0, rtol=1e-5)
+    p.close("cos(b°) with b in degrees ≈ copied 0", math.cos(math.radians(exact[1])), 0.0, atol=2e-3)

@@ -6,9 +6,9 @@ and c = 1 it returns (1, ½), whose cosine with g is 13/√185 ≈ 0.956 (about 
 Neither can make a small gradient larger: min(1, ·) ≤ 1 and a clamp leaves |gᵢ| ≤ c alone.
 Numeric: on a small MLP's gradients, torch.nn.utils.clip_grad_norm_ returns the
 pre-clipping total norm over *all* parameters, rescales every tensor by the same
-factor c/(‖g‖ + 1e-6), keeps the direction (cosine 1) and leaves a gradient below the
-threshold bit-for-bit unchanged; torch.nn.utils.clip_grad_value_ equals an element-wise
-clamp and turns the direction.
+factor c/(‖g‖ + 1e-6), keeps the direction (cosine 1) and leaves a gradient with
+‖g‖ + 1e-6 ≤ c bit-for-bit unchanged (one within 1e-6 under c is still scaled, by a hair);
+torch.nn.utils.clip_grad_value_ equals an element-wise clamp and turns the direction.
 """
 
 TITLE = {
@@ -28,9 +28,9 @@ CLAIMS = [
         "zh": "clip_grad_value_ 把每个元素截断到 [−c, c]，会改变更新方向（g = (3, ½)，c = 1：余弦 13/√185 ≈ 0.956）。",
     },
     {
-        "en": "Clipping only ever shrinks: a gradient below the threshold is returned unchanged, so clipping "
-              "is a remedy for exploding gradients, not for vanishing ones.",
-        "zh": "裁剪只会缩小：低于阈值的梯度原样返回，所以裁剪只能对付梯度爆炸，不能解决梯度消失。",
+        "en": "Clipping only ever shrinks: a gradient well below the threshold (‖g‖ + 1e-6 ≤ c) is returned "
+              "unchanged, so clipping is a remedy for exploding gradients, not for vanishing ones.",
+        "zh": "裁剪只会缩小：远低于阈值（‖g‖ + 1e-6 ≤ c）的梯度原样返回，所以裁剪只能对付梯度爆炸，不能解决梯度消失。",
     },
 ]
 
@@ -60,10 +60,10 @@ def derive(p):
     p.identity("a gradient below the threshold is multiplied by exactly 1", factor.subs(n, c / 10), 1)
 
 
-def _model_grads(p, scale):
+def _model_grads(p, scale, seed=None):
     import torch
 
-    gen = torch.Generator().manual_seed(p.seed)
+    gen = torch.Generator().manual_seed(p.seed if seed is None else seed)
     model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 4)).double().to(p.device)
     with torch.no_grad():
         for prm in model.parameters():
@@ -122,6 +122,19 @@ def experiment(p):
                rtol=0, atol=0)
     cos_v = torch.dot(before, after_v) / (before.norm() * after_v.norm())
     p.less("value clipping: cosine(before, after) (direction changed)", cos_v, 0.99)
+    # The worked example g = (3, ½), c = 1, through the real function, against 13/√185.
+    w = torch.nn.Parameter(torch.zeros(2, dtype=torch.float64, device=p.device))
+    g = torch.tensor([3.0, 0.5], dtype=torch.float64, device=p.device)
+    w.grad = g.clone()
+    clip_grad_value_([w], 1.0)
+    p.close("clip_grad_value_((3, ½), 1): cosine with g vs 13/√185", torch.dot(w.grad, g) / (w.grad.norm() * g.norm()),
+            13 / 185 ** 0.5, rtol=1e-12, id="value_clip_example_cosine")
+
+    # The 1e-6 guard: a gradient just below max_norm (‖g‖ + 1e-6 > max_norm) is still scaled, by a hair.
+    w.grad = torch.tensor([max_norm - 1e-7, 0.0], dtype=torch.float64, device=p.device)
+    clip_grad_norm_([w], max_norm)
+    p.less("‖g‖ = max_norm − 1e-7: factor applied (just under 1)", w.grad[0] / (max_norm - 1e-7), 1.0,
+           id="just_below_threshold_factor")
 
     # A vanishing gradient: far below both thresholds, both functions return it unchanged.
     model = _model_grads(p, scale=1e-9)
@@ -131,3 +144,21 @@ def experiment(p):
             id="small_grad_unchanged", refutes="gradient clipping also enlarges vanishing gradients")
     clip_grad_value_(model.parameters(), clip_value)
     p.holds("tiny gradient after clip_grad_value_ is bit-for-bit unchanged", torch.equal(flat(model), tiny))
+
+    # "Only ever shrinks", over gradient scales from vanishing to exploding and several seeds.
+    def growth(scale, seed, by_value):
+        model = _model_grads(p, scale=scale, seed=seed)
+        g0 = flat(model).clone()
+        if by_value:
+            clip_grad_value_(model.parameters(), 0.05)
+            return (flat(model).abs() / g0.abs().clamp_min(1e-300)).max().item()
+        clip_norm(model.parameters(), max_norm)
+        return (flat(model).norm() / g0.norm()).item()
+
+    cases = [(scale, seed) for scale in (1e-9, 1e-6, 1e-3, 1e-1, 1.0, 1e3) for seed in range(p.seed, p.seed + 3)]
+    p.sweep("clip_grad_norm_: ‖g after‖ / ‖g before‖ over gradient scales 1e-9 … 1e3 × 3 seeds",
+            [(f"scale {sc:g}, seed {sd}", growth(sc, sd, False)) for sc, sd in cases], "<=", 1.0,
+            id="norm_clipping_never_enlarges", refutes="gradient clipping also enlarges vanishing gradients")
+    p.sweep("clip_grad_value_: max |gᵢ after| / |gᵢ before| over the same cases",
+            [(f"scale {sc:g}, seed {sd}", growth(sc, sd, True)) for sc, sd in cases], "<=", 1.0,
+            id="value_clipping_never_enlarges")

@@ -7,7 +7,9 @@ gradient is exactly zero (tanh(0) = 0 and the output weights are 0).
 Numeric: a 4-16-16-1 tanh MLP (float64) trained by SGD for 50 steps. Constant init:
 the loss moves but the rows of every hidden weight matrix stay equal to rounding and
 the hidden representation has rank 1. All-zero init: the hidden weights never change.
-Random init: the rows differ and the representation is full rank.
+Random init: the rows differ and the representation is full rank. Constant weights with
+random biases also come apart (the symmetry needs equal biases too). Logistic regression
+from zero and from a random start reaches the same loss (convex, no hidden units).
 """
 
 TITLE = {
@@ -16,9 +18,11 @@ TITLE = {
 }
 CLAIMS = [
     {
-        "en": "If two hidden units start with equal incoming and outgoing weights, their gradients are equal, "
-              "so SGD keeps them equal at every step: the layer acts as one unit.",
-        "zh": "若两个隐藏单元的输入与输出权重初始相同，它们的梯度也相同，SGD 每一步都保持相同：整层等于一个单元。",
+        "en": "If two hidden units start with equal incoming weights, biases and outgoing weights, their gradients "
+              "are equal, so SGD keeps them equal at every step: the layer acts as one unit (random biases "
+              "alone break it).",
+        "zh": "若两个隐藏单元的输入权重、偏置与输出权重初始相同，它们的梯度也相同，SGD 每一步都保持相同："
+              "整层等于一个单元（仅偏置随机就能打破对称）。",
     },
     {
         "en": "With all-zero weights and a tanh net every weight gradient is exactly zero: nothing but the "
@@ -58,7 +62,7 @@ def derive(p):
     p.identity("all four gradients vanish", grads, sp.zeros(4, 1))
 
 
-def _train(p, init, steps=50, lr=0.05):
+def _train(p, init, steps=50, lr=0.05, random_bias=False):
     import torch
 
     gen = torch.Generator().manual_seed(p.seed)
@@ -67,7 +71,7 @@ def _train(p, init, steps=50, lr=0.05):
                                 torch.nn.Linear(16, 1)).to(dtype=dt, device=dev)
     with torch.no_grad():
         for prm in model.parameters():
-            if init == "random":
+            if init == "random" or (prm.dim() == 1 and random_bias):
                 prm.copy_(torch.randn(prm.shape, generator=gen, dtype=dt) * 0.5)
             else:
                 prm.fill_(0.3 if init == "constant" and prm.dim() == 2 else 0.0)
@@ -96,9 +100,17 @@ def experiment(p):
 
     model, _, losses, hidden = _train(p, "constant")
     p.less("constant init: loss after 50 steps < initial loss (it does train)", losses[-1], losses[0])
-    p.less("constant init: max row difference of W₁ after 50 steps", row_spread(model[0].weight.detach()), 1e-12)
-    p.less("constant init: max row difference of W₂ after 50 steps", row_spread(model[2].weight.detach()), 1e-12)
-    p.equal("constant init: rank of the 16-unit hidden representation", torch.linalg.matrix_rank(hidden).item(), 1)
+    p.equal("constant init: max row difference of W₁ after 50 steps (bit for bit)",
+            row_spread(model[0].weight.detach()).item(), 0.0, id="constant_rows_identical")
+    p.equal("constant init: max row difference of W₂ after 50 steps", row_spread(model[2].weight.detach()).item(), 0.0)
+    p.equal("constant init: rank of the 16-unit hidden representation", torch.linalg.matrix_rank(hidden).item(), 1,
+            id="constant_rank")
+
+    # The symmetry needs equal biases too: constant weights with random biases do come apart.
+    model, _, _, hidden = _train(p, "constant", random_bias=True)
+    p.greater("constant weights, random biases: max row difference of W₁", row_spread(model[0].weight.detach()), 1e-3)
+    p.greater("constant weights, random biases: rank of the hidden representation",
+              torch.linalg.matrix_rank(hidden).item(), 1, id="random_bias_rank")
 
     model, start, _, _ = _train(p, "zero")
     p.equal("zero init: W₁ after 50 steps is still all zeros", model[0].weight.detach().abs().max().item(), 0.0)
@@ -108,3 +120,24 @@ def experiment(p):
     model, _, _, hidden = _train(p, "random")
     p.greater("random init: max row difference of W₁", row_spread(model[0].weight.detach()), 0.1)
     p.equal("random init: rank of the hidden representation", torch.linalg.matrix_rank(hidden).item(), 16)
+
+    # Logistic regression has no hidden units to keep equal and a convex loss: gradient descent from
+    # zero and from a random start ends at the same loss.
+    gen = torch.Generator().manual_seed(p.seed)
+    X = torch.randn(200, 4, generator=gen, dtype=torch.float64).to(p.device)
+    noisy = X @ torch.tensor([1.0, -2.0, 0.5, 0.0], dtype=torch.float64, device=p.device) \
+        + 2 * torch.randn(200, generator=gen, dtype=torch.float64).to(p.device)
+    y = (noisy > 0).double()  # labels with noise: not separable, so the minimum is finite
+
+    def fit(w):
+        for _ in range(500):
+            w = w.detach().requires_grad_()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(X @ w, y)
+            (grad,) = torch.autograd.grad(loss, w)
+            w = w - 2.0 * grad
+        return torch.nn.functional.binary_cross_entropy_with_logits(X @ w, y).item()
+
+    from_zero = fit(torch.zeros(4, dtype=torch.float64, device=p.device))
+    from_random = fit(torch.randn(4, generator=gen, dtype=torch.float64).to(p.device) * 3)
+    p.close("logistic regression: loss after GD from zero vs from a random start", from_zero, from_random,
+            rtol=1e-9, id="logreg_zero_start_same_loss")

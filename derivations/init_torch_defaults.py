@@ -31,25 +31,32 @@ CLAIMS = [
 ]
 
 
+def _formulas(sp):
+    """The default init's weight variance 1/(3·fan_in) and the ReLU stack's fixed point 2/(5n),
+    derived from kaiming_uniform_(a=√5): gain, bound, the variance of U(−b, b), the bias."""
+    a, fan, v = sp.symbols("a fan_in v", positive=True)
+    gain = sp.sqrt(2 / (1 + a ** 2)).subs(a, sp.sqrt(5))
+    bound = sp.simplify(gain * sp.sqrt(3 / fan))
+    t = sp.Symbol("t", real=True)
+    var = sp.integrate(t ** 2 / (2 * bound), (t, -bound, bound))
+    per_layer = fan * var / 2  # n·Var(w)·E[relu(z)²]/Var(z)
+    fixed = sp.solve(sp.Eq(v, per_layer * v + var), v)[0]  # the bias adds Var(b) = 1/(3n), the same as Var(w)
+    return {"fan": fan, "gain": gain, "bound": bound, "var": var, "per_layer": per_layer, "fixed": fixed}
+
+
 def derive(p):
     import sympy as sp
 
-    a, fan, v = sp.symbols("a fan_in v", positive=True)
-    gain = sp.sqrt(2 / (1 + a ** 2))
-    g5 = gain.subs(a, sp.sqrt(5))
-    p.identity("leaky-ReLU gain at a = √5 is √(1/3)", g5, 1 / sp.sqrt(3))
-    bound = sp.simplify(g5 * sp.sqrt(3 / fan))
-    p.step("kaiming_uniform_ bound = gain·√(3/fan_in)", bound)
-    p.identity("bound = 1/√fan_in", bound, 1 / sp.sqrt(fan))
-    t = sp.Symbol("t", real=True)
-    var = sp.integrate(t ** 2 / (2 * bound), (t, -bound, bound))
-    p.step("Var of U(−b, b) with b = 1/√fan_in", var)
-    p.identity("Var(w) = 1/(3·fan_in)", var, 1 / (3 * fan))
-    p.identity("He's 2/fan_in is 6× larger", (2 / fan) / var, 6)
-    per_layer = fan * var / 2  # n·Var(w)·E[relu(z)²]/Var(z)
-    p.identity("ReLU stack: variance factor per layer n·Var(w)·½ = 1/6", per_layer, sp.Rational(1, 6))
-    fixed = sp.solve(sp.Eq(v, per_layer * v + var), v)[0]  # the bias adds Var(b) = 1/(3n)
-    p.identity("with the bias: fixed point v* = 2/(5n)", fixed, sp.Rational(2, 5) / fan)
+    f = _formulas(sp)
+    fan = f["fan"]
+    p.identity("leaky-ReLU gain at a = √5 is √(1/3)", f["gain"], 1 / sp.sqrt(3))
+    p.step("kaiming_uniform_ bound = gain·√(3/fan_in)", f["bound"])
+    p.identity("bound = 1/√fan_in", f["bound"], 1 / sp.sqrt(fan))
+    p.step("Var of U(−b, b) with b = 1/√fan_in", f["var"])
+    p.identity("Var(w) = 1/(3·fan_in)", f["var"], 1 / (3 * fan))
+    p.identity("He's 2/fan_in is 6× larger", (2 / fan) / f["var"], 6)
+    p.identity("ReLU stack: variance factor per layer n·Var(w)·½ = 1/6", f["per_layer"], sp.Rational(1, 6))
+    p.identity("with the bias: fixed point v* = 2/(5n)", f["fixed"], sp.Rational(2, 5) / fan)
 
 
 def _var_and_se(sample):
@@ -60,18 +67,28 @@ def _var_and_se(sample):
 def experiment(p):
     import math
 
+    import sympy as sp
     import torch
+
+    f = _formulas(sp)
+    var_w = sp.lambdify(f["fan"], f["var"])
+    bound = sp.lambdify(f["fan"], f["bound"])
+    fixed = sp.lambdify(f["fan"], f["fixed"])
+    per_layer = float(f["per_layer"])
 
     torch.manual_seed(p.seed)  # modules initialise from the global generator
     lin = torch.nn.Linear(400, 300, dtype=torch.float64, device=p.device)
+    if p.myth:  # the misconception: the default is He, N(0, 2/fan_in)
+        torch.nn.init.kaiming_normal_(lin.weight, nonlinearity="relu")
     var, se = _var_and_se(lin.weight.detach())
-    p.close("nn.Linear(400, 300).weight: Var vs 1/(3·400) (tolerance 4 SE)", var, 1 / 1200, atol=4 * se)
-    p.close("nn.Linear weight: max |w| vs 1/√400", lin.weight.detach().abs().max(), 1 / 20, rtol=1e-3)
-    p.less("nn.Linear bias: max |b| ≤ 1/√400", lin.bias.detach().abs().max(), 1 / 20 + 1e-15)
-    p.greater("… and it is not He: (2/400 − Var) in SE", (2 / 400 - var) / se, 100, id="linear_default_not_he")
+    p.close("nn.Linear(400, 300).weight: Var vs 1/(3·400) (tolerance 4 SE)", var, var_w(400), atol=4 * se)
+    p.close("nn.Linear weight: max |w| vs 1/√400", lin.weight.detach().abs().max(), bound(400), rtol=1e-3)
+    p.less("nn.Linear bias: max |b| ≤ 1/√400", lin.bias.detach().abs().max(), bound(400) + 1e-15)
+    p.greater("… and it is not He: (2/400 − Var) in SE", (2 / 400 - var) / se, 100, id="linear_default_not_he",
+              refutes="nn.Linear's default init is He (Kaiming) for ReLU, Var(w) = 2/fan_in")
     conv = torch.nn.Conv2d(16, 32, 3, dtype=torch.float64, device=p.device)
     var, se = _var_and_se(conv.weight.detach())
-    p.close("nn.Conv2d(16, 32, 3).weight: Var vs 1/(3·16·3·3) (tolerance 4 SE)", var, 1 / (3 * 144), atol=4 * se)
+    p.close("nn.Conv2d(16, 32, 3).weight: Var vs 1/(3·16·3·3) (tolerance 4 SE)", var, var_w(16 * 3 * 3), atol=4 * se)
 
     n, depth = 128, 20
     gen = torch.Generator().manual_seed(p.seed)
@@ -84,10 +101,11 @@ def experiment(p):
             h = torch.relu(z)
     p.plot("Default nn.Linear(128, 128) + ReLU stack: std of pre-activations per layer",
            {"PyTorch default init": (list(range(1, depth + 1)), stds),
-            "bias floor √(2/(5n))": ([1, depth], [math.sqrt(2 / (5 * n))] * 2)},
+            "bias floor √(2/(5n))": ([1, depth], [math.sqrt(fixed(n))] * 2)},
            xlabel="layer", ylabel="std(z_l)", logy=True)
-    # Layer 1 sees N(0, 1) inputs (E[x²] = 1, not halved): Var = n·1/(3n) + 1/(3n).
-    p.close("layer 1: Var(z) vs 1/3 + 1/(3n)", stds[0] ** 2, 1 / 3 + 1 / (3 * n), rtol=0.1)
-    p.close("layer 2: Var(z) vs Var(z₁)/6 + 1/(3n)", stds[1] ** 2, stds[0] ** 2 / 6 + 1 / (3 * n), rtol=0.1)
+    # Layer 1 sees N(0, 1) inputs (E[x²] = 1, not halved): Var = n·Var(w) + Var(b).
+    p.close("layer 1: Var(z) vs n·Var(w) + Var(b) = 1/3 + 1/(3n)", stds[0] ** 2, n * var_w(n) + var_w(n), rtol=0.1)
+    p.close("layer 2: Var(z) vs Var(z₁)/6 + 1/(3n)", stds[1] ** 2, stds[0] ** 2 * per_layer + var_w(n), rtol=0.1)
     deep = sum(s ** 2 for s in stds[10:]) / len(stds[10:])
-    p.close("variance of layers 11–20 vs the fixed point 2/(5n)", deep, 2 / (5 * n), rtol=0.15)
+    p.close("variance of layers 11–20 vs the fixed point 2/(5n)", deep, fixed(n), rtol=0.15)
+    p.close("std of layers 11–20 vs √(2/(5n))", math.sqrt(deep), math.sqrt(fixed(n)), rtol=0.08, id="deep_std")

@@ -6,8 +6,9 @@ moment by moment for n = 3 terms and gets n times that. With zero means,
 Var(z) = n_in·Var(w)·Var(x): keeping the forward variance needs Var(w) = 1/n_in, keeping
 the backward variance (δ = Wᵀδ′) needs 1/n_out; Glorot's compromise is
 Var(w) = 2/(n_in + n_out). U(−a, a) has variance a²/3, so a = √(6/(n_in + n_out)).
-Numeric: Monte Carlo of Var(w·x) with non-zero means against the full formula (and
-against the zero-mean shortcut, which it rejects); torch.nn.init.xavier_uniform_ and
+Numeric: Monte Carlo of Var(w·x) with non-zero means against the derived formula (and
+against the zero-mean shortcut, which it rejects; the counterfactual run predicts with the
+shortcut and fails); torch.nn.init.xavier_uniform_ and
 xavier_normal_ on a [600, 400] weight (PyTorch: fan_in = size(1), fan_out = size(0))
 have variance 2/(n_in + n_out) within 4 standard errors, and the uniform one fills ±a.
 """
@@ -43,18 +44,16 @@ CLAIMS = [
 ]
 
 
-def derive(p):
-    import sympy as sp
-
+def _product_variance(sp, n_terms=1):
+    """Var(∑ᵢ wᵢxᵢ) for n independent pairs, from moments alone: E[w] = μ_w, E[w²] = v_w + μ_w²,
+    likewise for x, and E of a monomial in independent variables is the product of the moments."""
     mw, mx = sp.symbols("μ_w μ_x", real=True)
     vw, vx = sp.symbols("v_w v_x", positive=True)
-    n_terms = 3
     w = sp.symbols(f"w1:{n_terms + 1}")
     x = sp.symbols(f"x1:{n_terms + 1}")
     moments = {1: (mw, mx), 2: (vw + mw ** 2, vx + mx ** 2)}  # E[w], E[x]; E[w²], E[x²]
 
     def expectation(expr):
-        # All 2n variables independent: E of a monomial is the product of the moments of its factors.
         poly = sp.Poly(sp.expand(expr), *w, *x)
         total = 0
         for powers, coeff in poly.terms():
@@ -65,28 +64,43 @@ def derive(p):
             total += term
         return sp.expand(total)
 
-    single = expectation(w[0] ** 2 * x[0] ** 2) - expectation(w[0] * x[0]) ** 2
-    p.step("Var(w·x) = E[w²x²] − (E[wx])², independent w and x", sp.expand(single))
-    p.identity("Var(wx) = v_w·v_x + v_w·μ_x² + μ_w²·v_x", single, vw * vx + vw * mx ** 2 + mw ** 2 * vx)
     total = sum(wi * xi for wi, xi in zip(w, x))
-    var_sum = sp.expand(expectation(total ** 2) - expectation(total) ** 2)
+    return sp.expand(expectation(total ** 2) - expectation(total) ** 2), (mw, mx, vw, vx)
+
+
+def derive(p):
+    import sympy as sp
+
+    n_terms = 3
+    single, (mw, mx, vw, vx) = _product_variance(sp)
+    p.step("Var(w·x) = E[w²x²] − (E[wx])², independent w and x", single)
+    p.identity("Var(wx) = v_w·v_x + v_w·μ_x² + μ_w²·v_x", single, vw * vx + vw * mx ** 2 + mw ** 2 * vx)
+    var_sum, _ = _product_variance(sp, n_terms)
     p.identity("Var(∑ᵢ₌₁³ wᵢxᵢ) = 3·Var(wx): the cross-covariances vanish", var_sum, n_terms * single)
     p.step("Zero-mean weights (μ_w = 0): Var(wx) = v_w·E[x²]", sp.factor(single.subs(mw, 0)))
     zero_mean = single.subs({mw: 0, mx: 0})
     p.identity("both means zero: Var(wx) = v_w·v_x", zero_mean, vw * vx)
 
-    n_in, n_out, a = sp.symbols("n_in n_out a", positive=True)
+    g = _glorot(sp)
+    n_in, n_out = g["n_in"], g["n_out"]
+    p.step("Forward: n_in·v_w·v_x = v_x ⇒ v_w", g["forward"])
+    p.step("Backward (δ = Wᵀδ′ sums n_out terms): n_out·v_w = 1 ⇒ v_w", g["backward"])
+    p.identity("Glorot: average the two fans, v_w = 2/(n_in + n_out)", g["variance"], 2 / (n_in + n_out))
+    p.step("Var of U(−a, a)", g["var_uniform"])
+    p.identity("a = √(6/(n_in + n_out))", g["bound"], sp.sqrt(6 / (n_in + n_out)))
+
+
+def _glorot(sp):
+    """Glorot's variance and uniform bound, solved from the forward and backward conditions."""
+    n_in, n_out, a, vw = sp.symbols("n_in n_out a v_w", positive=True)
     forward = sp.solve(sp.Eq(n_in * vw, 1), vw)[0]
     backward = sp.solve(sp.Eq(n_out * vw, 1), vw)[0]
-    p.step("Forward: n_in·v_w·v_x = v_x ⇒ v_w", forward)
-    p.step("Backward (δ = Wᵀδ′ sums n_out terms): n_out·v_w = 1 ⇒ v_w", backward)
-    compromise = sp.solve(sp.Eq((n_in + n_out) / 2 * vw, 1), vw)[0]
-    p.identity("Glorot: average the two fans, v_w = 2/(n_in + n_out)", compromise, 2 / (n_in + n_out))
+    variance = sp.solve(sp.Eq((n_in + n_out) / 2 * vw, 1), vw)[0]
     t = sp.Symbol("t", real=True)
     var_uniform = sp.integrate(t ** 2 / (2 * a), (t, -a, a))
-    p.step("Var of U(−a, a)", var_uniform)
-    bound = sp.solve(sp.Eq(var_uniform, compromise), a)[0]
-    p.identity("a = √(6/(n_in + n_out))", bound, sp.sqrt(6 / (n_in + n_out)))
+    bound = sp.solve(sp.Eq(var_uniform, variance), a)[0]
+    return {"n_in": n_in, "n_out": n_out, "forward": forward, "backward": backward, "variance": variance,
+            "var_uniform": var_uniform, "bound": bound}
 
 
 def _var_and_se(sample):
@@ -96,7 +110,6 @@ def _var_and_se(sample):
 
 
 def experiment(p):
-    import math
 
     import torch
 
@@ -108,13 +121,22 @@ def experiment(p):
     x = (mx + half_width * (2 * torch.rand(N, generator=gen, dtype=dt) - 1)).to(dev)
     vw, vx = sw ** 2, half_width ** 2 / 3
     var, se = _var_and_se(w * x)
-    full = vw * vx + vw * mx ** 2 + mw ** 2 * vx
-    p.close("MC Var(w·x), non-zero means, vs v_w v_x + v_w μ_x² + μ_w² v_x (tolerance 4 SE)", var, full, atol=4 * se)
-    p.greater("… and the zero-mean shortcut v_w·v_x is off by (in SE)", abs(var - vw * vx) / se, 50)
+    import sympy as sp
+
+    single, symbols = _product_variance(sp)
+    if p.myth:  # the copied derivation: cross terms dropped as if E(w²) = E(x²) = 0, leaving v_w·v_x
+        single = symbols[2] * symbols[3]
+    predicted = float(single.subs(dict(zip(symbols, (mw, mx, vw, vx)))))
+    p.close("MC Var(w·x), non-zero means, vs the derived v_w v_x + v_w μ_x² + μ_w² v_x (tolerance 4 SE)", var,
+            predicted, atol=4 * se, id="mc_product_variance",
+            refutes="Var(wx) = Var w·Var x, the other terms dropping because E(w²) = E(x²) = 0")
+    p.greater("… and the zero-mean shortcut v_w·v_x is off by (in SE)", abs(var - vw * vx) / se, 50,
+              id="shortcut_off_in_se")
 
     fan_out, fan_in = 600, 400
-    bound = math.sqrt(6 / (fan_in + fan_out))
-    target = 2 / (fan_in + fan_out)
+    g = _glorot(sp)
+    at = {g["n_in"]: fan_in, g["n_out"]: fan_out}
+    bound, target = float(g["bound"].subs(at)), float(g["variance"].subs(at))
     # torch.nn.init draws from the global generator; a different seed keeps its stream apart from `gen`'s.
     torch.manual_seed(p.seed + 1)
     W = torch.nn.init.xavier_uniform_(torch.empty(fan_out, fan_in, dtype=dt, device=dev))
