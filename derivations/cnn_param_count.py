@@ -70,9 +70,12 @@ def experiment(p):
         f, bias = rng.randint(1, 7), rng.random() < 0.7
         conv = torch.nn.Conv2d(c_in, c_out, f, groups=g, bias=bias, **dev)
         counted = sum(t.numel() for t in conv.parameters())
-        wrong += counted != f * f * (c_in // g) * c_out + (c_out if bias else 0)
+        if p.myth:  # the formula with a stray ×: the bias as a factor of the product, F·F·C_in·C_out·C_out
+            wrong += counted != f * f * (c_in // g) * c_out * (c_out if bias else 1)
+        else:
+            wrong += counted != f * f * (c_in // g) * c_out + (c_out if bias else 0)
     p.equal(f"nn.Conv2d parameter counts ≠ formula (of {n} random C_in, C_out, F, bias, groups)",
-            wrong, 0)
+            wrong, 0, id="conv_param_formula", refutes="the bias multiplies the count (F×F×C1×C2×Bias)")
 
     def count(*layers):
         return sum(t.numel() for m in layers for t in m.parameters())
@@ -83,7 +86,7 @@ def experiment(p):
                   torch.nn.Conv2d(64, 256, 1, bias=False, **dev)]
     p.equal("real modules: plain 3×3 256→256 vs ResNet-50 bottleneck 256→64→64→256",
             [count(plain), count(*bottleneck)], [589824, 69632])
-    p.close("plain / bottleneck parameter ratio", count(plain) / count(*bottleneck), 144 / 17)
+    p.close("plain / bottleneck parameter ratio", count(plain) / count(*bottleneck), 144 / 17, id="bottleneck_ratio")
 
     # A 1×1 conv = the same Linear at every pixel.
     gen = torch.Generator().manual_seed(p.seed)
@@ -94,8 +97,11 @@ def experiment(p):
         linear.weight.copy_(conv.weight[:, :, 0, 0])
         linear.bias.copy_(conv.bias)
         per_pixel = linear(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        # p.myth: "the 1×1 branch keeps the original image" — its output would be the input's channels
+        branch = x[:, :3] if p.myth else conv(x)
         p.allclose("Conv2d(5, 3, 1) vs nn.Linear(5, 3) applied at each of 6×7 pixels",
-                   conv(x), per_pixel, rtol=1e-12, atol=1e-12)
+                   branch, per_pixel, rtol=1e-12, atol=1e-12, id="one_by_one_is_linear",
+                   refutes="a 1×1 convolution keeps the original image")
         sizes = [tuple(conv(torch.zeros(1, 5, h, h, **dev)).shape[2:]) for h in (6, 64)]
     p.equal("the same 18-parameter module runs on 6×6 and 64×64 inputs (output H, W)",
             [count(conv), *sizes[0], *sizes[1]], [18, 6, 6, 64, 64])

@@ -87,7 +87,7 @@ def experiment(p):
                     hits[r, s] += 1
             shared += int((hits > 1).sum())
     p.allclose("max-pool input gradient: autograd vs 'route to the arg-max'", x.grad, by_hand,
-               rtol=1e-12, atol=1e-12)
+               rtol=1e-12, atol=1e-12, id="maxpool_grad_route")
     p.greater("inputs that are the arg-max of two overlapping windows (gradients add)", shared, 0)
     p.less("fraction of inputs with a non-zero gradient", (x.grad != 0).double().mean(), 0.25)
 
@@ -97,7 +97,7 @@ def experiment(p):
     (avgpool(x2) * up2).sum().backward()
     spread = up2.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3) / 4
     p.allclose("avg-pool input gradient: autograd vs g/4 on each 2×2 window", x2.grad, spread,
-               rtol=1e-12, atol=1e-12)
+               rtol=1e-12, atol=1e-12, id="avgpool_grad_spread")
 
     # Pooling and parameter counts: the conv after it is unchanged, the Linear after it shrinks 4×.
     conv = torch.nn.Conv2d(16, 32, 3, padding=1, **dev)

@@ -97,7 +97,15 @@ def experiment(p):
     # Not an inverse: stride-1 'same' conv then its transpose does not return x.
     w1 = torch.randn(3, 3, 3, 3, generator=gen, dtype=torch.float64).to(p.device)
     with torch.no_grad():
-        round_trip = torch.nn.functional.conv_transpose2d(
-            torch.nn.functional.conv2d(x, w1, padding=1), w1, padding=1)
+        coded = torch.nn.functional.conv2d(x, w1, padding=1)
+        # The conv's matrix C (243 × 243 here) and a true inverse: solving C·u = conv(x).
+        C = torch.autograd.functional.jacobian(lambda t: torch.nn.functional.conv2d(t, w1, padding=1),
+                                               x[:1].detach()).reshape(3 * 81, 3 * 81)
+        solved = torch.linalg.solve(C, coded.reshape(2, -1).T).T.reshape(x.shape)
+        p.less("solving C·u = conv(x) gives x back: ‖u − x‖ / ‖x‖", (solved - x).norm() / x.norm(), 1e-9,
+               id="true_inverse_restores")
+        # p.myth: the misconception's "deconvolution", which would be that inverse
+        round_trip = solved if p.myth else torch.nn.functional.conv_transpose2d(coded, w1, padding=1)
         rel = (round_trip - x).norm() / x.norm()
-    p.greater("‖convᵀ(conv x) − x‖ / ‖x‖ (a 'deconvolution' does not undo the conv)", rel, 0.5, id="transpose_does_not_invert")
+    p.greater("‖convᵀ(conv x) − x‖ / ‖x‖ (a 'deconvolution' does not undo the conv)", rel, 0.5,
+              id="transpose_does_not_invert", refutes="a transposed convolution undoes the convolution")
