@@ -8,6 +8,8 @@ produces on many random configurations, the strings padding='same'/'valid', and
 autograd showing which input column the floor silently drops.
 """
 
+import functools
+
 TITLE = {
     "en": "Convolution output size: ⌊(W + 2P − D(F−1) − 1)/S⌋ + 1",
     "zh": "卷积输出尺寸：⌊(W + 2P − D(F−1) − 1)/S⌋ + 1",
@@ -34,19 +36,27 @@ CLAIMS = [
 ]
 
 
-def derive(p):
+def _derived_count():
+    """The output count derived from the window positions: (symbols, k, last tap, k_max, count).
+    derive() shows the steps; experiment() evaluates this same expression against nn.Conv2d."""
     import sympy as sp
 
     W, F, P, S, D = sp.symbols("W F P S D", positive=True)
     k = sp.Symbol("k")
     last = k * S + D * (F - 1)
+    (k_max,), = sp.linsolve([last - (W + 2 * P - 1)], [k])
+    return (W, F, P, S, D), k, last, k_max, sp.floor(k_max) + 1
+
+
+def derive(p):
+    import sympy as sp
+
+    (W, F, P, S, D), k, last, k_max, count = _derived_count()
     p.step("Output k reads padded-input positions k·S … k·S + D(F−1) (F taps, D apart)",
            sp.Interval(k * S, last))
     p.step("It fits while its last tap is inside the padded input of length W + 2P",
            sp.Le(last, W + 2 * P - 1))
-    (k_max,), = sp.linsolve([last - (W + 2 * P - 1)], [k])
     p.step("Solve for the largest k: k ≤", k_max)
-    count = sp.floor(k_max) + 1
     p.step("Positions k = 0, 1, …, ⌊k_max⌋ → number of outputs", count)
     p.identity("with D = 1 it is the textbook ⌊(W − F + 2P)/S⌋ + 1",
                count.subs(D, 1), sp.floor((W - F + 2 * P) / S) + 1)
@@ -71,8 +81,17 @@ def derive(p):
                shown=sp.Eq(sp.floor(odd, evaluate=False) + 1, n + 1))
 
 
+@functools.cache
+def _count_function():
+    import sympy as sp
+
+    symbols, _, _, _, count = _derived_count()
+    return sp.lambdify(symbols, count, modules="math")
+
+
 def _formula(w, f, pad, s, d):
-    return (w + 2 * pad - d * (f - 1) - 1) // s + 1
+    """The derived count evaluated at one configuration (small integers: float floor is exact)."""
+    return int(_count_function()(w, f, pad, s, d))
 
 
 def experiment(p):

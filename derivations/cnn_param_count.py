@@ -31,16 +31,28 @@ CLAIMS = [
 ]
 
 
-def derive(p):
+def _derived_count():
+    """Count the parameters from the layer's definition: one weight per (row, column, input
+    channel the filter sees) and a bias b ∈ {0, 1}, per filter; one filter per output channel.
+    With groups, a filter sees C_in/groups channels. Returns (symbols, one filter, layer sum)."""
     import sympy as sp
 
     F, C_in, C_out = sp.symbols("F C_in C_out", positive=True, integer=True)
+    b = sp.Symbol("b", nonnegative=True, integer=True)
     i, j, c, o = sp.symbols("i j c o", integer=True)
-    one_filter = sp.Sum(1, (i, 1, F), (j, 1, F), (c, 1, C_in)) + 1
-    p.step("One filter: one weight per (row, column, input channel), plus one bias", one_filter)
+    one_filter = sp.Sum(1, (i, 1, F), (j, 1, F), (c, 1, C_in)) + b
     layer = sp.Sum(one_filter.doit(), (o, 1, C_out))
+    return (F, C_in, C_out, b), one_filter, layer
+
+
+def derive(p):
+    import sympy as sp
+
+    (F, C_in, C_out, b), one_filter, layer = _derived_count()
+    p.step("One filter: one weight per (row, column, input channel), plus b = 1 bias (0 with bias=False)",
+           one_filter)
     p.step("One filter per output channel", layer)
-    p.identity("parameters = F·F·C_in·C_out + C_out", layer.doit(), F**2 * C_in * C_out + C_out)
+    p.identity("parameters = F·F·C_in·C_out + C_out (b = 1)", layer.doit().subs(b, 1), F**2 * C_in * C_out + C_out)
 
     C = sp.Symbol("C", positive=True)
     weights = lambda f, a, b: f * f * a * b  # noqa: E731  (bias-free, as in ResNet: BN follows)
@@ -58,10 +70,13 @@ def derive(p):
 def experiment(p):
     import random
 
+    import sympy as sp
     import torch
 
     rng = random.Random(p.seed)
     dev = {"dtype": torch.float64, "device": p.device}
+    symbols, _, layer = _derived_count()
+    derived = sp.lambdify(symbols, layer.doit())  # (F, C_in seen per filter, C_out, bias 0/1)
     wrong = 0
     n = 60 if p.quick else 600
     for _ in range(n):
@@ -73,7 +88,7 @@ def experiment(p):
         if p.myth:  # the formula with a stray ×: the bias as a factor of the product, F·F·C_in·C_out·C_out
             wrong += counted != f * f * (c_in // g) * c_out * (c_out if bias else 1)
         else:
-            wrong += counted != f * f * (c_in // g) * c_out + (c_out if bias else 0)
+            wrong += counted != derived(f, c_in // g, c_out, int(bias))
     p.equal(f"nn.Conv2d parameter counts ≠ formula (of {n} random C_in, C_out, F, bias, groups)",
             wrong, 0, id="conv_param_formula", refutes="the bias multiplies the count (F×F×C1×C2×Bias)")
 
