@@ -108,6 +108,15 @@ def experiment(p):
         works = [tuple(conv(torch.zeros(1, 16, s, s, **dev)).shape[2:]) for s in (16, 8)]
     p.equal("the conv after a pool: same module, same 4,640 parameters, on 16×16 or 8×8",
             [n_conv, works[0][0], works[1][0]], [4640, 16, 8])
+
+    # p.myth: "pooling reduces the parameters of later conv layers" holds only for a layer whose
+    # weights are not shared across positions (one filter bank per output pixel).
+    def later_layer_params(side):
+        return n_conv * side * side if p.myth else sum(t.numel() for t in conv.parameters())
+
+    p.equal("parameters of the later conv layer after a 2×2 pool (8×8) vs without it (16×16)",
+            later_layer_params(8), later_layer_params(16), id="pool_keeps_conv_params",
+            refutes="pooling reduces the number of parameters of later convolution layers")
     p.close("Linear head parameters without / with a 2×2 pool before flattening",
             sum(t.numel() for t in head_without.parameters()) / sum(t.numel() for t in head_with.parameters()),
             (8192 * 10 + 10) / (2048 * 10 + 10))
