@@ -64,9 +64,9 @@ def derive(p):
     lam_star = 1 / sp.sqrt((second / lam**2).subs(alpha, alpha_star))
     p.step("second moment = 1 ⇒ λ = 1/√(E[selu²]/λ²) at α*, numerically", sp.N(lam_star, 20))
     p.close("(sympy) α₀₁ vs Klambauer et al.'s 1.6732632423543772", sp.N(alpha_star, 30),
-            1.6732632423543772848170429916717, rtol=1e-14)
+            1.6732632423543772848170429916717, rtol=1e-14, id="alpha_fixed_point")
     p.close("(sympy) λ₀₁ vs Klambauer et al.'s 1.0507009873554805", sp.N(lam_star, 30),
-            1.0507009873554804934193349852946, rtol=1e-14)
+            1.0507009873554804934193349852946, rtol=1e-14, id="lambda_fixed_point")
 
 
 def experiment(p):
