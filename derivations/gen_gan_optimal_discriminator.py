@@ -32,6 +32,12 @@ CLAIMS = [
         "en": "A discriminator trained with binary cross-entropy (real → 1, fake → 0) converges to D*.",
         "zh": "用二元交叉熵（真 → 1，假 → 0）训练的判别器收敛到 D*。",
     },
+    {
+        "en": "The non-saturating generator loss E_{p_g}[−log D*] (D* held fixed) has the gradient of "
+              "KL(p_g ‖ p_data) − 2·JSD, not of 2·JSD (Arjovsky & Bottou 2017).",
+        "zh": "非饱和生成器损失 E_{p_g}[−log D*]（固定 D*）的梯度是 KL(p_g ‖ p_data) − 2·JSD 的梯度，"
+              "而不是 2·JSD 的梯度（Arjovsky & Bottou 2017）。",
+    },
 ]
 
 

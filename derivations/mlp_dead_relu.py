@@ -19,8 +19,8 @@ TITLE = {
 CLAIMS = [
     {
         "en": "A ReLU unit whose pre-activation is ≤ 0 on every training input gets exactly zero gradient "
-              "for its weights and bias, so SGD never revives it.",
-        "zh": "若某个 ReLU 单元在所有训练输入上的预激活都 ≤ 0，其权重和偏置的梯度恰为零，SGD 永远无法让它恢复。",
+              "for its weights and bias, so plain SGD (no momentum, no weight decay) never moves it again.",
+        "zh": "若某个 ReLU 单元在所有训练输入上的预激活都 ≤ 0，其权重和偏置的梯度恰为零，朴素 SGD（无动量、无权重衰减）再也不会移动它。",
     },
     {
         "en": "The share of dead units after one step grows with the learning rate (inputs ≥ 0).",

@@ -25,9 +25,9 @@ CLAIMS = [
     },
     {
         "en": "For inputs with per-coordinate mean μ and variance v, E[xxᵀ] has eigenvalues v + dμ² and v: "
-              "condition number 1 + dμ²/v (≈ 12.5 for sigmoid outputs, d = 2).",
+              "condition number 1 + dμ²/v (≈ 12.5 for σ of standard-normal pre-activations, d = 2).",
         "zh": "输入每维均值 μ、方差 v 时，E[xxᵀ] 的特征值为 v + dμ² 与 v：条件数 1 + dμ²/v"
-              "（sigmoid 输出、d = 2 时约 12.5）。",
+              "（标准正态预激活经 σ 后、d = 2 时约 12.5）。",
     },
     {
         "en": "Gradient descent needs several times more steps on sigmoid-positive inputs than on the same inputs centred.",
