@@ -151,8 +151,12 @@ def experiment(p):
     # The same over seeds (data, init and batches): the share of killed units that Leaky ReLU
     # leaves negative on every input, worst case.
     cases = [(f"seed {p.seed}", run["still_dead"]["Leaky ReLU"] / killed)]
+    rises = [(f"seed {p.seed}", shares[rates.index(10.0)] - run["dead_at_init"])]
     for seed in range(p.seed + 1, p.seed + 5):
         other = _kill_and_train(p, seed)
         cases.append((f"seed {seed}", other["still_dead"]["Leaky ReLU"] / max(other["killed"], 1)))
+        rises.append((f"seed {seed}", other["shares"][rates.index(10.0)] - other["dead_at_init"]))
+    p.sweep("rise of the dead share from initialisation to after one lr = 10 step", rises, ">", 0.0,
+            id="dead_share_rise_sweep")
     p.sweep("Leaky ReLU: share of the killed units still negative on every input after 200 SGD steps", cases,
             ">", 0.5, id="leaky_units_stay_negative", refutes="switching dead units to Leaky ReLU revives them")
