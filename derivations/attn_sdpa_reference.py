@@ -129,19 +129,24 @@ def experiment(p):
                    rtol=1e-9, atol=1e-12)
 
     with torch.no_grad():
-        sdpa = F.scaled_dot_product_attention(q, k, v)
+        # p.myth: an SDPA whose default scale comes from the value dim
+        sdpa = _attention(q, k, v, 1 / math.sqrt(Ev)) if p.myth else F.scaled_dot_product_attention(q, k, v)
         p.greater("default scale is not 1/√(value dim): max |SDPA − hand with 1/√Ev|",
-                  (sdpa - _attention(q, k, v, 1 / math.sqrt(Ev))).abs().max(), 1e-3)
+                  (sdpa - _attention(q, k, v, 1 / math.sqrt(Ev))).abs().max(), 1e-3, id="default_scale_query_dim",
+                  refutes="SDPA's default scale is 1/√(value dim)")
         causal = F.scaled_dot_product_attention(q, kc, vc, is_causal=True)
         p.allclose("is_causal: the first query's output is v₁ exactly", causal[:, :, 0], vc[:, :, 0], rtol=1e-12)
         weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(E) + bool_bias, -1)
         p.equal("masked keys get weight exactly 0 (count of nonzero weights on blocked entries)",
                 int((weights[..., ~allow] != 0).sum()), 0)
         torch.manual_seed(p.seed + 7)
-        d1 = F.scaled_dot_product_attention(q, k, v, dropout_p=0.5)
-        d2 = F.scaled_dot_product_attention(q, k, v, dropout_p=0.5)
+        # p.myth: an SDPA that, like nn.Dropout in eval mode, turns dropout off outside training
+        p_drop = 0.0 if p.myth else 0.5
+        d1 = F.scaled_dot_product_attention(q, k, v, dropout_p=p_drop)
+        d2 = F.scaled_dot_product_attention(q, k, v, dropout_p=p_drop)
         p.greater("dropout_p = 0.5 under no_grad (no 'eval' switch exists): two calls differ by",
-                  (d1 - d2).abs().max(), 1e-3)
+                  (d1 - d2).abs().max(), 1e-3, id="sdpa_dropout_always_on",
+                  refutes="F.scaled_dot_product_attention skips dropout at inference by itself")
 
     # nn.MultiheadAttention rebuilt from its weights; its boolean mask means True = blocked.
     D, heads = 8, 2
@@ -166,9 +171,12 @@ def experiment(p):
                    rtol=1e-10, atol=1e-12)
         w_hand = torch.softmax(qh @ kh.transpose(-2, -1) / math.sqrt(D // heads) + bias, -1).mean(1)
         p.allclose("…and its head-averaged attention weights", w_mha, w_hand, rtol=1e-10, atol=1e-12)
-        same_mask_sdpa = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=blocked)
+        # p.myth: an SDPA that reads a boolean mask the way nn.MultiheadAttention does (True = blocked)
+        same_mask_sdpa = _attention(qh, kh, vh, 1 / math.sqrt(D // heads), bias) if p.myth else \
+            F.scaled_dot_product_attention(qh, kh, vh, attn_mask=blocked)
         p.greater("the same boolean tensor given to SDPA selects the complementary keys: max |Δ| of head outputs",
-                  (same_mask_sdpa - heads_out).abs().max(), 1e-3)
+                  (same_mask_sdpa - heads_out).abs().max(), 1e-3, id="bool_mask_opposite_conventions",
+                  refutes="True in a boolean mask means the same to SDPA and to nn.MultiheadAttention")
         pad = torch.zeros(B, L, dtype=torch.bool, device=dev)
         pad[0, -2:] = True  # the last two keys of the first sequence are padding
         out_pad, _ = mha(x, x, x, key_padding_mask=pad)

@@ -92,8 +92,10 @@ def experiment(p):
         with torch.no_grad():
             return conv(torch.zeros(1, 3, w, w, **dev)).shape[-1]
 
+    # p.myth: the AlexNet paper's arithmetic, 224 in and 55 out with no padding
     p.equal("11×11/4 conv on 227, 224 and 231", [conv1_width(227), conv1_width(224), conv1_width(231)],
-            [55, 54, 56])
+            [55, 55, 56] if p.myth else [55, 54, 56], id="alexnet_conv1_widths",
+            refutes="a 224×224 input gives 55×55 after AlexNet's unpadded 11×11 stride-4 conv")
     p.equal("inputs 227…230 all give 55 (the floor)", [conv1_width(w) for w in (227, 228, 229, 230)],
             [55, 55, 55, 55])
     p.equal("torchvision's choice: 224 with padding 2", conv1_width(224, padding=2), 55)

@@ -8,6 +8,8 @@ produces on many random configurations, the strings padding='same'/'valid', and
 autograd showing which input column the floor silently drops.
 """
 
+import functools
+
 TITLE = {
     "en": "Convolution output size: ⌊(W + 2P − D(F−1) − 1)/S⌋ + 1",
     "zh": "卷积输出尺寸：⌊(W + 2P − D(F−1) − 1)/S⌋ + 1",
@@ -34,19 +36,27 @@ CLAIMS = [
 ]
 
 
-def derive(p):
+def _derived_count():
+    """The output count derived from the window positions: (symbols, k, last tap, k_max, count).
+    derive() shows the steps; experiment() evaluates this same expression against nn.Conv2d."""
     import sympy as sp
 
     W, F, P, S, D = sp.symbols("W F P S D", positive=True)
     k = sp.Symbol("k")
     last = k * S + D * (F - 1)
+    (k_max,), = sp.linsolve([last - (W + 2 * P - 1)], [k])
+    return (W, F, P, S, D), k, last, k_max, sp.floor(k_max) + 1
+
+
+def derive(p):
+    import sympy as sp
+
+    (W, F, P, S, D), k, last, k_max, count = _derived_count()
     p.step("Output k reads padded-input positions k·S … k·S + D(F−1) (F taps, D apart)",
            sp.Interval(k * S, last))
     p.step("It fits while its last tap is inside the padded input of length W + 2P",
            sp.Le(last, W + 2 * P - 1))
-    (k_max,), = sp.linsolve([last - (W + 2 * P - 1)], [k])
     p.step("Solve for the largest k: k ≤", k_max)
-    count = sp.floor(k_max) + 1
     p.step("Positions k = 0, 1, …, ⌊k_max⌋ → number of outputs", count)
     p.identity("with D = 1 it is the textbook ⌊(W − F + 2P)/S⌋ + 1",
                count.subs(D, 1), sp.floor((W - F + 2 * P) / S) + 1)
@@ -71,8 +81,17 @@ def derive(p):
                shown=sp.Eq(sp.floor(odd, evaluate=False) + 1, n + 1))
 
 
+@functools.cache
+def _count_function():
+    import sympy as sp
+
+    symbols, _, _, _, count = _derived_count()
+    return sp.lambdify(symbols, count, modules="math")
+
+
 def _formula(w, f, pad, s, d):
-    return (w + 2 * pad - d * (f - 1) - 1) // s + 1
+    """The derived count evaluated at one configuration (small integers: float floor is exact)."""
+    return int(_count_function()(w, f, pad, s, d))
 
 
 def experiment(p):
@@ -102,14 +121,30 @@ def experiment(p):
               inexact, n_configs // 5)
 
     # What the floor throws away: W = 12, F = 3, S = 2 → 5 windows, the last covers columns 8–10.
+    # (p.myth: the misconception's Conv2d, which refuses sizes that do not divide.)
+    def conv_call(module, inp):
+        rest = (inp.shape[-1] + 2 * module.padding[1] - module.dilation[1] * (module.kernel_size[1] - 1) - 1)
+        if p.myth and rest % module.stride[1]:
+            raise ValueError("(W − F + 2P)/S is not a whole number")
+        return module(inp)
+
     x = torch.zeros(1, 1, 1, 12, **f64, requires_grad=True)
     conv = torch.nn.Conv2d(1, 1, (1, 3), stride=2, bias=False, **f64)
     with torch.no_grad():
         conv.weight.fill_(1.0)
-    conv(x).sum().backward()
-    unread = [i for i in range(12) if x.grad[0, 0, 0, i].item() == 0.0]
-    p.equal("W = 12, F = 3, S = 2: output width", conv(x).shape[-1], _formula(12, 3, 0, 2, 1))
-    p.equal("input columns with zero gradient (never read)", unread, [11], id="unread_input_columns")
+    try:
+        out = conv_call(conv, x)
+        out.sum().backward()
+        width = out.shape[-1]
+        unread = [i for i in range(12) if x.grad[0, 0, 0, i].item() == 0.0]
+    except ValueError:
+        width, unread = 0, []
+    p.holds("W = 12, F = 3, S = 2: nn.Conv2d accepts it, floors to width 5 and never reads column 11",
+            width == _formula(12, 3, 0, 2, 1) and unread == [11], f"width {width}, unread columns {unread}",
+            "width 5, unread columns [11]", id="unread_input_columns",
+            refutes="nn.Conv2d refuses sizes where (W − F + 2P)/S is not whole")
+    p.equal("number of input columns with zero gradient (never read)", len(unread), 1, id="unread_column_count")
+    p.equal("… the index of that column (0-based)", unread[0] if unread else -1, 11, id="unread_column_index")
 
     # padding='same' / 'valid' strings (stride 1 only in PyTorch).
     same_ok, valid_ok = 0, 0
@@ -122,9 +157,11 @@ def experiment(p):
             valid = torch.nn.Conv2d(1, 1, (1, f), padding="valid", dilation=d, **f64)
             with torch.no_grad():
                 same_ok += same(x).shape[-1] == w
-                valid_ok += valid(x).shape[-1] == w - d * (f - 1)
+                # p.myth: "a stride-1 convolution keeps the width", padding or not
+                valid_ok += valid(x).shape[-1] == (w if p.myth else w - d * (f - 1))
     p.equal("padding='same': output width = W (20 random F, D)", same_ok, 20)
-    p.equal("padding='valid': output width = W − D(F−1) (20 random F, D)", valid_ok, 20)
+    p.equal("padding='valid': output width = W − D(F−1) (20 random F, D)", valid_ok, 20, id="valid_loses_pixels",
+            refutes="a stride-1 convolution keeps the width whatever the padding")
 
     # Even kernel: total padding D(F−1) = 3 is odd; PyTorch puts ⌊3/2⌋ = 1 before and 2 after.
     g = torch.Generator().manual_seed(p.seed)
@@ -149,4 +186,6 @@ def experiment(p):
         conv = torch.nn.Conv2d(1, 1, 5, stride=2, padding=2, **f64)
         with torch.no_grad():
             halves[w] = conv(torch.zeros(1, 1, w, w, **f64)).shape[-1]
-    p.equal("F = 5, P = 2, S = 2 on W = 27, 28, 29", [halves[27], halves[28], halves[29]], [14, 14, 15])
+    expected = [w // 2 for w in (27, 28, 29)] if p.myth else [14, 14, 15]  # p.myth: "stride 2 halves exactly"
+    p.equal("F = 5, P = 2, S = 2 on W = 27, 28, 29", [halves[27], halves[28], halves[29]], expected,
+            id="stride2_odd_widths", refutes="stride 2 makes the feature map exactly half the size")

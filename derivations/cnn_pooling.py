@@ -87,7 +87,7 @@ def experiment(p):
                     hits[r, s] += 1
             shared += int((hits > 1).sum())
     p.allclose("max-pool input gradient: autograd vs 'route to the arg-max'", x.grad, by_hand,
-               rtol=1e-12, atol=1e-12)
+               rtol=1e-12, atol=1e-12, id="maxpool_grad_route")
     p.greater("inputs that are the arg-max of two overlapping windows (gradients add)", shared, 0)
     p.less("fraction of inputs with a non-zero gradient", (x.grad != 0).double().mean(), 0.25)
 
@@ -97,7 +97,7 @@ def experiment(p):
     (avgpool(x2) * up2).sum().backward()
     spread = up2.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3) / 4
     p.allclose("avg-pool input gradient: autograd vs g/4 on each 2×2 window", x2.grad, spread,
-               rtol=1e-12, atol=1e-12)
+               rtol=1e-12, atol=1e-12, id="avgpool_grad_spread")
 
     # Pooling and parameter counts: the conv after it is unchanged, the Linear after it shrinks 4×.
     conv = torch.nn.Conv2d(16, 32, 3, padding=1, **dev)
@@ -108,6 +108,15 @@ def experiment(p):
         works = [tuple(conv(torch.zeros(1, 16, s, s, **dev)).shape[2:]) for s in (16, 8)]
     p.equal("the conv after a pool: same module, same 4,640 parameters, on 16×16 or 8×8",
             [n_conv, works[0][0], works[1][0]], [4640, 16, 8])
+
+    # p.myth: "pooling reduces the parameters of later conv layers" holds only for a layer whose
+    # weights are not shared across positions (one filter bank per output pixel).
+    def later_layer_params(side):
+        return n_conv * side * side if p.myth else sum(t.numel() for t in conv.parameters())
+
+    p.equal("parameters of the later conv layer after a 2×2 pool (8×8) vs without it (16×16)",
+            later_layer_params(8), later_layer_params(16), id="pool_keeps_conv_params",
+            refutes="pooling reduces the number of parameters of later convolution layers")
     p.close("Linear head parameters without / with a 2×2 pool before flattening",
             sum(t.numel() for t in head_without.parameters()) / sum(t.numel() for t in head_with.parameters()),
             (8192 * 10 + 10) / (2048 * 10 + 10))

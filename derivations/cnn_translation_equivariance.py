@@ -100,9 +100,13 @@ def experiment(p):
         base = strided(x)
         p.allclose("stride 2, input shifted by (2, 2): output shifted by (1, 1)",
                    strided(roll(x, (2, 2))), roll(base, (1, 1)), rtol=1e-12, atol=1e-12)
-        odd = strided(roll(x, (1, 0)))
+        # p.myth: "a CNN layer is equivariant to every shift" — as if the stride were not there
+        layer = circ if p.myth else strided
+        base = layer(x)
+        odd = layer(roll(x, (1, 0)))
         best = min(float((odd - roll(base, (a, b))).abs().max()) for a in range(8) for b in range(8))
-        p.greater("stride 2, input shifted by (1, 0): min over all output shifts of max |Δ|", best, 1e-2)
+        p.greater("stride 2, input shifted by (1, 0): min over all output shifts of max |Δ|", best, 1e-2,
+                  id="stride_breaks_equivariance", refutes="a strided convolution is equivariant to every shift")
 
     # Weight sharing: the conv's Jacobian (as a 64×64 matrix) only repeats the 9 kernel values.
     conv = torch.nn.Conv2d(1, 1, 3, padding=1, bias=False, **dev)

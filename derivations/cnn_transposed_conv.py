@@ -29,13 +29,22 @@ CLAIMS = [
 ]
 
 
+def _derived_size():
+    """Solve the conv's size equation (before the floor) for its input: (symbols, conv, w_in)."""
+    import sympy as sp
+
+    W_in, W, F, P, S, D = sp.symbols("W_in W F P S D")
+    conv_no_floor = (W_in + 2 * P - D * (F - 1) - 1) / S + 1
+    (w_in,), = sp.linsolve([conv_no_floor - W], [W_in])
+    return (W_in, W, F, P, S, D), conv_no_floor, w_in
+
+
 def derive(p):
     import sympy as sp
 
-    W_in, W, F, P, S, D, r = sp.symbols("W_in W F P S D r")
-    conv_no_floor = (W_in + 2 * P - D * (F - 1) - 1) / S + 1
+    (W_in, W, F, P, S, D), conv_no_floor, w_in = _derived_size()
+    r = sp.Symbol("r")
     p.step("Conv output size before the floor, for input W_in", conv_no_floor)
-    (w_in,), = sp.linsolve([conv_no_floor - W], [W_in])
     p.step("Solve conv(W_in) = W for W_in: the transposed conv's output size", sp.Eq(W_in, sp.expand(w_in)))
     p.identity("equals S(W − 1) − 2P + D(F − 1) + 1", w_in, S * (W - 1) - 2 * P + D * (F - 1) + 1)
     p.identity("adding r (0 ≤ r < S) only raises the conv's quotient by r/S < 1, so the floor "
@@ -60,21 +69,24 @@ def derive(p):
 def experiment(p):
     import random
 
+    import sympy as sp
     import torch
 
     rng = random.Random(p.seed)
     dev = {"dtype": torch.float64, "device": p.device}
+    (_, W, F, P, S, D), _, w_in = _derived_size()
+    size = sp.lambdify((W, F, P, S, D), w_in)  # the derived size; output_padding is added on top
     n, wrong, tried = (100 if p.quick else 400), 0, 0
     while tried < n:
         f, s, d, pad, w = rng.randint(1, 5), rng.randint(1, 4), rng.randint(1, 3), rng.randint(0, 2), rng.randint(1, 12)
         op = rng.randint(0, max(s, d) - 1)   # PyTorch: output_padding < stride or < dilation
-        expected = s * (w - 1) - 2 * pad + d * (f - 1) + op + 1
+        expected = int(size(w, f, pad, s, d)) + op
         if expected < 1:
             continue
         tried += 1
         up = torch.nn.ConvTranspose2d(2, 3, f, stride=s, padding=pad, dilation=d, output_padding=op, **dev)
         with torch.no_grad():
-            wrong += up(torch.zeros(1, 2, w, w + 1, **dev)).shape[2:] != (expected, s * w - 2 * pad + d * (f - 1) + op + 1)
+            wrong += up(torch.zeros(1, 2, w, w + 1, **dev)).shape[2:] != (expected, int(size(w + 1, f, pad, s, d)) + op)
     p.equal(f"nn.ConvTranspose2d H×W ≠ formula (of {n} random F, S, D, P, output_padding, W)", wrong, 0)
 
     gen = torch.Generator().manual_seed(p.seed)
@@ -97,7 +109,15 @@ def experiment(p):
     # Not an inverse: stride-1 'same' conv then its transpose does not return x.
     w1 = torch.randn(3, 3, 3, 3, generator=gen, dtype=torch.float64).to(p.device)
     with torch.no_grad():
-        round_trip = torch.nn.functional.conv_transpose2d(
-            torch.nn.functional.conv2d(x, w1, padding=1), w1, padding=1)
+        coded = torch.nn.functional.conv2d(x, w1, padding=1)
+        # The conv's matrix C (243 × 243 here) and a true inverse: solving C·u = conv(x).
+        C = torch.autograd.functional.jacobian(lambda t: torch.nn.functional.conv2d(t, w1, padding=1),
+                                               x[:1].detach()).reshape(3 * 81, 3 * 81)
+        solved = torch.linalg.solve(C, coded.reshape(2, -1).T).T.reshape(x.shape)
+        p.less("solving C·u = conv(x) gives x back: ‖u − x‖ / ‖x‖", (solved - x).norm() / x.norm(), 1e-9,
+               id="true_inverse_restores")
+        # p.myth: the misconception's "deconvolution", which would be that inverse
+        round_trip = solved if p.myth else torch.nn.functional.conv_transpose2d(coded, w1, padding=1)
         rel = (round_trip - x).norm() / x.norm()
-    p.greater("‖convᵀ(conv x) − x‖ / ‖x‖ (a 'deconvolution' does not undo the conv)", rel, 0.5, id="transpose_does_not_invert")
+    p.greater("‖convᵀ(conv x) − x‖ / ‖x‖ (a 'deconvolution' does not undo the conv)", rel, 0.5,
+              id="transpose_does_not_invert", refutes="a transposed convolution undoes the convolution")

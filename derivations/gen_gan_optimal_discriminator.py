@@ -32,6 +32,12 @@ CLAIMS = [
         "en": "A discriminator trained with binary cross-entropy (real → 1, fake → 0) converges to D*.",
         "zh": "用二元交叉熵（真 → 1，假 → 0）训练的判别器收敛到 D*。",
     },
+    {
+        "en": "The non-saturating generator loss E_{p_g}[−log D*] (D* held fixed) has the gradient of "
+              "KL(p_g ‖ p_data) − 2·JSD, not of 2·JSD (Arjovsky & Bottou 2017).",
+        "zh": "非饱和生成器损失 E_{p_g}[−log D*]（固定 D*）的梯度是 KL(p_g ‖ p_data) − 2·JSD 的梯度，"
+              "而不是 2·JSD 的梯度（Arjovsky & Bottou 2017）。",
+    },
 ]
 
 
@@ -122,3 +128,23 @@ def experiment(p):
                                                         reduction="sum"))
         p.close("p_g = p_data, D = ½: V = −log 4", v_same, -torch.log(torch.tensor(4.0, dtype=dt)), rtol=1e-12)
         p.greater("JSD(p_data ‖ p_g) > 0 for different distributions, so V(D*) > −log 4", jsd, 1e-3)
+
+    # The non-saturating generator loss E_{p_g}[−log D*] with D* held fixed, as p_g = softmax(φ)
+    # moves: its gradient is that of KL(p_g ‖ p_data) − 2·JSD (Arjovsky & Bottou 2017, Thm 2.5),
+    # not that of 2·JSD (what p.myth, "GAN training minimises the JS divergence", would give).
+    phi = torch.log(p_g).clone().requires_grad_(True)
+    q = torch.softmax(phi, 0)
+    (g_ns,) = torch.autograd.grad((q * -torch.log(d_star)).sum(), phi)
+    phi2 = torch.log(p_g).clone().requires_grad_(True)
+    q2 = torch.softmax(phi2, 0)
+    m2 = (p_data + q2) / 2
+
+    def kl(a, b):
+        return (a * (a / b).log()).sum()
+
+    two_jsd = kl(p_data, m2) + kl(q2, m2)
+    target = two_jsd if p.myth else kl(q2, p_data) - two_jsd
+    (g_target,) = torch.autograd.grad(target, phi2)
+    p.allclose("∇ of the non-saturating loss at fixed D* vs ∇[KL(p_g ‖ p_data) − 2·JSD] (autograd, p_g = softmax(φ))",
+               g_ns, g_target, rtol=1e-9, atol=1e-14, id="nonsaturating_gradient_target",
+               refutes="GAN training with the non-saturating loss minimises the JS divergence")

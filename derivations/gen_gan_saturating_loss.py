@@ -97,9 +97,9 @@ def experiment(p):
 
     g_s, D_fake = generator_grads("saturating", 0.3, -3.0)
     g_n, _ = generator_grads("non-saturating", 0.3, -3.0)
-    p.less("early training: mean D(G(z))", D_fake.mean(), 1e-3)
+    p.less("early training: mean D(G(z))", D_fake.mean(), 1e-3, id="early_mean_d_fake")
     ratio = float(g_s.norm() / g_n.norm())
-    p.less("‖∇_G‖ saturating / ‖∇_G‖ non-saturating", ratio, 1e-2)
+    p.less("‖∇_G‖ saturating / ‖∇_G‖ non-saturating", ratio, 1e-2, id="gradient_ratio")
     # Chain rule through logit = w(az + c) + b: ∂/∂(a, c) = E[∂loss/∂l · w·(z, 1)].
     p.allclose("saturating ∇_(a,c) vs closed form −w·(E[D z], E[D])", g_s,
                -disc_w * torch.stack([(D_fake * z).mean(), D_fake.mean()]), rtol=1e-10)
@@ -117,7 +117,7 @@ def experiment(p):
     p.greater("non-saturating loss: how far the generator's offset c moved in 100 steps", moved["non-saturating"],
               2.0)
     p.less("saturating loss: how far c moved, as a fraction of the non-saturating move",
-           moved["saturating"] / moved["non-saturating"], 0.05)
+           moved["saturating"] / moved["non-saturating"], 0.05, id="saturating_move_fraction")
 
     ls = [float(v) for v in logits.detach().cpu()]
     p.plot("|∂loss/∂logit| of the generator's loss vs the discriminator's logit on a fake",

@@ -119,12 +119,16 @@ def experiment(p):
         q = Normal(m, log_sd.exp())
         recon = -((x - w * m) ** 2 + w**2 * q.scale**2) / (2 * tau**2) - 0.5 * torch.log(2 * math.pi * tau**2)
         elbo = recon - kl_divergence(q, prior)
-        gm, gs = torch.autograd.grad(elbo, (m, log_sd))
+        # p.myth: the flipped summary — maximise the squared error and minimise −KL(q ‖ p(z))
+        objective = (-recon + kl_divergence(q, prior)) if p.myth else elbo
+        gm, gs = torch.autograd.grad(objective, (m, log_sd))
         with torch.no_grad():
             m += 0.1 * gm
             log_sd += 0.1 * gs
         gaps.append(float((log_px - elbo).detach()))
-    p.close("after ascent: mean of q vs posterior mean wx/(w² + τ²)", m.detach(), posterior.loc, rtol=1e-8)
+    p.close("after ascent: mean of q vs posterior mean wx/(w² + τ²)", m.detach(), posterior.loc, rtol=1e-8,
+            id="elbo_ascent_posterior_mean",
+            refutes="VAE training minimises −KL(q ‖ p(z)) and maximises the reconstruction error")
     p.close("after ascent: sd of q vs posterior sd τ/√(w² + τ²)", log_sd.detach().exp(), posterior.scale, rtol=1e-8)
     p.less("after ascent: log p(x) − ELBO (tight bound)", gaps[-1], 1e-10)
     p.plot("Gradient ascent on the ELBO: gap log p(x) − ELBO = KL(q ‖ posterior)",

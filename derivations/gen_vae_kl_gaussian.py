@@ -5,7 +5,7 @@ q = N(μ, σ²) and p = N(0, 1): log(q/p) is a quadratic in z, so the integral n
 only ∫q, ∫z q and ∫z² q, which sympy integrates. For a diagonal Gaussian the log
 density is a sum over coordinates, so the KL is the sum of the 1-D terms. The
 minimum is μ = 0, σ = 1 (KL = 0). In the log-variance parameterisation s = log σ²
-the term is ½(μ² + eˢ − 1 − s); the seed note's Σ(eˢ − (1 + s) + μ²) is twice it.
+the term is ½(μ² + eˢ − 1 − s); the widely copied Σ(eˢ − (1 + s) + μ²) is twice it.
 Numeric (float64, d = 8): the closed form against torch.distributions.kl_divergence
 for Normal and for MultivariateNormal, and against a Monte Carlo average of
 log q(z) − log p(z) with its standard error; autograd's gradients of the closed form.
@@ -32,9 +32,9 @@ CLAIMS = [
         "zh": "闭式解与 torch.distributions.kl_divergence 一致，也与蒙特卡洛估计在标准误差范围内一致。",
     },
     {
-        "en": "With s = log σ² the term is ½(μ² + eˢ − 1 − s); Σ(eˢ − (1 + s) + μ²) (the seed note's form) is exactly "
+        "en": "With s = log σ² the term is ½(μ² + eˢ − 1 − s); Σ(eˢ − (1 + s) + μ²) (a widely copied form) is exactly "
               "2·KL, and it is not the KL at all if eˢ is read as the standard deviation.",
-        "zh": "用 s = log σ² 表示时该项为 ½(μ² + eˢ − 1 − s)；Σ(eˢ − (1 + s) + μ²)（种子笔记的写法）恰为 2·KL；"
+        "zh": "用 s = log σ² 表示时该项为 ½(μ² + eˢ − 1 − s)；Σ(eˢ − (1 + s) + μ²)（一种流传很广的写法）恰为 2·KL；"
               "若把 eˢ 当作标准差，它就根本不是 KL。",
     },
 ]
@@ -89,8 +89,8 @@ def derive(p):
     kl_s = kl.subs(sigma, sp.exp(s / 2))
     p.identity("with s = log σ²: KL = ½(μ² + eˢ − 1 − s)", kl_s, (mu**2 + sp.exp(s) - 1 - s) / 2)
     p.identity("∂KL/∂s = ½(eˢ − 1) = ½(σ² − 1)", sp.diff(kl_s, s), (sp.exp(s) - 1) / 2)
-    seed_form = sp.exp(s) - (1 + s) + mu**2
-    p.identity("the seed note's eˢ − (1 + s) + μ² = 2·KL when s is the log-variance", seed_form, 2 * kl_s)
+    copied_form = sp.exp(s) - (1 + s) + mu**2
+    p.identity("the widely copied eˢ − (1 + s) + μ² = 2·KL when s is the log-variance", copied_form, 2 * kl_s)
     kl_logstd = kl.subs(sigma, sp.exp(s))
     p.identity("if eˢ is the standard deviation instead (c = m + eˢ·e): KL = ½(μ² + e²ˢ − 1 − 2s)",
                kl_logstd, (mu**2 + sp.exp(2 * s) - 1 - 2 * s) / 2)
@@ -135,10 +135,14 @@ def experiment(p):
     at_prior = kl_divergence(Normal(zeros, ones), Normal(zeros, ones)).sum()
     p.equal("KL at μ = 0, σ = 1", float(at_prior), 0.0)
 
-    # The seed note's form, Σ(eˢ − (1 + s) + μ²).
-    seed_form = (torch.exp(log_var) - (1 + log_var) + mu**2).sum()
-    p.close("seed form with s = log σ²: equals 2·KL", seed_form, 2 * closed, rtol=1e-12)
+    # The widely copied form, Σ(eˢ − (1 + s) + μ²).
+    copied_form = (torch.exp(log_var) - (1 + log_var) + mu**2).sum()
+    p.close("copied form with s = log σ²: equals 2·KL", copied_form, 2 * closed, rtol=1e-12,
+            id="copied_form_log_variance")
     log_std = log_var / 2  # the same q, but now exp(·) read as the standard deviation
-    seed_misread = (torch.exp(log_std) - (1 + log_std) + mu**2).sum()
-    p.greater("seed form with s = log σ (exp(s) read as the std): |value − 2·KL| (it is not the KL)",
-              (seed_misread - 2 * closed).abs(), 0.1)
+    misread = (torch.exp(log_std) - (1 + log_std) + mu**2).sum()
+    # p.myth: the reading under which that form would be 2·KL with exp(s) the standard deviation
+    reference = misread / 2 if p.myth else closed
+    p.greater("copied form with s = log σ (exp(s) read as the std): |value − 2·KL| (it is not the KL)",
+              (misread - 2 * reference).abs(), 0.1, id="copied_form_std_reading",
+              refutes="Σ(exp(σ) − (1 + σ) + m²) is 2·KL when exp(σ) is the standard deviation")

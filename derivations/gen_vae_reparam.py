@@ -124,9 +124,10 @@ def experiment(p):
     z_sigma = ((gs_r / n - 2 * s) / (per_sigma.std(0) / math.sqrt(n))).abs().max()
     p.less("Normal.rsample: largest |mean ∂/∂μ − 2μ| / SE over the coordinates", z_mu, 4.0)
     p.less("Normal.rsample: largest |mean ∂/∂σ − 2σ| / SE over the coordinates", z_sigma, 4.0)
-    zs = q.sample((4,))
+    zs = q.rsample((4,)) if p.myth else q.sample((4,))  # p.myth: "sample() is differentiable too"
     p.holds("Normal.sample() is cut from the graph (requires_grad is False)", not zs.requires_grad,
-            zs.requires_grad, False)
+            zs.requires_grad, False, id="sample_is_cut",
+            refutes="you can backpropagate through sampling z ~ N(μ, σ²) directly")
 
     # Variances: pathwise vs score function, against the closed forms.
     score = (z.detach() ** 2) * (z.detach() - m) / s**2

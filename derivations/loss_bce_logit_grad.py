@@ -55,6 +55,8 @@ def derive(p):
 
 
 def experiment(p):
+    import math
+
     import torch
     import torch.nn.functional as F
 
@@ -79,8 +81,10 @@ def experiment(p):
     one = torch.ones(1, dtype=f64, device=dev)
     (g_bce,) = torch.autograd.grad(F.binary_cross_entropy_with_logits(zz, one), zz)
     (g_mse,) = torch.autograd.grad(0.5 * F.mse_loss(torch.sigmoid(zz), one), zz)
-    p.less("|∂(½·MSE)/∂z| at z = −10, y = 1 (confidently wrong)", g_mse.abs(), 5e-5)
-    p.greater("|∂BCE/∂z| ÷ |∂(½·MSE)/∂z| there", g_bce.abs() / g_mse.abs(), 1e4)
+    p.less("|∂(½·MSE)/∂z| at z = −10, y = 1 (confidently wrong)", g_mse.abs(), 5e-5, id="mse_grad_confident_wrong")
+    p.close("|∂BCE/∂z| there vs |σ(−10) − 1|", g_bce.abs(), 1 - 1 / (1 + math.exp(10)), rtol=1e-12,
+            id="bce_grad_confident_wrong")
+    p.greater("|∂BCE/∂z| ÷ |∂(½·MSE)/∂z| there", g_bce.abs() / g_mse.abs(), 1e4, id="bce_over_mse_grad")
 
     # Separate sigmoid + BCE in float64: σ(40) rounds to exactly 1, σ(−40) is tiny.
     z40 = torch.tensor([40.0, -40.0], dtype=f64, device=dev, requires_grad=True)
@@ -89,7 +93,12 @@ def experiment(p):
     (g_naive,) = torch.autograd.grad(naive.sum(), z40)
     exact = F.binary_cross_entropy_with_logits(z40, y40, reduction="none")
     (g_exact,) = torch.autograd.grad(exact.sum(), z40)
-    p.close("BCE(σ(40), 0): the log is clamped at −100 by PyTorch", naive[0], 100.0, rtol=1e-12)
+    p.close("BCE(σ(40), 0): the log is clamped at −100 by PyTorch", naive[0], 100.0, rtol=1e-12,
+            id="naive_loss_clamped")
+    p.equal("gradient of the separate version at z = 40, y = 0 (should be 1)", float(g_naive[0]), 0.0,
+            id="naive_grad_pos40")
+    p.less("|gradient| of the separate version at z = −40, y = 1 (should be 1)", g_naive[1].abs(), 1e-5,
+           id="naive_grad_neg40")
     p.allclose("BCEWithLogits at z = ±40: loss vs softplus(40) = 40 + log(1 + e⁻⁴⁰)", exact,
                [40.0, 40.0], rtol=1e-15)
     p.less("max |gradient| of the separate version at z = ±40 (should be 1)", g_naive.abs().max(), 1e-5)

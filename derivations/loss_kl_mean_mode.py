@@ -92,10 +92,10 @@ def experiment(p):
         best.append((float(mus[i]), float(ss[j]), float(fine.min())))
     (mu_f, s_f, kl_f), (mu_r, s_r, kl_r) = best
     p.close("forward KL: best μ (brute force) vs E_p[x] = 0", mu_f, 0.0, atol=0.005)
-    p.close("forward KL: best s vs √(a² + σ²)", s_f, math.sqrt(a**2 + sigma**2), rtol=0.005)
-    p.close("reverse KL: |best μ| vs the mode a = 2", abs(mu_r), a, rtol=0.01)
-    p.close("reverse KL: best s vs the component's σ = 0.5", s_r, sigma, rtol=0.02)
-    p.close("reverse KL at its optimum vs log 2", kl_r, math.log(2), rtol=0.01)
+    p.close("forward KL: best s vs √(a² + σ²)", s_f, math.sqrt(a**2 + sigma**2), rtol=0.005, id="forward_s")
+    p.close("reverse KL: |best μ| vs the mode a = 2", abs(mu_r), a, rtol=0.01, id="reverse_mu")
+    p.close("reverse KL: best s vs the component's σ = 0.5", s_r, sigma, rtol=0.02, id="reverse_s")
+    p.close("reverse KL at its optimum vs log 2", kl_r, math.log(2), rtol=0.01, id="reverse_kl")
     grid = lambda v: torch.tensor([v], dtype=f64, device=dev)  # noqa: E731
     rev_at_f = float(kls(grid(mu_f), grid(s_f))[1])
     fwd_at_r = float(kls(grid(mu_r), grid(s_r))[0])

@@ -55,8 +55,8 @@ def derive(p):
     reverse = kl_ber.subs({a: sp.Rational(1, 10), b: sp.Rational(1, 2)})
     p.step("KL(Ber(½)‖Ber(1/10)) and KL(Ber(1/10)‖Ber(½)), exactly",
            sp.Matrix([sp.expand_log(forward, force=True), sp.expand_log(reverse, force=True)]))
-    p.close("(sympy) KL(Ber(½)‖Ber(1/10))", sp.N(forward, 20), 0.5108256237659907, rtol=1e-14)
-    p.close("(sympy) KL(Ber(1/10)‖Ber(½))", sp.N(reverse, 20), 0.3680642071684971, rtol=1e-14)
+    p.close("(sympy) KL(Ber(½)‖Ber(1/10))", sp.N(forward, 20), 0.5108256237659907, rtol=1e-14, id="kl_ber_half_tenth")
+    p.close("(sympy) KL(Ber(1/10)‖Ber(½))", sp.N(reverse, 20), 0.3680642071684971, rtol=1e-14, id="kl_ber_tenth_half")
     kl = lambda u, w: kl_ber.subs({a: u, b: w})  # noqa: E731
     half, three, tenth = sp.Rational(1, 2), sp.Rational(3, 10), sp.Rational(1, 10)
     excess = kl(half, tenth) - kl(half, three) - kl(three, tenth)
@@ -82,13 +82,28 @@ def experiment(p):
 
     kl_pq = (P * (P.log() - Q.log())).sum(1)
     kl_qp = (Q * (Q.log() - P.log())).sum(1)
+    if p.myth:  # the misconception: KL is a symmetric distance (its symmetrised form)
+        kl_pq = kl_qp = (kl_pq + kl_qp) / 2
     p.greater("min over 2000 random pairs of KL(p‖q) (≥ 0)", kl_pq.min(), 0.0)
     p.allclose("Σ p log(p/q) vs torch.distributions.kl_divergence(Categorical(p), Categorical(q))",
                kl_pq, kl_divergence(Categorical(probs=P), Categorical(probs=Q)), rtol=1e-10, atol=1e-12)
-    p.greater("median |KL(p‖q) − KL(q‖p)| (asymmetry)", (kl_pq - kl_qp).abs().median(), 0.05, id="kl_asymmetry")
+    p.greater("median |KL(p‖q) − KL(q‖p)| (asymmetry)", (kl_pq - kl_qp).abs().median(), 0.05, id="kl_asymmetry",
+              refutes="KL divergence is symmetric")
+    kl_pq = (P * (P.log() - Q.log())).sum(1)
+    kl_qp = (Q * (Q.log() - P.log())).sum(1)
 
-    batchmean = F.kl_div(Q.log(), P, reduction="batchmean")
-    p.close("F.kl_div(input = log q, target = p, 'batchmean') vs mean KL(p‖q)", batchmean, kl_pq.mean(), rtol=1e-12, id="kl_div_argument_order")
+    def kl_div(inp, target, reduction):
+        """torch's F.kl_div, or (p.myth) the reading "F.kl_div(input, target) = KL(input ‖ target)"."""
+        if not p.myth:
+            return F.kl_div(inp, target, reduction=reduction)
+        terms = inp.exp() * (inp - target.log())
+        return terms if reduction == "none" else terms.sum() / inp.shape[0]
+
+    p.allclose("F.kl_div(input = log q, target = p, 'none') summed over classes vs KL(p‖q), pair by pair",
+               kl_div(Q.log(), P, reduction="none").sum(1), kl_pq, rtol=1e-10, atol=1e-12,
+               id="kl_div_argument_order", refutes="F.kl_div(input, target) computes KL(input ‖ target)")
+    batchmean = kl_div(Q.log(), P, reduction="batchmean")
+    p.close("F.kl_div(log q, p, 'batchmean') vs mean KL(p‖q)", batchmean, kl_pq.mean(), rtol=1e-12)
     p.close("… and with the arguments swapped it is KL(q‖p)", F.kl_div(P.log(), Q, reduction="batchmean"),
             kl_qp.mean(), rtol=1e-12)
     with warnings.catch_warnings():  # torch warns that 'mean' will behave like 'batchmean' one day

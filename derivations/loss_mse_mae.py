@@ -117,8 +117,10 @@ def experiment(p):
         p.close(f"{label}: brute-force argmin of Σ(yᵢ − c)² vs mean", fits[label, "mse"], data.mean(), atol=2e-6)
         p.close(f"{label}: brute-force argmin of Σ|yᵢ − c| vs median", fits[label, "mae"], data.median(), atol=2e-6)
     p.close("shift of the MSE fit caused by the outlier vs (1000 − y₀)/101",
-            fits["outlier", "mse"] - fits["clean", "mse"], float(1000 - clean[0]) / 101, atol=5e-6)
-    p.less("shift of the MAE fit caused by the outlier", abs(fits["outlier", "mae"] - fits["clean", "mae"]), 0.05)
+            fits["outlier", "mse"] - fits["clean", "mse"], float(1000 - clean[0]) / 101, atol=5e-6,
+            id="mse_outlier_shift")
+    p.less("shift of the MAE fit caused by the outlier", abs(fits["outlier", "mae"] - fits["clean", "mae"]), 0.05,
+           id="mae_outlier_shift")
 
     res = torch.linspace(-4, 4, 161, dtype=f64).tolist()
     p.plot("Gradient of the loss against the residual ŷ − y",

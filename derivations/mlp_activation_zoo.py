@@ -121,8 +121,13 @@ def experiment(p):
     p.allclose("eˣ vs F.elu(x) + 1 for x < 0: ELU′ = ELU + α (α = 1)", torch.exp(x[neg]), elu[neg] + 1.0, rtol=1e-12)
     p.equal("nn.SELU has no learnable parameters", len(list(torch.nn.SELU().parameters())), 0)
 
+    # A widely copied formula writes Leaky ReLU as max(0.1x, x); p.myth builds the module that way.
+    leaky_default = torch.nn.LeakyReLU(0.1) if p.myth else torch.nn.LeakyReLU()
+    slope = float(torch.autograd.grad(leaky_default(far).sum(), far)[0])
+    p.close("slope of nn.LeakyReLU() (defaults) at x = −30", slope, 0.01, rtol=1e-12, id="leaky_default_slope",
+            refutes="Leaky ReLU's usual slope is 0.1")
     prelu = torch.nn.PReLU().to(dtype=f64, device=dev)
-    p.equal("nn.PReLU() initial slope", float(prelu.weight.detach()), 0.25)
+    p.equal("nn.PReLU() initial slope", float(prelu.weight.detach()), 0.25, id="prelu_init")
     upstream = torch.cos(x)  # any upstream gradient
     (ga,) = torch.autograd.grad((prelu(x) * upstream).sum(), prelu.weight)
     p.close("nn.PReLU: ∂L/∂a from autograd vs Σ upstream·min(0, x)", ga, (upstream * x.clamp(max=0)).sum(), rtol=1e-12)
@@ -132,7 +137,10 @@ def experiment(p):
     for _ in range(30):
         w -= (w * math.exp(w) - math.exp(-1)) / (math.exp(w) * (1 + w))
     fine = torch.linspace(-3, 0, 300_001, dtype=f64, device=dev)
-    p.close("argmin of F.silu on a grid of step 1e-5 vs −1 − W(1/e)", fine[F.silu(fine).argmin()], -1 - w, atol=2e-5)
+    p.close("argmin of F.silu on a grid of step 1e-5 vs −1 − W(1/e)", fine[F.silu(fine).argmin()], -1 - w, atol=2e-5,
+            id="swish_argmin")
+    # At x* = −1 − W: e^(1+W) = 1/W, so σ(x*) = W/(1 + W) and x*·σ(x*) = −W(1/e).
+    p.close("min of F.silu on that grid vs −W(1/e)", F.silu(fine).min(), -w, atol=1e-9, id="swish_min_value")
 
     # Maxout over k = 2 pieces of one input: a Linear(1, 2) followed by a max.
     pieces = torch.nn.Linear(1, 2).to(dtype=f64, device=dev)

@@ -19,8 +19,8 @@ TITLE = {
 CLAIMS = [
     {
         "en": "A ReLU unit whose pre-activation is ≤ 0 on every training input gets exactly zero gradient "
-              "for its weights and bias, so SGD never revives it.",
-        "zh": "若某个 ReLU 单元在所有训练输入上的预激活都 ≤ 0，其权重和偏置的梯度恰为零，SGD 永远无法让它恢复。",
+              "for its weights and bias, so plain SGD (no momentum, no weight decay) never moves it again.",
+        "zh": "若某个 ReLU 单元在所有训练输入上的预激活都 ≤ 0，其权重和偏置的梯度恰为零，朴素 SGD（无动量、无权重衰减）再也不会移动它。",
     },
     {
         "en": "The share of dead units after one step grows with the learning rate (inputs ≥ 0).",
@@ -55,11 +55,13 @@ def derive(p):
     p.identity("Leaky ReLU′(−u) = s ≠ 0", sp.diff(leaky, z).subs(z, -u), s)
 
 
-def experiment(p):
+def _kill_and_train(p, seed):
+    """One run: a 10 → 128 → 1 ReLU net on inputs ≥ 0, one gradient step per learning rate
+    (dead share), then a killing lr = 10 step and 200 SGD steps under ReLU and Leaky ReLU."""
     import torch
 
     f64, dev = torch.float64, p.device
-    g = torch.Generator().manual_seed(p.seed)
+    g = torch.Generator().manual_seed(seed)
     n, d, width = 256, 10, 128
     X = torch.rand(n, d, generator=g, dtype=f64).to(dev)  # non-negative inputs
     y = torch.sin(X @ torch.randn(d, generator=g, dtype=f64).to(dev)).unsqueeze(1)
@@ -78,35 +80,27 @@ def experiment(p):
         with torch.no_grad():
             return ((X @ params[0].T + params[1]) <= 0).all(0)
 
-    zero = torch.zeros(3, dtype=f64, device=dev, requires_grad=True)
-    (g0,) = torch.autograd.grad(torch.relu(zero).sum(), zero)
-    p.equal("torch's ReLU′(0)", float(g0[0]), 0.0)
-
+    out = {"width": width, "dead_at_init": float(dead(init).double().mean())}
     params = [t.clone().requires_grad_() for t in init]
     first = loss_and_grads(params, torch.relu, X, y)
-    rates, shares = [0.01, 0.1, 1.0, 3.0, 10.0, 30.0], []
-    for lr in rates:
+    out["rates"], out["shares"] = [0.01, 0.1, 1.0, 3.0, 10.0, 30.0], []
+    for lr in out["rates"]:
         stepped = [(t - lr * gt).detach() for t, gt in zip(init, first)]
-        shares.append(float(dead(stepped).double().mean()))
-    p.greater("dead share after one step: lr = 30 minus lr = 0.01", shares[-1] - shares[0], 0.3)
-    p.holds("dead share never falls as the step grows", all(b >= a for a, b in zip(shares, shares[1:])),
-            " ≤ ".join(f"{s:.2f}" for s in shares))
-    p.plot("Share of dead ReLU units after one gradient step", {"dead share": (rates, shares)},
-           xlabel="learning rate of the step", ylabel="dead units")
+        out["shares"].append(float(dead(stepped).double().mean()))
 
     # Kill with one lr = 10 step, then train 200 SGD steps under ReLU and under Leaky ReLU
     # (lr 1e-4: the big step also blew up the output layer, and a larger lr would diverge).
     killed = [(t - 10.0 * gt).detach() for t, gt in zip(init, first)]
     mask = dead(killed)
-    p.greater("units dead after the lr = 10 step", int(mask.sum()), width // 4)
+    out["killed"] = int(mask.sum())
     leaky = lambda t: torch.nn.functional.leaky_relu(t, 0.01)  # noqa: E731
-    moved, still_dead, zero_grad, ratio = {}, {}, {}, {}
+    out["moved"], out["still_dead"], out["zero_grad"], out["ratio"] = {}, {}, {}, {}
     for name, act in (("ReLU", torch.relu), ("Leaky ReLU", leaky)):
         params = [t.clone().requires_grad_() for t in killed]
         start_loss = float(loss_of(params, act, X, y).detach())
         full = loss_and_grads(params, act, X, y)
-        zero_grad[name] = int(((full[0].abs().amax(1) == 0) & (full[1] == 0)).sum())
-        batches = torch.Generator().manual_seed(p.seed + 1)
+        out["zero_grad"][name] = int(((full[0].abs().amax(1) == 0) & (full[1] == 0)).sum())
+        batches = torch.Generator().manual_seed(seed + 1)
         for _ in range(200):
             idx = torch.randint(0, n, (32,), generator=batches).to(dev)
             grads = loss_and_grads(params, act, X[idx], y[idx])
@@ -115,14 +109,54 @@ def experiment(p):
                     t -= 1e-4 * gt
         with torch.no_grad():
             change = torch.cat([(params[0] - killed[0]).abs(), (params[1] - killed[1]).abs().unsqueeze(1)], 1)
-            moved[name] = float(change[mask].max())
-            ratio[name] = float(loss_of(params, act, X, y)) / start_loss
-        still_dead[name] = int((dead(params) & mask).sum())
-    p.less("training still works: final/initial full-batch loss, worse of the two", max(ratio.values()), 0.5)
-    p.equal("ReLU: units with exactly zero full-batch gradient = dead units", zero_grad["ReLU"], int(mask.sum()))
-    p.equal("Leaky ReLU: units with exactly zero full-batch gradient", zero_grad["Leaky ReLU"], 0)
-    p.equal("ReLU: largest change of a dead unit's weights after 200 SGD steps", moved["ReLU"], 0.0)
-    p.equal("ReLU: dead units still dead after training", still_dead["ReLU"], int(mask.sum()))
-    p.greater("Leaky ReLU: largest change of the same units' weights", moved["Leaky ReLU"], 1e-6)
+            out["moved"][name] = float(change[mask].max())
+            out["ratio"][name] = float(loss_of(params, act, X, y)) / start_loss
+        if p.myth:
+            # The misconception's test of "revived": the unit receives a non-zero gradient again.
+            after = loss_and_grads(params, act, X, y)
+            out["still_dead"][name] = int((((after[0].abs().amax(1) == 0) & (after[1] == 0)) & mask).sum())
+        else:
+            out["still_dead"][name] = int((dead(params) & mask).sum())
+    return out
+
+
+def experiment(p):
+    import torch
+
+    zero = torch.zeros(3, dtype=torch.float64, device=p.device, requires_grad=True)
+    (g0,) = torch.autograd.grad(torch.relu(zero).sum(), zero)
+    p.equal("torch's ReLU′(0)", float(g0[0]), 0.0)
+
+    run = _kill_and_train(p, p.seed)
+    rates, shares, width = run["rates"], run["shares"], run["width"]
+    p.less("dead share at initialisation (He-normal weights, zero biases), below the lr = 10 step's",
+           run["dead_at_init"], shares[rates.index(10.0)], id="dead_share_init")
+    p.greater("dead share after one step: lr = 30 minus lr = 0.01", shares[-1] - shares[0], 0.3)
+    p.holds("dead share never falls as the step grows", all(b >= a for a, b in zip(shares, shares[1:])),
+            " ≤ ".join(f"{s:.2f}" for s in shares))
+    p.plot("Share of dead ReLU units after one gradient step", {"dead share": (rates, shares)},
+           xlabel="learning rate of the step", ylabel="dead units")
+    killed = run["killed"]
+    p.greater("dead share after the lr = 10 step", killed / width, 0.25, id="dead_share_lr10")
+    p.greater("units dead after the lr = 10 step", killed, width // 4, id="killed_units")
+    p.less("training still works: final/initial full-batch loss, worse of the two", max(run["ratio"].values()), 0.5)
+    p.equal("ReLU: units with exactly zero full-batch gradient = dead units", run["zero_grad"]["ReLU"], killed)
+    p.equal("Leaky ReLU: units with exactly zero full-batch gradient", run["zero_grad"]["Leaky ReLU"], 0)
+    p.equal("ReLU: largest change of a dead unit's weights after 200 SGD steps", run["moved"]["ReLU"], 0.0,
+            id="relu_dead_unchanged")
+    p.equal("ReLU: dead units still dead after training", run["still_dead"]["ReLU"], killed)
+    p.greater("Leaky ReLU: largest change of the same units' weights", run["moved"]["Leaky ReLU"], 1e-6)
     p.greater("Leaky ReLU: of those units, still negative on every input after 200 steps (more than half)",
-              still_dead["Leaky ReLU"], int(mask.sum()) // 2, id="leaky_units_stay_negative")
+              run["still_dead"]["Leaky ReLU"], killed // 2, id="leaky_still_negative")
+    # The same over seeds (data, init and batches): the share of killed units that Leaky ReLU
+    # leaves negative on every input, worst case.
+    cases = [(f"seed {p.seed}", run["still_dead"]["Leaky ReLU"] / killed)]
+    rises = [(f"seed {p.seed}", shares[rates.index(10.0)] - run["dead_at_init"])]
+    for seed in range(p.seed + 1, p.seed + 5):
+        other = _kill_and_train(p, seed)
+        cases.append((f"seed {seed}", other["still_dead"]["Leaky ReLU"] / max(other["killed"], 1)))
+        rises.append((f"seed {seed}", other["shares"][rates.index(10.0)] - other["dead_at_init"]))
+    p.sweep("rise of the dead share from initialisation to after one lr = 10 step", rises, ">", 0.0,
+            id="dead_share_rise_sweep")
+    p.sweep("Leaky ReLU: share of the killed units still negative on every input after 200 SGD steps", cases,
+            ">", 0.5, id="leaky_units_stay_negative", refutes="switching dead units to Leaky ReLU revives them")

@@ -3,7 +3,7 @@
 Symbolic: −log Bernoulli(y | σ(z)) = softplus(z) − y·z, which is binary cross-entropy on the
 logit; −log Categorical(c | softmax(z)) = logsumexp(z) − z_c, the cross-entropy; and
 −log N(y | f, s²) = (y − f)²/(2s²) + ½·log(2πs²), so with s fixed minimising it is
-minimising the squared error — note the ½: it is ½(y − f)² + const for s = 1, not (y − f)².
+minimising the squared error — mind the ½: it is ½(y − f)² + const for s = 1, not (y − f)².
 
 Numeric: torch.distributions log-probabilities against F.binary_cross_entropy_with_logits,
 F.cross_entropy, F.mse_loss and F.gaussian_nll_loss on random data.
@@ -95,5 +95,14 @@ def experiment(p):
     var = torch.full_like(pred, 1.0)
     p.close("F.gaussian_nll_loss(full=True, var=1) vs mean of −Normal(f, 1).log_prob(y)",
             F.gaussian_nll_loss(pred, obs, var, full=True), nll.mean(), rtol=1e-12)
-    p.greater("the ½ matters: max |(y − f)² − (−log N(y|f,1) − ½·log 2π)| (the notes drop it)",
-              ((obs - pred) ** 2 - (nll - 0.5 * math.log(2 * math.pi))).abs().max(), 0.1)
+    # The squared-error part of the Gaussian NLL: ½(y − f)², not (y − f)² as a widely copied
+    # formula has it (p.myth uses that formula: the row must then fail).
+    half = 1.0 if p.myth else 0.5
+    p.allclose("−log N(y|f,1) − ½·log 2π vs ½(y − f)²", nll - 0.5 * math.log(2 * math.pi),
+               half * (obs - pred) ** 2, rtol=1e-12, atol=1e-14, id="gaussian_nll_half_squared_error",
+               refutes="the unit-variance Gaussian NLL is Σ(y − f)² + const")
+    # A multi-class output must be a probability vector: softmax is, tanh (p.myth) is not.
+    out = torch.tanh(logits) if p.myth else torch.softmax(logits, 1)
+    worst = float((out.sum(1) - 1).abs().max() + (-out).clamp(min=0).max())
+    p.less("softmax outputs as class probabilities: max |Σ − 1| + largest negative entry", worst, 1e-12,
+           id="multiclass_output_is_distribution", refutes="tanh is an output for multi-class classification")

@@ -64,9 +64,9 @@ def derive(p):
     lam_star = 1 / sp.sqrt((second / lam**2).subs(alpha, alpha_star))
     p.step("second moment = 1 ⇒ λ = 1/√(E[selu²]/λ²) at α*, numerically", sp.N(lam_star, 20))
     p.close("(sympy) α₀₁ vs Klambauer et al.'s 1.6732632423543772", sp.N(alpha_star, 30),
-            1.6732632423543772848170429916717, rtol=1e-14)
+            1.6732632423543772848170429916717, rtol=1e-14, id="alpha_fixed_point")
     p.close("(sympy) λ₀₁ vs Klambauer et al.'s 1.0507009873554805", sp.N(lam_star, 30),
-            1.0507009873554804934193349852946, rtol=1e-14)
+            1.0507009873554804934193349852946, rtol=1e-14, id="lambda_fixed_point")
 
 
 def experiment(p):
@@ -84,7 +84,20 @@ def experiment(p):
     probe = selu(torch.tensor([1.0, -60.0], dtype=f64, device=dev))
     p.close("λ from the fixed point vs nn.SELU(1)", lam, probe[0], rtol=1e-12)
     p.close("λα from the fixed point vs −nn.SELU(−60)", lam * alpha, -probe[1], rtol=1e-12)
-    p.equal("learnable parameters in nn.SELU", len(list(selu.parameters())), 0, id="selu_has_no_parameters")
+    counted = selu
+    if p.myth:  # the misconception's module: an ELU whose λ and α are trained with the network
+        class LearnableELU(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lam = torch.nn.Parameter(torch.tensor(lam))
+                self.alpha = torch.nn.Parameter(torch.tensor(alpha))
+
+            def forward(self, x):
+                return self.lam * torch.where(x > 0, x, self.alpha * torch.expm1(x))
+
+        counted = LearnableELU()
+    p.equal("learnable parameters in nn.SELU", len(list(counted.parameters())), 0, id="selu_has_no_parameters",
+            refutes="SELU's λ and α are learned")
 
     g = torch.Generator().manual_seed(p.seed)
     n = 400_000
@@ -108,11 +121,14 @@ def experiment(p):
             mean.append(float(h.mean()))
         curves[name] = (var, mean)
     sv, sm = curves["SELU"]
-    p.holds("SELU: variance within [0.8, 1.2] at every one of 30 layers", all(0.8 < v < 1.2 for v in sv),
-            f"{min(sv):.3f} … {max(sv):.3f}", "[0.8, 1.2]")
+    p.sweep("SELU: activation variance, largest over the layers", [(f"layer {i + 1}", v) for i, v in enumerate(sv)],
+            "<", 1.2, id="selu_var_max")
+    p.sweep("SELU: activation variance, smallest over the layers", [(f"layer {i + 1}", v) for i, v in enumerate(sv)],
+            ">", 0.8, id="selu_var_min")
     p.less("SELU: largest |mean| over the layers", max(abs(m) for m in sm), 0.15)
     shifted_var, _ = curves["SELU, input 2z + 1"]
-    p.close("SELU from input 2z + 1: variance at layer 30 (attracted back to 1)", shifted_var[-1], 1.0, atol=0.2)
+    p.close("SELU from input 2z + 1: variance at layer 30 (attracted back to 1)", shifted_var[-1], 1.0, atol=0.2,
+            id="selu_shifted_var_30")
     p.less("ReLU: variance at layer 30 (halves per layer at this init)", curves["ReLU"][0][-1], 1e-6)
     layers = list(range(1, depth + 1))
     p.plot("Activation variance per layer (LeCun-normal weights)",

@@ -61,7 +61,7 @@ def experiment(p):
     p.close("… found at x", x[top], 0.0, atol=1e-9)
     at10 = torch.tensor([-10.0, 10.0], dtype=torch.float64, device=p.device).requires_grad_()
     (g10,) = torch.autograd.grad(torch.sigmoid(at10).sum(), at10)
-    p.less("max σ′(±10)", g10.max(), 5e-5)
+    p.less("max σ′(±10)", g10.max(), 5e-5, id="sigmoid_prime_at_10")
     p.plot("σ and σ′", {"σ(x)": (x.detach().cpu()[::200].tolist(), s.cpu()[::200].tolist()),
                         "σ′(x)": (x.detach().cpu()[::200].tolist(), grad.cpu()[::200].tolist())},
            xlabel="x")

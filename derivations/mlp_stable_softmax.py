@@ -81,6 +81,24 @@ def experiment(p):
     f32 = torch.float32
     p.holds("float32: exp(88) finite, exp(89) = inf", bool(torch.isfinite(torch.exp(torch.tensor(88.0, dtype=f32))))
             and bool(torch.isinf(torch.exp(torch.tensor(89.0, dtype=f32)))), "88 ok, 89 inf")
+    # Where exp overflows, found by bisection on torch.exp itself, against log(largest float).
+    import math
+
+    def overflow_point(dtype):
+        lo, hi = 0.0, 1000.0
+        for _ in range(60):
+            mid_x = (lo + hi) / 2
+            if bool(torch.isinf(torch.exp(torch.tensor(mid_x, dtype=dtype, device=dev)))):
+                hi = mid_x
+            else:
+                lo = mid_x
+        return lo
+
+    p.close("float64: largest x with exp(x) finite (bisection on torch.exp) vs log(finfo.max)",
+            overflow_point(torch.float64), math.log(torch.finfo(torch.float64).max), rtol=1e-5,
+            id="float64_exp_limit")
+    p.close("float32: largest x with exp(x) finite (bisection on torch.exp) vs log(finfo.max)",
+            overflow_point(f32), math.log(torch.finfo(f32).max), rtol=1e-5, id="float32_exp_limit")
     mid = torch.tensor([89.0, 90.0, 91.0], dtype=f32, device=dev)
     p.holds("float32 naive softmax([89, 90, 91]) is not finite", not bool(torch.isfinite(naive(mid)).any()))
     p.allclose("float32 max-shifted softmax vs torch.softmax", stable(mid), torch.softmax(mid, 0), rtol=1e-6)

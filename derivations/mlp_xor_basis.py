@@ -2,20 +2,20 @@
 
 Symbolic: for any affine score a(x) = w0 + w1·x1 + w2·x2 the four XOR corners obey
 a(0,1) + a(1,0) = a(0,0) + a(1,1), so the two positives cannot both score above zero
-while the two negatives both score below it. Then the notes' hidden layer
+while the two negatives both score below it. Then a widely quoted hidden layer
 φ(x) = (σ(5 + x1 + x2), σ(5 − x1 − x2)): it depends on x only through s = x1 + x2, it
 maps the corners to three points that are not collinear (so w0 + w·φ separates them),
 but the ratio φ2/φ1 is strictly decreasing in s, so *without* an output bias no
-w1·φ1 + w2·φ2 can separate them — and the notes' matrix form σ1([w0 w1]·φ) has none.
+w1·φ1 + w2·φ2 can separate them — and the often-copied matrix form σ1([w0 w1]·φ) has none.
 
-Numeric: the notes' weights in an nn.Linear against σ computed with math.exp; a
+Numeric: those weights in an nn.Linear against σ computed with math.exp; a
 brute-force search over output directions (with and without a bias) against the
 geometric closed form of the margin; and an exact ReLU solution built from nn modules.
 """
 
 TITLE = {
-    "en": "XOR needs a hidden layer (and the notes' σ(5 ± (x1 + x2)) features need an output bias)",
-    "zh": "XOR 需要隐层（笔记中的 σ(5 ± (x1 + x2)) 特征还需要输出偏置）",
+    "en": "XOR needs a hidden layer (and the features σ(5 ± (x1 + x2)) need an output bias)",
+    "zh": "XOR 需要隐层（特征 σ(5 ± (x1 + x2)) 还需要输出偏置）",
 }
 CLAIMS = [
     {
@@ -29,8 +29,8 @@ CLAIMS = [
               "但特征空间中的间隔只有约 0.0013。",
     },
     {
-        "en": "Without the output bias (the notes' σ1([w0 w1]·φ)) no weights separate XOR: φ2/φ1 is monotone in x1 + x2.",
-        "zh": "去掉输出偏置（笔记里的 σ1([w0 w1]·φ)）则任何权重都分不开 XOR：φ2/φ1 关于 x1 + x2 单调。",
+        "en": "Without the output bias (the two-weight form σ1([w0 w1]·φ)) no weights separate XOR: φ2/φ1 is monotone in x1 + x2.",
+        "zh": "去掉输出偏置（只有两个权重的形式 σ1([w0 w1]·φ)）则任何权重都分不开 XOR：φ2/φ1 关于 x1 + x2 单调。",
     },
     {
         "en": "One hidden ReLU layer solves XOR exactly: ReLU(x1 + x2) − 2·ReLU(x1 + x2 − 1).",
@@ -55,7 +55,7 @@ def derive(p):
 
     sig = lambda z: 1 / (1 + sp.exp(-z))  # noqa: E731
     phi = sp.Matrix([sig(5 + x1 + x2), sig(5 - x1 - x2)])
-    p.step("The notes' hidden layer φ(x) = σ([[5, 1, 1], [5, −1, −1]]·(1, x1, x2))", phi)
+    p.step("The hidden layer φ(x) = σ([[5, 1, 1], [5, −1, −1]]·(1, x1, x2))", phi)
     p.identity("φ depends on x only through s = x1 + x2, so (0,1) and (1,0) land on the same point",
                phi.subs({x1: 0, x2: 1}), phi.subs({x1: 1, x2: 0}))
     # Keep σ unevaluated for display (σ(5), σ(6), …) and substitute the real sigmoid to evaluate.
@@ -121,14 +121,20 @@ def experiment(p):
     margin = (proj[y].min(axis=0) - proj[~y].max(axis=0)) / 2
     best = float(margin.max())
     p.close("max margin with an output bias: brute force over 200 001 directions vs dist(B, AC)/2",
-            best, dist / 2, rtol=1e-4)
+            best, dist / 2, rtol=1e-4, id="margin_with_bias")
     p.less("that margin in feature space (the corners themselves are 1 apart)", best, 0.002)
-    p.greater("output weight norm needed for p ≥ 0.9 on all four points, log(9)/margin", math.log(9) / best, 1000)
+    p.greater("output weight norm needed for p ≥ 0.9 on all four points, log(9)/margin", math.log(9) / best, 1000,
+              id="weight_norm_needed")
 
-    # No bias: the classifier is sign(n·φ); check every direction on the grid.
+    # No bias: the classifier is sign(n·φ); check every direction on the grid. Against the
+    # misconception (p.myth: "two output weights are enough", i.e. the bias changes nothing) the
+    # same count is made with the bias folded back in: the origin moved halfway between B and AC.
+    if p.myth:
+        proj = (phi - (A + t * d + B) / 2) @ normals.T
     correct = ((proj[y] > 0).all(axis=0) & (proj[~y] < 0).all(axis=0)) | \
               ((proj[y] < 0).all(axis=0) & (proj[~y] > 0).all(axis=0))
-    p.equal("directions (w1, w2) without a bias that classify all four corners", int(correct.sum()), 0)
+    p.equal("directions (w1, w2) without a bias that classify all four corners", int(correct.sum()), 0,
+            id="no_bias_directions", refutes="two output weights without a bias separate XOR on these features")
 
     # The exact one-hidden-layer solution with real modules.
     relu_net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))

@@ -25,9 +25,9 @@ CLAIMS = [
     },
     {
         "en": "For inputs with per-coordinate mean μ and variance v, E[xxᵀ] has eigenvalues v + dμ² and v: "
-              "condition number 1 + dμ²/v (≈ 12.5 for sigmoid outputs, d = 2).",
+              "condition number 1 + dμ²/v (≈ 12.5 for σ of standard-normal pre-activations, d = 2).",
         "zh": "输入每维均值 μ、方差 v 时，E[xxᵀ] 的特征值为 v + dμ² 与 v：条件数 1 + dμ²/v"
-              "（sigmoid 输出、d = 2 时约 12.5）。",
+              "（标准正态预激活经 σ 后、d = 2 时约 12.5）。",
     },
     {
         "en": "Gradient descent needs several times more steps on sigmoid-positive inputs than on the same inputs centred.",
@@ -102,7 +102,8 @@ def experiment(p):
                H, closed, rtol=0, atol=3e-3)
     eigs = torch.linalg.eigvalsh(H)
     kappa = float(eigs[-1] / eigs[0])
-    p.close("condition number of E[xxᵀ], sigmoid inputs, vs 1 + dμ²/v", kappa, 1 + d * 0.25 / v, rtol=0.05)
+    p.close("condition number of E[xxᵀ], sigmoid inputs, vs 1 + dμ²/v", kappa, 1 + d * 0.25 / v, rtol=0.05,
+            id="sigmoid_condition_number")
 
     # (3) Full-batch GD with step 1/λmax from w = 0 to w* = (1, −1): positive vs centred inputs.
     w_star = torch.tensor([1.0, -1.0], dtype=f64, device=dev)
@@ -115,7 +116,8 @@ def experiment(p):
             w = w - lr * Hn @ (w - w_star)  # gradient of ½·E[(x·w − x·w*)²]
             k += 1
         steps[name] = k
-    p.greater("GD steps to ‖w − w*‖ < 10⁻³: positive inputs ÷ centred inputs", steps["positive"] / steps["centred"], 5)
+    p.greater("GD steps to ‖w − w*‖ < 10⁻³: positive inputs ÷ centred inputs", steps["positive"] / steps["centred"], 5,
+              id="gd_steps_ratio")
 
     # (4) SGD, one example per step: the path for positive inputs zig-zags.
     paths, same_sign = {}, {}
@@ -128,7 +130,7 @@ def experiment(p):
             path.append(w.tolist())
         paths[name], same_sign[name] = path, agree / len(inputs)
     p.equal("share of SGD steps moving w1 and w2 the same way, positive inputs", same_sign["positive"], 1.0)
-    p.less("… centred inputs", same_sign["centred"], 0.7)
+    p.less("… centred inputs", same_sign["centred"], 0.7, id="centred_same_sign_share")
     p.plot("SGD path from (0, 0) towards w* = (1, −1)",
            {name: ([q[0] for q in path], [q[1] for q in path]) for name, path in paths.items()},
            xlabel="w1", ylabel="w2")
