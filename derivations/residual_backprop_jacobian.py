@@ -156,7 +156,8 @@ def experiment(p):
 
 
 def _exercise_stacks(p):
-    """Every scalar stack the exercise residual_grad can draw, each with its probability."""
+    """Every scalar stack the exercise residual_grad can draw, each with its probability. p.myth: the
+    misconception that the shortcut's 1 keeps every factor ≥ 1, i.e. a branch slope that is never negative."""
     import itertools
     import math
 
@@ -171,7 +172,7 @@ def _exercise_stacks(p):
                 x, with_shortcut, branches = x0, 1.0, 1.0
                 for w in ws:
                     t = math.tanh(w * x)
-                    slope = w * (1 - t * t)
+                    slope = (abs(w) if p.myth else w) * (1 - t * t)
                     (positive if w > 0 else negative).append((w, x, 1 + slope))
                     with_shortcut *= 1 + slope
                     branches *= slope
@@ -182,6 +183,7 @@ def _exercise_stacks(p):
         (f"w = {w}, x = {x:.3g}", f) for w, x, f in positive), ">", 1.0, id="exercise_positive_w_factor")
     w, x, lowest = min(negative, key=lambda case: abs(case[2]))
     p.less(f"exercise stacks, w < 0: the factor 1 + F′ nearest 0 (w = {w}, x = {x:.3g})", abs(lowest), 0.05,
-           id="exercise_negative_w_factor")
+           id="exercise_negative_w_factor", refutes="the shortcut's 1 keeps every factor 1 + F′ at least 1")
     p.greater("share of the exercise's stacks where |∏(1 + F′)| < |∏ F′| (exact, over all it draws)", smaller, 0.0,
-              id="exercise_share_shortcut_smaller")
+              id="exercise_share_shortcut_smaller",
+              refutes="with shortcuts the gradient is never smaller than without them")
