@@ -87,17 +87,25 @@ def derive(p):
 
 
 class _MythBN:
-    """The misconceptions the claim cards refute, as a BatchNorm1d stand-in (p.myth): "unbiased" normalises
+    """The misconceptions the cards refute, as a BatchNorm1d stand-in (p.myth): "unbiased" normalises
     with the ÷(n − 1) variance; "biased_running" feeds the ÷n variance into running_var; "keras" puts the
-    momentum on the OLD value (running ← 0.1·running + 0.9·batch)."""
+    momentum on the OLD value (running ← 0.1·running + 0.9·batch); "zero_init" starts running_var at 0;
+    "no_eps" drops ε in eval mode."""
 
     def __init__(self, torch, features, mistake, dtype, device):
         self.torch, self.mistake = torch, mistake
         self.running_mean = torch.zeros(features, dtype=dtype, device=device)
-        self.running_var = torch.ones(features, dtype=dtype, device=device)
+        self.running_var = (torch.zeros if mistake == "zero_init" else torch.ones)(features, dtype=dtype, device=device)
         self.num_batches_tracked = torch.tensor(0)
+        self.training = True
+
+    def eval(self):
+        self.training = False
 
     def __call__(self, x, eps=1e-5, mom=0.1):
+        if not self.training:
+            eps = 0.0 if self.mistake == "no_eps" else eps
+            return (x - self.running_mean) / self.torch.sqrt(self.running_var + eps)
         mean = x.mean(0)
         var_b = x.var(0, correction=0)
         var_u = x.var(0, correction=1)
@@ -123,10 +131,11 @@ def experiment(p):
 
     bn = torch.nn.BatchNorm1d(F, dtype=dt).to(dev)
     p.allclose("initial running_mean = 0", bn.running_mean, torch.zeros(F), id="initial_running_mean")
-    p.allclose("initial running_var = 1", bn.running_var, torch.ones(F), id="initial_running_var")
+    p.allclose("initial running_var = 1", subject("zero_init").running_var, torch.ones(F), id="initial_running_var",
+               refutes="running_var starts at 0")
     # Three copies of the module under test, one per misconception; in the normal run all three are the
     # real nn.BatchNorm1d and see the same batches.
-    tested = {mistake: subject(mistake) for mistake in ("unbiased", "biased_running", "keras")}
+    tested = {mistake: subject(mistake) for mistake in ("unbiased", "biased_running", "keras", "no_eps")}
 
     r_mean = torch.zeros(F, dtype=dt, device=dev)
     r_var = torch.ones(F, dtype=dt, device=dev)
@@ -140,6 +149,7 @@ def experiment(p):
             bn(x)
             tested["biased_running"](x)
             tested["keras"](x)
+            tested["no_eps"](x)
         mean = x.mean(0)
         var_b = ((x - mean) ** 2).sum(0) / n
         var_u = ((x - mean) ** 2).sum(0) / (n - 1)
@@ -168,13 +178,16 @@ def experiment(p):
 
     # Eval: the running statistics, nothing else; the buffers do not move.
     bn.eval()
+    tested["no_eps"].eval()
     x = (torch.randn(8, F, generator=g, dtype=dt) * 2 + 3).to(dev)
     before = bn.running_mean.clone()
     with torch.no_grad():
         y = bn(x)
         y_alone = bn(x[:1])
-    p.allclose("eval output vs (x − running_mean)/√(running_var + ε)", y,
-               (x - r_mean) / torch.sqrt(r_var + eps), rtol=1e-10, atol=1e-12)
+        y_tested = tested["no_eps"](x)
+    p.allclose("eval output vs (x − running_mean)/√(running_var + ε)", y_tested,
+               (x - r_mean) / torch.sqrt(r_var + eps), rtol=1e-10, atol=1e-12, id="eval_output_with_eps",
+               refutes="BatchNorm drops ε in eval mode")
     p.allclose("eval: sample 0 alone gives the same output as inside the batch", y_alone, y[:1], rtol=1e-12)
     p.allclose("eval leaves running_mean untouched", bn.running_mean, before, rtol=0.0)
 
