@@ -3,7 +3,9 @@
 Symbolic: on a small symbolic batch, BN's statistics run down each column (one
 feature, all samples) and LN's along each row (one sample, all features); each
 normalised column (BN) or row (LN) has mean 0 and variance σ²/(σ² + ε), and each
-is blind to a shift along its own axis but not along the other.
+is blind to a shift along its own axis but not along the other. With one
+normalisation function whose axis is a parameter, sympy's derivatives show that a
+BN output reads the other samples and an LN output reads none.
 Numeric: the real nn.BatchNorm1d and nn.LayerNorm against hand-written mean/var
 formulas, including the [N, L, F] case where BatchNorm1d wants channels second.
 """
@@ -31,8 +33,8 @@ CLAIMS = [
         "zh": "把 [N, L, F] 直接送入 nn.BatchNorm1d(F)：L ≠ F 时报错，L = F 时不报错却在错误的维度上归一化。",
     },
     {
-        "en": "Per-position statistics of shape [1, L, F] (the seed note's answer) are not what BatchNorm1d computes.",
-        "zh": "形状为 [1, L, F] 的逐位置统计量（种子笔记的说法）并不是 BatchNorm1d 的计算方式。",
+        "en": "Per-position statistics of shape [1, L, F] (a widely copied answer) are not what BatchNorm1d computes.",
+        "zh": "形状为 [1, L, F] 的逐位置统计量（一种流传很广的说法）并不是 BatchNorm1d 的计算方式。",
     },
 ]
 
@@ -82,15 +84,33 @@ def derive(p):
                sp.Matrix([sp.expand(a - mean(row_shifted)) for a in row_shifted] + [var(row_shifted)]),
                sp.Matrix([sp.expand(a - mean(row)) for a in row] + [var(row)]),
                shown=sp.Eq(sp.Symbol("(x₁ⱼ + c) − μ(x₁ + c), σ²(x₁ + c)"), sp.Symbol("x₁ⱼ − μ(x₁), σ²(x₁)")))
-    # Now shift ONE sample: BN's statistics move for every other sample; LN's rows don't see it.
-    col_one = [col[0] + c] + col[1:]
-    moved = sp.expand((col_one[1] - mean(col_one)) - (col[1] - mean(col)))
-    p.step("Add c to sample 1 only: change in the BN numerator of sample 2, x₂₁ − μ₁", moved)
-    p.holds("(sympy) BN output of sample 2 depends on sample 1 (change ≠ 0)", moved != 0,
-            measured=str(moved), expected="≠ 0")
-    others = set(X[0, :]) & (set().union(*(e.free_symbols for e in ln_rows[1])))
-    p.holds("(sympy) LN output of sample 2 contains no entry of sample 1", not others,
-            measured=f"shared symbols: {sorted(map(str, others)) or 'none'}", expected="shared symbols: none")
+    # Which entries does an output read? One normalisation, two axes: derive ∂output/∂(another sample).
+    def normalise(axes):
+        """x̂ of every entry of X, with mean and biased variance taken over `axes` (0: samples, 1: features)."""
+        out = sp.zeros(n, f)
+        for i in range(n):
+            for j in range(f):
+                group = [X[a, b] for a in range(n) for b in range(f)
+                         if (0 in axes or a == i) and (1 in axes or b == j)]
+                out[i, j] = (X[i, j] - mean(group)) / sp.sqrt(var(group) + eps)
+        return out
+
+    bn_out = normalise((0,))
+    # p.myth: the misconception that LN's statistics also run over the batch.
+    ln_out = normalise((0, 1) if p.myth else (1,))
+    at = {sym: val for sym, val in zip(X, [1, -2, 0, 3, 2, 1])}
+    d_bn = sp.diff(bn_out[1, 0], X[0, 0])
+    p.step("∂BN(X)₂₁/∂x₁₁ at one numeric batch (ε = 0): sample 2's BN output moves with sample 1",
+           sp.nsimplify(d_bn.subs(at).subs(eps, 0)))
+    p.holds("(sympy) BN: ∂x̂₂₁/∂x₁₁ ≠ 0", d_bn.subs(at).subs(eps, 0) != 0,
+            measured=str(sp.nsimplify(d_bn.subs(at).subs(eps, 0))), expected="≠ 0", id="bn_reads_other_samples")
+    cross = [sp.diff(ln_out[i, j], X[k, m]) for i in range(n) for j in range(f) for k in range(n) if k != i
+             for m in range(f)]
+    p.step("LN: sympy differentiates each output x̂ᵢⱼ by each entry xₖₘ of another sample (k ≠ i)",
+           sp.Tuple(*cross[:4]))
+    p.equal("(sympy) LN: derivatives ∂x̂ᵢⱼ/∂xₖₘ (k ≠ i) that are not identically 0, of "
+            f"{len(cross)}", sum(1 for d in cross if d != 0), 0,
+            id="ln_reads_no_other_sample", refutes="LayerNorm's output depends on the other samples in the batch")
 
 
 def experiment(p):
@@ -119,33 +139,43 @@ def experiment(p):
             mod.bias.copy_(rand(F))
         bn_hat, bn_mu = by_hand(x2, (0,))
         ln_hat, ln_mu = by_hand(x2, (1,))
-        p.equal("[N,F] BN statistic shape (mean over dim 0)", tuple(bn_mu.shape), (1, F))
-        p.equal("[N,F] LN statistic shape (mean over dim 1)", tuple(ln_mu.shape), (N, 1))
+        p.step(f"[N, F] = [{N}, {F}]: the hand statistics have shapes {tuple(bn_mu.shape)} (BN, over dim 0) and "
+               f"{tuple(ln_mu.shape)} (LN, over dim 1)")
+        bn.momentum = 1.0  # running_mean := the batch mean, to read BN's own statistic
         p.allclose("[N,F] nn.BatchNorm1d (train) vs per-feature formula",
-                   bn(x2), bn_hat * bn.weight + bn.bias, rtol=1e-10, atol=1e-12)
+                   bn(x2), bn_hat * bn.weight + bn.bias, rtol=1e-10, atol=1e-12, id="nf_bn_matches_per_feature")
+        p.allclose("[N,F] nn.BatchNorm1d's own batch mean (running_mean, momentum 1) vs the mean over dim 0",
+                   bn.running_mean, bn_mu.flatten(), rtol=1e-12, atol=1e-12, id="nf_bn_mean_over_samples")
         p.allclose("[N,F] nn.LayerNorm vs per-sample formula",
-                   ln(x2), ln_hat * ln.weight + ln.bias, rtol=1e-10, atol=1e-12)
+                   ln(x2), ln_hat * ln.weight + ln.bias, rtol=1e-10, atol=1e-12, id="nf_ln_matches_per_sample")
 
         # --- [N, L, F] ----------------------------------------------------------------------
-        x3 = (rand(N, L, F) * 2 + rand(F)).to(dev)
-        bn3 = torch.nn.BatchNorm1d(F, dtype=dt).to(dev)
-        torch_bn = bn3(x3.transpose(1, 2)).transpose(1, 2)  # BatchNorm1d wants [N, C, L]
+        x3 = (rand(N, L, F) * 2 + rand(L, F) * 1.5 + rand(F)).to(dev)  # each position and feature has its own mean
+        bn3 = torch.nn.BatchNorm1d(F, momentum=1.0, dtype=dt).to(dev)
+        real_bn = bn3(x3.transpose(1, 2)).transpose(1, 2)  # BatchNorm1d wants [N, C, L]
+        # p.myth: the misconception's BatchNorm, statistics [1, L, F] (per position, over N only).
+        torch_bn = by_hand(x3, (0,))[0] if p.myth else real_bn
         hat, mu = by_hand(x3, (0, 1))
-        p.equal("[N,L,F] BN statistic shape (mean over N and L)", tuple(mu.shape), (1, 1, F), id="nlf_bn_statistic_shape")
-        p.allclose("[N,L,F] BatchNorm1d on x.transpose(1,2) vs stats over (N, L)", torch_bn, hat,
-                   rtol=1e-10, atol=1e-12)
+        p.allclose("[N,L,F] BatchNorm1d on x.transpose(1,2) vs statistics [1, 1, F] over (N, L)", torch_bn, hat,
+                   rtol=1e-10, atol=1e-12, id="nlf_bn_statistic_shape",
+                   refutes="BatchNorm on [N, L, F] keeps statistics of shape [1, L, F], one per position")
+        p.equal("[N,L,F] number of means nn.BatchNorm1d keeps (running_mean)", bn3.running_mean.numel(), F,
+                id="nlf_bn_number_of_means")
+        p.allclose("[N,L,F] those means vs the mean over N and L", bn3.running_mean, mu.flatten(), rtol=1e-12,
+                   atol=1e-12, id="nlf_bn_mean_over_n_and_l")
         ln3 = torch.nn.LayerNorm(F, elementwise_affine=False, dtype=dt).to(dev)
         hat, mu = by_hand(x3, (2,))
-        p.equal("[N,L,F] LN statistic shape (mean over F)", tuple(mu.shape), (N, L, 1))
-        p.allclose("[N,L,F] nn.LayerNorm(F) vs stats over F per token", ln3(x3), hat, rtol=1e-10, atol=1e-12)
+        p.allclose("[N,L,F] nn.LayerNorm(F) vs stats over F per token ([N, L, 1])", ln3(x3), hat, rtol=1e-10,
+                   atol=1e-12, id="nlf_ln_per_token")
         ln_lf = torch.nn.LayerNorm((L, F), elementwise_affine=False, dtype=dt).to(dev)
         p.allclose("[N,L,F] nn.LayerNorm((L, F)) vs stats over the trailing (L, F)",
-                   ln_lf(x3), by_hand(x3, (1, 2))[0], rtol=1e-10, atol=1e-12)
+                   ln_lf(x3), by_hand(x3, (1, 2))[0], rtol=1e-10, atol=1e-12, id="nlf_ln_last_two_axes")
 
-        # The seed note's [1, L, F]: statistics per position over N only. Not what BN does.
+        # Per-position statistics [1, L, F] (over N only): a different normalisation from BatchNorm1d's.
         per_position = by_hand(x3, (0,))[0]
         p.greater("max |BatchNorm1d − per-position [1,L,F] normalisation|",
-                  (torch_bn - per_position).abs().max(), 0.05)
+                  (real_bn - per_position).abs().max(), 0.05,
+                  id="per_position_differs")
 
         # --- the channels-second trap --------------------------------------------------------
         try:
@@ -153,10 +183,12 @@ def experiment(p):
             raised = False
         except (RuntimeError, ValueError):
             raised = True
-        p.holds("BatchNorm1d(F) on [N, L, F] with L ≠ F raises", raised, measured=raised, expected=True)
+        p.holds("BatchNorm1d(F) on [N, L, F] with L ≠ F raises", raised, measured=raised, expected=True,
+                id="wrong_layout_raises")
         x_sq = rand(N, F, F).to(dev)  # L = F: no error...
         silent = bn3(x_sq)
         p.allclose("…with L = F it runs, normalising each position l over (N, F)",
-                   silent, by_hand(x_sq, (0, 2))[0], rtol=1e-10, atol=1e-12)
+                   silent, by_hand(x_sq, (0, 2))[0], rtol=1e-10, atol=1e-12, id="square_layout_wrong_axis")
         right = bn3(x_sq.transpose(1, 2)).transpose(1, 2)
-        p.greater("max |wrong-axis output − correct per-feature output|", (silent - right).abs().max(), 0.05)
+        p.greater("max |wrong-axis output − correct per-feature output|", (silent - right).abs().max(), 0.05,
+                  id="square_layout_differs")

@@ -40,6 +40,19 @@ CLAIMS = [
 ]
 
 
+def _noise_std(sp):
+    """The spread of one sample's train-mode BN output, by the delta method: x̂ = f(m, v) = (x₀ − m)/√v with
+    m, v the batch mean and biased variance. For B − 1 N(0, 1) companions and large B, m and v are
+    uncorrelated with Var(m) ≈ 1/B and Var(v) ≈ 2/B (Gaussian fourth moment 3) around (0, 1)."""
+    x0, m, v = sp.symbols("x0 m v", real=True)
+    B = sp.Symbol("B", positive=True)
+    f = (x0 - m) / sp.sqrt(v)
+    at = {m: 0, v: 1}
+    grad = [sp.diff(f, m).subs(at), sp.diff(f, v).subs(at)]
+    variance = sp.simplify(grad[0] ** 2 / B + grad[1] ** 2 * 2 / B)
+    return x0, B, f, grad, variance
+
+
 def derive(p):
     import sympy as sp
 
@@ -63,10 +76,35 @@ def derive(p):
     at = {a: 1, b: 0, c: -2, eps: 0}
     p.step("∂x̂₁/∂x₂ for a batch of three, at (x₁, x₂, x₃) = (1, 0, −2), ε = 0", sp.nsimplify(dx.subs(at)))
     p.holds("(sympy) ∂x̂₁/∂x₂ ≠ 0: sample 1's BN output depends on sample 2", dx.subs(at) != 0,
-            measured=str(sp.nsimplify(dx.subs(at))), expected="≠ 0")
-    ln_sample1 = [(v - (a + b) / 2) for v in (a, b)]  # LN normalises a sample over its own features (a, b)
-    p.identity("LN: the output of a sample has zero derivative w.r.t. another sample's features (x₃)",
-               sp.Matrix([sp.diff(e, c) for e in ln_sample1]), sp.zeros(2, 1))
+            measured=str(sp.nsimplify(dx.subs(at))), expected="≠ 0", id="bn_output_reads_other_sample")
+
+    # The same batch of three as three samples with two features each: BN and LN are one normalisation with
+    # a different axis; differentiate every LN output by every entry of another sample.
+    X = sp.Matrix(3, 2, lambda i, j: sp.Symbol(f"x{i + 1}{j + 1}", real=True))
+
+    def normalise(axes):
+        out = sp.zeros(3, 2)
+        for i in range(3):
+            for j in range(2):
+                group = [X[r, q] for r in range(3) for q in range(2)
+                         if (0 in axes or r == i) and (1 in axes or q == j)]
+                m = sum(group) / len(group)
+                out[i, j] = (X[i, j] - m) / sp.sqrt(sum((v - m) ** 2 for v in group) / len(group) + eps)
+        return out
+
+    ln_out = normalise((0, 1) if p.myth else (1,))  # p.myth: LN statistics taken over the batch as well
+    cross = [sp.diff(ln_out[i, j], X[k, q]) for i in range(3) for j in range(2) for k in range(3) if k != i
+             for q in range(2)]
+    p.equal(f"(sympy) LN: derivatives of a sample's output by another sample's entries not identically 0, of "
+            f"{len(cross)}", sum(1 for d in cross if d != 0), 0, id="ln_output_reads_no_other_sample",
+            refutes="LayerNorm's output depends on the other samples in the batch")
+
+    # The noise one sample's BN output carries, to first order (delta method).
+    x0, B, f, grad, variance = _noise_std(sp)
+    p.step("x̂ = f(m, v) = (x₀ − m)/√v; its gradient in (m, v) at (0, 1)", sp.Tuple(*grad))
+    p.step("Var(x̂) ≈ f_m²·Var(m) + f_v²·Var(v), Var(m) = 1/B, Var(v) = 2/B (N(0, 1) companions)", variance)
+    p.identity("Var(x̂) ≈ (1 + x₀²/2)/B: the noise shrinks like 1/√B", variance, (1 + x0**2 / 2) / B,
+               id="bn_noise_variance")
 
     # Padding: z zero tokens join the n real ones in BN's per-channel mean.
     n, z = sp.symbols("n z", positive=True, integer=True)
@@ -92,11 +130,18 @@ def experiment(p):
     x0 = rand(1, F).to(dev)
     batch_a = torch.cat([x0, rand(15, F).to(dev)])
     batch_b = torch.cat([x0, (rand(15, F) * 3 + 1).to(dev)])
+    def ln_tested(x):
+        """nn.LayerNorm, or (p.myth) the misconception's LayerNorm, whose statistics include the other samples."""
+        if p.myth:
+            return (x - x.mean()) / torch.sqrt(x.var(correction=0) + 1e-5)
+        return ln(x)
+
     with torch.no_grad():
-        p.greater("train BN: |output(x₀ in batch A) − output(x₀ in batch B)|",
-                  (bn(batch_a)[0] - bn(batch_b)[0]).abs().max(), 0.05)
-        p.allclose("LN: output of x₀ identical in batch A and batch B", ln(batch_a)[0], ln(batch_b)[0],
-                   rtol=0, atol=1e-14, id="ln_batch_independent")
+        p.greater("train BN: max |output(x₀ in batch A) − output(x₀ in batch B)|",
+                  (bn(batch_a)[0] - bn(batch_b)[0]).abs().max(), 0.05, id="bn_batch_dependence")
+        p.allclose("LN: output of x₀ identical in batch A and batch B", ln_tested(batch_a)[0], ln_tested(batch_b)[0],
+                   rtol=0, atol=1e-14, id="ln_batch_independent",
+                   refutes="LayerNorm's output depends on the other samples in the batch")
         bn.eval()
         p.allclose("eval BN: output of x₀ identical in batch A and batch B", bn(batch_a)[0], bn(batch_b)[0],
                    rtol=0, atol=1e-14)
@@ -121,21 +166,25 @@ def experiment(p):
     R = 4000 if p.quick else 100000
     x0_val = 1.5
     sizes = [4, 8, 16, 32, 64, 128]
+    import sympy as sp
+
+    x0_sym, B_sym, _, _, variance = _noise_std(sp)
+    noise_std = sp.lambdify((x0_sym, B_sym), sp.sqrt(variance))
     measured, predicted = [], []
     for B in sizes:
         batch = rand(B, R).to(dev)
         batch[0] = x0_val
         out = torch.nn.functional.batch_norm(batch, None, None, training=True, eps=1e-5)[0]
         measured.append(float(out.std()))
-        predicted.append(((1 + x0_val ** 2 / 2) / B) ** 0.5)
+        predicted.append(float(noise_std(x0_val, B)))
     p.plot("Spread of one sample's train-mode BN output across random batches",
            {"measured std": (sizes, measured), "√((1 + x₀²/2)/B)": (sizes, predicted)},
            xlabel="batch size B", ylabel="std of BN(x₀)", logy=True)
     p.close("std at B = 32 ÷ std at B = 128 vs √(128/32) = 2 (1/√B scaling), ±10%",
-            measured[3] / measured[5], 2.0, rtol=0.1)
+            measured[3] / measured[5], 2.0, rtol=0.1, id="noise_scaling_32_128")
     # At B = 128 the delta-method prediction holds; std of a std estimate from R draws ≈ 1/√(2R) relative.
     p.close("std of BN(x₀) at B = 128 vs √((1 + x₀²/2)/B), ±4 SE", measured[-1], predicted[-1],
-            rtol=4 / (2 * R) ** 0.5 + 0.02)
+            rtol=4 / (2 * R) ** 0.5 + 0.02, id="noise_std_128")
 
     # Padding: sequence batch [N, L, F], sequence 0 has 5 real tokens; add more zero padding.
     N, real = 4, 5

@@ -6,7 +6,7 @@ it against sympy's direct derivative, and reduce it to
     ∂L/∂xᵢ = γ/(N·√(σ² + ε)) · (N·gᵢ − ∑ⱼ gⱼ − x̂ᵢ·∑ⱼ gⱼx̂ⱼ),
     ∂L/∂γ = ∑ gᵢx̂ᵢ,   ∂L/∂β = ∑ gᵢ.
 Numeric: the closed form against autograd through torch.nn.BatchNorm1d (train
-and eval mode), and the seed note's NumPy code, which drops the 1/N.
+and eval mode), and a widely copied NumPy version, which drops the 1/N.
 """
 
 TITLE = {
@@ -107,18 +107,22 @@ def experiment(p):
         inv_std = 1 / torch.sqrt(((x - mu) ** 2).mean(0) + bn.eps)
         xhat = (x - mu) * inv_std
         dx = bn.weight * inv_std / N * (N * dy - dy.sum(0) - xhat * (dy * xhat).sum(0))
-        p.allclose("∂L/∂x: closed form vs autograd (train mode)", dx, x.grad, rtol=1e-10, atol=1e-12)
+        p.allclose("∂L/∂x: closed form vs autograd (train mode)", dx, x.grad, rtol=1e-10, atol=1e-12,
+                   id="closed_form_vs_autograd")
         p.allclose("∂L/∂γ = ∑ dy·x̂ vs autograd", (dy * xhat).sum(0), bn.weight.grad, rtol=1e-10, atol=1e-12)
         p.allclose("∂L/∂β = ∑ dy vs autograd", dy.sum(0), bn.bias.grad, rtol=1e-10, atol=1e-12)
         p.allclose("∑ᵢ ∂L/∂xᵢ per feature = 0 (autograd)", x.grad.sum(0), torch.zeros(F), atol=1e-12)
         naive = bn.weight * inv_std * dy  # what you get if you forget μ and σ² depend on x
-        p.greater("max |autograd − γ/σ·dy| in train mode (the batch terms matter)", (naive - x.grad).abs().max(), 1e-2)
+        p.greater("max |autograd − γ/σ·dy| in train mode (the batch terms matter)", (naive - x.grad).abs().max(), 1e-2,
+                  id="batch_terms_matter")
 
-        # The seed note's NumPy code: dx = (N·dx̂ − ∑dx̂ − x̂·∑dx̂x̂)·ivar — the 1/N is missing.
+        # A widely copied NumPy backward: dx = (N·dx̂ − ∑dx̂ − x̂·∑dx̂x̂)·ivar — the 1/N is missing.
+        # p.myth: the belief that this code is right, i.e. that it carries the 1/N.
         dxhat = dy * bn.weight
-        seed_dx = (N * dxhat - dxhat.sum(0) - xhat * (dxhat * xhat).sum(0)) * inv_std
-        scale = (seed_dx * x.grad).sum() / (x.grad * x.grad).sum()
-        p.close("seed code's dx ÷ autograd's dx (least-squares factor) = N", scale, N, rtol=1e-10)
+        copied_dx = (N * dxhat - dxhat.sum(0) - xhat * (dxhat * xhat).sum(0)) * inv_std / (N if p.myth else 1)
+        scale = (copied_dx * x.grad).sum() / (x.grad * x.grad).sum()
+        p.close("copied NumPy code's dx ÷ autograd's dx (least-squares factor) = N", scale, N, rtol=1e-10,
+                id="copied_code_factor_n", refutes="the widely copied NumPy BatchNorm backward is correct")
 
     # Eval mode: running statistics are constants, so the backward is a plain per-feature scale.
     with torch.no_grad():

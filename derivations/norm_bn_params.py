@@ -100,12 +100,16 @@ def experiment(p):
         lin.bias.copy_(torch.randn(6, generator=gen, dtype=dt) * 5)
         lin_nb.weight.copy_(lin.weight)
     bn = torch.nn.BatchNorm1d(6, dtype=dt).to(dev)
+    if p.myth:  # the misconception's picture: BN as a fixed affine map, which does not remove the batch mean
+        bn.eval()
     x = torch.randn(32, 8, generator=gen, dtype=dt).to(dev)
     y = bn(lin(x))
-    p.allclose("train mode: BN(Linear with bias) = BN(Linear without bias)", y, bn(lin_nb(x)), rtol=1e-10, atol=1e-12)
+    p.allclose("train mode: BN(Linear with bias) = BN(Linear without bias)", y, bn(lin_nb(x)), rtol=1e-10, atol=1e-12,
+               id="bias_cancels_in_bn")
     y.pow(3).sum().backward()  # any loss
-    p.allclose("gradient reaching the Linear bias through BN", lin.bias.grad, torch.zeros(6), atol=1e-12, id="bias_before_bn_gets_zero_grad")
-    p.greater("…while the weight gradient is not zero", lin.weight.grad.abs().max(), 1e-3)
+    p.allclose("gradient reaching the Linear bias through BN", lin.bias.grad, torch.zeros(6), atol=1e-12,
+               id="bias_before_bn_gets_zero_grad", refutes="the bias of a layer right before BatchNorm still learns")
+    p.greater("…while the weight gradient is not zero", lin.weight.grad.abs().max(), 1e-3, id="weight_grad_nonzero")
 
     # Placement: Linear → BN → ReLU vs Linear → ReLU, on an input shifted far from 0.
     width = 64
@@ -117,5 +121,6 @@ def experiment(p):
         active_plain = (torch.relu(lin(x)) > 0).double().mean(0)  # fraction of the batch each unit passes
         active_bn = (torch.relu(torch.nn.BatchNorm1d(width, dtype=dt).to(dev)(lin(x))) > 0).double().mean(0)
     stuck = ((active_plain < 0.02) | (active_plain > 0.98)).double().mean()
-    p.greater("no BN: fraction of units dead or always on (< 2% or > 98% active)", stuck, 0.5)
-    p.allclose("BN before ReLU: each unit's active fraction ≈ 0.5", active_bn, 0.5 * torch.ones(width), atol=0.15)
+    p.greater("no BN: fraction of units dead or always on (< 2% or > 98% active)", stuck, 0.5, id="no_bn_stuck_units")
+    p.allclose("BN before ReLU: each unit's active fraction ≈ 0.5", active_bn, 0.5 * torch.ones(width), atol=0.15,
+               id="bn_active_fraction")

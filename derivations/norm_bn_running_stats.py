@@ -86,6 +86,36 @@ def derive(p):
     p.identity("E[∑(xᵢ − x̄)²] = (n − 1)σ², so E[biased var] = (n − 1)/n·σ²", expectation, (n - 1) * sigma ** 2)
 
 
+class _MythBN:
+    """The misconceptions the cards refute, as a BatchNorm1d stand-in (p.myth): "unbiased" normalises
+    with the ÷(n − 1) variance; "biased_running" feeds the ÷n variance into running_var; "keras" puts the
+    momentum on the OLD value (running ← 0.1·running + 0.9·batch); "zero_init" starts running_var at 0;
+    "no_eps" drops ε in eval mode."""
+
+    def __init__(self, torch, features, mistake, dtype, device):
+        self.torch, self.mistake = torch, mistake
+        self.running_mean = torch.zeros(features, dtype=dtype, device=device)
+        self.running_var = (torch.zeros if mistake == "zero_init" else torch.ones)(features, dtype=dtype, device=device)
+        self.num_batches_tracked = torch.tensor(0)
+        self.training = True
+
+    def eval(self):
+        self.training = False
+
+    def __call__(self, x, eps=1e-5, mom=0.1):
+        if not self.training:
+            eps = 0.0 if self.mistake == "no_eps" else eps
+            return (x - self.running_mean) / self.torch.sqrt(self.running_var + eps)
+        mean = x.mean(0)
+        var_b = x.var(0, correction=0)
+        var_u = x.var(0, correction=1)
+        old, new = (mom, 1 - mom) if self.mistake == "keras" else (1 - mom, mom)
+        self.running_mean = old * self.running_mean + new * mean
+        self.running_var = old * self.running_var + new * (var_b if self.mistake == "biased_running" else var_u)
+        self.num_batches_tracked += 1
+        return (x - mean) / self.torch.sqrt((var_u if self.mistake == "unbiased" else var_b) + eps)
+
+
 def experiment(p):
     import torch
 
@@ -93,9 +123,19 @@ def experiment(p):
     dt, dev, eps, mom = torch.float64, p.device, 1e-5, 0.1
     F, n, T = 4, 6, 5
 
-    bn = torch.nn.BatchNorm1d(F, dtype=dt).to(dev)  # defaults: momentum 0.1, eps 1e-5
-    p.allclose("initial running_mean = 0", bn.running_mean, torch.zeros(F))
-    p.allclose("initial running_var = 1", bn.running_var, torch.ones(F))
+    def subject(mistake):
+        """The BatchNorm under test: the real nn.BatchNorm1d, or (p.myth) the misconception's version."""
+        if p.myth:
+            return _MythBN(torch, F, mistake, dt, dev)
+        return torch.nn.BatchNorm1d(F, dtype=dt).to(dev)  # defaults: momentum 0.1, eps 1e-5
+
+    bn = torch.nn.BatchNorm1d(F, dtype=dt).to(dev)
+    p.allclose("initial running_mean = 0", bn.running_mean, torch.zeros(F), id="initial_running_mean")
+    p.allclose("initial running_var = 1", subject("zero_init").running_var, torch.ones(F), id="initial_running_var",
+               refutes="running_var starts at 0")
+    # Three copies of the module under test, one per misconception; in the normal run all three are the
+    # real nn.BatchNorm1d and see the same batches.
+    tested = {mistake: subject(mistake) for mistake in ("unbiased", "biased_running", "keras", "no_eps")}
 
     r_mean = torch.zeros(F, dtype=dt, device=dev)
     r_var = torch.ones(F, dtype=dt, device=dev)
@@ -105,7 +145,11 @@ def experiment(p):
     for _ in range(T):
         x = (torch.randn(n, F, generator=g, dtype=dt) * 2 + 3).to(dev)
         with torch.no_grad():
-            y = bn(x)  # train mode
+            y = tested["unbiased"](x)  # train mode
+            bn(x)
+            tested["biased_running"](x)
+            tested["keras"](x)
+            tested["no_eps"](x)
         mean = x.mean(0)
         var_b = ((x - mean) ** 2).sum(0) / n
         var_u = ((x - mean) ** 2).sum(0) / (n - 1)
@@ -116,25 +160,34 @@ def experiment(p):
         r_var_biased = (1 - mom) * r_var_biased + mom * var_b
         r_keras_misread = mom * r_keras_misread + (1 - mom) * var_u
 
-    p.less("train output vs (x − μ_B)/√(σ²_biased + ε), max |Δ| over batches", train_gap, 1e-12, id="train_output_biased_var")
-    p.greater("…the same with the unbiased variance does NOT match, max |Δ|", unbiased_gap, 1e-3)
-    p.allclose(f"running_mean after {T} batches vs hand EMA (m = 0.1)", bn.running_mean, r_mean, rtol=1e-12)
-    p.allclose(f"running_var after {T} batches vs hand EMA of the UNBIASED var", bn.running_var, r_var, rtol=1e-12, id="running_var_unbiased_ema")
+    p.less("train output vs (x − μ_B)/√(σ²_biased + ε), max |Δ| over batches", train_gap, 1e-12,
+           id="train_output_biased_var", refutes="training-mode BatchNorm normalises with the ÷(n − 1) variance")
+    p.greater("…the same with the unbiased variance does NOT match, max |Δ|", unbiased_gap, 1e-3,
+              id="train_output_unbiased_differs")
+    p.allclose(f"running_mean after {T} batches vs hand EMA (m = 0.1)", bn.running_mean, r_mean, rtol=1e-12,
+               id="running_mean_ema")
+    p.allclose(f"running_var after {T} batches vs hand EMA of the UNBIASED var", tested["biased_running"].running_var,
+               r_var, rtol=1e-12, id="running_var_unbiased_ema",
+               refutes="running_var averages the biased (÷n) batch variances")
     p.greater("|running_var − EMA of the biased var| (the ÷n guess is wrong)",
-              (bn.running_var - r_var_biased).abs().max(), 1e-3)
+              (bn.running_var - r_var_biased).abs().max(), 1e-3, id="running_var_not_biased_ema")
     p.greater("|running_var − EMA with 0.1 on the old value| (the Keras reading is wrong)",
-              (bn.running_var - r_keras_misread).abs().max(), 1e-3, id="keras_momentum_reading")
-    p.equal("num_batches_tracked", int(bn.num_batches_tracked), T)
+              (tested["keras"].running_var - r_keras_misread).abs().max(), 1e-3, id="keras_momentum_reading",
+              refutes="PyTorch's momentum=0.1 weights the old running value by 0.1, as Keras's momentum does")
+    p.equal("num_batches_tracked", int(bn.num_batches_tracked), T, id="num_batches_tracked")
 
     # Eval: the running statistics, nothing else; the buffers do not move.
     bn.eval()
+    tested["no_eps"].eval()
     x = (torch.randn(8, F, generator=g, dtype=dt) * 2 + 3).to(dev)
     before = bn.running_mean.clone()
     with torch.no_grad():
         y = bn(x)
         y_alone = bn(x[:1])
-    p.allclose("eval output vs (x − running_mean)/√(running_var + ε)", y,
-               (x - r_mean) / torch.sqrt(r_var + eps), rtol=1e-10, atol=1e-12)
+        y_tested = tested["no_eps"](x)
+    p.allclose("eval output vs (x − running_mean)/√(running_var + ε)", y_tested,
+               (x - r_mean) / torch.sqrt(r_var + eps), rtol=1e-10, atol=1e-12, id="eval_output_with_eps",
+               refutes="BatchNorm drops ε in eval mode")
     p.allclose("eval: sample 0 alone gives the same output as inside the batch", y_alone, y[:1], rtol=1e-12)
     p.allclose("eval leaves running_mean untouched", bn.running_mean, before, rtol=0.0)
 

@@ -143,7 +143,7 @@ def experiment(p):
     corr = ((train_out - train_out.mean()) * (eval_out - eval_out.mean())).mean() / (train_out.std() * eval_out.std())
     se = (1 - corr.item() ** 2) / pairs**0.5  # standard error of a correlation coefficient
     p.close(f"Corr(train-mode, eval-mode nn.BatchNorm1d output) at B = 2, {pairs} batches, vs 1/√π (±4 SE)",
-            corr, 1 / torch.pi**0.5, rtol=0, atol=4 * se)
+            corr, 1 / torch.pi**0.5, rtol=0, atol=4 * se, id="b2_train_eval_correlation")
 
     # 2. Training. A noisy tanh teacher on 8 standard-normal inputs.
     d, hidden, lr = 8, 32, 3e-3
@@ -241,13 +241,41 @@ def experiment(p):
         }, xlabel="batch size", ylabel=label, logy=True)
     bn_ratio = results["bn", small][0] / results["bn", large][0]
     ln_ratio = results["ln", small][0] / results["ln", large][0]
-    p.greater(f"BN: test MSE at batch {small} / at batch {large}", bn_ratio, 4.0)
-    p.greater(f"… that degradation ÷ LN's own ({ln_ratio:.2f}×: smaller batches give noisier gradients to both)",
-              bn_ratio / ln_ratio, 2.5)
-    p.greater(f"test MSE at batch {small}: BN / LN", results["bn", small][0] / results["ln", small][0], 2.0)
-    p.less("LN at batch 1: test MSE / Var(y) (it trains)", results["ln", 1][0] / variance, 0.3)
+    p.greater(f"BN: test MSE at batch {small} / at batch {large}", bn_ratio, 4.0, id="bn_test_mse_ratio")
+    p.less(f"LN: test MSE at batch {small} / at batch {large} (it degrades too, from noisier gradients; less than BN)",
+           ln_ratio, bn_ratio, id="ln_test_mse_ratio")
+    p.greater("… BN's degradation ÷ LN's", bn_ratio / ln_ratio, 2.5, id="bn_over_ln_degradation")
+    p.greater(f"test MSE at batch {small}: BN / LN", results["bn", small][0] / results["ln", small][0], 2.0,
+              id="bn_over_ln_at_small_batch")
+    p.less("LN at batch 1: test MSE / Var(y) (it trains)", results["ln", 1][0] / variance, 0.3, id="ln_batch1_mse")
     bn_gap = [results["bn", s][1] / variance for s in (small, large)]
     p.greater(f"BN: train/eval output mismatch at batch {small} ({bn_gap[0]:.3f} Var(y)) ÷ at batch {large}",
-              bn_gap[0] / bn_gap[1], 5.0)
-    p.less(f"LN at batch {small}: train/eval output mismatch / Var(y) (none: no running statistics)",
-           results["ln", small][1] / variance, 1e-10)
+              bn_gap[0] / bn_gap[1], 5.0, id="bn_train_eval_mismatch_ratio")
+
+    # LN in train and eval mode: the trained batch-2 LN network rebuilt from real torch.nn modules
+    # (nn.Linear, nn.LayerNorm), run on its training data in train() and in eval() mode.
+    net, k = stacks["ln"], int((stacks["ln"].size == small).nonzero()[0])
+    layers = []
+    with torch.no_grad():
+        for layer in range(2):
+            linear = torch.nn.Linear(*net.weights[layer].shape[1:], bias=False).to(dev)
+            linear.weight.copy_(net.weights[layer][k].T)
+            norm = torch.nn.LayerNorm(hidden, eps=1e-5).to(dev)
+            norm.weight.copy_(net.gains[layer][k, 0])
+            norm.bias.copy_(net.shifts[layer][k, 0])
+            layers += [linear, norm, torch.nn.ReLU()]
+        head = torch.nn.Linear(hidden, 1).to(dev)
+        head.weight.copy_(net.weights[2][k].T)
+        head.bias.copy_(net.out_bias[k, 0])
+        module = torch.nn.Sequential(*layers, head)
+        rows = x_train[:256]
+        stacked = net(rows.expand(len(net.size), -1, -1), update=False)[k]
+        module.train()
+        train_out = module(rows)
+        module.eval()
+        eval_out = module(rows)
+    p.allclose(f"the LN net trained at batch {small}, rebuilt from nn.Linear/nn.LayerNorm, vs the stacked net",
+               train_out, stacked, rtol=0, atol=1e-5, id="ln_module_matches_stack")
+    p.less(f"LN at batch {small}: nn.Sequential in train() vs eval() mode on training data, mean (Δ output)² / "
+           "Var(y) (none: no running statistics)", ((train_out - eval_out) ** 2).mean() / variance, 1e-12,
+           id="ln_train_eval_mismatch")

@@ -6,7 +6,10 @@ through it gives ∂L/∂x = ∂L/∂y·(I + J_F). Two blocks chain to (I + J₂
 whose expansion holds a lone I: the path on which the gradient skips every block.
 Numeric: autograd through a 6-block tanh residual stack against the closed-form
 backward pass g ← g + Wᵀ(sech²(z) ⊙ g), and torch's full Jacobian against the
-explicit product Π(I + J_l).
+explicit product Π(I + J_l). Then the scalar stacks of the exercise x ← x + tanh(w·x),
+every one it can draw: with w > 0 each factor 1 + F′ exceeds 1, with w < 0 it can fall
+near 0 or below, and for a share of the stacks the product with shortcuts is smaller
+than the product of the branch derivatives alone.
 """
 
 TITLE = {
@@ -29,6 +32,12 @@ CLAIMS = [
     {
         "en": "torch autograd through a 6-block tanh residual stack matches this closed form to 1e-12.",
         "zh": "6 个 tanh 残差块堆叠后，torch 自动求导的结果与该闭式解一致（误差 1e-12 以内）。",
+    },
+    {
+        "en": "The 1 is not a floor: for x ← x + tanh(w·x) each factor 1 + F′ exceeds 1 when w > 0, but with w < 0 "
+              "it can be near 0 or negative, and the product with shortcuts can be smaller than without.",
+        "zh": "这个 1 并不是下限：对 x ← x + tanh(w·x)，w > 0 时每个因子 1 + F′ 都大于 1；w < 0 时它可能接近 0 "
+              "甚至为负，带捷径的乘积可能比不带捷径的还小。",
     },
 ]
 
@@ -85,7 +94,15 @@ def derive(p):
     p.step("Three blocks: (I + J₃)(I + J₂)(I + J₁) expands into 2³ = 8 terms", expanded)
     p.holds("the expansion contains the lone identity term I (the gradient highway)",
             any(term == I for term in expanded.args), measured=f"{len(expanded.args)} terms, I among them",
-            expected="I among the terms")
+            expected="I among the terms", id="expansion_has_identity")
+
+    # The scalar block of the exercise: its factor, derived, and what it is at the worst point for w < 0.
+    xs, w = sp.symbols("x w", real=True)
+    factor = sp.diff(xs + sp.tanh(w * xs), xs)
+    p.step("Scalar block x ← x + tanh(w·x): the factor d(out)/d(in)", factor)
+    p.identity("factor − 1 = w/cosh²(w·x): the sign of w decides whether it is above or below 1",
+               (factor - 1).rewrite(sp.cosh), w / sp.cosh(w * xs) ** 2)
+    p.step("At x = 0 the factor is 1 + w: 0 for w = −1, negative for w < −1", factor.subs(xs, 0))
 
 
 def experiment(p):
@@ -119,7 +136,7 @@ def experiment(p):
         for W, z in zip(reversed(Ws), reversed(zs)):
             grad = grad + W.T @ ((1 - torch.tanh(z) ** 2) * grad)
     p.allclose("∂L/∂x: autograd vs the closed form g ← g·(I + J_F), 6 blocks", x.grad, grad,
-               rtol=1e-12, atol=1e-12)
+               rtol=1e-12, atol=1e-12, id="autograd_vs_closed_form")
 
     # The full Jacobian of the stack against the explicit product (I + J_6)⋯(I + J_1).
     jac = torch.autograd.functional.jacobian(stack, x0)
@@ -129,7 +146,44 @@ def experiment(p):
         J = torch.diag(1 - torch.tanh(z) ** 2) @ W
         product = (eye + J) @ product
         plain_chain = J @ plain_chain
-    p.allclose("∂x₆/∂x₀: torch Jacobian vs Π(I + J_l)", jac, product, rtol=1e-12, atol=1e-12)
+    p.allclose("∂x₆/∂x₀: torch Jacobian vs Π(I + J_l)", jac, product, rtol=1e-12, atol=1e-12,
+               id="jacobian_vs_product")
     # The check can fail: drop the identities and the product no longer matches.
     p.greater("max |Δ| if the I's are dropped (the product of J's alone is wrong)",
-              (jac - plain_chain).abs().max(), 1e-3)
+              (jac - plain_chain).abs().max(), 1e-3, id="product_without_identities_differs")
+
+    _exercise_stacks(p)
+
+
+def _exercise_stacks(p):
+    """Every scalar stack the exercise residual_grad can draw, each with its probability. p.myth: the
+    misconception that the shortcut's 1 keeps every factor ≥ 1, i.e. a branch slope that is never negative."""
+    import itertools
+    import math
+
+    from dlstudy.exercises.residual import DEPTHS, STARTS, WEIGHTS
+
+    positive, negative = [], []
+    smaller = 0.0  # probability that |∏(1 + F′)| < |∏ F′|
+    for depth in DEPTHS:
+        weight = 1 / (len(DEPTHS) * len(WEIGHTS) ** depth * len(STARTS))
+        for ws in itertools.product(WEIGHTS, repeat=depth):
+            for x0 in STARTS:
+                x, with_shortcut, branches = x0, 1.0, 1.0
+                for w in ws:
+                    t = math.tanh(w * x)
+                    slope = (abs(w) if p.myth else w) * (1 - t * t)
+                    (positive if w > 0 else negative).append((w, x, 1 + slope))
+                    with_shortcut *= 1 + slope
+                    branches *= slope
+                    x += t
+                if abs(with_shortcut) < abs(branches):
+                    smaller += weight
+    p.sweep("exercise stacks, w > 0: factor 1 + F′ of every block reached", (
+        (f"w = {w}, x = {x:.3g}", f) for w, x, f in positive), ">", 1.0, id="exercise_positive_w_factor")
+    w, x, lowest = min(negative, key=lambda case: abs(case[2]))
+    p.less(f"exercise stacks, w < 0: the factor 1 + F′ nearest 0 (w = {w}, x = {x:.3g})", abs(lowest), 0.05,
+           id="exercise_negative_w_factor", refutes="the shortcut's 1 keeps every factor 1 + F′ at least 1")
+    p.greater("share of the exercise's stacks where |∏(1 + F′)| < |∏ F′| (exact, over all it draws)", smaller, 0.0,
+              id="exercise_share_shortcut_smaller",
+              refutes="with shortcuts the gradient is never smaller than without them")

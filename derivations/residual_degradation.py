@@ -50,8 +50,8 @@ def derive(p):
     p.step("Plain layer as identity: the coefficients of Wx − x must all vanish", sp.Matrix(plain_eqs))
     plain_sol = sp.solve(plain_eqs, list(W), dict=True)
     p.step("sympy solves for W: exactly one solution", plain_sol[0])
-    p.equal("number of plain weight settings that give the identity", len(plain_sol), 1)
-    p.identity("that solution is W = I", W.subs(plain_sol[0]), sp.eye(2))
+    p.equal("number of plain weight settings that give the identity", len(plain_sol), 1, id="plain_identity_solutions")
+    p.identity("that solution is W = I", W.subs(plain_sol[0]), sp.eye(2), id="plain_identity_is_eye")
 
     # Residual block with a linear branch: x + W2·W1·x. Identity ⇔ the branch map W2·W1 vanishes.
     W1 = sp.Matrix(2, 2, sp.symbols("a11 a12 a21 a22", real=True))
@@ -144,11 +144,13 @@ def experiment(p):
     (shallow, _, grad_shallow), (plain_deep, _, grad_deep), (res_deep, _, _) = (
         (runs[name][1] / variance, None, runs[name][2]) for name in settings)
     p.greater(f"training loss ratio: plain {deep} layers / plain {shallow_depth} layers (degradation)",
-              plain_deep / shallow, 10.0)
+              plain_deep / shallow, 10.0, id="degradation_ratio")
     # Full scale trains longer on more points, so the plain deep net gets further: a looser bar there.
-    p.greater(f"normalised training MSE, plain {deep} layers (barely fits)", plain_deep, 0.3 if p.quick else 0.15)
-    p.less(f"normalised training MSE, plain {shallow_depth} layers (fits)", shallow, 0.1)
-    p.less(f"normalised training MSE, residual {deep} layers (fits: no degradation)", res_deep, 0.1)
+    p.greater(f"normalised training MSE, plain {deep} layers (barely fits)", plain_deep, 0.3 if p.quick else 0.15,
+              id="plain_deep_mse")
+    p.less(f"normalised training MSE, plain {shallow_depth} layers (fits)", shallow, 0.1, id="plain_shallow_mse")
+    p.less(f"normalised training MSE, residual {deep} layers (fits: no degradation)", res_deep, 0.1,
+           id="residual_deep_mse")
     # He et al.: with BN the plain nets' gradients do not vanish. Here they are larger, not smaller.
     p.greater(f"‖∂L/∂W_first‖ at init, plain {deep} / plain {shallow_depth} (> 1: not vanishing gradients)",
-              grad_deep / grad_shallow, 1.0)
+              grad_deep / grad_shallow, 1.0, id="first_layer_grad_ratio")

@@ -61,13 +61,14 @@ def derive(p):
     mean = sp.simplify(sp.diff(gen, t).subs(t, 1) / total)
     second = sp.simplify(sp.diff(gen, t, 2).subs(t, 1) / total)  # E[K(K − 1)]
     p.identity("total number of paths (1 + 1)^L = 2^L", total, 2**L)
-    p.identity("mean path length G'(1)/G(1) = L/2", mean, L / 2)
-    p.identity("variance G''(1)/G(1) + mean − mean² = L/4", sp.simplify(second + mean - mean**2), L / 4)
+    p.identity("mean path length G'(1)/G(1) = L/2", mean, L / 2, id="mean_path_length")
+    p.identity("variance G''(1)/G(1) + mean − mean² = L/4", sp.simplify(second + mean - mean**2), L / 4,
+               id="path_length_variance")
 
     blocks = 54  # ResNet-110 on CIFAR: 54 residual blocks
     share = sp.Sum(sp.binomial(blocks, k), (k, 19, 35)).doit() / 2**blocks
     p.step("Share of the 2^54 paths of ResNet-110 with length 19…35 (exact)", sp.Float(share, 6))
-    p.greater("share of ResNet-110 paths with length 19–35", share, 0.95)
+    p.greater("share of ResNet-110 paths with length 19–35", share, 0.95, id="resnet110_path_share")
 
 
 def _run(torch, Ws, bs, x, residual, alpha, skip=None):
@@ -136,6 +137,8 @@ def experiment(p):
            {name: (list(range(1, L + 1)), ys) for name, ys in change.items()},
            xlabel="deleted block", ylabel="‖f₋ᵢ(x) − f(x)‖ / ‖f(x)‖")
     mean = {name: sum(ys) / L for name, ys in change.items()}
-    p.greater("plain: mean relative change when one layer is deleted", mean["plain"], 0.5)
-    p.less("residual / plain: mean relative change", mean["residual"] / mean["plain"], 0.7)
-    p.less("residual with branch/√L / plain: mean relative change", mean["residual, branch/√L"] / mean["plain"], 0.3)
+    p.greater("plain: mean relative change when one layer is deleted", mean["plain"], 0.5, id="plain_lesion_change")
+    p.less("residual / plain: mean relative change", mean["residual"] / mean["plain"], 0.7,
+           id="residual_over_plain_lesion")
+    p.less("residual with branch/√L / plain: mean relative change", mean["residual, branch/√L"] / mean["plain"], 0.3,
+           id="scaled_over_plain_lesion")

@@ -7,12 +7,17 @@ import random
 
 from dlstudy.exercises import ATOL, RTOL, Drawing, Exercise, generator, o, r, text
 
+# What residual_grad draws from (derivations/residual_backprop_jacobian.py enumerates the same grid).
+DEPTHS = (2, 3, 4)
+WEIGHTS = (-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2)
+STARTS = (-1.5, -1, -0.5, 0.25, 0.5, 1, 1.5, 2)
+
 
 @generator("residual_grad")
 def residual_grad(rng: random.Random) -> Drawing:
-    depth = rng.randint(2, 4)
-    weights = [rng.choice([-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2]) for _ in range(depth)]
-    x0 = rng.choice([-1.5, -1, -0.5, 0.25, 0.5, 1, 1.5, 2])
+    depth = rng.randint(DEPTHS[0], DEPTHS[-1])
+    weights = [rng.choice(WEIGHTS) for _ in range(depth)]
+    x0 = rng.choice(STARTS)
     blocks = " → ".join(f"x ← x + tanh({w}·x)" for w in weights)
     prompt = text(f"A scalar residual stack of {depth} blocks, {blocks}, starts at x₀ = {x0}. "
                   f"What is d(output)/dx₀? (3 significant figures)",
@@ -50,5 +55,5 @@ def residual_grad(rng: random.Random) -> Drawing:
             f"(The same branches without the shortcuts' 1 would multiply to {r(plain)}.)",
             "每个块 y = x + F(x) 的导数是 1 + F′(x)，其中 F′(x) = w·(1 − tanh²(w·x))；链式法则沿前向的"
             f"取值把各因子相乘：\n{lines_zh}\nd(输出)/dx₀ = {product} = {r(expected)}\n"
-            f"（去掉捷径的 1，同样的分支相乘只得 {r(plain)}。）"),
+            f"（去掉捷径的 1，同样的分支相乘得 {r(plain)}。）"),
     )
