@@ -96,22 +96,62 @@ def _train(torch, init, x, y, l2, decoupled, lr, steps, progress=None, fused=Fal
 
     The two decay rules are applied exactly as torch implements them (Adam: grad += λw before
     the moments; AdamW: w *= 1 − ηλ before the step), with a per-config λ.
+
+    On CUDA (``fused``) one training step is captured as a CUDA graph and replayed: the nets are
+    small, so an eager step costs ~35 kernel launches and their Python overhead, not arithmetic.
+    The replayed kernels are the eager ones; if capture fails the eager loop runs instead.
     """
-    params = [t.clone().contiguous().requires_grad_(True) for t in init]
-    opt = torch.optim.Adam(params, lr=lr, **({"fused": True} if fused else {}))
     shape = (-1,) + (1,) * (init[0].dim() - 1)
     l2, keep = l2.view(shape), (1 - lr * decoupled).view(shape)
     history = torch.zeros(steps, l2.numel(), device=x.device, dtype=x.dtype)
-    for step in (progress or (lambda r: r))(range(steps)):
+    steps_of = progress or (lambda r: r)
+
+    def fresh(capturable):
+        params = [t.clone().contiguous().requires_grad_(True) for t in init]
+        options = {"fused": True, "capturable": capturable} if fused else {}
+        return params, torch.optim.Adam(params, lr=lr, **options)
+
+    def step(params, opt):
         per_config = ((_mlp(torch, params, x) - y) ** 2).mean((1, 2))
-        opt.zero_grad(set_to_none=True)
         per_config.sum().backward()  # the configs share nothing: each gets its own gradient
         with torch.no_grad():
-            for q in params:  # one kernel each: on a GPU a step costs launches, not arithmetic
+            for q in params:  # one kernel each
                 q.grad.addcmul_(l2, q)
                 q.mul_(keep)
         opt.step()
-        history[step] = per_config.detach()
+        return per_config.detach()
+
+    if fused and x.is_cuda:
+        try:
+            params, opt = fresh(capturable=True)
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):  # warm-up allocates the optimizer state and workspaces
+                for _ in range(3):
+                    opt.zero_grad(set_to_none=True)
+                    step(params, opt)
+            torch.cuda.current_stream().wait_stream(side)
+            with torch.no_grad():  # …then back to the start, in the same memory the graph will use
+                for q, start in zip(params, init):
+                    q.copy_(start)
+                for state in opt.state.values():
+                    for value in state.values():
+                        value.zero_()
+            opt.zero_grad(set_to_none=True)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                static = step(params, opt)
+            for i in steps_of(range(steps)):
+                graph.replay()
+                history[i].copy_(static)
+            return params, opt, history
+        except RuntimeError:
+            torch.cuda.synchronize()  # capture is not available here: train eagerly below
+
+    params, opt = fresh(capturable=False)
+    for i in steps_of(range(steps)):
+        opt.zero_grad(set_to_none=True)
+        history[i] = step(params, opt)
     return params, opt, history
 
 
