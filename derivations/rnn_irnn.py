@@ -30,8 +30,8 @@ CLAIMS = [
         "zh": "IRNN（ReLU，W = I，b = 0）：100 步后 ∂h_T/∂h_0 是范数为 1 的 0/1 对角阵；途中触及 0 的单元失去梯度。",
     },
     {
-        "en": "tanh with W = I decays (tanh′ < 1); ReLU with W = 1.1·I explodes forward and backward (the Jacobian is 1.1¹⁰⁰·I); ReLU with W = 0.9·I vanishes as 0.9¹⁰⁰.",
-        "zh": "tanh 配 W = I 会衰减（tanh′ < 1）；ReLU 配 W = 1.1·I 前向与反向都爆炸（雅可比矩阵为 1.1¹⁰⁰·I）；ReLU 配 W = 0.9·I 按 0.9¹⁰⁰ 消失。",
+        "en": "tanh with W = I decays (tanh′ < 1); ReLU with W = 1.1·I explodes forward and backward (the Jacobian is 1.1¹⁰⁰·I); ReLU with W = 0.9·I (units kept active by a bias) has its gradient vanish as 0.9¹⁰⁰, while its state settles near b/(1 − 0.9).",
+        "zh": "tanh 配 W = I 会衰减（tanh′ < 1）；ReLU 配 W = 1.1·I 前向与反向都爆炸（雅可比矩阵为 1.1¹⁰⁰·I）；ReLU 配 W = 0.9·I（用偏置让单元保持激活）梯度按 0.9¹⁰⁰ 消失，而状态本身稳定在 b/(1 − 0.9) 附近。",
     },
 ]
 
@@ -132,6 +132,8 @@ def experiment(p):
             int(torch.diagonal(J_T[name]).gt(0).sum()), n, id="relu_0p9_units_active")
     p.close("ReLU, W = 0.9·I, b = 0.5: ‖∂h_100/∂h_0‖₂ vs 0.9¹⁰⁰", norm(name), 0.9**100, rtol=1e-9,
             id="relu_0p9_jacobian", refutes="ReLU′ = 1, so a ReLU RNN's gradient neither vanishes nor explodes")
+    p.greater("ReLU, W = 0.9·I, b = 0.5: ‖h_100‖ / ‖h_0‖ (the state itself does not vanish: it settles near b/(1 − 0.9))",
+              hT[name].norm() / h0_init.norm(), 1.0, id="relu_0p9_forward")
     name = "ReLU, W = Q (random orthogonal)"
     p.close("ReLU, W = Q: every singular value of Q is 1", torch.linalg.svdvals(Q).min(), 1.0, rtol=1e-12,
             id="orthogonal_svals")
