@@ -154,6 +154,18 @@ def experiment(p):
 
     p.sweep("ReLU, W = another random orthogonal Q: ‖∂h_100/∂h_0‖₂",
             [(f"Q draw {k}", orthogonal_case(k)) for k in range(8)], "<", 1e-3, id="orthogonal_sweep")
+
+    def scaled_orthogonal_forward(k):
+        g = torch.Generator().manual_seed(p.seed + 1000 + k)
+        Qk, _ = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=f64))
+        h = h0_init.clone()
+        for x in xs:
+            h = torch.relu(1.1 * Qk @ h + U @ x)
+        return (h.norm() / h0_init.norm()).item()
+
+    p.sweep("ReLU, W = 1.1·Q for another random orthogonal Q: ‖h_100‖ / ‖h_0‖ (units cut: no blow-up)",
+            [(f"Q draw {k}", scaled_orthogonal_forward(k)) for k in range(8)], "<", 1.0,
+            id="relu_1p1_orthogonal_forward_sweep")
     name = "ReLU, W = P (permutation)"
     p.close("ReLU, W = P (maps h ≥ 0 to h ≥ 0): ‖∂h_100/∂h_0‖₂", norm(name), 1.0, rtol=1e-12,
             id="permutation_norm")
