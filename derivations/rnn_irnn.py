@@ -22,8 +22,8 @@ CLAIMS = [
         "zh": "所有 ReLU 单元都处于激活状态时，h_t = W h_{t−1} + U x_t，于是 h_T = W^T h_0 + ∑_t W^{T−t} U x_t，∂h_T/∂h_0 = W^T。",
     },
     {
-        "en": "In the active region W^T keeps norm 1 for every orthogonal W and is a^T for W = a·I; but with a generic orthogonal W a ReLU RNN leaves that region (units rotated below 0 are cut) and its gradient vanishes. W = I or a permutation maps h ≥ 0 to h ≥ 0 and keeps it.",
-        "zh": "在激活区内，任何正交 W 都使 W^T 的范数保持为 1，W = a·I 时为 a^T；但对一般的正交 W，ReLU RNN 会离开激活区（被转到 0 以下的单元被截断），梯度消失。W = I 或置换矩阵把 h ≥ 0 映到 h ≥ 0，才保持住。",
+        "en": "In the active region W^T keeps norm 1 for every orthogonal W and is a^T for W = a·I; but with a generic orthogonal W a ReLU RNN leaves that region (units rotated below 0 are cut) and its gradient vanishes. W = I or a permutation maps h ≥ 0 to h ≥ 0, so the recurrence itself cuts no unit: units the inputs never push to 0 keep gradient 1, those they do push to 0 still lose it.",
+        "zh": "在激活区内，任何正交 W 都使 W^T 的范数保持为 1，W = a·I 时为 a^T；但对一般的正交 W，ReLU RNN 会离开激活区（被转到 0 以下的单元被截断），梯度消失。W = I 或置换矩阵把 h ≥ 0 映到 h ≥ 0，递推本身不截断任何单元：输入从未推到 0 的单元保持梯度 1，被输入推到 0 的单元仍会失去梯度。",
     },
     {
         "en": "IRNN (ReLU, W = I, b = 0): after 100 steps ∂h_T/∂h_0 is a 0/1 diagonal of norm 1; units that hit 0 on the way lose their gradient.",
