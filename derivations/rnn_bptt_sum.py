@@ -23,8 +23,8 @@ CLAIMS = [
         "zh": "BPTT：δ_t = ∂ℓ_t/∂h_t + Wᵀ(f′(a_{t+1})⊙δ_{t+1})，∂L/∂W = ∑_t (f′(a_t)⊙δ_t) h_{t−1}ᵀ；与 torch.nn.RNN 的自动求导结果一致。",
     },
     {
-        "en": "Truncated BPTT (detach h every k steps) equals the same sum with δ cut at chunk boundaries; it is a biased, cheaper gradient.",
-        "zh": "截断 BPTT（每 k 步 detach 一次 h）等于在块边界截断 δ 的同一求和；它是有偏但更便宜的梯度。",
+        "en": "Truncated BPTT (detach h every k steps) equals the same sum with δ cut at chunk boundaries; it is a biased, cheaper gradient: every dependency that crosses a boundary is cut, even one of a single step.",
+        "zh": "截断 BPTT（每 k 步 detach 一次 h）等于在块边界截断 δ 的同一求和；它是有偏但更便宜的梯度：跨越块边界的依赖都被截断，哪怕只隔一步。",
     },
 ]
 
@@ -163,3 +163,18 @@ def experiment(p):
                rtol=1e-10, atol=1e-12)
     rel = (trunc_auto - full_auto).norm() / full_auto.norm()
     p.greater("‖truncated − full‖ / ‖full‖ (truncation drops the long-range terms)", rel, 1e-3)
+
+    # What is cut is whatever crosses a chunk boundary, not only dependencies longer than k: the output
+    # just after a boundary (step k) gets no gradient from the input one step back (step k − 1).
+    x_req = xs.detach().clone().requires_grad_()
+    h, chunks = h0, []
+    for start in range(0, T, k):
+        out, h = rnn(x_req[start:start + k], h.detach())
+        chunks.append(out)
+    (g_trunc,) = torch.autograd.grad(torch.cat(chunks)[k].sum(), x_req)
+    out_full, _ = rnn(x_req, h0)
+    (g_full,) = torch.autograd.grad(out_full[k].sum(), x_req)
+    p.equal(f"truncated BPTT: |∂(output at step {k}, first of a chunk)/∂x at step {k - 1}|, largest entry",
+            g_trunc[k - 1].abs().max().item(), 0.0, id="tbptt_cuts_one_step_dependency")
+    p.greater("full BPTT: the same one-step gradient, largest entry", g_full[k - 1].abs().max(), 1e-3,
+              id="full_bptt_keeps_one_step_dependency")

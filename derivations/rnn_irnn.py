@@ -22,16 +22,16 @@ CLAIMS = [
         "zh": "所有 ReLU 单元都处于激活状态时，h_t = W h_{t−1} + U x_t，于是 h_T = W^T h_0 + ∑_t W^{T−t} U x_t，∂h_T/∂h_0 = W^T。",
     },
     {
-        "en": "In the active region W^T keeps norm 1 for every orthogonal W and is a^T for W = a·I; but with a generic orthogonal W a ReLU RNN leaves that region (units rotated below 0 are cut) and its gradient vanishes. W = I or a permutation maps h ≥ 0 to h ≥ 0 and keeps it.",
-        "zh": "在激活区内，任何正交 W 都使 W^T 的范数保持为 1，W = a·I 时为 a^T；但对一般的正交 W，ReLU RNN 会离开激活区（被转到 0 以下的单元被截断），梯度消失。W = I 或置换矩阵把 h ≥ 0 映到 h ≥ 0，才保持住。",
+        "en": "In the active region W^T keeps norm 1 for every orthogonal W and is a^T for W = a·I; but with a generic orthogonal W a ReLU RNN leaves that region (units rotated below 0 are cut) and its gradient vanishes. W = I or a permutation maps h ≥ 0 to h ≥ 0, so the recurrence itself cuts no unit: units the inputs never push to 0 keep gradient 1, those they do push to 0 still lose it.",
+        "zh": "在激活区内，任何正交 W 都使 W^T 的范数保持为 1，W = a·I 时为 a^T；但对一般的正交 W，ReLU RNN 会离开激活区（被转到 0 以下的单元被截断），梯度消失。W = I 或置换矩阵把 h ≥ 0 映到 h ≥ 0，递推本身不截断任何单元：输入从未推到 0 的单元保持梯度 1，被输入推到 0 的单元仍会失去梯度。",
     },
     {
         "en": "IRNN (ReLU, W = I, b = 0): after 100 steps ∂h_T/∂h_0 is a 0/1 diagonal of norm 1; units that hit 0 on the way lose their gradient.",
         "zh": "IRNN（ReLU，W = I，b = 0）：100 步后 ∂h_T/∂h_0 是范数为 1 的 0/1 对角阵；途中触及 0 的单元失去梯度。",
     },
     {
-        "en": "tanh with W = I decays (tanh′ < 1); ReLU with W = 1.1·I explodes forward and backward (the Jacobian is 1.1¹⁰⁰·I); ReLU with W = 0.9·I vanishes as 0.9¹⁰⁰.",
-        "zh": "tanh 配 W = I 会衰减（tanh′ < 1）；ReLU 配 W = 1.1·I 前向与反向都爆炸（雅可比矩阵为 1.1¹⁰⁰·I）；ReLU 配 W = 0.9·I 按 0.9¹⁰⁰ 消失。",
+        "en": "tanh with W = I decays (tanh′ < 1); ReLU with W = 1.1·I explodes forward and backward (the Jacobian is 1.1¹⁰⁰·I); ReLU with W = 0.9·I (units kept active by a bias) has its gradient vanish as 0.9¹⁰⁰, while its state settles near b/(1 − 0.9).",
+        "zh": "tanh 配 W = I 会衰减（tanh′ < 1）；ReLU 配 W = 1.1·I 前向与反向都爆炸（雅可比矩阵为 1.1¹⁰⁰·I）；ReLU 配 W = 0.9·I（用偏置让单元保持激活）梯度按 0.9¹⁰⁰ 消失，而状态本身稳定在 b/(1 − 0.9) 附近。",
     },
 ]
 
@@ -132,6 +132,8 @@ def experiment(p):
             int(torch.diagonal(J_T[name]).gt(0).sum()), n, id="relu_0p9_units_active")
     p.close("ReLU, W = 0.9·I, b = 0.5: ‖∂h_100/∂h_0‖₂ vs 0.9¹⁰⁰", norm(name), 0.9**100, rtol=1e-9,
             id="relu_0p9_jacobian", refutes="ReLU′ = 1, so a ReLU RNN's gradient neither vanishes nor explodes")
+    p.greater("ReLU, W = 0.9·I, b = 0.5: ‖h_100‖ / ‖h_0‖ (the state itself does not vanish: it settles near b/(1 − 0.9))",
+              hT[name].norm() / h0_init.norm(), 1.0, id="relu_0p9_forward")
     name = "ReLU, W = Q (random orthogonal)"
     p.close("ReLU, W = Q: every singular value of Q is 1", torch.linalg.svdvals(Q).min(), 1.0, rtol=1e-12,
             id="orthogonal_svals")
@@ -152,6 +154,18 @@ def experiment(p):
 
     p.sweep("ReLU, W = another random orthogonal Q: ‖∂h_100/∂h_0‖₂",
             [(f"Q draw {k}", orthogonal_case(k)) for k in range(8)], "<", 1e-3, id="orthogonal_sweep")
+
+    def scaled_orthogonal_forward(k):
+        g = torch.Generator().manual_seed(p.seed + 1000 + k)
+        Qk, _ = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=f64))
+        h = h0_init.clone()
+        for x in xs:
+            h = torch.relu(1.1 * Qk @ h + U @ x)
+        return (h.norm() / h0_init.norm()).item()
+
+    p.sweep("ReLU, W = 1.1·Q for another random orthogonal Q: ‖h_100‖ / ‖h_0‖ (units cut: no blow-up)",
+            [(f"Q draw {k}", scaled_orthogonal_forward(k)) for k in range(8)], "<", 1.0,
+            id="relu_1p1_orthogonal_forward_sweep")
     name = "ReLU, W = P (permutation)"
     p.close("ReLU, W = P (maps h ≥ 0 to h ≥ 0): ‖∂h_100/∂h_0‖₂", norm(name), 1.0, rtol=1e-12,
             id="permutation_norm")

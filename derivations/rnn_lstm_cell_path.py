@@ -5,7 +5,8 @@ abstract functions) and find ∂c_t/∂c_{t−1} = f_t exactly, then two steps, 
 derivative splits into the direct path f₂ plus a path back through h₁ = o₁·tanh(c₁).
 Numeric: autograd on the real torch.nn.LSTMCell gives ∂c′/∂c = diag(f) to machine
 precision (f recomputed by hand from the cell's weights), and through 30 steps of
-torch.nn.LSTM with W_hh = 0 the Jacobian ∂c_T/∂c_0 is exactly diag(∏_t f_t).
+torch.nn.LSTM with W_hh = 0 the Jacobian ∂c_T/∂c_0 is exactly diag(∏_t f_t); with a large
+W_hh block on the candidate the paths through h make ∂c_T/∂c_0 grow (8 draws).
 """
 
 TITLE = {
@@ -24,6 +25,10 @@ CLAIMS = [
     {
         "en": "If the gates do not read h (W_hh = 0), ∂c_T/∂c_0 = diag(∏_t f_t) exactly over any number of steps of torch.nn.LSTM.",
         "zh": "若门不读取 h（W_hh = 0），torch.nn.LSTM 任意步数下 ∂c_T/∂c_0 = diag(∏_t f_t) 精确成立。",
+    },
+    {
+        "en": "The cell path does not prevent explosion: when the candidate reads h through a large W_hh block, the paths through h make ‖∂c_50/∂c_0‖ grow although ∏_t f_t ≤ 1.",
+        "zh": "细胞通路并不能阻止梯度爆炸：候选值经由较大的 W_hh 块读取 h 时，经过 h 的通路使 ‖∂c_50/∂c_0‖ 增长，尽管 ∏_t f_t ≤ 1。",
     },
 ]
 
@@ -126,3 +131,38 @@ def experiment(p):
     p.allclose("nn.LSTM, 30 steps, W_hh = 0: ∂c_T/∂c_0 vs diag(∏_t f_t)", JT[0], torch.diag(fs.prod(0)),
                rtol=1e-10, atol=1e-15)
     p.greater("largest ∏_t f_t over the units (the check is not vacuous: forget bias +3)", fs.prod(0).max(), 0.05)
+
+    # 3. The cell path does not prevent explosion: the paths through h carry W_hh. An nn.LSTM whose
+    #    candidate reads h through W_hg = 3·Q (Q orthogonal), gates biased open, small inputs: ‖∂c_50/∂c_0‖
+    #    over 8 draws. The misconception's model keeps only the cell path, diag(∏_t f_t) (the module's
+    #    own forget gates), whose norm cannot exceed 1.
+    def explosion_case(k):
+        import math
+
+        gk = torch.Generator().manual_seed(p.seed + 100 + k)
+        m = torch.nn.LSTM(d, n, dtype=f64)
+        with torch.no_grad():
+            for prm in m.parameters():
+                prm.copy_((torch.rand(prm.shape, generator=gk, dtype=f64) * 2 - 1) / math.sqrt(n))
+            Q, _ = torch.linalg.qr(torch.randn(n, n, generator=gk, dtype=f64))
+            m.weight_hh_l0[2 * n:3 * n] = 3.0 * Q    # candidate block g reads h
+            m.bias_ih_l0[n:2 * n] += 5.0             # forget gate open
+            m.bias_ih_l0[:n] += 3.0                  # input gate open
+            m.bias_ih_l0[3 * n:] += 3.0              # output gate open
+        m = m.to(p.device)
+        seq = (0.1 * torch.randn(50, d, generator=gk, dtype=f64)).to(p.device)
+        c0 = torch.zeros(1, n, n, dtype=f64, device=p.device, requires_grad=True)
+        h0 = torch.zeros(1, n, n, dtype=f64, device=p.device)
+        out, (_, cT) = m(seq.unsqueeze(1).expand(50, n, d), (h0, c0))
+        if p.myth:  # only the cell path: diag(∏_t f_t), f_t recomputed from the module's weights and its h_{t−1}
+            with torch.no_grad():
+                h_prev = torch.cat([h0[0, :1], out[:-1, 0]])
+                f_t = torch.sigmoid(seq @ m.weight_ih_l0[n:2 * n].T + m.bias_ih_l0[n:2 * n]
+                                    + h_prev @ m.weight_hh_l0[n:2 * n].T + m.bias_hh_l0[n:2 * n])
+                return f_t.prod(0).max().item()
+        (Jk,) = torch.autograd.grad(torch.diagonal(cT[0]).sum(), c0)
+        return torch.linalg.matrix_norm(Jk[0], 2).item()
+
+    p.sweep("nn.LSTM, W_hg = 3·Q, gates biased open: ‖∂c_50/∂c_0‖₂ over 8 draws (grows)",
+            [(f"draw {k}", explosion_case(k)) for k in range(8)], ">", 10.0, id="lstm_can_explode",
+            refutes="the LSTM's cell path prevents exploding gradients")
