@@ -136,9 +136,9 @@ def experiment(p):
         bn_net[0].bias.zero_()
     bn_net = bn_net.to(dev, dt).requires_grad_(False)
     with torch.no_grad():
-        bn_cached = bn_net.train()(X)  # cached from one pass over all the data
-        if p.myth:  # the myth: a frozen backbone is a fixed function whatever its mode (BN as in eval)
-            bn_net.eval()
+        # The myth: a frozen backbone is a fixed function whatever its mode (BN acting as in eval mode).
+        bn_net.train(not p.myth)
+        bn_cached = bn_net(X)  # cached from one pass over all the data
         bn_batch = bn_net(X[:32])  # the first 32 samples, as one training mini-batch
         train_gap = (bn_batch - bn_cached[:32]).abs().max()
         bn_net.eval()
