@@ -9,7 +9,8 @@ Numeric (float64): with an orthonormal design, proximal gradient (ISTA) lands
 on the soft-threshold closed form and linalg.solve on the ridge shrinkage; on
 a correlated design the ISTA solution satisfies the lasso optimality (KKT)
 conditions, has many exact zeros, while ridge has none; a subgradient method
-on the L1 loss never produces an exact zero; with a duplicated feature ridge
+on the L1 loss never produces an exact zero; on that correlated design ridge does not shrink
+every weight by one factor (some grow or change sign against least squares); with a duplicated feature ridge
 splits the weight equally and the lasso is indifferent to the split.
 Counterfactual (p.myth): "L2" as a penalty pulling weights toward their mean, and
 SGD on the L1 loss replaced by the proximal step it is mistaken for.
@@ -150,6 +151,11 @@ def experiment(p):
     (0.5 * ((Xt @ w_var - yt) ** 2).sum() + lam / 2 * (w_var**2).sum()).backward()
     p.less("ridge: autograd ‖∇(½‖y − Xw‖² + (λ/2)‖w‖²)‖ at the solution", w_var.grad.norm(), 1e-9)
     p.equal("ridge: exact zeros among 30 weights", int((w_l2 == 0).sum()), 0, id="ridge_zeros")
+    # The common factor 1/(1 + λ) is a property of an orthonormal design. On correlated features ridge shrinks
+    # the eigen-directions of XᵀX by h/(h + λ): single weights, compared with least squares, can grow or flip.
+    ratio = w_l2.cpu().numpy() / np.linalg.lstsq(X, y, rcond=None)[0]
+    p.greater("correlated X: ridge weights larger in size than the least-squares ones or of the other sign "
+              "(no common shrink factor)", int(((ratio > 1) | (ratio < 0)).sum()), 0, id="ridge_no_common_factor")
 
     # 3. Subgradient descent on the L1 loss (what adding λ‖w‖₁ to a loss does in torch): no exact zeros.
     w_sub = torch.zeros(d, dtype=torch.float64, device=p.device, requires_grad=True)

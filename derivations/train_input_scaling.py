@@ -140,6 +140,17 @@ def experiment(p):
            id="outlier_minmax_std")
     p.less("… after z-score", zs[:-1].std(), 0.1, id="outlier_zscore_std")
     p.greater("… after (x − median)/IQR", robust[:-1].std(), 0.5, id="outlier_robust_std")
+    # Those stds are in different units (range, std, IQR). Compare each with the same scaling fitted
+    # without the outlier: the fraction of its usual spread that the bulk keeps.
+    bq1, bmed, bq3 = np.percentile(bulk, [25, 50, 75])
+    usual = {"min-max": (bulk - bulk.min()) / (bulk.max() - bulk.min()), "z-score": (bulk - bulk.mean()) / bulk.std(),
+             "median/IQR": (bulk - bmed) / (bq3 - bq1)}
+    kept = {"min-max": mm[:-1].std() / usual["min-max"].std(), "z-score": zs[:-1].std() / usual["z-score"].std(),
+            "median/IQR": robust[:-1].std() / usual["median/IQR"].std()}
+    p.less("one outlier at 1000: the other values' spread after min-max, as a fraction of their spread when "
+           "min-max is fitted without it", kept["min-max"], 0.02, id="outlier_minmax_kept")
+    p.less("… the same for z-scores (also crushed, by less)", kept["z-score"], 0.05, id="outlier_zscore_kept")
+    p.greater("… the same for (x − median)/IQR (barely moved)", kept["median/IQR"], 0.9, id="outlier_robust_kept")
 
     # Least squares by gradient descent, raw vs standardised features.
     n = 400

@@ -9,9 +9,14 @@ w₂·w₁·x, has an indefinite Hessian at w = 0 (eigenvalues ±2xy): not conve
 Numeric (float64): a frozen random "pretrained" MLP backbone and a linear head
 trained by gradient descent (1) through the backbone at every step and (2) on
 features computed once and cached: the two runs are identical, and both reach
-torch.linalg.lstsq's solution. Fine-tuning with torch.optim parameter groups
+torch.linalg.lstsq's solution. Caching needs features that do not depend on the pass: a
+frozen backbone with BatchNorm left in train mode (what model.train() does) normalises every
+mini-batch by its own statistics, so its features change with the batch; in eval mode they do not.
+Fine-tuning with torch.optim parameter groups
 (small lr on the backbone, larger on the head): one SGD step changes each group
 by exactly −lr_group·grad.
+Counterfactual (p.myth): the train-mode BatchNorm pass replaced by the eval-mode one, i.e. a frozen
+backbone taken for a fixed function whatever its mode.
 """
 
 TITLE = {
@@ -26,9 +31,13 @@ CLAIMS = [
               "Φ 列满秩时闭式解为 (ΦᵀΦ)⁻¹Φᵀy。",
     },
     {
-        "en": "Because the features do not change, they can be computed once and cached: training the head on cached "
-              "features gives exactly the same result as running the frozen backbone every step.",
-        "zh": "由于特征不变，可以只算一次并缓存：在缓存特征上训练头，与每步都跑一遍冻结骨干的结果完全相同。",
+        "en": "With the backbone in eval mode (BatchNorm on its running statistics, Dropout off) and no random "
+              "augmentation the features do not change, so they can be computed once and cached: training the head "
+              "on cached features gives exactly the same result as running the frozen backbone every step. A "
+              "BatchNorm backbone left in train mode gives features that change with the mini-batch.",
+        "zh": "骨干处于 eval 模式（BatchNorm 用滑动统计量、Dropout 关闭）且没有随机数据增强时，特征不变，可以只算一次并缓存："
+              "在缓存特征上训练头，与每步都跑一遍冻结骨干的结果完全相同。留在训练模式的 BatchNorm 骨干，"
+              "其特征随小批量而变。",
     },
     {
         "en": "Fine-tuning also updates the backbone (a non-convex problem), usually with a smaller learning rate for the "
@@ -118,6 +127,27 @@ def experiment(p):
     p.allclose("50 steps: head trained through the frozen backbone vs on cached features",
                torch.cat([h_through.weight.flatten(), h_through.bias]),
                torch.cat([h_cached.weight.flatten(), h_cached.bias]), rtol=0, atol=1e-13)
+
+    # Caching assumes the features do not depend on the pass. A frozen backbone with BatchNorm left in
+    # train mode (what a later model.train() does) normalises each mini-batch by its own statistics.
+    bn_net = torch.nn.Sequential(torch.nn.Linear(d_in, d_feat), torch.nn.BatchNorm1d(d_feat), torch.nn.Tanh())
+    with torch.no_grad():
+        bn_net[0].weight.copy_(torch.randn(d_feat, d_in, generator=g, dtype=dt) / d_in**0.5)
+        bn_net[0].bias.zero_()
+    bn_net = bn_net.to(dev, dt).requires_grad_(False)
+    with torch.no_grad():
+        # The myth: a frozen backbone is a fixed function whatever its mode (BN acting as in eval mode).
+        bn_net.train(not p.myth)
+        bn_cached = bn_net(X)  # cached from one pass over all the data
+        bn_batch = bn_net(X[:32])  # the first 32 samples, as one training mini-batch
+        train_gap = (bn_batch - bn_cached[:32]).abs().max()
+        bn_net.eval()
+        eval_gap = (bn_net(X[:32]) - bn_net(X)[:32]).abs().max()
+    p.greater("frozen backbone with BatchNorm in train mode: features of a mini-batch of 32 vs the cached "
+              "full-data pass, max |Δ|", train_gap, 1e-3, id="bn_train_mode_features_move",
+              refutes="a frozen backbone's features never change, whatever its mode")
+    p.less("… the same backbone in eval mode: mini-batch vs full-data features, max |Δ|", eval_gap, 1e-12,
+           id="bn_eval_mode_features_fixed")
 
     head = train_head(lambda: cached, steps)
     solution = torch.linalg.lstsq(design.cpu(), Y.cpu()).solution.to(dev)  # (d_feat + 1, d_out)
