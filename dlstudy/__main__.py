@@ -1,3 +1,3 @@
-from dlstudy.cli import main
+from dlstudy._entry import main
 
 main()

@@ -168,3 +168,21 @@ def test_p_pages_the_proof_then_shows_the_card_again(tmp_path: Path) -> None:
     after = out[out.rindex("PAGED:"):]
     assert after.count("p prove") == 1, after  # one prompt after the proof
     assert log(home) == [("auto-recall", 3)]
+
+
+@pytest.mark.parametrize("delay", [0.02, 0.1, 0.25])
+def test_ctrl_c_while_starting_exits_130_without_a_traceback(tmp_path: Path, delay: float) -> None:
+    import time
+
+    home, decks = tmp_path / "home", tmp_path / "decks"
+    drill_deck(decks, n=2)
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", TOPIC],
+                          env=subprocess_env(home, decks), encoding="utf-8", timeout=60)
+    try:
+        time.sleep(delay)  # still importing typer and rich, or just past it
+        child.sendintr()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130, (child.exitstatus, child.signalstatus, child.before)
+    assert "Traceback" not in (child.before or "")
