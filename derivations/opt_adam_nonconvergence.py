@@ -69,10 +69,29 @@ def experiment(p):
 
     C, T, lr = 3.0, 150 if p.quick else 3000, 0.5
     b2 = 1 / (1 + C * C)
+    _, _, _, adam_exact, ams_exact = _steady(3)
 
-    def run(amsgrad):
+    def displacement(amsgrad, periods=20):
+        """Net move per period / η of the real optimizer, unprojected, in its periodic steady state
+        (the loss is linear, so the gradients do not depend on x)."""
         x = torch.zeros(1, dtype=torch.float64, device=p.device, requires_grad=True)
-        opt = torch.optim.Adam([x], lr=lr, betas=(0.0, b2), eps=1e-12, amsgrad=amsgrad)
+        opt = torch.optim.Adam([x], lr=1e-3, betas=(0.0, b2), eps=0.0, amsgrad=amsgrad)
+        marks = []
+        for t in range(1, 3 * periods + 1):
+            x.grad = torch.tensor([C if t % 3 == 1 else -1.0], dtype=torch.float64, device=p.device)
+            opt.step()
+            if t % 3 == 0:
+                marks.append(float(x))
+        return (marks[-1] - marks[-2]) / 1e-3
+
+    p.close("torch Adam (β₁ = 0, β₂ = 1/10, ε = 0): net move per period / η in steady state vs the exact value",
+            displacement(False), float(adam_exact), rtol=1e-6, id="adam_net_per_period")
+    p.close("the same with amsgrad=True vs −(C − 2)/√max v", displacement(True), float(ams_exact), rtol=1e-6,
+            id="amsgrad_net_per_period")
+
+    def run(amsgrad, beta2=b2):
+        x = torch.zeros(1, dtype=torch.float64, device=p.device, requires_grad=True)
+        opt = torch.optim.Adam([x], lr=lr, betas=(0.0, beta2), eps=1e-12, amsgrad=amsgrad)
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 1 / (k + 1) ** 0.5)  # η_t = η/√t
         regret = 0.0
         for t in range(1, T + 1):
@@ -96,3 +115,6 @@ def experiment(p):
               refutes="Adam always converges on convex problems")
     p.less("the same with amsgrad=True: final x", x_ams, -0.5, id="amsgrad_final_x")
     p.greater("average regret per step: Adam / AMSGrad", regret_adam / regret_ams, 2.0, id="regret_ratio")
+    x_default, _ = run(amsgrad=False, beta2=0.999)
+    p.less("the same problem with β₂ = 0.999 (β₁ = 0): final x of torch.optim.Adam", x_default, -0.5,
+           id="default_beta2_converges")

@@ -92,14 +92,17 @@ def experiment(p):
 
     L0 = float(full_loss(w[None])[0])
     M = 4000 if p.quick else 40000
-    ratios = []
-    for B, row in [(1, "progress_b1"), (16, "progress_b16"), (256, "progress_b256")]:
+    def progress(B, id):
         idx = torch.randint(0, N, (M, B), generator=gen).to(p.device)
         g = per_ex[idx].mean(1)
         gain = L0 - full_loss(w[None] - step_f(B, G2, GHG, trHS) * g)
         se = float(gain.std() / M**0.5)
         p.close(f"B = {B}: mean improvement of the real loss at ε*(B) (±{se:.2g}) vs ΔL_max/(1 + B_noise/B)",
-                gain.mean(), best_f(B, G2, GHG, trHS), rtol=0, atol=4 * se, id=row)
-        ratios.append(float(gain.mean()) / (G2**2 / (2 * GHG)))
+                gain.mean(), best_f(B, G2, GHG, trHS), rtol=0, atol=4 * se, id=id)
+        return float(gain.mean()) / (G2**2 / (2 * GHG))
+
+    progress(1, id="progress_b1")
+    progress(16, id="progress_b16")
+    ratios = [progress(256, id="progress_b256")]
     p.less("B = 256: progress per step as a fraction of ΔL_max (the most a batch can buy)", ratios[-1], 1.0,
            id="fraction_b256")
