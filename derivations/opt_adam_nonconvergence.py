@@ -81,7 +81,7 @@ def experiment(p):
             x.grad = torch.tensor([C if t % 3 == 1 else -1.0], dtype=torch.float64, device=p.device)
             opt.step()
             if t % 3 == 0:
-                marks.append(float(x))
+                marks.append(float(x.detach()))
         return (marks[-1] - marks[-2]) / 1e-3
 
     p.close("torch Adam (β₁ = 0, β₂ = 1/10, ε = 0): net move per period / η in steady state vs the exact value",
@@ -97,14 +97,14 @@ def experiment(p):
         for t in range(1, T + 1):
             coef = C if t % 3 == 1 else -1.0
             loss = coef * x.sum()
-            regret += float(loss) - coef * -1.0  # against the best fixed point x* = −1
+            regret += float(loss.detach()) - coef * -1.0  # against the best fixed point x* = −1
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             with torch.no_grad():
                 x.clamp_(-1.0, 1.0)  # projection onto the feasible set
-        return float(x), regret / T
+        return float(x.detach()), regret / T
 
     # The myth: Adam always converges on convex problems — modelled by an Adam whose second moment
     # never forgets (the running max of AMSGrad).
