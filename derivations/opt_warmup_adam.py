@@ -37,10 +37,10 @@ def _var_m_hat():
 
     b = sp.Symbol("beta", positive=True)
     t = sp.Symbol("t", integer=True, positive=True)
-    i = sp.Symbol("i", integer=True, positive=True)
-    # Var(Σ β^{t−i} g_i) = σ²·Σ β^{2(t−i)} (independent draws); σ² = 1
-    raw = (1 - b) ** 2 * sp.summation(b ** (2 * (t - i)), (i, 1, t))
-    var = sp.simplify(raw / (1 - b**t) ** 2)
+    V = sp.Function("V")
+    # m_t = βm_{t−1} + (1 − β)g_t with independent g_t (σ² = 1): Var m_t = β²·Var m_{t−1} + (1 − β)², Var m₀ = 0
+    raw = sp.rsolve(V(t) - b**2 * V(t - 1) - (1 - b) ** 2, V(t), {V(0): 0})
+    var = sp.factor(raw / (1 - b**t) ** 2)
     return b, t, raw, var
 
 
@@ -48,7 +48,7 @@ def derive(p):
     import sympy as sp
 
     b, t, raw, var = _var_m_hat()
-    p.step("Var(m_t)/σ² = (1 − β)²·Σ_{i≤t} β^{2(t−i)} =", sp.simplify(raw))
+    p.step("Var(m_t)/σ² from Var m_t = β²·Var m_{t−1} + (1 − β)², Var m₀ = 0:", sp.factor(raw))
     p.identity("Var(m̂_t)/σ² = (1 − β)(1 + βᵗ)/((1 + β)(1 − βᵗ))", var,
                (1 - b) * (1 + b**t) / ((1 + b) * (1 - b**t)))
     p.identity("t = 1: Var(m̂₁) = σ² (m̂₁ = g₁)", var.subs(t, 1), 1)
