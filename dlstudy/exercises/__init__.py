@@ -37,7 +37,7 @@ from dlstudy.answers import AnswerType, Value, matches, show
 from dlstudy.card import Text
 
 MODULES = ("rnn", "normalization", "residual", "optim", "cnn", "losses", "init", "training",
-           "mlp", "backprop", "gradients")
+           "mlp", "backprop", "gradients", "transformer")
 
 # Real answers are typed to 3 significant figures; rounding to 3 figures is off by at most
 # 0.5 % (a leading 1: 1.005 → 1.00 or 1.01), so 0.6 % accepts every correct rounding.
