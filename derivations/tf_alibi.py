@@ -64,7 +64,6 @@ def alibi_bias(n, slopes, offset=0, device="cpu"):
 
 
 def experiment(p):
-    import sympy as sp
     import torch
     import torch.nn.functional as F
 

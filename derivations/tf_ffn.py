@@ -53,7 +53,7 @@ def derive(p):
     approx = sp.series(x * (1 + sp.tanh(a * (x + b * x ** 3))) / 2, x, 0, 5).removeO()
     sol = sp.solve([sp.Eq(exact.coeff(x, 2), approx.coeff(x, 2)), sp.Eq(exact.coeff(x, 4), approx.coeff(x, 4))],
                    [a, b], dict=True)
-    sol = [s for s in sol if s[a].is_positive][0]
+    sol = next(s for s in sol if s[a].is_positive)
     p.identity("series match to x⁴: a = √(2/π)", sol[a], sp.sqrt(2 / sp.pi))
     p.identity("series match to x⁴: b = 2/(3π) − 1/6", sp.simplify(sol[b]), 2 / (3 * sp.pi) - sp.Rational(1, 6),
                id="tanh_series_b")
