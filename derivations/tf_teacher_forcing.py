@@ -4,8 +4,8 @@ needs one forward per new token.
 Symbolic: log p(y) = Σₜ log p(yₜ | y_<t). With teacher forcing the prefixes are the ground truth, all
 known in advance, so all T conditionals come from one pass over y_<T under a causal mask. Generating
 without a cache re-runs the prefix for each new token: Σ_{t=1}^{T} F(t) with F(t) = 8td² + 4t²d FLOPs
-(projections plus attention, per layer), against F(T) for the one training pass; the ratio
-grows like T/3.
+(projections plus attention, per layer), against F(T) for the one training pass; the ratio is
+(T + 1)/2 while the projections dominate and grows like T/3 once attention does.
 Numeric (float64): a small decoder-only model (embedding, nn.TransformerEncoder with a causal mask,
 LM head): the logits of one teacher-forced pass equal, position by position, the last logits of T
 separate runs on the growing prefixes; without the mask, changing a future token changes earlier
@@ -41,6 +41,8 @@ def derive(p):
     ratio = regen / F.subs(t, T)
     p.identity("d fixed, T → ∞: (Σ F(t))/F(T) ÷ T → 1/3, so re-running prefixes costs ~T/3 training passes",
                sp.limit(ratio / T, T, sp.oo), sp.Rational(1, 3), id="regen_ratio")
+    p.identity("T fixed, d → ∞ (projections dominate): (Σ F(t))/F(T) → (T + 1)/2", sp.limit(ratio, d, sp.oo),
+               (T + 1) / 2, id="regen_ratio_wide")
 
 
 class TinyLM:
