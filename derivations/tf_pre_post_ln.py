@@ -42,8 +42,8 @@ def derive(p):
         return v.applyfunc(lambda a: (a - mu) / sd)
 
     y = sp.Matrix(sp.symbols("y1:4", real=True))
-    J = ln(y).jacobian(y[:1])
-    p.identity("LN(c·x) = LN(x)", ln(c * xs), ln(xs), id="ln_scale_invariant")
+    J = sp.Matrix([[sp.diff(ln(y)[0], y[0])]])
+    p.identity("LN(c·x)₁ = LN(x)₁", ln(c * xs)[0], ln(xs)[0], id="ln_scale_invariant")
     p.identity("∂LN₁/∂y₁ at y = c·x equals (1/c)·(∂LN₁/∂y₁ at y = x)", J[0, 0].subs(dict(zip(y, c * xs))),
                J[0, 0].subs(dict(zip(y, xs))) / c, id="ln_jacobian_scale")
     L, v = sp.symbols("L v", positive=True)

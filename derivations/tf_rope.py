@@ -45,6 +45,11 @@ def derive(p):
     norm2 = ((R(m * th) * q).T * (R(m * th) * q))[0]
     p.identity("‖R(mθ)q‖² = ‖q‖²", sp.expand(norm2).subs(sp.sin(m * th) ** 2, 1 - sp.cos(m * th) ** 2).expand(),
                (q.T * q)[0])
+    d, base, L, i = sp.symbols("d base L i", positive=True)
+    edge = _edge(symbolic=True)
+    p.identity("pair i* = (d/2)·ln((L−1)/2π)/ln(base) turns exactly once in L − 1 steps: θ_{i*}·(L − 1) = 2π",
+               sp.simplify(sp.powsimp(sp.expand_log((base ** (-2 * edge / d) * (L - 1)), force=True))), 2 * sp.pi,
+               id="edge_pair")
     x, y, a, b = sp.symbols("x y a b", real=True)   # content and position, one dimension, A = 1
     p.step("additive: (x + a)(y + b) has the cross terms x·b + a·y", sp.expand((x + a) * (y + b)))
 
@@ -111,17 +116,18 @@ def experiment(p):
     theta = base ** (-torch.arange(0, d_big, 2, dtype=f64) / d_big)
     unseen = int((theta * (L_train - 1) < 2 * math.pi).sum())
     p.equal("d = 128, base 10000: frequency pairs that never complete a turn within 2048 positions "
-            "(torch count vs the derived count)", unseen, _incomplete_pairs(d_big, base, L_train),
+            "(torch count vs the derived edge i* = (d/2)·ln((L−1)/2π)/ln(base))", unseen,
+            d_big // 2 - 1 - math.floor(_edge()(d_big, base, L_train)),
             id="rope_incomplete_pairs")
     longer = 4 * L_train
     p.less("position interpolation of 4×2048 positions (m·L/L′): largest angle / L·θ of the slowest pair",
            (longer - 1) * (L_train / longer) * theta[-1] / (L_train * theta[-1]), 1.0, id="pi_in_range")
 
 
-def _incomplete_pairs(d, base, L):
-    """Pairs i (θᵢ = base^(−2i/d)) with θᵢ·(L − 1) < 2π  ⇔  i > (d/2)·ln((L − 1)/2π)/ln(base), solved by sympy."""
+def _edge(symbolic=False):
+    """The pair index i* where θᵢ·(L − 1) = 2π, θᵢ = base^(−2i/d): pairs i > i* never complete a turn."""
     import sympy as sp
 
-    i = sp.Symbol("i", real=True)
-    edge = sp.solve(sp.Eq(sp.Integer(base) ** (-2 * i / d) * (L - 1), 2 * sp.pi), i)[0]
-    return int(d // 2 - 1 - sp.floor(edge))
+    d, base, L = sp.symbols("d base L", positive=True)
+    edge = d / 2 * sp.log((L - 1) / (2 * sp.pi)) / sp.log(base)
+    return edge if symbolic else sp.lambdify((d, base, L), edge, "math")
