@@ -86,7 +86,8 @@ def experiment(p):
     p.less("inputs ×1e-3 (tanh ≈ linear): max difference between queries' weight rows", spread[1e-3], 1e-5,
            id="linear_range_query_free")
     n = 64
-    qs, ks, vs = (torch.randn(n, d, generator=g, dtype=torch.float32).requires_grad_(True) for _ in range(3))
+    qs, ks, vs = (torch.randn(n, d, generator=g, dtype=torch.float32).to(p.device).requires_grad_(True)
+                  for _ in range(3))
     for m in (Wq, Wk, v):
         m.float()
     add_bytes = _saved(lambda a, b, c: additive(a, b) @ c, qs, ks, vs)
