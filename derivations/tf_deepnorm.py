@@ -5,9 +5,10 @@ Post-LN whose branch outputs are shrunk by 1/α. For an N-layer encoder-only or 
 α = (2N)^(1/4) and β = (8N)^(−1/4) scales the init of the value, output and FFN weights; both
 follow from requiring the model update of one step to stay O(η) as N grows.
 Numeric (float64, eps 0): a real nn.TransformerEncoderLayer (Post-LN) with its out_proj and
-linear2 divided by α equals a hand-written LN(αx + G(x)) layer; at L = 12 the per-layer gradient
-norms of DeepNorm are nearly uniform while Post-LN's are not; a random ±η change of every weight
-(the shape of an early Adam step) moves DeepNorm's output less than Post-LN's.
+linear2 divided by α equals a hand-written LN(αx + G(x)) layer; over seeds and depths (6 and 12 layers;
+full scale 12 to 48) the per-layer gradient norms of DeepNorm are far more even than Post-LN's. (A random
+±η change of every weight, a proxy for an early Adam step, did NOT move DeepNorm's output less than
+Post-LN's consistently beyond 12 layers in our checks, so the derivation makes no claim about it.)
 """
 
 TITLE = {
@@ -21,9 +22,9 @@ CLAIMS = [
         "zh": "DeepNorm 保留 Post-LN 的 LayerNorm 位置，但放大残差：x_{l+1} = LN(α·x_l + G(x_l))，等价于把每个分支缩小 1/α。",
     },
     {
-        "en": "With α = (2N)^(1/4), β = (8N)^(−1/4) the gradient is spread evenly over the layers at initialisation and an "
-              "update of fixed size changes the output less than in Post-LN.",
-        "zh": "取 α = (2N)^(1/4)、β = (8N)^(−1/4) 时，初始化时梯度在各层间分布均匀，固定大小的更新对输出的改变也小于 Post-LN。",
+        "en": "With α = (2N)^(1/4), β = (8N)^(−1/4) the gradient at initialisation is spread far more evenly over the layers "
+              "than in Post-LN.",
+        "zh": "取 α = (2N)^(1/4)、β = (8N)^(−1/4) 时，初始化时梯度在各层间的分布比 Post-LN 均匀得多。",
     },
 ]
 
@@ -81,7 +82,7 @@ def experiment(p):
     import torch.nn.functional as F
 
     N, alpha, beta = _constants()
-    d, L = 16, 12
+    d = 16
     g = torch.Generator().manual_seed(p.seed)
     x = torch.randn(2, 6, d, generator=g, dtype=torch.float64).to(p.device)
     plain = _stack(1, "post", d, p.seed, p.device).layers[0]
@@ -97,28 +98,21 @@ def experiment(p):
         p.allclose("nn.TransformerEncoderLayer with out_proj, linear2 ÷ α = hand LN(αx + G(x)), α = 8^(1/4)",
                    scaled(x), hand, rtol=1e-10, atol=1e-12, id="deepnorm_equals_rescaled_layer")
 
-    def profile(kind, seed):
-        enc = _stack(L, kind, d, seed, p.device)
+    def profile(kind, seed, depth):
+        enc = _stack(depth, kind, d, seed, p.device)
         r = torch.randn(2, 6, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64).to(p.device)
         (enc(x) * r).sum().backward()
         norms = [blk.linear2.weight.grad.norm().item() for blk in enc.layers]
         return max(norms) / min(norms)
 
-    seeds = range(p.seed, p.seed + 2)
-    p.sweep(f"DeepNorm, L = {L}: max/min per-layer ‖∂L/∂W₂‖, over seeds",
-            [(f"seed {s}", profile("deepnorm", s)) for s in seeds], "<", 1.5, id="deepnorm_uniform")
-    p.sweep(f"Post-LN, L = {L}: max/min per-layer ‖∂L/∂W₂‖, over seeds",
-            [(f"seed {s}", profile("post", s)) for s in seeds], ">", 1.5, id="post_uneven")
-
-    def update(kind, eta=1e-3):
-        enc = _stack(L, kind, d, p.seed, p.device)
-        gen = torch.Generator().manual_seed(p.seed + 7)
-        with torch.no_grad():
-            before = enc(x)
-            for prm in enc.parameters():
-                if prm.dim() == 2:
-                    prm.add_(eta * torch.sign(torch.randn(prm.shape, generator=gen, dtype=prm.dtype)).to(p.device))
-            return ((enc(x) - before).norm() / before.norm()).item()
-
-    p.less(f"‖ΔF‖/‖F‖ after a ±1e-3 step on every weight, L = {L}: DeepNorm / Post-LN",
-           update("deepnorm") / update("post"), 0.8, id="deepnorm_smaller_update")
+    seeds = range(p.seed, p.seed + (2 if p.quick else 6))
+    depths = (6, 12) if p.quick else (12, 24, 48)
+    spread = {(k, s, n): profile(k, s, n) for k in ("deepnorm", "post") for s in seeds for n in depths}
+    p.sweep("DeepNorm's / Post-LN's max/min per-layer ‖∂L/∂W₂‖, over seeds × depths",
+            [(f"seed {s}, L = {n}", spread["deepnorm", s, n] / spread["post", s, n]) for s in seeds for n in depths],
+            "<", 1.0, id="deepnorm_more_even")
+    p.sweep(f"DeepNorm, L = {depths[-1]}: max/min per-layer ‖∂L/∂W₂‖, over seeds",
+            [(f"seed {s}", spread["deepnorm", s, depths[-1]]) for s in seeds], "<", 1.5 if p.quick else 2.5,
+            id="deepnorm_uniform")
+    p.sweep(f"Post-LN, L = {depths[-1]}: max/min per-layer ‖∂L/∂W₂‖, over seeds",
+            [(f"seed {s}", spread["post", s, depths[-1]]) for s in seeds], ">", 1.5, id="post_uneven")

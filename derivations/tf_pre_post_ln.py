@@ -8,8 +8,8 @@ renormalises after every block, so the last layer's gradient does not shrink wit
 et al.: O(d√(ln d)) against O(d√(ln d / L))). Large gradients at the top layers with a large
 learning rate from step one are Xiong et al.'s explanation of why Post-LN needs a warm-up.
 Numeric (float64, dropout 0): stacks of nn.TransformerEncoderLayer with norm_first False / True,
-L = 2 and 12, two seeds: the last layer's linear2 gradient, Post-LN against Pre-LN; the residual
-stream's growth in Pre-LN.
+L = 2 and 12, two seeds, d = 16 (full scale: L = 48, six seeds, d = 64): the last layer's linear2
+gradient, Post-LN against Pre-LN; the residual stream's growth in Pre-LN.
 """
 
 TITLE = {
@@ -77,11 +77,12 @@ def _grads(L, pre, seed, device, d=16):
 def experiment(p):
     import torch
 
-    seeds = range(p.seed, p.seed + 2)
-    shallow, deep = 2, 12
+    seeds = range(p.seed, p.seed + (2 if p.quick else 6))
+    shallow, deep = 2, (12 if p.quick else 48)
+    d = 16 if p.quick else 64
     pre_ln = not p.myth   # the myth: the LayerNorm's place does not matter, so "Pre-LN" behaves like Post-LN
-    post = {s: (_grads(shallow, False, s, p.device), _grads(deep, False, s, p.device)) for s in seeds}
-    pre = {s: (_grads(shallow, pre_ln, s, p.device), _grads(deep, pre_ln, s, p.device)) for s in seeds}
+    post = {s: (_grads(shallow, False, s, p.device, d), _grads(deep, False, s, p.device, d)) for s in seeds}
+    pre = {s: (_grads(shallow, pre_ln, s, p.device, d), _grads(deep, pre_ln, s, p.device, d)) for s in seeds}
     p.sweep(f"Post-LN: last layer's ‖∂L/∂W₂‖ at L = {deep} / at L = {shallow}, over seeds",
             [(f"seed {s}", post[s][1][-1] / post[s][0][-1]) for s in seeds], ">", 0.6, id="post_last_flat")
     p.sweep(f"Pre-LN: last layer's ‖∂L/∂W₂‖ at L = {deep} / at L = {shallow}, over seeds",
@@ -93,8 +94,8 @@ def experiment(p):
            {"Post-LN": (list(range(1, deep + 1)), post[p.seed][1]),
             "Pre-LN": (list(range(1, deep + 1)), pre[p.seed][1])}, xlabel="layer", ylabel="gradient norm", logy=True)
 
-    enc = _stack(deep, True, 16, p.seed, p.device)  # the stream's growth: the mechanism behind 1/√L
-    x = torch.randn(2, 6, 16, generator=torch.Generator().manual_seed(p.seed), dtype=torch.float64).to(p.device)
+    enc = _stack(deep, True, d, p.seed, p.device)  # the stream's growth: the mechanism behind 1/√L
+    x = torch.randn(2, 6, d, generator=torch.Generator().manual_seed(p.seed), dtype=torch.float64).to(p.device)
     with torch.no_grad():
         h, norms = x, [x.norm().item()]
         for layer in enc.layers:
