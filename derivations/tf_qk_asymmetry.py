@@ -82,10 +82,16 @@ def experiment(p):
         p.greater("tied: smallest eigenvalue / largest (positive semi-definite)", eig.min() / eig.max(), -1e-12)
         p.equal(f"tied: rank of the {n}×{n} score matrix (d_k = {d})", int(torch.linalg.matrix_rank(T)), d,
                 id="tied_rank")
-        diag = torch.diagonal(T)
         off = ~torch.eye(n, dtype=torch.bool, device=p.device)
-        bound = torch.maximum(diag[:, None], diag[None, :])
-        p.less("tied: max over pairs A ≠ B of S_AB − max(S_AA, S_BB)", (T - bound)[off].max(), 1e-12,
-               id="tied_cauchy_schwarz")
+        cases = []
+        for trial in range(6):                         # random tied projections of random tokens
+            W = torch.randn(d + trial, 2 + trial, generator=g, dtype=f64).to(p.device)
+            X = torch.randn(n, d + trial, generator=g, dtype=f64).to(p.device) * (1 + trial)
+            G = (X @ W) @ (X @ W).T
+            dg = torch.diagonal(G)
+            cases.append((f"trial {trial}: d = {d + trial}, d_k = {2 + trial}",
+                          ((G - torch.maximum(dg[:, None], dg[None, :])) / dg.max())[off].max().item()))
+        p.sweep("tied: max over pairs A ≠ B of (S_AB − max(S_AA, S_BB))/max S_AA", cases, "<=", 1e-12,
+                id="tied_cauchy_schwarz")
         untied_gap = (S - torch.maximum(torch.diagonal(S)[:, None], torch.diagonal(S)[None, :]))[off].max()
         p.greater("untied: some pair has S_AB above both self-scores", untied_gap, 0, id="untied_exceeds_self")
