@@ -7,7 +7,9 @@ The materialised score matrix holds n² numbers per head.
 Numeric: torch.utils.flop_counter's count of nn.MultiheadAttention equals F(n) for several n;
 the saved-for-backward bytes of a hand softmax(QKᵀ/√d)V (autograd's saved_tensors_hooks)
 grow ×4 per doubling of n, while F.scaled_dot_product_attention's CPU kernel saves only O(n)
-(its output and one log-sum-exp per row) — measured the same way.
+(q, k, v, its output and one log-sum-exp per row) — measured the same way. At full scale the
+wall time of the plain forward (best of 5) is timed for n = 1024 … 4096 and its log-log slope must
+exceed 1.5 (quadratic: 2).
 """
 
 TITLE = {
@@ -102,3 +104,33 @@ def experiment(p):
             2.0, rtol=0.05, id="sdpa_memory_linear")
     p.less("F.scaled_dot_product_attention: saved bytes at n = 512, against n²·4 bytes", mem_sdpa[2],
            512 * 512 * 4, id="sdpa_bytes_512")
+    if not p.quick:
+        _timing(p, hand)
+
+
+def _timing(p, hand):
+    """Full scale only (timings differ from run to run, so no quick snapshot can hold them): wall time of the
+    plain attention forward against n, and the log-log slope between the two largest sizes."""
+    import math
+    import time
+
+    import torch
+
+    d, sizes, times = 64, (1024, 2048, 4096), []
+    for n in sizes:
+        q = torch.randn(1, 8, n, d, device=p.device)
+        for _ in range(2):
+            hand(q, q, q)                                  # warm-up
+        if p.device == "cuda":
+            torch.cuda.synchronize()
+        best = math.inf
+        for _ in range(5):                                 # best of 5: the least disturbed run
+            start = time.perf_counter()
+            hand(q, q, q)
+            if p.device == "cuda":
+                torch.cuda.synchronize()
+            best = min(best, time.perf_counter() - start)
+        times.append(best)
+    slope = math.log(times[-1] / times[0]) / math.log(sizes[-1] / sizes[0])
+    p.greater(f"plain attention forward time (best of 5), log-log slope from n = {sizes[0]} to {sizes[-1]} (d = {d}, 8 heads)",
+              slope, 1.5, id="time_slope")
