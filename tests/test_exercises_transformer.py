@@ -1,0 +1,101 @@
+"""The transformer exercise generators: each answer the real library gave equals an independent closed form
+written here from the drawn parameters alone, is accepted when typed back, and the draws vary."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from dlstudy import exercises
+from dlstudy.exercises import r
+
+DRAWS = 40
+
+
+def mha(p: dict[str, Any]) -> int:
+    d = p["d"]
+    total = d * d + d * p["kdim"] + d * p["vdim"] + d * d
+    total += 4 * d if p["bias"] else 0
+    total += 2 * d if p["add_bias_kv"] else 0
+    return total
+
+
+def score_mib(p: dict[str, Any]) -> float:
+    size = {"float32": 4, "bfloat16": 2, "float16": 2}[p["dtype"]]
+    return p["batch"] * p["heads"] * p["seq"] ** 2 * size / 2 ** 20
+
+
+def ffn(p: dict[str, Any]) -> int:
+    d, hidden = p["d"], p["hidden"]
+    if p["swiglu"]:
+        return 3 * d * hidden
+    return 2 * d * hidden + (hidden + d if p["bias"] else 0)
+
+
+def weight(p: dict[str, Any]) -> float:
+    q, keys = p["q"], p["keys"]
+    scores = [sum(a * b for a, b in zip(q, k)) / math.sqrt(len(q)) for k in keys]
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    return exps[p["index"]] / sum(exps)
+
+
+def online(p: dict[str, Any]) -> float:
+    s = p["logits"]
+    return sum(math.exp(v - max(s)) for v in s)
+
+
+def alibi(p: dict[str, Any]) -> float:
+    return math.exp(-(2 ** (-8 * p["head"] / p["heads"])) * (p["far"] - p["near"]))
+
+
+CLOSED_FORMS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "tf_mha_params": mha,
+    "tf_score_memory": score_mib,
+    "tf_ffn_params": ffn,
+    "tf_attention_weight": weight,
+    "tf_online_softmax": online,
+    "tf_alibi_ratio": alibi,
+}
+
+
+def test_every_tf_generator_has_a_closed_form() -> None:
+    assert {name for name in exercises.names() if name.startswith("tf_")} == set(CLOSED_FORMS)
+
+
+@pytest.mark.parametrize("name", sorted(CLOSED_FORMS))
+def test_tf_generator_agrees_with_the_closed_form(name: str) -> None:
+    variety = set()
+    for seed in range(DRAWS):
+        exercise = exercises.draw(name, seed)
+        closed = CLOSED_FORMS[name](exercise.params)
+        if exercise.answer_type == "integer":
+            assert exercise.expected == closed and isinstance(exercise.expected, int), (seed, exercise.params)
+            assert f"{exercise.expected:,}" in exercise.solution.en, (seed, exercise.solution.en)
+        else:
+            assert isinstance(exercise.expected, float)
+            assert math.isclose(exercise.expected, closed, rel_tol=1e-9, abs_tol=1e-12), (seed, exercise.params)
+            shown = {r(exercise.expected), r(exercise.expected, 5), r(round(exercise.expected, 6))}
+            assert any(s in exercise.solution.en for s in shown), (seed, exercise.solution.en)
+            assert exercise.check(float(f"{exercise.expected:.3g}"))          # three figures are accepted
+            assert not exercise.check(exercise.expected * 1.05 + 0.01)       # a wrong answer is not
+        assert exercise.check(exercise.expected)
+        assert exercise.prompt.en and exercise.prompt.zh and exercise.solution.en and exercise.solution.zh
+        assert exercise == exercises.draw(name, seed)
+        variety.add(repr(exercise.expected))
+    assert len(variety) >= 10, f"{name} draws too few different answers: {len(variety)}"
+
+
+def test_tf_prompts_come_before_torch() -> None:
+    probe = ("import sys\n"
+             "from dlstudy import exercises\n"
+             f"for name in {sorted(CLOSED_FORMS)!r}:\n"
+             "    assert exercises._begin(name, 3)[1].en, name\n"
+             "print('torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
