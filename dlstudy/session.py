@@ -157,14 +157,20 @@ class Session:
         return card
 
 
-def auto_rating(correct: bool, seconds: float, easy_within: float, hard_after: float) -> int:
-    """The grade an auto-graded card earns: wrong → Again; right → Easy when answered within
-    ``easy_within`` seconds, Hard when it took longer than ``hard_after``, else Good."""
+def auto_rating(correct: bool, seconds: float, easy_within: float = 0.0,
+                hard_after: float = 0.0) -> int:
+    """The grade an auto-graded card earns: wrong → Again; right → Good.
+
+    By default speed changes nothing: Easy on a new card graduates it at once with FSRS's
+    initial stability for Easy (about 8 days with the default weights), so a quick lucky
+    answer would hide the card for a week. A user who wants speed to count sets
+    ``easy_within`` (right within that many seconds → Easy) and/or ``hard_after`` (right
+    after that many → Hard); 0 turns either rule off."""
     if not correct:
         return 1
-    if seconds <= easy_within:
+    if easy_within > 0 and seconds <= easy_within:
         return 4
-    if seconds > hard_after:
+    if hard_after > 0 and seconds > hard_after:
         return 2
     return 3
 

@@ -54,15 +54,16 @@ class Settings:
         extra_folders: folders of the user's own decks (and derivations), in addition to the
             bundled ones.
         easy_within, hard_after: seconds; a right answer to an exercise or a claim is graded
-            Easy when given within ``easy_within``, Hard after ``hard_after``, else Good.
+            Good, or Easy when given within ``easy_within``, Hard after ``hard_after``
+            (0, the default, turns a rule off: FSRS schedules best from Again/Good).
     """
 
     lang: str | None = None
     new_per_day: int = 10
     desired_retention: float = 0.9
     extra_folders: list[str] = field(default_factory=list)
-    easy_within: float = 10.0
-    hard_after: float = 60.0
+    easy_within: float = 0.0
+    hard_after: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {"new_per_day": self.new_per_day,
@@ -126,8 +127,9 @@ class Settings:
             f"desired_retention = {self.desired_retention}\n\n"
             "# Folders with your own decks (questions/*.yaml) and derivations (derivations/*.py).\n"
             f"extra_folders = [{folders}]\n\n"
-            "# Exercises and true/false claims grade themselves: wrong = Again; right = Easy when\n"
-            "# answered within easy_within seconds, Hard after hard_after seconds, else Good.\n"
+            "# Exercises and true/false claims grade themselves: wrong = Again, right = Good.\n"
+            "# To let speed count: right within easy_within seconds = Easy, after hard_after\n"
+            "# seconds = Hard (0 = off; Easy on a new card puts it about 8 days away).\n"
             f"easy_within = {self.easy_within:g}\n"
             f"hard_after = {self.hard_after:g}\n"
         )
@@ -190,7 +192,8 @@ def _check_seconds(value: object, where: str, text: bool = True) -> float:
 
 
 def _check_thresholds(settings: Settings, where: str) -> None:
-    if settings.easy_within > settings.hard_after:
+    if settings.easy_within > 0 and settings.hard_after > 0 \
+            and settings.easy_within > settings.hard_after:
         raise SettingsError(f"{where}: easy_within ({settings.easy_within:g} s) must not exceed "
                             f"hard_after ({settings.hard_after:g} s)")
 
