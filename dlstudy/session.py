@@ -18,10 +18,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from dlstudy.card import Card
 from dlstudy.scheduler import CardState, Scheduler, to_us, utcnow
 from dlstudy.store import Review, Store
+
+if TYPE_CHECKING:
+    from dlstudy.plan import ActivePlan
 
 LEARN_AHEAD_US = 20 * 60 * 1_000_000  # like Anki: a (re)learning card due within 20 min may come early
 
@@ -187,31 +191,70 @@ def local_day_start(now: datetime, days: int = 0) -> datetime:
 
 @dataclass(frozen=True)
 class ReviewPlan:
-    """What ``review`` found: the cards to ask, and why there may be none."""
+    """What ``review`` found: the cards to ask, and why there may be none.
+
+    Under an interview-date plan, ``forward`` holds cards brought forward (their recall on the
+    date would fall below the plan's target) and the new cards come first (see
+    :mod:`dlstudy.plan`)."""
 
     due: list[Card]
     new: list[Card]
     new_left_today: int
     next_due: int | None
+    forward: list[Card] = field(default_factory=list)
+    planned: bool = False
 
     @property
     def cards(self) -> list[Card]:
+        if self.planned:
+            return self.new + self.due + self.forward
         return self.due + self.new
 
 
+def interleave_new(cards: Sequence[Card]) -> list[Card]:
+    """Unseen cards in the order ``review`` introduces them: level 1 first, and within a level
+    one card of each topic in turn (each topic's cards in deck order)."""
+    from dlstudy.plan import PlanCard, interleaved
+
+    by_id = {c.id: c for c in cards}
+    return [by_id[p.id] for p in interleaved([PlanCard(c.id, c.topic, c.level, c.kind)
+                                               for c in cards])]
+
+
 def review_queue(store: Store, cards: Sequence[Card], new_per_day: int,
-                 now: datetime | None = None) -> ReviewPlan:
-    """Due cards (soonest first), then unseen cards in deck order up to today's new-card limit."""
+                 now: datetime | None = None, plan: ActivePlan | None = None,
+                 scheduler: Scheduler | None = None) -> ReviewPlan:
+    """Due cards (soonest first), then unseen cards — interleaved across topics, level 1 first
+    — up to today's new-card limit (cards first seen in a quiz do not count against it).
+
+    With an active ``plan`` (and its ``scheduler``) the plan decides instead: today's share of
+    new cards, the due cards, and cards brought forward for the date."""
     now = now or utcnow()
     now_us = to_us(now)
+    day_start = to_us(local_day_start(now))
+    introduced = len(store.introduced_since(day_start, mode="review"))
+    selection = {c.id for c in cards}
+    if plan is not None and scheduler is not None:
+        return _planned_queue(store, cards, plan, scheduler, now, introduced, day_start)
     dues = store.due_times()
     due = [(dues[c.id], i, c) for i, c in enumerate(cards) if dues.get(c.id, now_us + 1) <= now_us]
     due.sort(key=lambda t: (t[0], t[1]))
-    introduced = len(store.introduced_since(to_us(local_day_start(now))))
     left = max(0, new_per_day - introduced)
-    new = [c for c in cards if c.id not in dues][:left]
-    selection = {c.id for c in cards}
+    new = interleave_new([c for c in cards if c.id not in dues])[:left]
     return ReviewPlan([c for _, _, c in due], new, left - len(new), store.next_due(selection))
+
+
+def _planned_queue(store: Store, cards: Sequence[Card], plan: ActivePlan, scheduler: Scheduler,
+                   now: datetime, introduced: int, day_start: int) -> ReviewPlan:
+    from dlstudy.plan import PlanCard, todays_plan
+
+    states = store.states()
+    planned = [PlanCard(c.id, c.topic, c.level, c.kind, states.get(c.id)) for c in cards]
+    today = todays_plan(planned, plan, scheduler, now, introduced, store.seconds_since(day_start))
+    by_id = {c.id: c for c in cards}
+    return ReviewPlan([by_id[i] for i in today.due], [by_id[i] for i in today.new], 0,
+                      store.next_due({c.id for c in cards}),
+                      [by_id[i] for i in today.brought_forward], planned=True)
 
 
 def review_refill(cards: Sequence[Card]) -> Callable[[Session], list[Card]]:

@@ -53,6 +53,9 @@ class Settings:
         desired_retention: the probability of recall FSRS aims for when it picks an interval.
         extra_folders: folders of the user's own decks (and derivations), in addition to the
             bundled ones.
+        interview_date: the day ``review`` plans for (ISO ``YYYY-MM-DD``), None: no date;
+            ``dlstudy plan`` uses it when ``--until`` is not given.
+        minutes_per_day: the daily study budget a plan works with.
         easy_within, hard_after: seconds; a right answer to an exercise or a claim is graded
             Good, or Easy when given within ``easy_within``, Hard after ``hard_after``
             (0, the default, turns a rule off: FSRS schedules best from Again/Good).
@@ -64,6 +67,8 @@ class Settings:
     extra_folders: list[str] = field(default_factory=list)
     easy_within: float = 0.0
     hard_after: float = 0.0
+    interview_date: str | None = None
+    minutes_per_day: int = 30
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {"new_per_day": self.new_per_day,
@@ -72,6 +77,9 @@ class Settings:
                                    "easy_within": self.easy_within, "hard_after": self.hard_after}
         if self.lang is not None:
             data["lang"] = self.lang
+        if self.interview_date is not None:
+            data["interview_date"] = self.interview_date
+        data["minutes_per_day"] = self.minutes_per_day
         return data
 
     @classmethod
@@ -83,7 +91,7 @@ class Settings:
             return f"{where}:{lines[key]}" if lines and key in lines else where
 
         known = ("lang", "new_per_day", "desired_retention", "extra_folders", "easy_within",
-                 "hard_after")
+                 "hard_after", "interview_date", "minutes_per_day")
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise SettingsError(f"{at(unknown[0])}: unknown setting `{unknown[0]}` (known: "
@@ -108,6 +116,11 @@ class Settings:
         if "hard_after" in data:
             settings.hard_after = _check_seconds(data["hard_after"], f"{at('hard_after')}: "
                                                  "hard_after", text=False)
+        if "interview_date" in data:
+            settings.interview_date = _check_date(data["interview_date"], at("interview_date"))
+        if "minutes_per_day" in data:
+            settings.minutes_per_day = _check_minutes(data["minutes_per_day"],
+                                                      at("minutes_per_day"), text=False)
         _check_thresholds(settings, at("hard_after" if "hard_after" in data else "easy_within"))
         return settings
 
@@ -131,7 +144,11 @@ class Settings:
             "# To let speed count: right within easy_within seconds = Easy, after hard_after\n"
             "# seconds = Hard (0 = off; Easy on a new card puts it about 8 days away).\n"
             f"easy_within = {self.easy_within:g}\n"
-            f"hard_after = {self.hard_after:g}\n"
+            f"hard_after = {self.hard_after:g}\n\n"
+            "# The day of your interview: `dlstudy review` then plans for it (see `dlstudy plan`).\n"
+            f"{'interview_date = ' + self.interview_date if self.interview_date else '# interview_date = 2026-12-20'}\n"
+            "# Minutes a day a plan for that date may use.\n"
+            f"minutes_per_day = {self.minutes_per_day}\n"
         )
 
 
@@ -181,6 +198,34 @@ def _check_retention(value: object, where: str, text: bool = True) -> float:
         raise SettingsError(f"{where}: desired_retention must be a number from 0.7 to 0.99, "
                             f"not {_quoted(value)}")
     return float(value)
+
+
+MAX_MINUTES = 24 * 60
+
+
+def _check_minutes(value: object, where: str, text: bool = True) -> int:
+    value = _from_text(value, int, text)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_MINUTES:
+        raise SettingsError(f"{where}: minutes_per_day must be a whole number of minutes from 1 "
+                            f"to {MAX_MINUTES}, not {_quoted(value)}")
+    return value
+
+
+def _check_date(value: object, where: str) -> str:
+    """A date: TOML's own (``2026-12-20``) or the same as text; kept as ISO text."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise SettingsError(f"{where}: interview_date must be a date written YYYY-MM-DD "
+                        f"(e.g. 2026-12-20), not {value!r}")
 
 
 def _check_seconds(value: object, where: str, text: bool = True) -> float:
@@ -262,6 +307,12 @@ def load_settings(data_dir: Path) -> Settings:
         settings.easy_within = _check_seconds(env["DLSTUDY_EASY_WITHIN"], "DLSTUDY_EASY_WITHIN")
     if env.get("DLSTUDY_HARD_AFTER"):
         settings.hard_after = _check_seconds(env["DLSTUDY_HARD_AFTER"], "DLSTUDY_HARD_AFTER")
+    if env.get("DLSTUDY_INTERVIEW_DATE"):
+        settings.interview_date = _check_date(env["DLSTUDY_INTERVIEW_DATE"],
+                                              "DLSTUDY_INTERVIEW_DATE")
+    if env.get("DLSTUDY_MINUTES_PER_DAY"):
+        settings.minutes_per_day = _check_minutes(env["DLSTUDY_MINUTES_PER_DAY"],
+                                                  "DLSTUDY_MINUTES_PER_DAY")
     _check_thresholds(settings, "settings (with the environment)")
     return settings
 

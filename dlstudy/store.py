@@ -556,11 +556,23 @@ class Store:
                 return int(due)
         return None
 
-    def introduced_since(self, since: int) -> set[str]:
-        """Cards whose first review is at or after ``since``."""
+    def introduced_since(self, since: int, mode: str | None = None) -> set[str]:
+        """Cards whose first review is at or after ``since`` (and, given ``mode``, was made in
+        that mode: ``review`` counts against the day's new cards, a quiz does not)."""
+        if mode is None:
+            return {cid for (cid,) in self.conn.execute(
+                "SELECT c.id FROM card_state s JOIN cards c ON c.number = s.card "
+                "WHERE s.first_review >= ?", (since,))}
         return {cid for (cid,) in self.conn.execute(
-            "SELECT c.id FROM card_state s JOIN cards c ON c.number = s.card "
-            "WHERE s.first_review >= ?", (since,))}
+            "SELECT DISTINCT c.id FROM card_state s JOIN cards c ON c.number = s.card "
+            "JOIN reviews r ON r.card = s.card AND r.at = s.first_review "
+            "WHERE s.first_review >= ? AND r.mode = ?", (since, mode))}
+
+    def seconds_since(self, since: int, cap_s: float = 300.0) -> float:
+        """Seconds spent answering since ``since`` (each answer counted at most ``cap_s``)."""
+        row = self.conn.execute("SELECT sum(min(duration_ms, ?)) FROM reviews WHERE at >= ?",
+                                (int(cap_s * 1000), since)).fetchone()
+        return float(row[0] or 0) / 1000
 
     def reviews(self, card_id: str | None = None) -> Iterator[Review]:
         """The log in append order, optionally of one card."""
