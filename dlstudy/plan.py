@@ -18,8 +18,10 @@ installed ``fsrs`` package:
   first sight with the user's own rate (default 0.25). What a review costs is the user's
   median answer time per card kind from the log, or :data:`DEFAULT_SECONDS`.
 * **The target** is the one (of :data:`TARGETS`) whose simulation gives the highest mean
-  predicted recall on the date within the budget: too high a target spends the budget on
-  reviews that crowd out others; too low leaves recall on the table.
+  predicted recall on the date among those the budget covers (every card learned, none left
+  waiting on the day): too high a target spends the budget on reviews that crowd out others;
+  too low leaves recall on the table. When the budget covers none, the plan is the best
+  there is, with a warning and the daily budget that would cover it.
 
 Reviewing a card before it is due needs nothing special: FSRS takes the recall predicted at
 the actual moment of the review, so an early review raises stability less (py-fsrs's
@@ -217,7 +219,8 @@ def simulate(cards: Sequence[PlanCard], config: SchedulerConfig, now: datetime, 
              minutes: float | None, target: float, costs: Costs | None = None, seed: int = 0,
              policy: str = "plan", new_per_day: int = 10) -> Outcome:
     """Simulate the days from ``now`` to ``until`` (exclusive), one session a day at ``now``'s
-    time, spending at most ``minutes`` a day (None: no limit).
+    time, spending at most ``minutes`` a day (None: no limit) — but a card started is
+    finished, so a lapse's relearning step may run over by a showing.
 
     ``policy`` ``plan`` follows the plan's rule (see the module); ``review`` is plain review
     for comparison: cards FSRS says are due, and ``new_per_day`` new cards in deck order.
@@ -413,14 +416,16 @@ def make_plan(cards: Sequence[PlanCard], config: SchedulerConfig, now: datetime,
     if not cards:
         raise PlanError("no cards in the plan's scope")
     costs = costs or Costs()
-    best: tuple[float, float, Outcome] | None = None
+    # The best plan the budget covers (every card learned, none left waiting on the day);
+    # if the budget covers none, the best there is (and a warning).
+    best: tuple[bool, float, float, Outcome] | None = None
     for target in TARGETS:
         outcome = simulate(cards, config, now, until, minutes, target, costs, seed)
-        score = outcome.mean()
-        if best is None or score > best[0] + 1e-9:
-            best = (score, target, outcome)
+        rank = (outcome.left == 0, outcome.mean())
+        if best is None or rank > (best[0], best[1] + 1e-9):
+            best = (rank[0], rank[1], target, outcome)
     assert best is not None
-    _, target, outcome = best
+    _, _, target, outcome = best
     needed = minutes if outcome.left == 0 else _needed(cards, config, now, until, minutes, target,
                                                          costs, seed)
     topics: dict[str, list[str]] = {}
