@@ -698,9 +698,15 @@ def quiz(
                                                   help="Ask at most N cards.")] = None,
     kind: KindOpt = None,
     seed: SeedOpt = None,
+    no_schedule: Annotated[bool, typer.Option(
+        "--no-schedule", help="Cram: keep the answers (in a separate log) but leave every "
+        "card's schedule as it was.")] = False,
     lang: LangOpt = None,
 ) -> None:
-    """Quiz yourself on any matching cards, due or not; every answer is still recorded."""
+    """Quiz yourself on any matching cards, due or not; every answer is still recorded.
+
+    A card not yet due is scheduled as FSRS intends for an early review (it gains less
+    stability than on its due date); with --no-schedule nothing is rescheduled."""
     lang = _lang(lang)
     library = _library(cached=True)
     cards = _selection(library, topic, tag, kind)
@@ -712,11 +718,14 @@ def quiz(
     with _store() as store, _readable(store):
         queue = quiz_queue(store, cards, number)
         if lang == "zh":
-            console.print(f"[b]测验[/b] · {len(queue)} 张卡片 · 答案照样记录并重新安排", highlight=False)
+            what = "答案照样记录，复习安排不变" if no_schedule else "答案照样记录并重新安排"
+            console.print(f"[b]测验[/b] · {len(queue)} 张卡片 · {what}", highlight=False)
         else:
-            console.print(f"[b]Quiz[/b] · {plural(len(queue), 'card')} · answers are recorded and "
-                          "rescheduled", highlight=False)
-        session = Session(store, lambda: _scheduler(store), queue, "quiz", again_returns=True)
+            what = "answers are kept, schedules left as they are" if no_schedule else \
+                "answers are recorded and rescheduled"
+            console.print(f"[b]Quiz[/b] · {plural(len(queue), 'card')} · {what}", highlight=False)
+        session = Session(store, lambda: _scheduler(store), queue, "quiz", again_returns=True,
+                          schedule=not no_schedule)
         _study(session, library, lang, cards, seed)
 
 

@@ -36,7 +36,7 @@ class Graded:
 
     card: Card
     review: Review
-    state: CardState
+    state: CardState | None  # None: an unseen card answered with ``--no-schedule``
 
 
 @dataclass
@@ -67,18 +67,22 @@ class Session:
         mode: ``review`` or ``quiz`` (recorded with each grade).
         refill: called when the queue runs out; returns cards to continue with.
         again_returns: in a quiz, a card graded Again is asked again at the end.
+        schedule: False (``quiz --no-schedule``): answers are kept apart and leave every
+            card's FSRS state as it was.
     """
 
     def __init__(self, store: Store, scheduler: Scheduler | Callable[[], Scheduler],
                  cards: Iterable[Card], mode: str,
                  refill: Callable[[Session], list[Card]] | None = None,
-                 again_returns: bool = False, clock: Callable[[], datetime] = utcnow) -> None:
+                 again_returns: bool = False, clock: Callable[[], datetime] = utcnow,
+                 schedule: bool = True) -> None:
         self.store = store
         self._scheduler = scheduler
         self.mode = mode
         self.queue: deque[Card] = deque(cards)
         self.refill = refill
         self.again_returns = again_returns
+        self.schedule = schedule
         self.clock = clock
         self.current: Card | None = None
         self.history: list[Graded] = []
@@ -111,8 +115,14 @@ class Session:
         card = self.next_card()
         if card is None:
             raise RuntimeError("no card to grade: the session is over")
-        review, state = self.store.grade(card.id, rating, self.scheduler, duration_ms, self.mode,
-                                         seed=seed, auto_rating=auto_rating, answer=answer)
+        state: CardState | None
+        if self.schedule:
+            review, state = self.store.grade(card.id, rating, self.scheduler, duration_ms,
+                                             self.mode, seed=seed, auto_rating=auto_rating,
+                                             answer=answer)
+        else:
+            review, state = self.store.cram(card.id, rating, self.scheduler, duration_ms,
+                                            seed=seed, auto_rating=auto_rating, answer=answer)
         self.current = None
         graded = Graded(card, review, state)
         self.history.append(graded)
@@ -131,7 +141,10 @@ class Session:
         if not self.history:
             return None
         graded = self.history[-1]
-        self.store.undo(graded.review.id)  # first: if it fails, the session is unchanged
+        if graded.review.mode == "cram":  # first: if it fails, the session is unchanged
+            self.store.undo_cram(graded.review.id)
+        else:
+            self.store.undo(graded.review.id)
         self.history.pop()
         if graded.review.rating == 1 and self.again_returns:
             for i in range(len(self.queue) - 1, -1, -1):  # drop the copy queued by Again

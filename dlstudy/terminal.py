@@ -83,6 +83,7 @@ SAY = {
     "en": {
         "try_again": " (not graded: try again)",
         "graded": "graded {card} {grade}", "changed": " (changed from {auto})", "next": "next {due}",
+        "unscheduled": "schedule unchanged (--no-schedule)",
         "undid": "undid {grade} for {card}", "nothing_to_undo": "nothing to undo in this session",
         "could_not_undo": "could not undo:", "skipped": "skipped {card}",
         "skipped_auto": "skipped {card} (nothing recorded)",
@@ -102,6 +103,7 @@ SAY = {
     "zh": {
         "try_again": "（未评分：请重试）",
         "graded": "已评分 {card} {grade}", "changed": "（原为 {auto}）", "next": "下次：{due}",
+        "unscheduled": "复习安排不变（--no-schedule）",
         "undid": "已撤销 {card} 的评分（{grade}）", "nothing_to_undo": "本次没有可撤销的评分",
         "could_not_undo": "无法撤销：", "skipped": "已跳过 {card}",
         "skipped_auto": "已跳过 {card}（未记录）",
@@ -324,7 +326,11 @@ class Study:
         changed = self.text("changed", auto=self.grade_name(auto)) \
             if graded.review.overridden and auto else ""
         graded_text = self.text("graded", card=escape(graded.card.id), grade=self.grade_name(rating))
-        due = self.text("next", due=describe_due(graded.state.due, lang=self.lang))
+        if graded.review.mode == "cram":
+            due = self.text("unscheduled")
+        else:
+            assert graded.state is not None
+            due = self.text("next", due=describe_due(graded.state.due, lang=self.lang))
         self.console.print(f"[{style}]{graded_text}[/{style}]{escape(changed)} · {due}",
                            highlight=False)
 

@@ -282,3 +282,27 @@ def test_an_early_review_is_scheduled_with_the_recall_at_that_moment(tmp_path: P
     expected, _ = fsrs.review_card(before["early"].to_fsrs(1), Rating.Good, start + timedelta(days=1))
     assert early.stability == pytest.approx(expected.stability)
     assert early.stability < on_time.stability
+
+
+# --- quiz --no-schedule -------------------------------------------------------------------------
+
+
+def test_quiz_no_schedule_keeps_the_answers_and_leaves_fsrs_state_alone(
+        decks: Path, isolated_home: Path) -> None:
+    assert invoke(["quiz", "--topic", "drill", "-n", "1"], "\n3\n").exit_code == 0
+    with Store.open(isolated_home) as store:
+        before, logged = store.states(), list(store.reviews())
+    out = invoke(["quiz", "--topic", "drill", "-n", "3", "--no-schedule"], "\n1\n\n3\n\n4\nu\n\n2\n")
+    assert out.exit_code == 0, out.output
+    assert "schedules left as they are" in out.output
+    assert "schedule unchanged (--no-schedule)" in out.output and "undid" in out.output
+    with Store.open(isolated_home) as store:
+        assert store.states() == before and list(store.reviews()) == logged
+        crammed = list(store.crammed())
+        assert [(r.card, r.rating, r.mode) for r in crammed] == [
+            ("drill-02", 1, "cram"), ("drill-03", 3, "cram"), ("drill-04", 2, "cram")]
+        assert store.cache_ok()
+        store.rebuild()
+        assert store.states() == before  # replaying the log never sees a crammed answer
+    zh = invoke(["quiz", "--topic", "drill", "-n", "1", "--no-schedule", "--lang", "zh"], "\n3\n")
+    assert "复习安排不变" in zh.output
