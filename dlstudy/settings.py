@@ -130,8 +130,8 @@ class Settings:
         lang = f"lang = {_toml_str(self.lang)}" if self.lang else '# lang = "en"'
         return (
             "# dlstudy settings. Environment variables override them: DLSTUDY_LANG,\n"
-            "# DLSTUDY_NEW_PER_DAY, DLSTUDY_RETENTION, DLSTUDY_EASY_WITHIN, DLSTUDY_HARD_AFTER\n"
-            "# (and DLSTUDY_DECKS adds deck folders).\n\n"
+            "# DLSTUDY_NEW_PER_DAY, DLSTUDY_RETENTION, DLSTUDY_EASY_WITHIN, DLSTUDY_HARD_AFTER,\n"
+            "# DLSTUDY_INTERVIEW_DATE, DLSTUDY_MINUTES_PER_DAY (and DLSTUDY_DECKS adds deck folders).\n\n"
             "# Language of the cards: \"en\" or \"zh\" (unset: the locale decides).\n"
             f"{lang}\n\n"
             "# New cards `dlstudy review` introduces per day.\n"

@@ -306,3 +306,12 @@ def test_quiz_no_schedule_keeps_the_answers_and_leaves_fsrs_state_alone(
         assert store.states() == before  # replaying the log never sees a crammed answer
     zh = invoke(["quiz", "--topic", "drill", "-n", "1", "--no-schedule", "--lang", "zh"], "\n3\n")
     assert "复习安排不变" in zh.output
+
+
+def test_the_settings_file_round_trips_the_interview_date() -> None:
+    from dlstudy.settings import Settings, _read_toml
+
+    settings = Settings(interview_date="2026-12-20", minutes_per_day=45)
+    again = Settings.from_dict(_read_toml(settings.to_toml(), Path("settings.toml")))
+    assert again.interview_date == "2026-12-20" and again.minutes_per_day == 45
+    assert Settings.from_dict({"interview_date": "2026-12-20"}).interview_date == "2026-12-20"
