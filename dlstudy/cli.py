@@ -775,6 +775,10 @@ def review(
             if studied >= len(cards):
                 console.print("每张卡片都已学过；`dlstudy quiz` 现在就能考任何卡片。" if zh else
                               "Every card has been studied; `dlstudy quiz` asks any card now.")
+            elif active is not None:
+                console.print("今天的计划已完成（含今天的新卡份额）；`dlstudy plan` 显示之后的安排。"
+                              if zh else "Today's share of the plan is done, new cards included; "
+                              "`dlstudy plan` shows the days ahead.")
             elif zh:
                 console.print(f"今天的新卡上限（{per_day}）已到；`dlstudy review --new N` 可以提高，"
                               "`dlstudy quiz` 可考任何卡片。")

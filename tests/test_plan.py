@@ -315,3 +315,11 @@ def test_the_settings_file_round_trips_the_interview_date() -> None:
     again = Settings.from_dict(_read_toml(settings.to_toml(), Path("settings.toml")))
     assert again.interview_date == "2026-12-20" and again.minutes_per_day == 45
     assert Settings.from_dict({"interview_date": "2026-12-20"}).interview_date == "2026-12-20"
+
+
+def test_review_says_when_todays_share_of_the_plan_is_done(decks: Path, isolated_home: Path) -> None:
+    invoke(["plan", "--until", _until(30), "--tag", "odd", "--minutes-per-day", "5"])
+    first = invoke(["review", "--tag", "odd"], "\n3\n" * 6)
+    assert first.exit_code == 0, first.output
+    again = invoke(["review", "--tag", "odd"], "q\n")
+    assert "Today's share of the plan is done" in again.output, again.output
