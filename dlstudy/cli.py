@@ -966,9 +966,11 @@ def plan_command(
     console.print(topics)
     names = KIND_NAMES["zh" if lang == "zh" else "en"]
     used = {c.kind for c in cards}
-    costs_text = ", ".join(
-        f"{names.get(k, k)} {made.costs.review[k]:.0f} s "
-        f"({_plan_text(lang, 'measured' if k in made.costs.measured else 'default')})"
+    unit, left_paren, right_paren, comma = ("秒", "（", "）", "，") if lang == "zh" else \
+        (" s", " (", ")", ", ")
+    costs_text = comma.join(
+        f"{names.get(k, k)} {made.costs.review[k]:.0f}{unit}{left_paren}"
+        f"{_plan_text(lang, 'measured' if k in made.costs.measured else 'default')}{right_paren}"
         for k in sorted(used) if k in made.costs.review)
     console.print(_plan_text(lang, "costs", costs=costs_text), highlight=False)
     if not made.covered:
