@@ -698,9 +698,15 @@ def quiz(
                                                   help="Ask at most N cards.")] = None,
     kind: KindOpt = None,
     seed: SeedOpt = None,
+    no_schedule: Annotated[bool, typer.Option(
+        "--no-schedule", help="Cram: keep the answers (in a separate log) but leave every "
+        "card's schedule as it was.")] = False,
     lang: LangOpt = None,
 ) -> None:
-    """Quiz yourself on any matching cards, due or not; every answer is still recorded."""
+    """Quiz yourself on any matching cards, due or not; every answer is still recorded.
+
+    A card not yet due is scheduled as FSRS intends for an early review (it gains less
+    stability than on its due date); with --no-schedule nothing is rescheduled."""
     lang = _lang(lang)
     library = _library(cached=True)
     cards = _selection(library, topic, tag, kind)
@@ -712,11 +718,14 @@ def quiz(
     with _store() as store, _readable(store):
         queue = quiz_queue(store, cards, number)
         if lang == "zh":
-            console.print(f"[b]测验[/b] · {len(queue)} 张卡片 · 答案照样记录并重新安排", highlight=False)
+            what = "答案照样记录，复习安排不变" if no_schedule else "答案照样记录并重新安排"
+            console.print(f"[b]测验[/b] · {len(queue)} 张卡片 · {what}", highlight=False)
         else:
-            console.print(f"[b]Quiz[/b] · {plural(len(queue), 'card')} · answers are recorded and "
-                          "rescheduled", highlight=False)
-        session = Session(store, lambda: _scheduler(store), queue, "quiz", again_returns=True)
+            what = "answers are kept, schedules left as they are" if no_schedule else \
+                "answers are recorded and rescheduled"
+            console.print(f"[b]Quiz[/b] · {plural(len(queue), 'card')} · {what}", highlight=False)
+        session = Session(store, lambda: _scheduler(store), queue, "quiz", again_returns=True,
+                          schedule=not no_schedule)
         _study(session, library, lang, cards, seed)
 
 
@@ -734,12 +743,27 @@ def review(
     lang = _lang(lang)
     library = _library(cached=True)
     cards = _selection(library, topic, tag, kind)
+    from dataclasses import replace
+
     from dlstudy.session import Session, describe_due, review_queue, review_refill
 
     per_day = _settings().new_per_day if new is None else new
     zh = lang == "zh"
     with _store() as store, _readable(store):
-        plan = review_queue(store, cards, per_day)
+        active = _active_plan(store) if new is None else None
+        if active is not None:
+            scope = {c.id for c in library.select(active.topic, active.tag)
+                     if active.level is None or c.level <= active.level}
+            planned = [c for c in cards if c.id in scope]
+            plan = review_queue(store, planned, per_day, plan=active, scheduler=_scheduler(store))
+            rest = review_queue(store, [c for c in cards if c.id not in scope], 0)
+            if rest.due:  # cards outside the plan's scope that FSRS says are due
+                plan = replace(plan, due=plan.due + rest.due)
+            console.print(f"计划：面试日期 {active.until.isoformat()} · 提前 {len(plan.forward)} 张"
+                          if zh else f"Plan: interview on {active.until.isoformat()} · "
+                          f"{len(plan.forward)} brought forward", highlight=False)
+        else:
+            plan = review_queue(store, cards, per_day)
         if not plan.cards:
             console.print("[b]现在没有到期的卡片。[/b]" if zh else "[b]Nothing is due now.[/b]",
                           highlight=False)
@@ -751,6 +775,10 @@ def review(
             if studied >= len(cards):
                 console.print("每张卡片都已学过；`dlstudy quiz` 现在就能考任何卡片。" if zh else
                               "Every card has been studied; `dlstudy quiz` asks any card now.")
+            elif active is not None:
+                console.print("今天的计划已完成（含今天的新卡份额）；`dlstudy plan` 显示之后的安排。"
+                              if zh else "Today's share of the plan is done, new cards included; "
+                              "`dlstudy plan` shows the days ahead.")
             elif zh:
                 console.print(f"今天的新卡上限（{per_day}）已到；`dlstudy review --new N` 可以提高，"
                               "`dlstudy quiz` 可考任何卡片。")
@@ -765,6 +793,190 @@ def review(
         session = Session(store, lambda: _scheduler(store), plan.cards, "review",
                           refill=review_refill(cards))
         _study(session, library, lang, cards, seed)
+
+
+PLAN_TEXT = {
+    "en": {
+        "date": "--until must be a date written YYYY-MM-DD (e.g. 2026-12-20), not {value!r}",
+        "past": "the interview date {date} is not after today ({today}): plan for a later day",
+        "no_date": "say when the interview is: --until YYYY-MM-DD, or interview_date in {file}",
+        "budget": "--minutes-per-day must be at least 1 (minutes a day you can study), not {value}",
+        "level": "--level must be 1, 2 or 3, not {value}",
+        "no_cards": "no cards match the plan's scope; see `dlstudy list`",
+        "title": "Plan until {date} ({days} days) · {minutes} min a day · {cards} cards · "
+                 "target recall {target:.0%}",
+        "day": "day", "reviews": "reviews", "new": "new", "minutes": "minutes",
+        "waiting": "left for lack of time",
+        "topic": "topic", "recall": "predicted recall on {date}", "all": "all cards",
+        "costs": "Minutes come from a simulation with FSRS's memory model: {costs}.",
+        "measured": "your median answer time", "default": "default",
+        "short": "warning: {minutes} min a day cannot cover these {cards} cards by {date}: "
+                 "{left} would be unlearned or waiting on the day. About {needed} min a day "
+                 "would cover them (`--minutes-per-day {needed}`).",
+        "saved": "Saved: `dlstudy review` follows this plan until {date} "
+                 "(`dlstudy plan --clear` stops it).",
+        "cleared": "The plan is cleared: `dlstudy review` schedules as usual.",
+        "none": "There was no saved plan.",
+    },
+    "zh": {
+        "date": "--until 必须是 YYYY-MM-DD 格式的日期（例如 2026-12-20），而不是 {value!r}",
+        "past": "面试日期 {date} 不晚于今天（{today}）：请为以后的日期制定计划",
+        "no_date": "请说明面试日期：--until YYYY-MM-DD，或在 {file} 中设置 interview_date",
+        "budget": "--minutes-per-day 必须至少为 1（每天可学习的分钟数），而不是 {value}",
+        "level": "--level 必须是 1、2 或 3，而不是 {value}",
+        "no_cards": "没有卡片符合计划范围；见 `dlstudy list`",
+        "title": "计划至 {date}（{days} 天）· 每天 {minutes} 分钟 · {cards} 张卡片 · "
+                 "目标记忆率 {target:.0%}",
+        "day": "日期", "reviews": "复习", "new": "新卡", "minutes": "分钟",
+        "waiting": "因时间不足而推迟",
+        "topic": "主题", "recall": "{date} 的预测记忆率", "all": "全部卡片",
+        "costs": "分钟数来自基于 FSRS 记忆模型的模拟：{costs}。",
+        "measured": "您的答题时间中位数", "default": "默认值",
+        "short": "警告：每天 {minutes} 分钟不足以在 {date} 前学完这 {cards} 张卡片："
+                 "届时将有 {left} 张未学或仍待复习。每天约 {needed} 分钟才够"
+                 "（`--minutes-per-day {needed}`）。",
+        "saved": "已保存：`dlstudy review` 将按此计划安排到 {date}（`dlstudy plan --clear` 可停止）。",
+        "cleared": "计划已清除：`dlstudy review` 恢复常规安排。",
+        "none": "没有已保存的计划。",
+    },
+}
+KIND_NAMES = {"en": {"recall": "recall", "exercise": "exercise", "claim": "claim"},
+              "zh": {"recall": "回忆", "exercise": "练习", "claim": "判断"}}
+
+
+def _plan_text(lang: str, key: str, **values: object) -> str:
+    return PLAN_TEXT["zh" if lang == "zh" else "en"][key].format(**values)
+
+
+def _active_plan(store: Store) -> Any:
+    """The plan ``review`` follows now: the one ``dlstudy plan`` saved, if its date is still
+    ahead, else one for ``interview_date`` in the settings (target: the desired retention)."""
+    import datetime as dt
+
+    from dlstudy.plan import ActivePlan
+
+    today = dt.date.today()
+    text = store.get_meta("plan")
+    if text is not None:
+        try:
+            saved = ActivePlan.from_dict(json.loads(text))
+        except (ValueError, KeyError, TypeError):
+            saved = None
+        if saved is not None and saved.until > today:
+            return saved
+    settings = _settings()
+    if settings.interview_date is not None:
+        until = dt.date.fromisoformat(settings.interview_date)
+        if until > today:
+            return ActivePlan(until, settings.desired_retention, settings.minutes_per_day)
+    return None
+
+
+@app.command("plan")
+def plan_command(
+    until: Annotated[Optional[str], typer.Option(
+        "--until", help="The interview date, YYYY-MM-DD (default: interview_date in the "
+        "settings).", show_default=False)] = None,
+    topic: TopicOpt = None,
+    tag: TagOpt = None,
+    level: Annotated[Optional[int], typer.Option(
+        "--level", help="Only cards of this level or below (1 = every interview, 2, 3).")] = None,
+    minutes: Annotated[Optional[int], typer.Option(
+        "--minutes-per-day", help="Minutes a day you can study (default: minutes_per_day in "
+        "the settings, else 30).", show_default=False)] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Stop following the saved plan.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    lang: LangOpt = None,
+) -> None:
+    """Plan the days until an interview: the highest recall on the date your daily time allows.
+
+    Simulates the days ahead with FSRS's memory model and prints the forecast (reviews and
+    minutes a day) and the predicted recall per topic on the date; then `review` follows the
+    plan: new cards early enough, and cards brought forward that would be below the target on
+    the day. Exit 2 on a date not in the future, a budget of 0 or an unknown topic.
+    """
+    import datetime as dt
+
+    lang = _lang(lang)
+    if clear:
+        with _store() as store:
+            had = store.get_meta("plan") is not None
+            store.write(lambda conn: conn.execute("DELETE FROM meta WHERE key = 'plan'"))
+        console.print(_plan_text(lang, "cleared" if had else "none"), highlight=False)
+        return
+    settings = _settings()
+    text = until if until is not None else settings.interview_date
+    if text is None:
+        _fail(_plan_text(lang, "no_date", file=_data_dir() / "settings.toml"))
+    try:
+        date = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        _fail(_plan_text(lang, "date", value=text))
+    today = dt.date.today()
+    if date <= today:
+        _fail(_plan_text(lang, "past", date=date.isoformat(), today=today.isoformat()))
+    budget = settings.minutes_per_day if minutes is None else minutes
+    if budget < 1:
+        _fail(_plan_text(lang, "budget", value=budget))
+    if level is not None and level not in (1, 2, 3):
+        _fail(_plan_text(lang, "level", value=level))
+    library = _library(cached=True, quiet=as_json)
+    chosen = [c for c in library.select(_topic(library, topic, lang), tag)
+              if level is None or c.level <= level]
+    if not chosen:
+        _fail(_plan_text(lang, "no_cards"))
+    from dlstudy.plan import ActivePlan, PlanCard, costs_from_log, make_plan
+    from dlstudy.scheduler import utcnow
+
+    with _store() as store, _readable(store):
+        states = store.states()
+        kinds = {c.id: c.kind for c in library.cards.values()}
+        rows = store.conn.execute(
+            "SELECT c.id, r.at = s.first_review, r.duration_ms, r.rating FROM reviews r "
+            "JOIN cards c ON c.number = r.card JOIN card_state s ON s.card = r.card "
+            "ORDER BY r.id DESC LIMIT 20000").fetchall()
+        costs = costs_from_log((kinds[cid], bool(first), ms, rating)
+                               for cid, first, ms, rating in rows if cid in kinds)
+        cards = [PlanCard(c.id, c.topic, c.level, c.kind, states.get(c.id)) for c in chosen]
+        made = make_plan(cards, _scheduler(store).config, utcnow(), date, budget, costs)
+        active = ActivePlan(date, made.target, budget, topic and _topic(library, topic, lang),
+                            tag, level)
+        store.set_meta("plan", json.dumps(active.to_dict()))
+    if as_json:
+        print(json.dumps(made.to_dict(), ensure_ascii=False, indent=1))
+        return
+    from rich.table import Table
+
+    days = (date - today).days
+    console.print(_plan_text(lang, "title", date=date.isoformat(), days=days, minutes=budget,
+                             cards=len(cards), target=made.target), highlight=False, style="bold")
+    table = Table(show_edge=False, pad_edge=False)
+    for name in ("day", "reviews", "new", "minutes", "waiting"):
+        table.add_column(_plan_text(lang, name), justify="left" if name == "day" else "right")
+    for day in made.forecast.days:
+        table.add_row(day.day.isoformat(), str(day.reviews), str(day.new),
+                      f"{day.minutes:.0f}", str(day.left) if day.left else "")
+    console.print(table)
+    topics = Table(show_edge=False, pad_edge=False)
+    topics.add_column(_plan_text(lang, "topic"))
+    topics.add_column(_plan_text(lang, "recall", date=date.isoformat()), justify="right")
+    for name, recall in sorted(made.topics.items(), key=lambda t: t[1]):
+        topics.add_row(name, f"{recall:.0%}")
+    topics.add_row(_plan_text(lang, "all"), f"{made.forecast.mean():.0%}", style="bold")
+    console.print(topics)
+    names = KIND_NAMES["zh" if lang == "zh" else "en"]
+    used = {c.kind for c in cards}
+    unit, left_paren, right_paren, comma = ("秒", "（", "）", "，") if lang == "zh" else \
+        (" s", " (", ")", ", ")
+    costs_text = comma.join(
+        f"{names.get(k, k)} {made.costs.review[k]:.0f}{unit}{left_paren}"
+        f"{_plan_text(lang, 'measured' if k in made.costs.measured else 'default')}{right_paren}"
+        for k in sorted(used) if k in made.costs.review)
+    console.print(_plan_text(lang, "costs", costs=costs_text), highlight=False)
+    if not made.covered:
+        err.print(f"[yellow]{_plan_text(lang, 'short', minutes=budget, cards=len(cards), date=date.isoformat(), left=made.forecast.left, needed=made.needed_minutes)}[/yellow]",
+                  highlight=False)
+    console.print(_plan_text(lang, "saved", date=date.isoformat()), highlight=False)
 
 
 @app.command()

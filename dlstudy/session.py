@@ -18,10 +18,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from dlstudy.card import Card
 from dlstudy.scheduler import CardState, Scheduler, to_us, utcnow
 from dlstudy.store import Review, Store
+
+if TYPE_CHECKING:
+    from dlstudy.plan import ActivePlan
 
 LEARN_AHEAD_US = 20 * 60 * 1_000_000  # like Anki: a (re)learning card due within 20 min may come early
 
@@ -32,7 +36,7 @@ class Graded:
 
     card: Card
     review: Review
-    state: CardState
+    state: CardState | None  # None: an unseen card answered with ``--no-schedule``
 
 
 @dataclass
@@ -63,18 +67,22 @@ class Session:
         mode: ``review`` or ``quiz`` (recorded with each grade).
         refill: called when the queue runs out; returns cards to continue with.
         again_returns: in a quiz, a card graded Again is asked again at the end.
+        schedule: False (``quiz --no-schedule``): answers are kept apart and leave every
+            card's FSRS state as it was.
     """
 
     def __init__(self, store: Store, scheduler: Scheduler | Callable[[], Scheduler],
                  cards: Iterable[Card], mode: str,
                  refill: Callable[[Session], list[Card]] | None = None,
-                 again_returns: bool = False, clock: Callable[[], datetime] = utcnow) -> None:
+                 again_returns: bool = False, clock: Callable[[], datetime] = utcnow,
+                 schedule: bool = True) -> None:
         self.store = store
         self._scheduler = scheduler
         self.mode = mode
         self.queue: deque[Card] = deque(cards)
         self.refill = refill
         self.again_returns = again_returns
+        self.schedule = schedule
         self.clock = clock
         self.current: Card | None = None
         self.history: list[Graded] = []
@@ -107,8 +115,14 @@ class Session:
         card = self.next_card()
         if card is None:
             raise RuntimeError("no card to grade: the session is over")
-        review, state = self.store.grade(card.id, rating, self.scheduler, duration_ms, self.mode,
-                                         seed=seed, auto_rating=auto_rating, answer=answer)
+        state: CardState | None
+        if self.schedule:
+            review, state = self.store.grade(card.id, rating, self.scheduler, duration_ms,
+                                             self.mode, seed=seed, auto_rating=auto_rating,
+                                             answer=answer)
+        else:
+            review, state = self.store.cram(card.id, rating, self.scheduler, duration_ms,
+                                            seed=seed, auto_rating=auto_rating, answer=answer)
         self.current = None
         graded = Graded(card, review, state)
         self.history.append(graded)
@@ -127,7 +141,10 @@ class Session:
         if not self.history:
             return None
         graded = self.history[-1]
-        self.store.undo(graded.review.id)  # first: if it fails, the session is unchanged
+        if graded.review.mode == "cram":  # first: if it fails, the session is unchanged
+            self.store.undo_cram(graded.review.id)
+        else:
+            self.store.undo(graded.review.id)
         self.history.pop()
         if graded.review.rating == 1 and self.again_returns:
             for i in range(len(self.queue) - 1, -1, -1):  # drop the copy queued by Again
@@ -157,14 +174,20 @@ class Session:
         return card
 
 
-def auto_rating(correct: bool, seconds: float, easy_within: float, hard_after: float) -> int:
-    """The grade an auto-graded card earns: wrong → Again; right → Easy when answered within
-    ``easy_within`` seconds, Hard when it took longer than ``hard_after``, else Good."""
+def auto_rating(correct: bool, seconds: float, easy_within: float = 0.0,
+                hard_after: float = 0.0) -> int:
+    """The grade an auto-graded card earns: wrong → Again; right → Good.
+
+    By default speed changes nothing: Easy on a new card graduates it at once with FSRS's
+    initial stability for Easy (about 8 days with the default weights), so a quick lucky
+    answer would hide the card for a week. A user who wants speed to count sets
+    ``easy_within`` (right within that many seconds → Easy) and/or ``hard_after`` (right
+    after that many → Hard); 0 turns either rule off."""
     if not correct:
         return 1
-    if seconds <= easy_within:
+    if easy_within > 0 and seconds <= easy_within:
         return 4
-    if seconds > hard_after:
+    if hard_after > 0 and seconds > hard_after:
         return 2
     return 3
 
@@ -181,31 +204,70 @@ def local_day_start(now: datetime, days: int = 0) -> datetime:
 
 @dataclass(frozen=True)
 class ReviewPlan:
-    """What ``review`` found: the cards to ask, and why there may be none."""
+    """What ``review`` found: the cards to ask, and why there may be none.
+
+    Under an interview-date plan, ``forward`` holds cards brought forward (their recall on the
+    date would fall below the plan's target) and the new cards come first (see
+    :mod:`dlstudy.plan`)."""
 
     due: list[Card]
     new: list[Card]
     new_left_today: int
     next_due: int | None
+    forward: list[Card] = field(default_factory=list)
+    planned: bool = False
 
     @property
     def cards(self) -> list[Card]:
+        if self.planned:
+            return self.new + self.due + self.forward
         return self.due + self.new
 
 
+def interleave_new(cards: Sequence[Card]) -> list[Card]:
+    """Unseen cards in the order ``review`` introduces them: level 1 first, and within a level
+    one card of each topic in turn (each topic's cards in deck order)."""
+    from dlstudy.plan import PlanCard, interleaved
+
+    by_id = {c.id: c for c in cards}
+    return [by_id[p.id] for p in interleaved([PlanCard(c.id, c.topic, c.level, c.kind)
+                                               for c in cards])]
+
+
 def review_queue(store: Store, cards: Sequence[Card], new_per_day: int,
-                 now: datetime | None = None) -> ReviewPlan:
-    """Due cards (soonest first), then unseen cards in deck order up to today's new-card limit."""
+                 now: datetime | None = None, plan: ActivePlan | None = None,
+                 scheduler: Scheduler | None = None) -> ReviewPlan:
+    """Due cards (soonest first), then unseen cards — interleaved across topics, level 1 first
+    — up to today's new-card limit (cards first seen in a quiz do not count against it).
+
+    With an active ``plan`` (and its ``scheduler``) the plan decides instead: today's share of
+    new cards, the due cards, and cards brought forward for the date."""
     now = now or utcnow()
     now_us = to_us(now)
+    day_start = to_us(local_day_start(now))
+    introduced = len(store.introduced_since(day_start, mode="review"))
+    selection = {c.id for c in cards}
+    if plan is not None and scheduler is not None:
+        return _planned_queue(store, cards, plan, scheduler, now, introduced, day_start)
     dues = store.due_times()
     due = [(dues[c.id], i, c) for i, c in enumerate(cards) if dues.get(c.id, now_us + 1) <= now_us]
     due.sort(key=lambda t: (t[0], t[1]))
-    introduced = len(store.introduced_since(to_us(local_day_start(now))))
     left = max(0, new_per_day - introduced)
-    new = [c for c in cards if c.id not in dues][:left]
-    selection = {c.id for c in cards}
+    new = interleave_new([c for c in cards if c.id not in dues])[:left]
     return ReviewPlan([c for _, _, c in due], new, left - len(new), store.next_due(selection))
+
+
+def _planned_queue(store: Store, cards: Sequence[Card], plan: ActivePlan, scheduler: Scheduler,
+                   now: datetime, introduced: int, day_start: int) -> ReviewPlan:
+    from dlstudy.plan import PlanCard, todays_plan
+
+    states = store.states()
+    planned = [PlanCard(c.id, c.topic, c.level, c.kind, states.get(c.id)) for c in cards]
+    today = todays_plan(planned, plan, scheduler, now, introduced, store.seconds_since(day_start))
+    by_id = {c.id: c for c in cards}
+    return ReviewPlan([by_id[i] for i in today.due], [by_id[i] for i in today.new], 0,
+                      store.next_due({c.id for c in cards}),
+                      [by_id[i] for i in today.brought_forward], planned=True)
 
 
 def review_refill(cards: Sequence[Card]) -> Callable[[Session], list[Card]]:

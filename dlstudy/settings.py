@@ -53,16 +53,22 @@ class Settings:
         desired_retention: the probability of recall FSRS aims for when it picks an interval.
         extra_folders: folders of the user's own decks (and derivations), in addition to the
             bundled ones.
+        interview_date: the day ``review`` plans for (ISO ``YYYY-MM-DD``), None: no date;
+            ``dlstudy plan`` uses it when ``--until`` is not given.
+        minutes_per_day: the daily study budget a plan works with.
         easy_within, hard_after: seconds; a right answer to an exercise or a claim is graded
-            Easy when given within ``easy_within``, Hard after ``hard_after``, else Good.
+            Good, or Easy when given within ``easy_within``, Hard after ``hard_after``
+            (0, the default, turns a rule off: FSRS schedules best from Again/Good).
     """
 
     lang: str | None = None
     new_per_day: int = 10
     desired_retention: float = 0.9
     extra_folders: list[str] = field(default_factory=list)
-    easy_within: float = 10.0
-    hard_after: float = 60.0
+    easy_within: float = 0.0
+    hard_after: float = 0.0
+    interview_date: str | None = None
+    minutes_per_day: int = 30
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {"new_per_day": self.new_per_day,
@@ -71,6 +77,9 @@ class Settings:
                                    "easy_within": self.easy_within, "hard_after": self.hard_after}
         if self.lang is not None:
             data["lang"] = self.lang
+        if self.interview_date is not None:
+            data["interview_date"] = self.interview_date
+        data["minutes_per_day"] = self.minutes_per_day
         return data
 
     @classmethod
@@ -82,7 +91,7 @@ class Settings:
             return f"{where}:{lines[key]}" if lines and key in lines else where
 
         known = ("lang", "new_per_day", "desired_retention", "extra_folders", "easy_within",
-                 "hard_after")
+                 "hard_after", "interview_date", "minutes_per_day")
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise SettingsError(f"{at(unknown[0])}: unknown setting `{unknown[0]}` (known: "
@@ -107,6 +116,11 @@ class Settings:
         if "hard_after" in data:
             settings.hard_after = _check_seconds(data["hard_after"], f"{at('hard_after')}: "
                                                  "hard_after", text=False)
+        if "interview_date" in data:
+            settings.interview_date = _check_date(data["interview_date"], at("interview_date"))
+        if "minutes_per_day" in data:
+            settings.minutes_per_day = _check_minutes(data["minutes_per_day"],
+                                                      at("minutes_per_day"), text=False)
         _check_thresholds(settings, at("hard_after" if "hard_after" in data else "easy_within"))
         return settings
 
@@ -116,8 +130,8 @@ class Settings:
         lang = f"lang = {_toml_str(self.lang)}" if self.lang else '# lang = "en"'
         return (
             "# dlstudy settings. Environment variables override them: DLSTUDY_LANG,\n"
-            "# DLSTUDY_NEW_PER_DAY, DLSTUDY_RETENTION, DLSTUDY_EASY_WITHIN, DLSTUDY_HARD_AFTER\n"
-            "# (and DLSTUDY_DECKS adds deck folders).\n\n"
+            "# DLSTUDY_NEW_PER_DAY, DLSTUDY_RETENTION, DLSTUDY_EASY_WITHIN, DLSTUDY_HARD_AFTER,\n"
+            "# DLSTUDY_INTERVIEW_DATE, DLSTUDY_MINUTES_PER_DAY (and DLSTUDY_DECKS adds deck folders).\n\n"
             "# Language of the cards: \"en\" or \"zh\" (unset: the locale decides).\n"
             f"{lang}\n\n"
             "# New cards `dlstudy review` introduces per day.\n"
@@ -126,10 +140,15 @@ class Settings:
             f"desired_retention = {self.desired_retention}\n\n"
             "# Folders with your own decks (questions/*.yaml) and derivations (derivations/*.py).\n"
             f"extra_folders = [{folders}]\n\n"
-            "# Exercises and true/false claims grade themselves: wrong = Again; right = Easy when\n"
-            "# answered within easy_within seconds, Hard after hard_after seconds, else Good.\n"
+            "# Exercises and true/false claims grade themselves: wrong = Again, right = Good.\n"
+            "# To let speed count: right within easy_within seconds = Easy, after hard_after\n"
+            "# seconds = Hard (0 = off; Easy on a new card puts it about 8 days away).\n"
             f"easy_within = {self.easy_within:g}\n"
-            f"hard_after = {self.hard_after:g}\n"
+            f"hard_after = {self.hard_after:g}\n\n"
+            "# The day of your interview: `dlstudy review` then plans for it (see `dlstudy plan`).\n"
+            f"{'interview_date = ' + self.interview_date if self.interview_date else '# interview_date = 2026-12-20'}\n"
+            "# Minutes a day a plan for that date may use.\n"
+            f"minutes_per_day = {self.minutes_per_day}\n"
         )
 
 
@@ -181,6 +200,34 @@ def _check_retention(value: object, where: str, text: bool = True) -> float:
     return float(value)
 
 
+MAX_MINUTES = 24 * 60
+
+
+def _check_minutes(value: object, where: str, text: bool = True) -> int:
+    value = _from_text(value, int, text)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_MINUTES:
+        raise SettingsError(f"{where}: minutes_per_day must be a whole number of minutes from 1 "
+                            f"to {MAX_MINUTES}, not {_quoted(value)}")
+    return value
+
+
+def _check_date(value: object, where: str) -> str:
+    """A date: TOML's own (``2026-12-20``) or the same as text; kept as ISO text."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise SettingsError(f"{where}: interview_date must be a date written YYYY-MM-DD "
+                        f"(e.g. 2026-12-20), not {value!r}")
+
+
 def _check_seconds(value: object, where: str, text: bool = True) -> float:
     value = _from_text(value, float, text)
     if not isinstance(value, (int, float)) or isinstance(value, bool) \
@@ -190,7 +237,8 @@ def _check_seconds(value: object, where: str, text: bool = True) -> float:
 
 
 def _check_thresholds(settings: Settings, where: str) -> None:
-    if settings.easy_within > settings.hard_after:
+    if settings.easy_within > 0 and settings.hard_after > 0 \
+            and settings.easy_within > settings.hard_after:
         raise SettingsError(f"{where}: easy_within ({settings.easy_within:g} s) must not exceed "
                             f"hard_after ({settings.hard_after:g} s)")
 
@@ -259,6 +307,12 @@ def load_settings(data_dir: Path) -> Settings:
         settings.easy_within = _check_seconds(env["DLSTUDY_EASY_WITHIN"], "DLSTUDY_EASY_WITHIN")
     if env.get("DLSTUDY_HARD_AFTER"):
         settings.hard_after = _check_seconds(env["DLSTUDY_HARD_AFTER"], "DLSTUDY_HARD_AFTER")
+    if env.get("DLSTUDY_INTERVIEW_DATE"):
+        settings.interview_date = _check_date(env["DLSTUDY_INTERVIEW_DATE"],
+                                              "DLSTUDY_INTERVIEW_DATE")
+    if env.get("DLSTUDY_MINUTES_PER_DAY"):
+        settings.minutes_per_day = _check_minutes(env["DLSTUDY_MINUTES_PER_DAY"],
+                                                  "DLSTUDY_MINUTES_PER_DAY")
     _check_thresholds(settings, "settings (with the environment)")
     return settings
 

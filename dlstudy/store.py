@@ -87,6 +87,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE reviews ADD COLUMN auto_rating INTEGER;  -- the grade dlstudy worked out (NULL: self-graded)
     ALTER TABLE reviews ADD COLUMN answer TEXT;          -- what the user typed for an exercise or claim
     """,
+    # 2 -> 3: answers given with `quiz --no-schedule`, kept apart from the log FSRS replays.
+    """
+    CREATE TABLE cram (                      -- kept (nothing answered is lost), never scheduled
+        id          INTEGER PRIMARY KEY,
+        card        INTEGER NOT NULL REFERENCES cards(number),
+        rating      INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+        at          INTEGER NOT NULL,        -- epoch microseconds, UTC
+        duration_ms INTEGER,
+        predicted   REAL,                    -- FSRS's recall probability then (state untouched)
+        seed        INTEGER,
+        auto_rating INTEGER,
+        answer      TEXT
+    );
+    CREATE INDEX cram_by_card ON cram(card);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 CARD_STATE_TABLE = MIGRATIONS[0][MIGRATIONS[0].index("CREATE TABLE card_state"):
@@ -198,7 +213,8 @@ class Review:
         duration_ms: how long the answer took, None if unknown.
         version: the parameters version that scheduled it.
         predicted: FSRS's probability of recall just before (None for a new card or a same-day review).
-        mode: ``review`` or ``quiz``.
+        mode: ``review`` or ``quiz`` (``cram``: an answer kept in the ``cram`` table, given with
+            ``quiz --no-schedule``, which FSRS never sees).
         seed: the seed an exercise was drawn with (``dlstudy show CARD --seed N`` replays it).
         auto_rating: the grade dlstudy worked out for an exercise or a claim (None when the
             user graded themselves); ``rating != auto_rating`` means the user overrode it.
@@ -500,6 +516,45 @@ class Store:
 
         return self.write(run)  # type: ignore[return-value]
 
+    def cram(self, card_id: str, rating: int, scheduler: Scheduler, duration_ms: int | None = None,
+             *, seed: int | None = None, auto_rating: int | None = None,
+             answer: str | None = None) -> tuple[Review, CardState | None]:
+        """Keep an answer given without scheduling (``quiz --no-schedule``): it goes to the
+        ``cram`` table, committed like a grade, and the card's FSRS state is left as it was.
+        Returns the entry (``mode`` ``cram``) and the card's unchanged state."""
+        if rating not in (1, 2, 3, 4):
+            raise ValueError(f"rating must be 1-4, not {rating!r}")
+
+        def run(conn: sqlite3.Connection) -> tuple[Review, CardState | None]:
+            number = self._number(conn, card_id)
+            row = conn.execute(f"SELECT {_STATE_COLUMNS} FROM card_state WHERE card = ?",
+                               (number,)).fetchone()
+            before = None if row is None else CardState(*row)
+            at = self.clock()
+            predicted = scheduler.predicted_recall(number, before, at)
+            rid = conn.execute(
+                "INSERT INTO cram (card, rating, at, duration_ms, predicted, seed, auto_rating, "
+                "answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (number, rating, at, duration_ms, predicted, seed, auto_rating, answer)).lastrowid
+            assert rid is not None
+            return Review(rid, card_id, rating, at, duration_ms, scheduler.version, predicted,
+                          "cram", seed, auto_rating, answer), before
+
+        return self.write(run)  # type: ignore[return-value]
+
+    def undo_cram(self, cram_id: int) -> None:
+        """Take back a ``--no-schedule`` answer (a session's own latest)."""
+        self.write(lambda conn: conn.execute("DELETE FROM cram WHERE id = ?", (cram_id,)))
+
+    def crammed(self, card_id: str | None = None) -> Iterator[Review]:
+        """The ``--no-schedule`` answers, oldest first (``mode`` ``cram``), optionally of one card."""
+        where, args = ("WHERE c.id = ?", (card_id,)) if card_id is not None else ("", ())
+        for row in self.conn.execute(
+                "SELECT r.id, c.id, r.rating, r.at, r.duration_ms, 0, r.predicted, 'cram', r.seed, "
+                f"r.auto_rating, r.answer FROM cram r JOIN cards c ON c.number = r.card {where} "
+                "ORDER BY r.id", args):
+            yield Review(*row)
+
     def undo(self, review_id: int) -> CardState | None:
         """Take a grade back: remove it from the log and restore the card's state from the rest."""
 
@@ -556,11 +611,23 @@ class Store:
                 return int(due)
         return None
 
-    def introduced_since(self, since: int) -> set[str]:
-        """Cards whose first review is at or after ``since``."""
+    def introduced_since(self, since: int, mode: str | None = None) -> set[str]:
+        """Cards whose first review is at or after ``since`` (and, given ``mode``, was made in
+        that mode: ``review`` counts against the day's new cards, a quiz does not)."""
+        if mode is None:
+            return {cid for (cid,) in self.conn.execute(
+                "SELECT c.id FROM card_state s JOIN cards c ON c.number = s.card "
+                "WHERE s.first_review >= ?", (since,))}
         return {cid for (cid,) in self.conn.execute(
-            "SELECT c.id FROM card_state s JOIN cards c ON c.number = s.card "
-            "WHERE s.first_review >= ?", (since,))}
+            "SELECT DISTINCT c.id FROM card_state s JOIN cards c ON c.number = s.card "
+            "JOIN reviews r ON r.card = s.card AND r.at = s.first_review "
+            "WHERE s.first_review >= ? AND r.mode = ?", (since, mode))}
+
+    def seconds_since(self, since: int, cap_s: float = 300.0) -> float:
+        """Seconds spent answering since ``since`` (each answer counted at most ``cap_s``)."""
+        row = self.conn.execute("SELECT sum(min(duration_ms, ?)) FROM reviews WHERE at >= ?",
+                                (int(cap_s * 1000), since)).fetchone()
+        return float(row[0] or 0) / 1000
 
     def reviews(self, card_id: str | None = None) -> Iterator[Review]:
         """The log in append order, optionally of one card."""

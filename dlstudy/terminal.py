@@ -70,8 +70,11 @@ AUTO_HELP = {
            "self": "无法自动评分：请自评 · [b]1[/b] 忘记 · [b]2[/b] 困难 · [b]3[/b] 良好 · "
                    "[b]4[/b] 简单 · [b]p[/b] 证明 · [b]q[/b] 退出"},
 }
-AUTO_GRADE = {"en": "automatic grade: {grade} ({seconds} s; Easy ≤ {easy:g} s, Hard > {hard:g} s)",
-              "zh": "自动评分：{grade}（用时 {seconds} 秒；≤ {easy:g} 秒为简单，> {hard:g} 秒为困难）"}
+AUTO_GRADE = {"en": "automatic grade: {grade} ({seconds} s{rules})",
+              "zh": "自动评分：{grade}（用时 {seconds} 秒{rules}）"}
+# The speed rules, shown only when the user turned them on (easy_within, hard_after).
+SPEED_RULES = {"en": ("; Easy ≤ {easy:g} s", "; Hard > {hard:g} s"),
+               "zh": ("；≤ {easy:g} 秒为简单", "；> {hard:g} 秒为困难")}
 END_HELP = {"en": "No more cards. [b]u[/b] undoes the last grade; any other key ends the session.",
             "zh": "没有更多卡片了。[b]u[/b] 撤销上一次评分；按其他键结束。"}
 
@@ -80,6 +83,7 @@ SAY = {
     "en": {
         "try_again": " (not graded: try again)",
         "graded": "graded {card} {grade}", "changed": " (changed from {auto})", "next": "next {due}",
+        "unscheduled": "schedule unchanged (--no-schedule)",
         "undid": "undid {grade} for {card}", "nothing_to_undo": "nothing to undo in this session",
         "could_not_undo": "could not undo:", "skipped": "skipped {card}",
         "skipped_auto": "skipped {card} (nothing recorded)",
@@ -99,6 +103,7 @@ SAY = {
     "zh": {
         "try_again": "（未评分：请重试）",
         "graded": "已评分 {card} {grade}", "changed": "（原为 {auto}）", "next": "下次：{due}",
+        "unscheduled": "复习安排不变（--no-schedule）",
         "undid": "已撤销 {card} 的评分（{grade}）", "nothing_to_undo": "本次没有可撤销的评分",
         "could_not_undo": "无法撤销：", "skipped": "已跳过 {card}",
         "skipped_auto": "已跳过 {card}（未记录）",
@@ -230,7 +235,7 @@ class Study:
 
     def __init__(self, session: Session, derivations: dict[str, DerivationInfo], lang: str,
                  console: Console, keys: Keys, proofs: Path | None = None,
-                 easy_within: float = 10.0, hard_after: float = 60.0,
+                 easy_within: float = 0.0, hard_after: float = 0.0,
                  seeds: random.Random | None = None, claim_timeout: float | None = None) -> None:
         self.session = session
         self.derivations = derivations
@@ -321,7 +326,11 @@ class Study:
         changed = self.text("changed", auto=self.grade_name(auto)) \
             if graded.review.overridden and auto else ""
         graded_text = self.text("graded", card=escape(graded.card.id), grade=self.grade_name(rating))
-        due = self.text("next", due=describe_due(graded.state.due, lang=self.lang))
+        if graded.review.mode == "cram":
+            due = self.text("unscheduled")
+        else:
+            assert graded.state is not None
+            due = self.text("next", due=describe_due(graded.state.due, lang=self.lang))
         self.console.print(f"[{style}]{graded_text}[/{style}]{escape(changed)} · {due}",
                            highlight=False)
 
@@ -403,8 +412,11 @@ class Study:
         if auto is not None:
             name = self.grade_name(auto)
             grade = f"[{RATING_STYLE[auto]}]{name}[/{RATING_STYLE[auto]}]"
+            easy_rule, hard_rule = SPEED_RULES[self.lang]
+            rules = (easy_rule.format(easy=self.easy_within) if self.easy_within > 0 else "") + \
+                (hard_rule.format(hard=self.hard_after) if self.hard_after > 0 else "")
             line = AUTO_GRADE[self.lang].format(grade=grade, seconds=round(duration_ms / 1000),
-                                                easy=self.easy_within, hard=self.hard_after)
+                                                rules=rules)
             if auto == 1:  # wrong: how long it took does not matter
                 line = line.split(" (")[0].split("（")[0]
             self.console.print(line, highlight=False)

@@ -125,9 +125,9 @@ def test_piped_session_mixes_recall_exercise_and_claim_cards(decks: Path, isolat
     rows = reviews(isolated_home)
     assert [r[:4] for r in rows] == [
         ("auto-recall", 3, None, None),
-        ("auto-exercise", 4, 4, str(answer)),  # right and instant: Easy
-        ("auto-claim-true", 4, 4, "true"),
-        ("auto-claim-false", 4, 4, "false"),
+        ("auto-exercise", 3, 3, str(answer)),  # right (however fast): Good
+        ("auto-claim-true", 3, 3, "true"),
+        ("auto-claim-false", 3, 3, "false"),
     ]
     assert rows[1][4] is not None and exercises.draw(GENERATOR, rows[1][4]).expected == answer
     assert "Session over: 4 cards, 4 grades" in out
@@ -152,7 +152,7 @@ def test_an_unreadable_answer_is_not_graded_and_is_asked_again(decks: Path, isol
     out = quiz(f"a lot\n{right:_}\n\n", "--kind", "exercise", "--seed", "2")
     assert "cannot read 'a lot' as an answer" in out and "not graded: try again" in out
     assert "152_064" in out or "Type a whole number" in out  # the formats are named
-    assert reviews(isolated_home)[0][1:3] == (4, 4)
+    assert reviews(isolated_home)[0][1:3] == (3, 3)
 
 
 def test_an_empty_line_shows_the_solution_and_counts_as_again(decks: Path, isolated_home: Path) -> None:
@@ -165,8 +165,8 @@ def test_a_claim_takes_yes_no_and_chinese_and_refuses_anything_else(
         decks: Path, isolated_home: Path) -> None:
     out = quiz("maybe\n\n对\n\n否\n\n", "--kind", "claim")
     assert "cannot read 'maybe'" in out and "answer t (true) or f (false)" in out
-    assert [r[:4] for r in reviews(isolated_home)] == [("auto-claim-true", 4, 4, "true"),
-                                                        ("auto-claim-false", 4, 4, "false")]
+    assert [r[:4] for r in reviews(isolated_home)] == [("auto-claim-true", 3, 3, "true"),
+                                                        ("auto-claim-false", 3, 3, "false")]
 
 
 def test_quitting_after_the_result_records_the_automatic_grade(decks: Path, isolated_home: Path) -> None:
@@ -176,9 +176,10 @@ def test_quitting_after_the_result_records_the_automatic_grade(decks: Path, isol
 
 def test_the_thresholds_come_from_the_settings(
         decks: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DLSTUDY_EASY_WITHIN", "0")
+    monkeypatch.setenv("DLSTUDY_EASY_WITHIN", "600")
     quiz("t\n\n", "--kind", "claim", "-n", "1")
-    monkeypatch.setenv("DLSTUDY_HARD_AFTER", "0")
+    monkeypatch.setenv("DLSTUDY_EASY_WITHIN", "0")
+    monkeypatch.setenv("DLSTUDY_HARD_AFTER", "0.000001")
     quiz("f\n\n", "--kind", "claim", "-n", "1")
     (isolated_home / "settings.toml").write_text("easy_within = 30\nhard_after = 10\n", encoding="utf-8")
     monkeypatch.delenv("DLSTUDY_EASY_WITHIN")
@@ -186,7 +187,17 @@ def test_the_thresholds_come_from_the_settings(
     bad = invoke(["quiz", "--topic", TOPIC], "")
     assert bad.exit_code == 2
     assert "easy_within (30 s) must not exceed hard_after (10 s)" in " ".join(bad.output.split())
-    assert [r[1] for r in reviews(isolated_home)] == [3, 2]  # Good (not within 0 s), Hard (after 0 s)
+    assert [r[1] for r in reviews(isolated_home)] == [4, 2]  # Easy (within 600 s), Hard (after 1 µs)
+
+
+def test_a_fast_right_answer_is_good_by_default_not_easy() -> None:
+    # Easy would graduate a new card straight to FSRS's Easy stability (~8 days).
+    from dlstudy.settings import Settings
+
+    settings = Settings()
+    for seconds in (0.0, 1.0, 9.0, 61.0, 600.0):
+        assert auto_rating(True, seconds, settings.easy_within, settings.hard_after) == 3
+    assert auto_rating(False, 1.0, settings.easy_within, settings.hard_after) == 1
 
 
 def test_auto_rating_rule() -> None:
@@ -201,7 +212,7 @@ def test_skip_and_undo_work_on_auto_graded_cards(decks: Path, isolated_home: Pat
     # recall: Good; exercise: skipped; claim: true, accepted; next claim: u takes that grade back
     # and asks the claim again, where "4" is no answer to a true-or-false question.
     out = quiz("\n3\ns\nt\n\nu\n4\n", "--seed", "9")
-    assert "skipped auto-exercise" in out and "undid Easy for auto-claim-true" in out
+    assert "skipped auto-exercise" in out and "undid Good for auto-claim-true" in out
     assert "cannot read '4'" in out
     assert log(isolated_home) == [("auto-recall", 3)]
 
@@ -263,9 +274,9 @@ def test_schema_2_adds_the_auto_grading_columns_and_keeps_old_logs(tmp_path: Pat
         conn.execute("INSERT INTO schedulers VALUES (1, ?, 0, 'default')", (SchedulerConfig().key(),))
         conn.execute("INSERT INTO reviews (card, rating, at, version, mode) VALUES (1, 3, 1, 1, 'quiz')")
         conn.execute("PRAGMA user_version = 1")
-    assert SCHEMA_VERSION == 2
+    assert SCHEMA_VERSION >= 2  # 3 added the `cram` table of `quiz --no-schedule`
     with Store.open(tmp_path) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         (review,) = store.reviews()
         assert (review.card, review.rating, review.seed, review.auto_rating, review.answer) == \
             ("old-card", 3, None, None, None)
@@ -416,13 +427,13 @@ def test_exercise_and_claim_in_a_terminal(tmp_path: Path) -> None:
         child.expect("right")
         child.expect("accept")
         child.send("\r")
-        child.expect("graded auto-exercise Easy")
+        child.expect("graded auto-exercise Good")
         child.expect("No more cards")
         child.send("q")
         child.expect(pexpect.EOF)
     finally:
         child.close()
-    assert log(home) == [("auto-exercise", 4)]
+    assert log(home) == [("auto-exercise", 3)]
     child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", TOPIC, "--kind", "claim"],
                           env=subprocess_env(home, folder), encoding="utf-8", timeout=90,
                           dimensions=(40, 120))
@@ -432,13 +443,13 @@ def test_exercise_and_claim_in_a_terminal(tmp_path: Path) -> None:
         child.expect("the statement is TRUE")
         child.expect("accept")
         child.send("\r")
-        child.expect("graded auto-claim-true Easy")
+        child.expect("graded auto-claim-true Good")
         child.expect("One plus one is three")
         child.send("q\r")  # on a claim, commands are lines too
         child.expect(pexpect.EOF)
     finally:
         child.close()
-    assert log(home) == [("auto-exercise", 4), ("auto-claim-true", 4)]
+    assert log(home) == [("auto-exercise", 3), ("auto-claim-true", 3)]
 
 
 # --- a claim's derivation runs in a child process, under prove's time limit --------------------
@@ -529,7 +540,7 @@ def test_hostile_exercise_answers_get_a_retry_in_a_session(
     right = drawn(2).expected
     out = " ".join(quiz(f"{typed}\n{right}\n\n", "--kind", "exercise", "--seed", "2").split())
     assert f"cannot read {typed!r} as an answer ({why})" in out and "not graded: try again" in out
-    assert reviews(isolated_home)[0][1:4] == (4, 4, str(right))
+    assert reviews(isolated_home)[0][1:4] == (3, 3, str(right))
 
 
 def test_full_width_exercise_answer_and_chinese_messages(decks: Path, isolated_home: Path) -> None:
@@ -539,7 +550,7 @@ def test_full_width_exercise_answer_and_chinese_messages(decks: Path, isolated_h
     flat = " ".join(out.split())
     assert "无法读取答案 '１０**４００'（数值太大，不可能是答案）" in flat and "（未评分：请重试）" in flat
     assert "cannot read" not in out and "too large" not in out
-    assert reviews(isolated_home)[0][1:3] == (4, 4)
+    assert reviews(isolated_home)[0][1:3] == (3, 3)
 
 
 def test_p_on_a_self_graded_card_prints_one_prompt(

@@ -20,6 +20,15 @@ def test_review_scale_benchmark_runs_on_a_small_database() -> None:
     assert "review start to first card" in out.stdout and "stats" in out.stdout
 
 
+def test_plan_benchmark_runs_on_a_small_deck() -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "plan.py"),
+                          "--cards", "40", "--days", "10", "--runs", "1"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "plan (40 cards" in out.stdout and "budget 2 s" in out.stdout
+    assert "make_plan alone" in out.stdout
+
+
 def _bare_python() -> Path:
     """The interpreter this environment was made from, without its packages (like a system
     ``python3``); the test is skipped where that one can run dlstudy anyway."""
@@ -34,7 +43,7 @@ def _bare_python() -> Path:
 def test_a_benchmark_run_by_the_wrong_python_says_which_to_use(tmp_path: Path) -> None:
     bare = _bare_python()
     shutil.copytree(ROOT / "benchmarks", tmp_path / "benchmarks")  # no .venv next to it
-    for script in ("prove_all.py", "first_card.py", "review_scale.py", "gpu.py"):
+    for script in ("prove_all.py", "first_card.py", "review_scale.py", "gpu.py", "plan.py"):
         out = subprocess.run([str(bare), "-s", "-E", str(tmp_path / "benchmarks" / script), "--help"],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode != 0 and "Traceback" not in out.stderr, out.stderr
