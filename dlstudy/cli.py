@@ -45,10 +45,11 @@ TopicOpt = Annotated[Optional[str], typer.Option("--topic", "-t", help="Only thi
 TagOpt = Annotated[Optional[str], typer.Option("--tag", help="Only cards with this tag.")]
 KindOpt = Annotated[Optional[str], typer.Option(
     "--kind", help="Only cards of this kind: recall (self-graded), exercise (fresh numbers, "
-    "graded by computing the answer) or claim (true or false, decided by an experiment).")]
+    "graded by computing the answer), claim (true or false, decided by an experiment) or code "
+    "(write the function; it is run against PyTorch).")]
 SeedOpt = Annotated[Optional[int], typer.Option(
     "--seed", help="Draw the exercises' numbers from this seed (replays a session's draws).")]
-KINDS = ("recall", "exercise", "claim")
+KINDS = ("recall", "exercise", "claim", "code")
 
 
 class State:

@@ -87,6 +87,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE reviews ADD COLUMN auto_rating INTEGER;  -- the grade dlstudy worked out (NULL: self-graded)
     ALTER TABLE reviews ADD COLUMN answer TEXT;          -- what the user typed for an exercise or claim
     """,
+    # 2 -> 3: coding cards log how the user's code fared (their code is the `answer`).
+    """
+    ALTER TABLE reviews ADD COLUMN outcome TEXT;         -- a code card's graded outcome, as JSON
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 CARD_STATE_TABLE = MIGRATIONS[0][MIGRATIONS[0].index("CREATE TABLE card_state"):
@@ -202,7 +206,10 @@ class Review:
         seed: the seed an exercise was drawn with (``dlstudy show CARD --seed N`` replays it).
         auto_rating: the grade dlstudy worked out for an exercise or a claim (None when the
             user graded themselves); ``rating != auto_rating`` means the user overrode it.
-        answer: what the user typed for an exercise or a claim.
+        answer: what the user typed for an exercise or a claim; the code they wrote for a
+            coding card.
+        outcome: a coding card's outcome as JSON (each case passed or not, what failed and
+            how); ``seed`` draws the same cases again.
     """
 
     id: int
@@ -216,6 +223,7 @@ class Review:
     seed: int | None = None
     auto_rating: int | None = None
     answer: str | None = None
+    outcome: str | None = None
 
     @property
     def overridden(self) -> bool:
@@ -226,7 +234,7 @@ class Review:
         return {"id": self.id, "card": self.card, "rating": self.rating, "at": self.at,
                 "duration_ms": self.duration_ms, "version": self.version,
                 "predicted": self.predicted, "mode": self.mode, "seed": self.seed,
-                "auto_rating": self.auto_rating, "answer": self.answer}
+                "auto_rating": self.auto_rating, "answer": self.answer, "outcome": self.outcome}
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Review:
@@ -234,7 +242,7 @@ class Review:
 
 
 _REVIEW_COLUMNS = ("r.id, c.id, r.rating, r.at, r.duration_ms, r.version, r.predicted, r.mode, "
-                   "r.seed, r.auto_rating, r.answer")
+                   "r.seed, r.auto_rating, r.answer, r.outcome")
 _STATE_COLUMNS = "state, step, stability, difficulty, due, last_review"
 
 
@@ -468,10 +476,11 @@ class Store:
 
     def grade(self, card_id: str, rating: int, scheduler: Scheduler, duration_ms: int | None = None,
               mode: str = "review", *, seed: int | None = None, auto_rating: int | None = None,
-              answer: str | None = None) -> tuple[Review, CardState]:
+              answer: str | None = None, outcome: str | None = None) -> tuple[Review, CardState]:
         """Append a grade to the log and update the card's state, in one committed transaction.
 
-        ``seed``, ``auto_rating`` and ``answer`` record an auto-graded card (see :class:`Review`).
+        ``seed``, ``auto_rating``, ``answer`` and ``outcome`` record an auto-graded card (see
+        :class:`Review`).
         """
         if rating not in (1, 2, 3, 4):
             raise ValueError(f"rating must be 1-4, not {rating!r}")
@@ -489,14 +498,14 @@ class Store:
             after = scheduler.review(number, before, rating, at, duration_ms)
             rid = conn.execute(
                 "INSERT INTO reviews (card, rating, at, duration_ms, version, predicted, mode, "
-                "seed, auto_rating, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "seed, auto_rating, answer, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (number, rating, at, duration_ms, scheduler.version, predicted, mode, seed,
-                 auto_rating, answer)).lastrowid
+                 auto_rating, answer, outcome)).lastrowid
             assert rid is not None
             conn.execute("INSERT OR REPLACE INTO card_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          _state_row(number, after, at if row is None else row[6], rid))
             return Review(rid, card_id, rating, at, duration_ms, scheduler.version, predicted,
-                          mode, seed, auto_rating, answer), after
+                          mode, seed, auto_rating, answer, outcome), after
 
         return self.write(run)  # type: ignore[return-value]
 

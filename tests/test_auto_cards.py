@@ -263,9 +263,9 @@ def test_schema_2_adds_the_auto_grading_columns_and_keeps_old_logs(tmp_path: Pat
         conn.execute("INSERT INTO schedulers VALUES (1, ?, 0, 'default')", (SchedulerConfig().key(),))
         conn.execute("INSERT INTO reviews (card, rating, at, version, mode) VALUES (1, 3, 1, 1, 'quiz')")
         conn.execute("PRAGMA user_version = 1")
-    assert SCHEMA_VERSION == 2
+    assert SCHEMA_VERSION == 3
     with Store.open(tmp_path) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         (review,) = store.reviews()
         assert (review.card, review.rating, review.seed, review.auto_rating, review.answer) == \
             ("old-card", 3, None, None, None)

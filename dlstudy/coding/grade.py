@@ -23,13 +23,40 @@ from dlstudy.coding import Case, Task
 
 
 def load(code: str, function: str, filename: str = "<your code>") -> Callable[..., Any]:
-    """Run ``code`` and return its function ``function`` (SyntaxError, NameError… propagate)."""
+    """Run ``code`` and return its function ``function`` (SyntaxError, NameError… propagate).
+
+    The source is registered under ``filename`` so that a traceback shows the user's lines."""
+    import linecache
+
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": "__dlstudy_attempt__"}
     exec(compile(code, filename, "exec"), namespace)  # noqa: S102 - the user's own code, in the sandbox
     found = namespace.get(function)
     if not callable(found):
         raise LookupError(f"the code defines no function `{function}`")
     return found  # type: ignore[no-any-return]
+
+
+def parameters(task: Task) -> list[str]:
+    """The names of the stub's parameters, in order."""
+    import ast
+
+    for node in ast.walk(ast.parse(task.stub)):
+        if isinstance(node, ast.FunctionDef) and node.name == task.function:
+            return [a.arg for a in node.args.args]
+    raise LookupError(f"the stub of {task.name!r} defines no function `{task.function}`")
+
+
+def call(task: Task, function: Callable[..., Any], args: dict[str, Any]) -> Any:
+    """``function`` on a fresh copy of ``args``: positionally, in the stub's order (so the
+    user may rename parameters); an argument the stub does not name, by keyword."""
+    args = copy.deepcopy(args)
+    positional = []
+    for name in parameters(task):
+        if name not in args:
+            break
+        positional.append(args.pop(name))
+    return function(*positional, **args)
 
 
 def _array(value: Any) -> Any:
@@ -140,12 +167,11 @@ def diagnose(task: Task, case: Case, got: Any) -> dict[str, str] | None:
         try:
             planted = load(mistake.code, task.function)
             with np.errstate(all="ignore"):
-                wrong = planted(**copy.deepcopy(case.args))
+                wrong = call(task, planted, case.args)
         except Exception:
             continue
         if check_case(task, _as_case(case, wrong, task), got) is None:
             return {"id": mistake.id, "en": mistake.en, "zh": mistake.zh}
-        _ = theirs
     return None
 
 
@@ -179,8 +205,8 @@ def grade(task: Task, function: Callable[..., Any], cases: list[Case],
         label = {"en": case.en, "zh": case.zh}
         try:
             with np.errstate(all="ignore"):
-                result = function(**copy.deepcopy(case.args))
-        except Exception as exc:
+                result = call(task, function, case.args)
+        except (Exception, SystemExit) as exc:
             kind = "memory" if _is_memory(exc) else "error"
             failure: dict[str, Any] = {"kind": kind, "traceback": user_traceback(exc, filename)}
             done.append({**label, "ok": False})

@@ -46,20 +46,21 @@ class Limits:
 def run(task: str, code: str, seed: int, limits: Limits | None = None,
         filename: str | None = None) -> dict[str, Any]:
     """Grade ``code`` on task ``task``'s cases for ``seed`` in a child process; the outcome
-    (see :func:`dlstudy.coding.grade.grade`) with ``seconds`` (wall time) added."""
+    (see :func:`dlstudy.coding.grade.grade`) with ``seconds`` (wall time) added. ``filename``
+    is the name tracebacks give the code (the file the user wrote)."""
     limits = limits or Limits()
     root = str(Path(__file__).resolve().parent.parent.parent)  # the child imports this dlstudy
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (root, os.environ.get("PYTHONPATH")) if p), OMP_NUM_THREADS="1")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="dlstudy-code-") as folder:
-        source = Path(folder) / (filename or "attempt.py")
+        source = Path(folder) / "attempt.py"
         source.write_text(code, encoding="utf-8")
         out, log = Path(folder) / "outcome.json", Path(folder) / "output.txt"
         with open(log, "wb") as output:
             child = subprocess.Popen(
                 [sys.executable, "-m", "dlstudy.coding.sandbox", task, str(seed), str(source),
-                 str(out), str(limits.seconds), str(limits.memory_mb)],
+                 str(out), str(limits.seconds), str(limits.memory_mb), filename or "attempt.py"],
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, env=env,
                 cwd=folder)
             try:
@@ -119,7 +120,7 @@ def _address_space() -> int:
 
 
 def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
-           memory_mb: int) -> None:
+           memory_mb: int, filename: str) -> None:
     import resource
 
     from dlstudy import coding
@@ -134,7 +135,6 @@ def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
         pass
     cases = cases_for(task, seed)
     code = source.read_text(encoding="utf-8")
-    filename = str(source)
 
     # The limits hold from here on: the user's code and the grading of its outputs.
     _, hard_as = resource.getrlimit(resource.RLIMIT_AS)
@@ -168,8 +168,8 @@ def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
 
 
 if __name__ == "__main__":
-    task_arg, seed_arg, source_arg, out_arg, seconds_arg, memory_arg = sys.argv[1:7]
+    task_arg, seed_arg, source_arg, out_arg, seconds_arg, memory_arg, name_arg = sys.argv[1:8]
     _child(task_arg, int(seed_arg), Path(source_arg), Path(out_arg), float(seconds_arg),
-           int(memory_arg))
+           int(memory_arg), name_arg)
     sys.stdout.flush()
     os._exit(0)  # the user's code may have left threads or atexit hooks behind
