@@ -210,14 +210,15 @@ def grade(task: Task, function: Callable[..., Any], cases: list[Case],
             kind = "memory" if _is_memory(exc) else "error"
             failure: dict[str, Any] = {"kind": kind, "traceback": user_traceback(exc, filename)}
             done.append({**label, "ok": False})
-            return {"passed": False, "cases": done, "failure": {"case": label, **failure}}
+            return {"passed": False, "cases": done, "total": len(cases),
+                    "failure": {"case": label, **failure}}
         failure_or_none = check_case(task, case, result)
         done.append({**label, "ok": failure_or_none is None})
         if failure_or_none is not None:
             mistake = diagnose(task, case, result) if diagnose_mistakes else None
-            return {"passed": False, "cases": done,
+            return {"passed": False, "cases": done, "total": len(cases),
                     "failure": {"case": label, **failure_or_none, "mistake": mistake}}
-    return {"passed": True, "cases": done, "failure": None}
+    return {"passed": True, "cases": done, "total": len(cases), "failure": None}
 
 
 def cases_for(task: Task, seed: int) -> list[Case]:

@@ -1,0 +1,154 @@
+"""What an attempt at a coding task is told, in en and zh: which case failed and how.
+
+:func:`describe` turns an outcome (a plain dict, from :mod:`dlstudy.coding.grade` via the
+sandbox, or from the review log) into lines of text; :func:`result_view` adds the traceback
+and the reference solution as Rich renderables. Nothing heavy is imported here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+WORDS = {
+    "en": {
+        "passed": "[green]right[/green] · all {n} cases pass",
+        "failed": "[red]wrong[/red]",
+        "case": "case {i} of {n}, {name}",
+        "shape": "`{output}` has shape {got}; expected {expected}",
+        "nan": "`{output}` is {got} at {where} where the reference is finite ({expected}); "
+               "{count} of {size} elements",
+        "wrong": "`{output}`: max |error| {err} at {where} (expected {expected}, got {got}; "
+                 "tolerance {atol:g} + {rtol:g}·|expected|); {count} of {size} elements off",
+        "type": "`{output}`: {detail}",
+        "error": "your code raised an exception",
+        "missing": "your code does not define the function",
+        "memory": "stopped: your code asked for more memory than the limit ({memory_mb} MB "
+                  "above the reference's)",
+        "timeout": "stopped: your code ran past the time limit ({seconds:g} s) — an endless loop?",
+        "crash": "the process running your code died ({status})",
+        "mistake": "this is what a typical mistake gives: {text}",
+        "cases": "cases:",
+        "not_run": "not run",
+        "traceback": "your traceback",
+        "output": "what the process printed last",
+        "solution": "a reference solution",
+        "stub": "the stub: write this function",
+        "code": "your code",
+    },
+    "zh": {
+        "passed": "[green]正确[/green] · 全部 {n} 个用例通过",
+        "failed": "[red]错误[/red]",
+        "case": "第 {i} 个用例（共 {n} 个）：{name}",
+        "shape": "`{output}` 的形状是 {got}；应为 {expected}",
+        "nan": "`{output}` 在 {where} 处为 {got}，而参考值是有限数（{expected}）；{size} 个元素中有 {count} 个",
+        "wrong": "`{output}`：最大 |误差| {err}，位于 {where}（应为 {expected}，得到 {got}；"
+                 "容差 {atol:g} + {rtol:g}·|期望值|）；{size} 个元素中有 {count} 个不对",
+        "type": "`{output}`：{detail}",
+        "error": "你的代码抛出了异常",
+        "missing": "你的代码没有定义该函数",
+        "memory": "已停止：你的代码申请的内存超过了限制（参考实现之外 {memory_mb} MB）",
+        "timeout": "已停止：你的代码超过了时间限制（{seconds:g} 秒）——死循环？",
+        "crash": "运行你代码的进程崩溃了（{status}）",
+        "mistake": "这正是一个常见错误的结果：{text}",
+        "cases": "用例：",
+        "not_run": "未运行",
+        "traceback": "你的报错信息",
+        "output": "进程最后的输出",
+        "solution": "参考解答",
+        "stub": "框架：请实现这个函数",
+        "code": "你的代码",
+    },
+}
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _where(where: list[int] | None) -> str:
+    return "[" + ", ".join(str(i) for i in where) + "]" if where else "[]"
+
+
+def _shape(shape: list[int]) -> str:
+    return "(" + ", ".join(str(i) for i in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None) -> list[str]:
+    """The verdict and, for a failure, which case and how, as lines of Rich markup-free text
+    (the first line may hold colour markup)."""
+    words = WORDS["zh" if lang == "zh" else "en"]
+    cases = outcome.get("cases") or []
+    total = total if total is not None else outcome.get("total")
+    n = total if total is not None else len(cases)
+    if outcome.get("passed"):
+        return [words["passed"].format(n=n)]
+    failure = outcome.get("failure") or {}
+    lines = [words["failed"]]
+    case = failure.get("case")
+    if case:
+        lines.append(words["case"].format(i=len(cases), n=n if n >= len(cases) else len(cases),
+                                          name=case.get(lang if lang in case else "en", "")))
+    kind = failure.get("kind", "crash")
+    limits = outcome.get("limits") or {}
+    values = {"output": failure.get("output", ""), "detail": failure.get("detail", ""),
+              "got": _shape(failure["got_shape"]) if kind == "shape" else _num(failure.get("got_value")),
+              "expected": _shape(failure["expected_shape"]) if kind == "shape"
+              else _num(failure.get("expected_value")),
+              "where": _where(failure.get("where")), "err": _num(failure.get("max_error")),
+              "rtol": failure.get("rtol", 0.0), "atol": failure.get("atol", 0.0),
+              "count": failure.get("count"), "size": failure.get("size"),
+              "seconds": failure.get("seconds", limits.get("seconds", 0)),
+              "memory_mb": failure.get("memory_mb", limits.get("memory_mb", 0)),
+              "status": failure.get("status", "")}
+    lines.append(words.get(kind, words["crash"]).format(**values))
+    mistake = failure.get("mistake")
+    if mistake:
+        lines.append(words["mistake"].format(text=mistake.get(lang, mistake.get("en", ""))))
+    return lines
+
+
+def result_view(outcome: dict[str, Any], solution: str, lang: str = "en",
+                total: int | None = None) -> Any:
+    """The verdict, the cases, the traceback or output if any, and the reference solution."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    words = WORDS["zh" if lang == "zh" else "en"]
+    total = total if total is not None else outcome.get("total")
+    lines = describe(outcome, lang, total)
+    parts: list[Any] = [Text.from_markup(lines[0])]
+    parts += [Text(line) for line in lines[1:]]
+    cases = outcome.get("cases") or []
+    if cases:
+        marks = Text(words["cases"] + " ", style="dim")
+        for case in cases:
+            marks.append("✓ " if case["ok"] else "✗ ", style="green" if case["ok"] else "red")
+            marks.append(case.get(lang, case["en"]) + "  ", style="dim")
+        if total is not None and total > len(cases):
+            marks.append(f"… {total - len(cases)} {words['not_run']}", style="dim")
+        parts.append(marks)
+    failure = outcome.get("failure") or {}
+    if failure.get("traceback"):
+        parts.append(Panel(Text(failure["traceback"]), title=words["traceback"],
+                           border_style="red", title_align="left"))
+    elif failure.get("output"):
+        parts.append(Panel(Text(failure["output"][-1500:]), title=words["output"],
+                           border_style="red", title_align="left"))
+    parts.append(Panel(Syntax(solution.strip("\n"), "python", theme="ansi_dark",
+                              background_color="default"),
+                       title=escape(words["solution"]), border_style="green", title_align="left"))
+    return Group(*parts)
+
+
+def stub_view(stub: str, lang: str = "en") -> Any:
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    words = WORDS["zh" if lang == "zh" else "en"]
+    return Panel(Syntax(stub.strip("\n"), "python", theme="ansi_dark", background_color="default"),
+                 title=words["stub"], border_style="cyan", title_align="left")
