@@ -776,7 +776,7 @@ def ask_code(study: Study, card: Card) -> str:
             from rich.syntax import Syntax
 
             study.console.print(Panel(Syntax(task.solution.strip("\n"), "python",
-                                             theme="ansi_dark", background_color="default"),
+                                             theme="ansi_dark", background_color="default", word_wrap=True),
                                       border_style="green"))
             return study.settle(card, 1, round(seconds * 1000), seed, None,
                                 outcome=json.dumps(outcome), easy=easy, hard=hard)

@@ -34,6 +34,9 @@ WORDS = {
         "solution": "a reference solution",
         "stub": "the stub: write this function",
         "code": "your code",
+        "cases_for": "the cases seed {seed} draws",
+        "attempt": "attempt logged {when} · graded {grade}",
+        "gave_up": "given up",
     },
     "zh": {
         "passed": "[green]正确[/green] · 全部 {n} 个用例通过",
@@ -57,6 +60,9 @@ WORDS = {
         "solution": "参考解答",
         "stub": "框架：请实现这个函数",
         "code": "你的代码",
+        "cases_for": "种子 {seed} 生成的用例",
+        "attempt": "记录的作答 {when} · 评分 {grade}",
+        "gave_up": "已放弃",
     },
 }
 
@@ -103,6 +109,8 @@ def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None
               "memory_mb": failure.get("memory_mb", limits.get("memory_mb", 0)),
               "status": failure.get("status", "")}
     lines.append(words.get(kind, words["crash"]).format(**values))
+    if kind == "gave_up":
+        return [words["failed"], words["gave_up"]]
     mistake = failure.get("mistake")
     if mistake:
         lines.append(words["mistake"].format(text=mistake.get(lang, mistake.get("en", ""))))
@@ -136,10 +144,10 @@ def result_view(outcome: dict[str, Any], solution: str, lang: str = "en",
     if failure.get("traceback"):
         parts.append(Panel(Text(failure["traceback"]), title=words["traceback"],
                            border_style="red", title_align="left"))
-    elif failure.get("output"):
-        parts.append(Panel(Text(failure["output"][-1500:]), title=words["output"],
+    elif failure.get("printed"):
+        parts.append(Panel(Text(failure["printed"][-1500:]), title=words["output"],
                            border_style="red", title_align="left"))
-    parts.append(Panel(Syntax(solution.strip("\n"), "python", theme="ansi_dark",
+    parts.append(Panel(Syntax(solution.strip("\n"), "python", theme="ansi_dark", word_wrap=True,
                               background_color="default"),
                        title=escape(words["solution"]), border_style="green", title_align="left"))
     return Group(*parts)
@@ -150,5 +158,61 @@ def stub_view(stub: str, lang: str = "en") -> Any:
     from rich.syntax import Syntax
 
     words = WORDS["zh" if lang == "zh" else "en"]
-    return Panel(Syntax(stub.strip("\n"), "python", theme="ansi_dark", background_color="default"),
+    return Panel(Syntax(stub.strip("\n"), "python", theme="ansi_dark", background_color="default", word_wrap=True),
                  title=words["stub"], border_style="cyan", title_align="left")
+
+
+def solution_view(solution: str, lang: str = "en") -> Any:
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    words = WORDS["zh" if lang == "zh" else "en"]
+    return Panel(Syntax(solution.strip("\n"), "python", theme="ansi_dark", background_color="default", word_wrap=True),
+                 title=words["solution"], border_style="green", title_align="left")
+
+
+def _summary(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return "×".join(str(i) for i in shape) if shape else "scalar"
+    if isinstance(value, list):
+        return "[" + ", ".join(_summary(v) for v in value) + "]"
+    return repr(value)
+
+
+def cases_view(cases: list[Any], seed: int, lang: str = "en") -> Any:
+    """The cases a seed draws: each one's name and its arguments' shapes (or values)."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    words = WORDS["zh" if lang == "zh" else "en"]
+    body = Text()
+    for i, case in enumerate(cases, 1):
+        body.append(f"{i}. {case.zh if lang == 'zh' else case.en}\n", style="bold")
+        body.append("   " + ", ".join(f"{k}: {_summary(v)}" for k, v in case.args.items()) + "\n",
+                    style="dim")
+    return Panel(body, title=words["cases_for"].format(seed=seed), border_style="cyan",
+                 title_align="left")
+
+
+def attempt_view(review: Any, outcome: dict[str, Any] | None, lang: str = "en") -> Any:
+    """A logged attempt: when, the grade, the code and what the grader said."""
+    from datetime import datetime, timezone
+
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    words = WORDS["zh" if lang == "zh" else "en"]
+    when = datetime.fromtimestamp(review.at / 1e6, tz=timezone.utc).astimezone()
+    parts: list[Any] = []
+    if outcome is not None:
+        lines = describe(outcome, lang)
+        parts.append(Text.from_markup(lines[0]))
+        parts += [Text(line) for line in lines[1:]]
+    if review.answer:
+        parts.append(Syntax(review.answer.strip("\n"), "python", theme="ansi_dark", word_wrap=True,
+                            background_color="default"))
+    title = words["attempt"].format(when=f"{when:%Y-%m-%d %H:%M}", grade=review.rating)
+    return Panel(Group(*parts), title=title, border_style="magenta", title_align="left")

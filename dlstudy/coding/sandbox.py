@@ -39,8 +39,29 @@ START_ALLOWANCE = 90.0  # importing torch and computing the reference, on a busy
 
 @dataclass(frozen=True)
 class Limits:
+    """What the user's code may use: ``seconds`` of CPU and of wall-clock time (all cases
+    together), and ``memory_mb`` of memory beyond what the child holds before running it."""
+
     seconds: float = SECONDS
     memory_mb: int = MEMORY_MB
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """From ``DLSTUDY_CODE_SECONDS`` and ``DLSTUDY_CODE_MEMORY_MB`` (else the defaults)."""
+        values: dict[str, Any] = {}
+        for name, key, kind in (("DLSTUDY_CODE_SECONDS", "seconds", float),
+                                ("DLSTUDY_CODE_MEMORY_MB", "memory_mb", int)):
+            raw = os.environ.get(name)
+            if raw:
+                try:
+                    value = kind(raw)
+                except ValueError:
+                    value = 0
+                if not 0 < value < 10**6:
+                    raise ValueError(f"{name}={raw!r}: give a positive number "
+                                     f"({'seconds' if kind is float else 'megabytes'})")
+                values[key] = value
+        return cls(**values)
 
 
 def run(task: str, code: str, seed: int, limits: Limits | None = None,
@@ -99,7 +120,7 @@ def _died(code: int, tail: str, limits: Limits, timed_out: bool = False) -> dict
     else:
         kind = "crash"
     name = signal.Signals(-code).name if code < 0 and -code in signal.valid_signals() else None
-    failure = {"kind": kind, "status": name or f"exit status {code}", "output": tail,
+    failure = {"kind": kind, "status": name or f"exit status {code}", "printed": tail,
                "seconds": limits.seconds, "memory_mb": limits.memory_mb}
     return {"passed": False, "cases": [], "failure": {"case": None, **failure}}
 
