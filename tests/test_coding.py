@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,17 @@ from tests.studykit import invoke
 
 TASKS = coding.names()
 LIMITS = sandbox.Limits(seconds=2, memory_mb=256)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    """The cases are tiny: extra torch threads only spin (as in the sandbox child)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def test_the_catalogue_covers_the_syllabus() -> None:
@@ -257,7 +269,7 @@ def test_a_code_card_needs_its_spec_and_a_known_task(tmp_path: Path,
 
     base = {"id": "c", "title": {"en": "t", "zh": "t"}, "question": {"en": "q", "zh": "q"},
             "answer": {"en": "a", "zh": "a"}}
-    with pytest.raises(msgspec.ValidationError, match="needs `code: {task: NAME}`"):
+    with pytest.raises(msgspec.ValidationError, match=r"needs `code: \{task: NAME\}`"):
         msgspec.convert({**base, "kind": "code"}, Card)
     with pytest.raises(msgspec.ValidationError, match="only for cards of `kind: code`"):
         msgspec.convert({**base, "code": {"task": "softmax_ce"}}, Card)
@@ -274,3 +286,17 @@ def test_a_code_card_needs_its_spec_and_a_known_task(tmp_path: Path,
     flat = " ".join(checked.output.split())
     assert "mine.yaml:10: card `mine-code` names unknown coding task `softmax_cee` — did you mean " \
            "`softmax_ce`?" in flat
+
+
+def test_the_session_process_never_imports_numpy_or_torch(tmp_path: Path) -> None:
+    """The user's code, the reference and the grading all run in the child: the session stays light."""
+    import subprocess
+    import sys
+
+    path = _file(tmp_path, "mine.py", coding.get("softmax_ce").solution)
+    probe = ("import sys\nfrom typer.testing import CliRunner\nfrom dlstudy.cli import app\n"
+             f"result = CliRunner().invoke(app, ['quiz', '--kind', 'code', '-n', '1'], input={f'{path}' + chr(10) * 2!r})\n"
+             "assert result.exit_code == 0, result.output\nassert 'all 3 cases pass' in result.output\n"
+             "print('HEAVY=' + ' '.join(m for m in ('torch', 'numpy', 'sympy') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "HEAVY=\n" in out.stdout, out.stdout + out.stderr

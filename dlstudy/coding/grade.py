@@ -30,11 +30,11 @@ def load(code: str, function: str, filename: str = "<your code>") -> Callable[..
 
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": "__dlstudy_attempt__"}
-    exec(compile(code, filename, "exec"), namespace)  # noqa: S102 - the user's own code, in the sandbox
+    exec(compile(code, filename, "exec"), namespace)  # the user's own code, in the sandbox child
     found = namespace.get(function)
     if not callable(found):
         raise LookupError(f"the code defines no function `{function}`")
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def parameters(task: Task) -> list[str]:

@@ -51,16 +51,18 @@ def bn_forward_cases(rng: Any) -> list[Case]:
         gamma, beta = rng.normal(size=d), rng.normal(size=d)
         rm, rv = rng.normal(size=d), rng.random(size=d) + 0.5
         bn = torch.nn.BatchNorm1d(d, momentum=momentum, dtype=torch.float64)
+        running_mean, running_var = bn.running_mean, bn.running_var
+        assert running_mean is not None and running_var is not None
         with torch.no_grad():
             bn.weight.copy_(torch.tensor(gamma))
             bn.bias.copy_(torch.tensor(beta))
-            bn.running_mean.copy_(torch.tensor(rm))  # type: ignore[operator]
-            bn.running_var.copy_(torch.tensor(rv))  # type: ignore[operator]
+            running_mean.copy_(torch.tensor(rm))
+            running_var.copy_(torch.tensor(rv))
             bn.train()
             out = bn(torch.tensor(x))
         return Case(en, zh, {"x": x, "gamma": gamma, "beta": beta, "running_mean": rm,
                              "running_var": rv, "momentum": momentum},
-                    (out.numpy(), bn.running_mean.numpy(), bn.running_var.numpy()),  # type: ignore[operator]
+                    (out.numpy(), running_mean.numpy(), running_var.numpy()),
                     rtol=1e-7, atol=1e-9)
 
     n, d = int(rng.integers(4, 12)), int(rng.integers(2, 6))
