@@ -270,13 +270,13 @@ def _show_code(card: Card, library: Library, lang: str, seed: Optional[int]) -> 
         err.print(f"[red]error:[/red] {exc.args[0]}; run `dlstudy check`")
         raise typer.Exit(2) from None
     console.print(question_panel(card, lang))
-    console.print(report.stub_view(task.stub, lang))
+    console.print(report.stub_view(task.stub, lang, console.width))
     if seed is not None:
         from dlstudy.coding.grade import cases_for
 
         console.print(report.cases_view(cases_for(task, seed), seed, lang))
     console.print(answer_panel(card, library.derivations, lang))
-    console.print(report.solution_view(task.solution, lang))
+    console.print(report.solution_view(task.solution, lang, console.width))
     if seed is None:
         return
     from dlstudy.store import DB_FILE

@@ -724,10 +724,11 @@ def ask_code(study: Study, card: Card) -> str:
     seed = study.seeds.randrange(2**31)
     limits = study.code_limits or sandbox.Limits()
     easy, hard = study.easy_within * CODE_TIME_FACTOR, study.hard_after * CODE_TIME_FACTOR
+    width = study.console.width
 
     def show() -> None:
         study.console.print(study.question_view(card))
-        study.console.print(report.stub_view(task.stub, study.lang))
+        study.console.print(report.stub_view(task.stub, study.lang, width))
 
     study.keys.discard()
     show()
@@ -772,12 +773,7 @@ def ask_code(study: Study, card: Card) -> str:
             study.keys.discard()
             study.console.print(f"[yellow]{study.text('gave_up')}[/yellow]")
             outcome = {"passed": False, "cases": [], "failure": {"case": None, "kind": "gave_up"}}
-            from rich.panel import Panel
-            from rich.syntax import Syntax
-
-            study.console.print(Panel(Syntax(task.solution.strip("\n"), "python",
-                                             theme="ansi_dark", background_color="default", word_wrap=True),
-                                      border_style="green"))
+            study.console.print(report.solution_view(task.solution, study.lang, width))
             return study.settle(card, 1, round(seconds * 1000), seed, None,
                                 outcome=json.dumps(outcome), easy=easy, hard=hard)
         try:
@@ -788,12 +784,11 @@ def ask_code(study: Study, card: Card) -> str:
         except OSError as exc:  # the child could not even start: the user grades
             study.keys.discard()
             study.console.print(f"[yellow]{study.text('could_not_run')}[/yellow] {escape(str(exc))}")
-            study.console.print(report.result_view({"passed": False, "cases": []}, task.solution,
-                                                   study.lang))
+            study.console.print(report.solution_view(task.solution, study.lang, width))
             return study.settle(card, None, round(seconds * 1000), seed, code)
 
     def result() -> Any:
-        return report.result_view(outcome, task.solution, study.lang)
+        return report.result_view(outcome, task.solution, study.lang, width=width)
 
     def redraw() -> None:
         show()

@@ -21,7 +21,7 @@ WORDS = {
                  "tolerance {atol:g} + {rtol:g}·|expected|); {count} of {size} elements off",
         "type": "`{output}`: {detail}",
         "error": "your code raised an exception",
-        "missing": "your code does not define the function",
+        "missing": "your code defines no function `{function}` (the name in the stub)",
         "memory": "stopped: your code asked for more memory than the limit ({memory_mb} MB "
                   "above the reference's)",
         "timeout": "stopped: your code ran past the time limit ({seconds:g} s) — an endless loop?",
@@ -48,7 +48,7 @@ WORDS = {
                  "容差 {atol:g} + {rtol:g}·|期望值|）；{size} 个元素中有 {count} 个不对",
         "type": "`{output}`：{detail}",
         "error": "你的代码抛出了异常",
-        "missing": "你的代码没有定义该函数",
+        "missing": "你的代码没有定义函数 `{function}`（框架中的名字）",
         "memory": "已停止：你的代码申请的内存超过了限制（参考实现之外 {memory_mb} MB）",
         "timeout": "已停止：你的代码超过了时间限制（{seconds:g} 秒）——死循环？",
         "crash": "运行你代码的进程崩溃了（{status}）",
@@ -65,6 +65,32 @@ WORDS = {
         "gave_up": "已放弃",
     },
 }
+
+
+def fit(source: str, width: int) -> str:
+    """``source`` laid out for a panel ``width`` columns wide, for reading only (the file the
+    user edits is the stub as written): a long docstring line is wrapped under its own
+    indentation, a long line's trailing comment moves to a line of its own above it."""
+    import textwrap
+
+    out: list[str] = []
+    in_doc = False
+    for line in source.strip("\n").splitlines():
+        quotes = line.count('"""')
+        indent = line[:len(line) - len(line.lstrip())]
+        if len(line) <= width:
+            out.append(line)
+        elif in_doc and quotes == 0:
+            out += textwrap.wrap(line.strip(), width, initial_indent=indent,
+                                 subsequent_indent=indent + "  ", break_on_hyphens=False) or [line]
+        elif "  # " in line:
+            code, comment = line.split("  # ", 1)
+            out += [f"{indent}# {comment.strip()}", code.rstrip()]
+        else:
+            out.append(line)
+        if quotes % 2:
+            in_doc = not in_doc
+    return "\n".join(out)
 
 
 def _num(value: Any) -> str:
@@ -107,7 +133,7 @@ def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None
               "count": failure.get("count"), "size": failure.get("size"),
               "seconds": failure.get("seconds", limits.get("seconds", 0)),
               "memory_mb": failure.get("memory_mb", limits.get("memory_mb", 0)),
-              "status": failure.get("status", "")}
+              "status": failure.get("status", ""), "function": failure.get("function", "")}
     lines.append(words.get(kind, words["crash"]).format(**values))
     if kind == "gave_up":
         return [words["failed"], words["gave_up"]]
@@ -118,12 +144,10 @@ def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None
 
 
 def result_view(outcome: dict[str, Any], solution: str, lang: str = "en",
-                total: int | None = None) -> Any:
+                total: int | None = None, width: int = 80) -> Any:
     """The verdict, the cases, the traceback or output if any, and the reference solution."""
     from rich.console import Group
-    from rich.markup import escape
     from rich.panel import Panel
-    from rich.syntax import Syntax
     from rich.text import Text
 
     words = WORDS["zh" if lang == "zh" else "en"]
@@ -147,28 +171,25 @@ def result_view(outcome: dict[str, Any], solution: str, lang: str = "en",
     elif failure.get("printed"):
         parts.append(Panel(Text(failure["printed"][-1500:]), title=words["output"],
                            border_style="red", title_align="left"))
-    parts.append(Panel(Syntax(solution.strip("\n"), "python", theme="ansi_dark", word_wrap=True,
-                              background_color="default"),
-                       title=escape(words["solution"]), border_style="green", title_align="left"))
+    parts.append(solution_view(solution, lang, width))
     return Group(*parts)
 
 
-def stub_view(stub: str, lang: str = "en") -> Any:
+def _code_panel(source: str, title: str, style: str, width: int) -> Any:
     from rich.panel import Panel
     from rich.syntax import Syntax
 
-    words = WORDS["zh" if lang == "zh" else "en"]
-    return Panel(Syntax(stub.strip("\n"), "python", theme="ansi_dark", background_color="default", word_wrap=True),
-                 title=words["stub"], border_style="cyan", title_align="left")
+    return Panel(Syntax(fit(source, width - 4), "python", theme="ansi_dark",
+                        background_color="default", word_wrap=True),
+                 title=title, border_style=style, title_align="left")
 
 
-def solution_view(solution: str, lang: str = "en") -> Any:
-    from rich.panel import Panel
-    from rich.syntax import Syntax
+def stub_view(stub: str, lang: str = "en", width: int = 80) -> Any:
+    return _code_panel(stub, WORDS["zh" if lang == "zh" else "en"]["stub"], "cyan", width)
 
-    words = WORDS["zh" if lang == "zh" else "en"]
-    return Panel(Syntax(solution.strip("\n"), "python", theme="ansi_dark", background_color="default", word_wrap=True),
-                 title=words["solution"], border_style="green", title_align="left")
+
+def solution_view(solution: str, lang: str = "en", width: int = 80) -> Any:
+    return _code_panel(solution, WORDS["zh" if lang == "zh" else "en"]["solution"], "green", width)
 
 
 def _summary(value: Any) -> str:

@@ -175,8 +175,11 @@ def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
         kind = "missing" if isinstance(exc, LookupError) else "error"
         if isinstance(exc, MemoryError):
             kind = "memory"
-        outcome: dict[str, Any] = {"passed": False, "cases": [], "failure": {
-            "case": None, "kind": kind, "traceback": user_traceback(exc, filename)}}
+        failure = {"case": None, "kind": kind, "function": task.function}
+        if kind != "missing":
+            failure["traceback"] = user_traceback(exc, filename)
+        outcome: dict[str, Any] = {"passed": False, "cases": [], "total": len(cases),
+                                   "failure": failure}
     else:
         try:
             outcome = grade(task, function, cases, filename)
