@@ -300,3 +300,81 @@ def test_the_session_process_never_imports_numpy_or_torch(tmp_path: Path) -> Non
              "print('HEAVY=' + ' '.join(m for m in ('torch', 'numpy', 'sympy') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "HEAVY=\n" in out.stdout, out.stdout + out.stderr
+
+
+class _TypedKeys:
+    """Keys on a pretend terminal: lines and keys from a list (no termios)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        from dlstudy.terminal import Keys
+
+        self.tty = True
+        self.lines = lines
+        self._saved = None
+        self.edit = Keys.edit.__get__(self)  # the real editor launcher
+
+    def __enter__(self) -> _TypedKeys:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def line(self) -> str | None:
+        return self.lines.pop(0) if self.lines else None
+
+    def read(self) -> str | None:
+        line = self.line()
+        return None if line is None else (line or "enter")
+
+    def discard(self) -> None:
+        pass
+
+
+def _editor_session(tmp_path: Path, home: Path, editor_body: str, lines: list[str],
+                    monkeypatch: pytest.MonkeyPatch) -> str:
+    import io
+    import sys
+
+    import msgspec
+    from rich.console import Console
+
+    from dlstudy.card import Card
+    from dlstudy.scheduler import SchedulerConfig
+    from dlstudy.session import Session
+    from dlstudy.store import Store
+    from dlstudy.terminal import Study
+
+    script = _file(tmp_path, "editor.py", editor_body)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    card = msgspec.convert({"id": "code-ce", "kind": "code", "topic": "coding",
+                            "title": {"en": "t", "zh": "t"}, "question": {"en": "q", "zh": "q"},
+                            "answer": {"en": "a", "zh": "a"}, "code": {"task": "softmax_ce"}}, Card)
+    out = io.StringIO()
+    with Store.open(home) as store:
+        session = Session(store, store.scheduler(SchedulerConfig()), [card], "quiz")
+        study = Study(session, {}, "en", Console(file=out, width=100), _TypedKeys(lines),  # type: ignore[arg-type]
+                      code_limits=LIMITS)
+        study.run()
+    return out.getvalue()
+
+
+def test_enter_opens_the_editor_on_the_stub_and_grades_what_was_saved(
+        tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    solution = coding.get("softmax_ce").solution
+    editor = ("import sys\npath = sys.argv[1]\ntext = open(path).read()\n"
+              "assert 'def softmax_cross_entropy(logits, labels):' in text, text\n"
+              f"open(path, 'w').write({solution!r})\n")
+    shown = _editor_session(tmp_path, isolated_home, editor, ["", ""], monkeypatch)
+    assert "all 3 cases pass" in shown
+    ((card, rating, auto, _, answer, outcome),) = _log(isolated_home)
+    assert (card, rating, auto, answer) == ("code-ce", 4, 4, solution)
+    assert json.loads(outcome or "")["passed"] is True
+
+
+def test_an_unchanged_stub_is_not_graded_and_g_gives_up(
+        tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = _editor_session(tmp_path, isolated_home, "pass\n", ["", "g", ""], monkeypatch)
+    assert "the stub is unchanged" in shown and "given up" in shown
+    ((_, rating, _, _, answer, outcome),) = _log(isolated_home)
+    assert rating == 1 and answer is None and json.loads(outcome or "")["failure"]["kind"] == "gave_up"
