@@ -9,7 +9,8 @@ child's output going to a file, waits, and reads the child's JSON outcome. In th
 2. limits are set for what follows: ``RLIMIT_AS`` — the address space so far plus
    ``memory_mb`` (a huge allocation fails with MemoryError instead of swapping the machine),
    ``RLIMIT_CPU`` — the CPU time so far plus ``seconds`` (an infinite loop is killed by
-   SIGXCPU), and ``alarm(seconds)`` for a wall-clock limit (a ``sleep`` or a blocked call);
+   SIGXCPU), ``alarm(seconds)`` for a wall-clock limit (a ``sleep`` or a blocked call), and
+   ``RLIMIT_FSIZE`` for what it prints;
 3. the code is compiled under its own file name (its traceback shows the user's lines), run,
    and graded case by case (:mod:`dlstudy.coding.grade`).
 
@@ -35,6 +36,7 @@ from typing import Any
 SECONDS = 10.0        # the user's code: CPU and wall-clock seconds for all cases together
 MEMORY_MB = 1024      # … and memory on top of what the child holds after computing the reference
 START_ALLOWANCE = 90.0  # importing torch and computing the reference, on a busy machine
+OUTPUT_BYTES = 16 * 2**20  # what the user's code may print
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,10 @@ def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
     _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
     if hard_cpu == resource.RLIM_INFINITY or cpu < hard_cpu:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard_cpu))
+    # Printing in a loop fills a file, not the disk: a write past this size fails (EFBIG).
+    _, hard_fsize = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if hard_fsize == resource.RLIM_INFINITY or OUTPUT_BYTES < hard_fsize:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_BYTES, hard_fsize))
     signal.alarm(max(1, int(seconds + 0.999)))
 
     try:
