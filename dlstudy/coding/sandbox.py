@@ -171,7 +171,7 @@ def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard_cpu))
     # Printing in a loop fills a file, not the disk: a write past this size fails (EFBIG).
     _, hard_fsize = resource.getrlimit(resource.RLIMIT_FSIZE)
-    if hard_fsize == resource.RLIM_INFINITY or OUTPUT_BYTES < hard_fsize:
+    if hard_fsize == resource.RLIM_INFINITY or hard_fsize > OUTPUT_BYTES:
         resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_BYTES, hard_fsize))
     signal.alarm(max(1, int(seconds + 0.999)))
 
