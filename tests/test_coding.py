@@ -378,3 +378,16 @@ def test_an_unchanged_stub_is_not_graded_and_g_gives_up(
     assert "the stub is unchanged" in shown and "given up" in shown
     ((_, rating, _, _, answer, outcome),) = _log(isolated_home)
     assert rating == 1 and answer is None and json.loads(outcome or "")["failure"]["kind"] == "gave_up"
+
+
+def test_every_task_has_a_card_and_every_code_card_links_a_derivation() -> None:
+    from dlstudy.library import load_library
+
+    library = load_library()
+    cards = [c for c in library.cards.values() if c.kind == "code"]
+    assert len(cards) >= 15 and {c.topic for c in cards} == {"coding"}
+    assert sorted(c.code.task for c in cards if c.code) == TASKS
+    for card in cards:
+        assert card.derivations and all(d in library.derivations for d in card.derivations)
+    deck = next(d for d in library.decks if d.topic == "coding")
+    assert (deck.title.en, deck.title.zh) == ("Write it yourself", "动手实现")
