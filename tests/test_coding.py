@@ -391,3 +391,57 @@ def test_every_task_has_a_card_and_every_code_card_links_a_derivation() -> None:
         assert card.derivations and all(d in library.derivations for d in card.derivations)
     deck = next(d for d in library.decks if d.topic == "coding")
     assert (deck.title.en, deck.title.zh) == ("Write it yourself", "动手实现")
+
+
+def test_ctrl_c_while_the_code_runs_ends_the_session_and_its_child(tmp_path: Path,
+                                                                    isolated_home: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.studykit import ROOT
+
+    right = _file(tmp_path, "right.py", coding.get("softmax_ce").solution)
+    loop = _file(tmp_path, "loop.py", "def log_softmax(x, axis=-1):\n    while True:\n        pass\n")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, DLSTUDY_HOME=str(isolated_home), TMPDIR=str(scratch),
+               DLSTUDY_CODE_SECONDS="120", PYTHONPATH=str(ROOT))
+    session = subprocess.Popen([sys.executable, "-m", "dlstudy", "quiz", "--kind", "code", "-n", "2"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=env, text=True)
+    assert session.stdin is not None
+    session.stdin.write(f"{right}\n\n{loop}\n")
+    session.stdin.flush()
+
+    def children() -> list[str]:
+        """The sandbox children of this test (their files are in its own TMPDIR)."""
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmdline = f.read()
+            except OSError:
+                continue
+            if b"dlstudy.coding.sandbox" in cmdline and str(scratch).encode() in cmdline:
+                found.append(pid)
+        return found
+
+    def graded() -> int:
+        try:
+            return len(_log(isolated_home))
+        except sqlite3.Error:  # not made yet
+            return 0
+
+    deadline = time.monotonic() + 120
+    while not (graded() == 1 and children()):
+        assert time.monotonic() < deadline and session.poll() is None
+        time.sleep(0.2)
+    time.sleep(1.0)  # the loop is running in the child
+    session.send_signal(signal.SIGINT)
+    out, _ = session.communicate(timeout=30)
+    assert session.returncode == 130, out
+    assert [(c, r) for c, r, *_ in _log(isolated_home)] == [("code-softmax-cross-entropy", 4)]
+    assert children() == []
