@@ -104,6 +104,12 @@ def compare(name: str, got: Any, expected: Any, rtol: float, atol: float) -> dic
         return {"kind": "nan", "output": name, "where": _index(where),
                 "got_value": str(g[where]), "expected_value": float(e[where]),
                 "count": int(bad_finite.sum()), "size": int(e.size)}
+    if (~np.isfinite(e) & np.isfinite(g)).any():  # only a planted mistake's output has NaNs
+        where = tuple(np.argwhere(~np.isfinite(e) & np.isfinite(g))[0]) if e.ndim else ()
+        return {"kind": "wrong", "output": name, "where": _index(where),
+                "max_error": float("inf"), "expected_value": float(e[where]),
+                "got_value": float(g[where]), "rtol": rtol, "atol": atol,
+                "count": int((~np.isfinite(e) & np.isfinite(g)).sum()), "size": int(e.size)}
     with np.errstate(invalid="ignore"):
         err = np.where(np.isfinite(e), np.abs(g - e), 0.0)
     excess = err - (atol + rtol * np.abs(np.where(np.isfinite(e), e, 0.0)))
@@ -165,7 +171,7 @@ def diagnose(task: Task, case: Case, got: Any) -> dict[str, str] | None:
         return None
     for mistake in task.mistakes:
         try:
-            planted = load(mistake.code, task.function)
+            planted = load(mistake.code, task.function, f"<planted mistake {mistake.id}>")
             with np.errstate(all="ignore"):
                 wrong = call(task, planted, case.args)
         except Exception:
