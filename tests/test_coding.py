@@ -55,7 +55,7 @@ def test_planted_mistakes_fail_with_a_message_naming_the_mistake(name: str) -> N
     assert len(task.mistakes) >= 2
     for mistake in task.mistakes:
         function = load(mistake.code, task.function)
-        for seed in range(5):
+        for seed in range(20):
             outcome = grade(task, function, cases_for(task, seed))
             assert not outcome["passed"], (mistake.id, seed)
             failure = outcome["failure"]

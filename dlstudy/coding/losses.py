@@ -56,8 +56,8 @@ def softmax_ce_cases(rng: Any) -> list[Case]:
              rng.normal(size=(n, c)), rng.integers(0, c, size=n)),
         case(f"a batch of one, C={c}", f"批大小为 1，C={c}", rng.normal(size=(1, c)) * 3,
              rng.integers(0, c, size=1)),
-        case(f"large logits (±1000), N={n}", f"很大的 logits（±1000），N={n}",
-             rng.normal(size=(n, c)) * 1000, rng.integers(0, c, size=n)),
+        case(f"large logits (5000 ± 1000), N={n}", f"很大的 logits（5000 ± 1000），N={n}",
+             5000 + rng.normal(size=(n, c)) * 1000, rng.integers(0, c, size=n)),
     ]
 
 

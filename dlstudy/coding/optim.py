@@ -155,13 +155,16 @@ def _adam_cases(rng: Any, decoupled: bool) -> list[Case]:
     import numpy as np
     import torch
 
-    def case(en: str, zh: str, shape: tuple[int, ...], t: int, grad_scale: float) -> Case:
+    def case(en: str, zh: str, shape: tuple[int, ...], t: int, grad_scale: float,
+             decay: bool = True) -> Case:
         param, grad = rng.normal(size=shape), rng.normal(size=shape) * grad_scale
         if t == 1:
             m, v = np.zeros(shape), np.zeros(shape)
         else:
             m, v = rng.normal(size=shape) * 0.1, rng.random(size=shape) * 0.01
-        lr, wd = float(rng.choice([1e-3, 1e-2, 0.1])), float(rng.choice([1e-2, 0.1, 0.5]))
+        # lr of 1e-2 and up: a step small next to the weights would hide errors in it
+        lr, wd = float(rng.choice([1e-2, 0.05, 0.1])), float(rng.choice([1e-2, 0.1, 0.5]))
+        wd = wd if decay else 0.0
         beta1, beta2 = float(rng.choice([0.9, 0.8])), float(rng.choice([0.999, 0.99]))
         eps = float(rng.choice([1e-8, 1e-3]))
         p = torch.tensor(param, requires_grad=True)
@@ -182,7 +185,8 @@ def _adam_cases(rng: Any, decoupled: bool) -> list[Case]:
     t = int(rng.integers(2, 50))
     return [case(f"step t={t}", f"第 t={t} 步", shape, t, 1.0),
             case("the first step, t=1 (moments are zeros)", "第一步 t=1（矩为零）", shape, 1, 1.0),
-            case(f"step t={t}, tiny gradients (1e-4)", f"第 t={t} 步，很小的梯度（1e-4）", shape, t, 1e-4)]
+            case("the first step, tiny gradients (1e-4), no decay", "第一步，很小的梯度（1e-4），无衰减",
+                 shape, 1, 1e-4, decay=False)]
 
 
 def adam_cases(rng: Any) -> list[Case]:
