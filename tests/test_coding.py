@@ -445,3 +445,24 @@ def test_ctrl_c_while_the_code_runs_ends_the_session_and_its_child(tmp_path: Pat
     assert session.returncode == 130, out
     assert [(c, r) for c, r, *_ in _log(isolated_home)] == [("code-softmax-cross-entropy", 4)]
     assert children() == []
+
+
+def test_processes_the_users_code_starts_do_not_outlive_the_attempt(tmp_path: Path) -> None:
+    import os
+    import time
+
+    marker = tmp_path / "alive"
+    spin = _file(tmp_path, "spin.py", "import pathlib, sys, time\nwhile True:\n"
+                                      "    pathlib.Path(sys.argv[1]).touch()\n    time.sleep(0.1)\n")
+    code = ("import os, subprocess, sys, time\n"
+            "def softmax_cross_entropy(logits, labels):\n"
+            f"    subprocess.Popen([sys.executable, {str(spin)!r}, {str(marker)!r}])\n"
+            f"    while not os.path.exists({str(marker)!r}):\n"
+            "        time.sleep(0.05)\n"
+            "    return 0.0, logits\n")
+    outcome = _sandboxed(code)
+    assert not outcome["passed"] and outcome["failure"]["kind"] == "wrong", outcome  # type: ignore[index]
+    assert marker.exists()  # the grandchild ran
+    os.unlink(marker)
+    time.sleep(1.0)
+    assert not marker.exists(), "a process started by the user's code is still running"

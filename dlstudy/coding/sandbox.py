@@ -17,7 +17,8 @@ child's output going to a file, waits, and reads the child's JSON outcome. In th
 Whatever the child does — a crash, ``os._exit``, a segmentation fault, a kill — the parent
 turns into an outcome with ``kind`` ``timeout``, ``memory`` or ``crash`` and the tail of the
 child's output; the parent also kills a child that outlives ``seconds`` plus a start-up
-allowance. Nothing is ever raised into the session.
+allowance. The child runs in a process group of its own, killed as a whole when it is done,
+so nothing the user's code started outlives it. Nothing is ever raised into the session.
 """
 
 from __future__ import annotations
@@ -85,20 +86,16 @@ def run(task: str, code: str, seed: int, limits: Limits | None = None,
                 [sys.executable, "-m", "dlstudy.coding.sandbox", task, str(seed), str(source),
                  str(out), str(limits.seconds), str(limits.memory_mb), filename or "attempt.py"],
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, env=env,
-                cwd=folder)
+                cwd=folder, start_new_session=True)  # its own process group: see _kill
             try:
                 code_ = child.wait(limits.seconds + START_ALLOWANCE)
             except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
                 code_ = -signal.SIGKILL
                 timed_out = True
             else:
                 timed_out = False
-            finally:
-                if child.poll() is None:  # Ctrl-C while waiting: the child goes too
-                    child.kill()
-                    child.wait()
+            finally:  # also on Ctrl-C while waiting: the child goes too
+                _kill(child)
         tail = log.read_text(encoding="utf-8", errors="replace")[-2000:].strip()
         seconds = round(time.monotonic() - started, 2)
         if not timed_out and code_ == 0 and out.exists():
@@ -111,6 +108,17 @@ def run(task: str, code: str, seed: int, limits: Limits | None = None,
     outcome["seconds"] = seconds
     outcome["limits"] = {"seconds": limits.seconds, "memory_mb": limits.memory_mb}
     return outcome
+
+
+def _kill(child: subprocess.Popen[bytes]) -> None:
+    """End the child and whatever the user's code started (its process group)."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if child.poll() is None:
+        child.kill()
+    child.wait()
 
 
 def _died(code: int, tail: str, limits: Limits, timed_out: bool = False) -> dict[str, Any]:
