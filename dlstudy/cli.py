@@ -270,7 +270,7 @@ def _show_code(card: Card, library: Library, lang: str, seed: Optional[int]) -> 
         err.print(f"[red]error:[/red] {exc.args[0]}; run `dlstudy check`")
         raise typer.Exit(2) from None
     console.print(question_panel(card, lang))
-    console.print(report.stub_view(task.stub, lang, console.width))
+    console.print(report.stub_view(task.stub_in(lang), lang, console.width))
     if seed is not None:
         from dlstudy.coding.grade import cases_for
 

@@ -725,10 +725,11 @@ def ask_code(study: Study, card: Card) -> str:
     limits = study.code_limits or sandbox.Limits()
     easy, hard = study.easy_within * CODE_TIME_FACTOR, study.hard_after * CODE_TIME_FACTOR
     width = study.console.width
+    stub = task.stub_in(study.lang)
 
     def show() -> None:
         study.console.print(study.question_view(card))
-        study.console.print(report.stub_view(task.stub, study.lang, width))
+        study.console.print(report.stub_view(stub, study.lang, width))
 
     study.keys.discard()
     show()
@@ -737,7 +738,7 @@ def ask_code(study: Study, card: Card) -> str:
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     with tempfile.TemporaryDirectory(prefix="dlstudy-write-") as folder:
         draft = Path(folder) / f"{task.name}.py"
-        draft.write_text(task.stub, encoding="utf-8")
+        draft.write_text(stub, encoding="utf-8")
         code: str | None = None
         while code is None:
             line = study.keys.line()
@@ -765,7 +766,7 @@ def ask_code(study: Study, card: Card) -> str:
                 continue
             code = _read_code(study, draft)
             display = str(draft)
-            if code is not None and code == task.stub:
+            if code is not None and code == stub:
                 study.say(study.text("unchanged"))
                 code = None
         seconds = time.monotonic() - started

@@ -466,3 +466,22 @@ def test_processes_the_users_code_starts_do_not_outlive_the_attempt(tmp_path: Pa
     os.unlink(marker)
     time.sleep(1.0)
     assert not marker.exists(), "a process started by the user's code is still running"
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_the_stub_reads_in_chinese_with_the_same_code(name: str) -> None:
+    import ast
+
+    task = coding.get(name)
+    zh = task.stub_in("zh")
+    assert zh != task.stub and task.stub_in("en") == task.stub
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh)
+
+    def signature(source: str) -> str:
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                node.body = [ast.Pass()]
+        return ast.dump(tree)
+
+    assert signature(zh) == signature(task.stub)

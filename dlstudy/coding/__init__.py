@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 AREAS = ("losses", "mlp", "regularization", "norm", "rnn", "optim", "cnn", "attention")
@@ -76,7 +76,12 @@ class Task:
     mistakes: tuple[Mistake, ...]
     build: Callable[[Any], list[Case]]
     area: str = ""
-    needs: tuple[str, ...] = field(default=("numpy",))
+
+    def stub_in(self, lang: str) -> str:
+        """The stub with its docstring in ``lang`` (en or zh; the code is the same)."""
+        from dlstudy.coding.docs_zh import stub_in
+
+        return stub_in(self.stub, self.name, lang)
 
 
 TASKS: dict[str, Task] = {}

@@ -12,7 +12,7 @@ SOFTMAX_CE_STUB = '''import numpy as np
 def softmax_cross_entropy(logits, labels):
     """Mean softmax cross-entropy over a batch, and its gradient.
 
-    logits: (N, C) float64, any magnitude (rows may hold values like 1000).
+    logits: (N, C) float64, any magnitude (rows may hold values in the thousands).
     labels: (N,) int, each in 0..C-1.
     Returns (loss, dlogits): loss a float, the mean over the N rows of −log softmax(logits)[label]
     (as torch.nn.functional.cross_entropy, reduction='mean'); dlogits (N, C) = ∂loss/∂logits.
