@@ -485,3 +485,18 @@ def test_the_stub_reads_in_chinese_with_the_same_code(name: str) -> None:
         return ast.dump(tree)
 
     assert signature(zh) == signature(task.stub)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_stubs_and_solutions_are_laid_out_to_the_panel_width(lang: str) -> None:
+    from rich.cells import cell_len
+
+    for name in TASKS:
+        task = coding.get(name)
+        for source in (task.stub_in(lang), task.solution):
+            laid_out = report.fit(source, 76)
+            long = [line for line in laid_out.splitlines()
+                    if cell_len(line) > 76 and not line.startswith("def ")]
+            assert not long, (name, long)
+            kept = [line.strip() for line in source.splitlines() if "#" not in line and '"""' not in line]
+            assert all(line in laid_out for line in kept if cell_len(line) <= 70)

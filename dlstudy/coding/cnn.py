@@ -31,12 +31,13 @@ def conv2d(x, w, b, stride, padding):
     out = np.empty((n, f, oh, ow))
     for i in range(oh):
         for j in range(ow):
-            patch = xp[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-            out[:, :, i, j] = np.tensordot(patch, w, axes=([1, 2, 3], [1, 2, 3]))
+            top, left = i * stride, j * stride
+            patch = xp[:, :, top:top + kh, left:left + kw]
+            out[:, :, i, j] = np.einsum("nchw,fchw->nf", patch, w)
     return out + b[None, :, None, None]
 '''
 
-CONV_FLIPPED = CONV.replace("np.tensordot(patch, w,", "np.tensordot(patch, w[:, :, ::-1, ::-1],")
+CONV_FLIPPED = CONV.replace("patch, w)", "patch, w[:, :, ::-1, ::-1])")
 CONV_NO_PLUS_ONE = CONV.replace("oh = (h + 2 * padding - kh) // stride + 1",
                                 "oh = (h + 2 * padding - kh) // stride") \
     .replace("ow = (wd + 2 * padding - kw) // stride + 1", "ow = (wd + 2 * padding - kw) // stride")
@@ -97,17 +98,18 @@ def maxpool2d_backward(dout, x, kernel, stride):
     dx = np.zeros_like(x)
     for i in range(oh):
         for j in range(ow):
-            win = x[:, :, i * stride:i * stride + kernel, j * stride:j * stride + kernel]
+            top, left = i * stride, j * stride
+            win = x[:, :, top:top + kernel, left:left + kernel]
             flat = win.reshape(n, c, -1).argmax(axis=2)        # where each window's max is
             r, s = np.unravel_index(flat, (kernel, kernel))
             nn, cc = np.meshgrid(np.arange(n), np.arange(c), indexing="ij")
             # += : overlapping windows can pick the same input
-            np.add.at(dx, (nn, cc, i * stride + r, j * stride + s), dout[:, :, i, j])
+            np.add.at(dx, (nn, cc, top + r, left + s), dout[:, :, i, j])
     return dx
 '''
 
-POOL_ASSIGN = POOL.replace("np.add.at(dx, (nn, cc, i * stride + r, j * stride + s), dout[:, :, i, j])",
-                           "dx[nn, cc, i * stride + r, j * stride + s] = dout[:, :, i, j]")
+POOL_ASSIGN = POOL.replace("np.add.at(dx, (nn, cc, top + r, left + s), dout[:, :, i, j])",
+                           "dx[nn, cc, top + r, left + s] = dout[:, :, i, j]")
 POOL_SPREAD = '''import numpy as np
 
 

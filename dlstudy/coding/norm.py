@@ -115,17 +115,20 @@ def batchnorm_backward(dout, x, gamma, eps=1e-5):
     dgamma = (dout * xhat).sum(axis=0)
     dxhat = dout * gamma
     # the mean and the variance depend on every row: two correction terms
-    dx = inv / n * (n * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))
+    dx = inv / n * (n * dxhat - dxhat.sum(axis=0)
+                    - xhat * (dxhat * xhat).sum(axis=0))
     return dx, dgamma, dbeta
 '''
 
 STATS_CONSTANT = BN_BACKWARD.replace(
-    "dx = inv / n * (n * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))",
+    """dx = inv / n * (n * dxhat - dxhat.sum(axis=0)
+                    - xhat * (dxhat * xhat).sum(axis=0))""",
     "dx = dxhat * inv")
 BN_UNBIASED = BN_BACKWARD.replace("mu, var = x.mean(axis=0), x.var(axis=0)",
                                   "mu, var = x.mean(axis=0), x.var(axis=0, ddof=1)")
 MEAN_ONLY = BN_BACKWARD.replace(
-    "dx = inv / n * (n * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))",
+    """dx = inv / n * (n * dxhat - dxhat.sum(axis=0)
+                    - xhat * (dxhat * xhat).sum(axis=0))""",
     "dx = inv / n * (n * dxhat - dxhat.sum(axis=0))")
 
 

@@ -67,22 +67,45 @@ WORDS = {
 }
 
 
+def _wrap(text: str, width: int, indent: str, more: str) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal cells (a CJK character takes two),
+    broken at a space when there is one."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    prefix, rest = indent, text
+    while rest:
+        room = width - cell_len(prefix)
+        cut, used = 0, 0
+        while cut < len(rest) and used + cell_len(rest[cut]) <= room:
+            used += cell_len(rest[cut])
+            cut += 1
+        if cut < len(rest):  # back to a space, or to a place next to a wide (CJK) character
+            for i in range(cut, 0, -1):
+                if rest[i] == " " or cell_len(rest[i - 1]) == 2 or cell_len(rest[i]) == 2:
+                    cut = i
+                    break
+            cut = max(cut, 1)
+        lines.append(prefix + rest[:cut].rstrip())
+        rest, prefix = rest[cut:].lstrip(), more
+    return lines
+
+
 def fit(source: str, width: int) -> str:
-    """``source`` laid out for a panel ``width`` columns wide, for reading only (the file the
+    """``source`` laid out for a panel ``width`` cells wide, for reading only (the file the
     user edits is the stub as written): a long docstring line is wrapped under its own
     indentation, a long line's trailing comment moves to a line of its own above it."""
-    import textwrap
+    from rich.cells import cell_len
 
     out: list[str] = []
     in_doc = False
     for line in source.strip("\n").splitlines():
         quotes = line.count('"""')
         indent = line[:len(line) - len(line.lstrip())]
-        if len(line) <= width:
+        if cell_len(line) <= width:
             out.append(line)
-        elif in_doc and quotes == 0:
-            out += textwrap.wrap(line.strip(), width, initial_indent=indent,
-                                 subsequent_indent=indent + "  ", break_on_hyphens=False) or [line]
+        elif (in_doc and quotes == 0) or (not in_doc and quotes == 1):  # a docstring line
+            out += _wrap(line.strip(), width, indent, indent + "  ")
         elif "  # " in line:
             code, comment = line.split("  # ", 1)
             out += [f"{indent}# {comment.strip()}", code.rstrip()]
