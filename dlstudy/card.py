@@ -74,7 +74,7 @@ def check_text(value: str, what: str) -> None:
 
 LANGS = ("en", "zh")
 Lang = Literal["en", "zh"]
-Kind = Literal["recall", "exercise", "claim"]
+Kind = Literal["recall", "exercise", "claim", "code"]
 
 
 class Text(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -126,6 +126,13 @@ class ExerciseSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     generator: DerivationId
 
 
+class CodeSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """What a coding card asks the user to write: ``task`` names one in ``dlstudy.coding``
+    (its stub, its graded cases, its reference solution)."""
+
+    task: DerivationId
+
+
 class ClaimSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """How a claim card's verdict is decided: by one evidence row of a derivation.
 
@@ -153,8 +160,10 @@ class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
             the answer).
         level: 1 = every interview, 2 = a good candidate, 3 = a deep dive.
         kind: ``recall`` (self-graded), ``exercise`` (fresh numbers each time, graded by
-            computing the answer) or ``claim`` (true or false, decided by an evidence row).
-        exercise, claim: what an exercise card draws, what decides a claim card.
+            computing the answer), ``claim`` (true or false, decided by an evidence row) or
+            ``code`` (the user writes a function, run in a sandbox against the real library).
+        exercise, claim, code: what an exercise card draws, what decides a claim card, which
+            coding task a code card sets.
         constants: numbers the text states that are definitions or formula constants, not
             measurements (``"0.9"`` in "W = 0.9·I"). Every other measured-looking number must
             be a placeholder ``{{derivation.row}}`` filled from recorded evidence.
@@ -173,6 +182,7 @@ class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     sources: list[Source] = msgspec.field(default_factory=list)
     exercise: ExerciseSpec | None = None
     claim: ClaimSpec | None = None
+    code: CodeSpec | None = None
     constants: list[NonEmpty] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -181,6 +191,10 @@ class Card(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
         if self.kind == "claim" and self.claim is None:
             raise ValueError("a card of kind `claim` needs `claim: {derivation: ID, evidence: "
                              "ROW, statement: asserts|denies}`")
+        if self.kind == "code" and self.code is None:
+            raise ValueError("a card of kind `code` needs `code: {task: NAME}`")
+        if self.code is not None and self.kind != "code":
+            raise ValueError("`code:` is only for cards of `kind: code`")
         if self.exercise is not None and self.kind != "exercise":
             raise ValueError("`exercise:` is only for cards of `kind: exercise`")
         if self.claim is not None and self.kind != "claim":

@@ -120,7 +120,7 @@ def _numbers(library: Library, path: Path, tree: yaml.Node | None, card: Card, i
 
 def _auto_graded(library: Library, path: Path, tree: yaml.Node | None, card: Card,
                  index: int, sources: _Sources) -> list[Problem]:
-    """An exercise's generator exists; a claim's derivation exists, is linked, and can produce
+    """An exercise's generator exists; a code card's task exists; a claim's derivation exists, is linked, and can produce
     the evidence row it names (read from the source: nothing is run)."""
     problems: list[Problem] = []
     loc = _card_loc(tree, card.id, index)
@@ -135,6 +135,16 @@ def _auto_graded(library: Library, path: Path, tree: yaml.Node | None, card: Car
             problems.append(Problem(path, _line_of(tree, [*loc, "exercise", "generator"]),
                                     f"card `{card.id}` names unknown exercise generator "
                                     f"`{name}`{hint}"))
+    if card.code is not None:
+        from dlstudy import coding
+
+        name = card.code.task
+        if name not in coding.names():
+            near = difflib.get_close_matches(name, coding.names(), n=1, cutoff=0.5)
+            hint = f" — did you mean `{near[0]}`?" if near else \
+                " (see dlstudy/coding/ for the tasks)"
+            problems.append(Problem(path, _line_of(tree, [*loc, "code", "task"]),
+                                    f"card `{card.id}` names unknown coding task `{name}`{hint}"))
     if card.claim is not None:
         claim = card.claim
         info = library.derivations.get(claim.derivation)

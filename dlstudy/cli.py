@@ -45,10 +45,11 @@ TopicOpt = Annotated[Optional[str], typer.Option("--topic", "-t", help="Only thi
 TagOpt = Annotated[Optional[str], typer.Option("--tag", help="Only cards with this tag.")]
 KindOpt = Annotated[Optional[str], typer.Option(
     "--kind", help="Only cards of this kind: recall (self-graded), exercise (fresh numbers, "
-    "graded by computing the answer) or claim (true or false, decided by an experiment).")]
+    "graded by computing the answer), claim (true or false, decided by an experiment) or code "
+    "(write the function; it is run against PyTorch).")]
 SeedOpt = Annotated[Optional[int], typer.Option(
     "--seed", help="Draw the exercises' numbers from this seed (replays a session's draws).")]
-KINDS = ("recall", "exercise", "claim")
+KINDS = ("recall", "exercise", "claim", "code")
 
 
 class State:
@@ -205,7 +206,8 @@ def show(
                                            "derivation id (its claims and the cards it proves).")],
     seed: Annotated[Optional[int], typer.Option(
         "--seed", help="For an exercise card: draw its numbers from this seed and show the task, "
-        "the answer and the worked solution (the seed of each review is in the log).")] = None,
+        "the answer and the worked solution; for a code card: the cases this seed draws and the "
+        "attempts logged with it (the seed of each review is in the log).")] = None,
     lang: LangOpt = None,
 ) -> None:
     """Show a card: the question, then the answer, then the derivations that prove it.
@@ -226,9 +228,13 @@ def show(
         _unknown(card_id, library, lang)
     from dlstudy.render import answer_panel, exercise_result, question_panel
 
-    if seed is not None and card.exercise is None:
-        err.print(f"[red]error:[/red] --seed is for exercise cards; {card_id} is a {card.kind} card")
+    if seed is not None and card.exercise is None and card.code is None:
+        err.print(f"[red]error:[/red] --seed is for exercise and code cards; {card_id} is a "
+                  f"{card.kind} card")
         raise typer.Exit(2)
+    if card.code is not None:
+        _show_code(card, library, lang, seed)
+        return
     if seed is None:
         console.print(question_panel(card, lang))
         console.print(answer_panel(card, library.derivations, lang))
@@ -245,6 +251,43 @@ def show(
     console.print(exercise_result(exercise.solution.get(lang), exercise.shown(), None, False, lang,
                                   attempted=False))
     console.print(answer_panel(card, library.derivations, lang))
+
+
+def _show_code(card: Card, library: Library, lang: str, seed: Optional[int]) -> None:
+    """A coding card: the task, the stub, the answer and a reference solution; with a seed, the
+    cases that seed draws (computed with torch) and every logged attempt made with it: the code,
+    the grade and what the grader said."""
+    import json
+
+    from dlstudy import coding
+    from dlstudy.coding import report
+    from dlstudy.render import answer_panel, question_panel
+
+    assert card.code is not None
+    try:
+        task = coding.get(card.code.task)
+    except KeyError as exc:
+        err.print(f"[red]error:[/red] {exc.args[0]}; run `dlstudy check`")
+        raise typer.Exit(2) from None
+    console.print(question_panel(card, lang))
+    console.print(report.stub_view(task.stub_in(lang), lang, console.width))
+    if seed is not None:
+        from dlstudy.coding.grade import cases_for
+
+        console.print(report.cases_view(cases_for(task, seed), seed, lang))
+    console.print(answer_panel(card, library.derivations, lang))
+    console.print(report.solution_view(task.solution, lang, console.width))
+    if seed is None:
+        return
+    from dlstudy.store import DB_FILE
+
+    if not (_data_dir() / DB_FILE).exists():
+        return
+    with _store() as store:
+        attempts = [r for r in store.reviews(card.id) if r.seed == seed]
+    for review in attempts:
+        outcome = json.loads(review.outcome) if review.outcome else None
+        console.print(report.attempt_view(review, outcome, lang))
 
 
 def _unknown(name: str, library: Library, lang: str = "en") -> NoReturn:
@@ -662,6 +705,17 @@ def _selection(library: Library, topic: Optional[str], tag: Optional[str],
     return [c for c in library.select(topic, tag) if kind is None or c.kind == kind]
 
 
+def _code_limits() -> object:
+    """A coding card's sandbox limits: DLSTUDY_CODE_SECONDS, DLSTUDY_CODE_MEMORY_MB, else the
+    defaults (10 s, 1024 MB)."""
+    from dlstudy.coding.sandbox import Limits
+
+    try:
+        return Limits.from_env()
+    except ValueError as exc:
+        _fail(str(exc))
+
+
 def _study(session: Session, library: Library, lang: str, selection: list[Card],
            seed: Optional[int] = None) -> None:
     import random
@@ -672,7 +726,7 @@ def _study(session: Session, library: Library, lang: str, selection: list[Card],
     study = Study(session, library.derivations, lang, console, Keys(),
                   proofs=_cache_dir() / "proofs",
                   easy_within=settings.easy_within, hard_after=settings.hard_after,
-                  seeds=random.Random(seed))
+                  seeds=random.Random(seed), code_limits=_code_limits())
     summary = study.run(selection={c.id for c in selection})
     console.print(summary_text(summary, lang), highlight=False)
     if study.failure is not None:  # a grade could not be saved: the session stopped there

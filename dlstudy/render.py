@@ -169,6 +169,9 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
     if card.exercise is not None:
         parts.append(RichText(f"  {AUTO_LABELS[lang]['generator']}: {card.exercise.generator} · "
                               f"dlstudy show {card.id} --seed N", style="dim"))
+    if card.code is not None:
+        parts.append(RichText(f"  {AUTO_LABELS[lang]['task']}: {card.code.task} · "
+                              f"dlstudy show {card.id} --seed N", style="dim"))
     shown = [s.label() for s in card.sources if s.label()]
     if shown:
         parts.append(RichText(labels["sources"], style="bold"))
@@ -180,14 +183,14 @@ AUTO_LABELS = {
     "en": {"decided": "Decided by the evidence row",
            "asserts": "the statement is true when this row passes",
            "denies": "the statement is true only if this row fails (the row refutes it)",
-           "generator": "exercise generator", "solution": "Worked solution",
+           "generator": "exercise generator", "task": "coding task", "solution": "Worked solution",
            "right": "✓ right", "wrong": "✗ wrong", "gave_up": "no answer",
            "your": "your answer", "expected": "expected", "is_true": "the statement is TRUE",
            "is_false": "the statement is FALSE", "evidence": "Evidence"},
     "zh": {"decided": "由以下证据行判定",
            "asserts": "该行通过时陈述为真",
            "denies": "仅当该行失败时陈述为真（该行反驳了它）",
-           "generator": "练习生成器", "solution": "解题过程",
+           "generator": "练习生成器", "task": "编程任务", "solution": "解题过程",
            "right": "✓ 正确", "wrong": "✗ 错误", "gave_up": "未作答",
            "your": "你的答案", "expected": "正确答案", "is_true": "该陈述为真",
            "is_false": "该陈述为假", "evidence": "证据"},

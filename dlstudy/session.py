@@ -105,12 +105,14 @@ class Session:
         return self.current
 
     def grade(self, rating: int, duration_ms: int | None = None, *, seed: int | None = None,
-              auto_rating: int | None = None, answer: str | None = None) -> Graded:
+              auto_rating: int | None = None, answer: str | None = None,
+              outcome: str | None = None) -> Graded:
         """Grade the current card; it is in the log when this returns. If saving fails, the card
         stays the current one (and the error propagates).
 
         An auto-graded card also records the exercise's ``seed``, the ``auto_rating`` dlstudy
-        worked out (``rating`` differs when the user overrode it) and the ``answer`` typed.
+        worked out (``rating`` differs when the user overrode it) and the ``answer`` typed
+        (a coding card: the code, and its graded ``outcome`` as JSON).
         """
         card = self.next_card()
         if card is None:
@@ -119,7 +121,7 @@ class Session:
         if self.schedule:
             review, state = self.store.grade(card.id, rating, self.scheduler, duration_ms,
                                              self.mode, seed=seed, auto_rating=auto_rating,
-                                             answer=answer)
+                                             answer=answer, outcome=outcome)
         else:
             review, state = self.store.cram(card.id, rating, self.scheduler, duration_ms,
                                             seed=seed, auto_rating=auto_rating, answer=answer)

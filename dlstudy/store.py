@@ -102,6 +102,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX cram_by_card ON cram(card);
     """,
+    # 3 -> 4: coding cards log how the user's code fared (their code is the `answer`).
+    """
+    ALTER TABLE reviews ADD COLUMN outcome TEXT;         -- a code card's graded outcome, as JSON
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 CARD_STATE_TABLE = MIGRATIONS[0][MIGRATIONS[0].index("CREATE TABLE card_state"):
@@ -218,7 +222,10 @@ class Review:
         seed: the seed an exercise was drawn with (``dlstudy show CARD --seed N`` replays it).
         auto_rating: the grade dlstudy worked out for an exercise or a claim (None when the
             user graded themselves); ``rating != auto_rating`` means the user overrode it.
-        answer: what the user typed for an exercise or a claim.
+        answer: what the user typed for an exercise or a claim; the code they wrote for a
+            coding card.
+        outcome: a coding card's outcome as JSON (each case passed or not, what failed and
+            how); ``seed`` draws the same cases again.
     """
 
     id: int
@@ -232,6 +239,7 @@ class Review:
     seed: int | None = None
     auto_rating: int | None = None
     answer: str | None = None
+    outcome: str | None = None
 
     @property
     def overridden(self) -> bool:
@@ -242,7 +250,7 @@ class Review:
         return {"id": self.id, "card": self.card, "rating": self.rating, "at": self.at,
                 "duration_ms": self.duration_ms, "version": self.version,
                 "predicted": self.predicted, "mode": self.mode, "seed": self.seed,
-                "auto_rating": self.auto_rating, "answer": self.answer}
+                "auto_rating": self.auto_rating, "answer": self.answer, "outcome": self.outcome}
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Review:
@@ -250,7 +258,7 @@ class Review:
 
 
 _REVIEW_COLUMNS = ("r.id, c.id, r.rating, r.at, r.duration_ms, r.version, r.predicted, r.mode, "
-                   "r.seed, r.auto_rating, r.answer")
+                   "r.seed, r.auto_rating, r.answer, r.outcome")
 _STATE_COLUMNS = "state, step, stability, difficulty, due, last_review"
 
 
@@ -484,10 +492,11 @@ class Store:
 
     def grade(self, card_id: str, rating: int, scheduler: Scheduler, duration_ms: int | None = None,
               mode: str = "review", *, seed: int | None = None, auto_rating: int | None = None,
-              answer: str | None = None) -> tuple[Review, CardState]:
+              answer: str | None = None, outcome: str | None = None) -> tuple[Review, CardState]:
         """Append a grade to the log and update the card's state, in one committed transaction.
 
-        ``seed``, ``auto_rating`` and ``answer`` record an auto-graded card (see :class:`Review`).
+        ``seed``, ``auto_rating``, ``answer`` and ``outcome`` record an auto-graded card (see
+        :class:`Review`).
         """
         if rating not in (1, 2, 3, 4):
             raise ValueError(f"rating must be 1-4, not {rating!r}")
@@ -505,14 +514,14 @@ class Store:
             after = scheduler.review(number, before, rating, at, duration_ms)
             rid = conn.execute(
                 "INSERT INTO reviews (card, rating, at, duration_ms, version, predicted, mode, "
-                "seed, auto_rating, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "seed, auto_rating, answer, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (number, rating, at, duration_ms, scheduler.version, predicted, mode, seed,
-                 auto_rating, answer)).lastrowid
+                 auto_rating, answer, outcome)).lastrowid
             assert rid is not None
             conn.execute("INSERT OR REPLACE INTO card_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          _state_row(number, after, at if row is None else row[6], rid))
             return Review(rid, card_id, rating, at, duration_ms, scheduler.version, predicted,
-                          mode, seed, auto_rating, answer), after
+                          mode, seed, auto_rating, answer, outcome), after
 
         return self.write(run)  # type: ignore[return-value]
 

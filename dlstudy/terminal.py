@@ -57,6 +57,9 @@ AUTO_HELP = {
                        "[b]s[/b] skip · [b]u[/b] undo · [b]q[/b] quit",
            "claim": "type [b]t[/b] (true) or [b]f[/b] (false), then Enter · [b]s[/b] skip · "
                     "[b]u[/b] undo · [b]q[/b] quit",
+           "code": "[b]Enter[/b] write it in $EDITOR (the stub is there) · or type the path of "
+                   "your file, then Enter · [b]g[/b] give up (Again) · [b]s[/b] skip · [b]u[/b] undo · "
+                   "[b]q[/b] quit",
            "settle": "[b]Enter[/b] accept · [b]1[/b]–[b]4[/b] change it (Again, Hard, Good, Easy) · "
                      "[b]p[/b] prove · [b]u[/b] undo the previous grade · [b]q[/b] quit",
            "self": "no automatic grade: grade yourself · [b]1[/b] Again · [b]2[/b] Hard · "
@@ -65,6 +68,8 @@ AUTO_HELP = {
                        "[b]q[/b] 退出",
            "claim": "输入 [b]t[/b]（对）或 [b]f[/b]（错）后按回车 · [b]s[/b] 跳过 · [b]u[/b] 撤销 · "
                     "[b]q[/b] 退出",
+           "code": "[b]回车[/b] 在 $EDITOR 中编写（已填好框架）· 或输入你的文件路径后按回车 · "
+                   "[b]g[/b] 放弃（记为忘记）· [b]s[/b] 跳过 · [b]u[/b] 撤销 · [b]q[/b] 退出",
            "settle": "[b]回车[/b] 接受 · [b]1[/b]–[b]4[/b] 改为（忘记、困难、良好、简单）· [b]p[/b] 证明 · "
                      "[b]u[/b] 撤销上一次评分 · [b]q[/b] 退出",
            "self": "无法自动评分：请自评 · [b]1[/b] 忘记 · [b]2[/b] 困难 · [b]3[/b] 良好 · "
@@ -99,6 +104,15 @@ SAY = {
         "not_saved": "could not save the grade ({grade}) of {card}: {error}",
         "stopped": "The session stops here so that no further answer is lost: every grade "
                    "acknowledged above is saved; this one is not.",
+        "no_editor": "no editor here ($EDITOR is unset or this is not a terminal): type the path "
+                     "of the file with your function, then Enter",
+        "editor_failed": "the editor could not be started: {error}; type the path of your file",
+        "unchanged": "the stub is unchanged: Enter edits it again, g gives up",
+        "no_file": "cannot read {path}: {error} (not graded: try again)",
+        "running": "running your code in a separate process ({seconds:g} s, {memory} MB)…",
+        "could_not_run": "could not run your code:",
+        "cannot_set": "cannot set this coding task:",
+        "gave_up": "given up: the reference solution",
     },
     "zh": {
         "try_again": "（未评分：请重试）",
@@ -118,6 +132,14 @@ SAY = {
         "could_not_compute": "无法计算答案：",
         "not_saved": "无法保存 {card} 的评分（{grade}）：{error}",
         "stopped": "为了不再丢失答案，本次学习到此结束：上面已确认的评分都已保存；这一次没有保存。",
+        "no_editor": "这里没有编辑器（未设置 $EDITOR，或不是终端）：请输入写有你的函数的文件路径后按回车",
+        "editor_failed": "无法启动编辑器：{error}；请输入你的文件路径",
+        "unchanged": "框架没有改动：回车再次编辑，g 放弃",
+        "no_file": "无法读取 {path}：{error}（未评分：请重试）",
+        "running": "正在另一个进程中运行你的代码（{seconds:g} 秒，{memory} MB）…",
+        "could_not_run": "无法运行你的代码：",
+        "cannot_set": "无法出这道编程题：",
+        "gave_up": "已放弃：参考解答",
     },
 }
 SUMMARY = {
@@ -215,6 +237,26 @@ class Keys:
             termios.tcsetattr(fd, termios.TCSADRAIN, keys_mode)
         return data.strip()
 
+    def edit(self, path: Path, editor: str) -> None:
+        """Open ``path`` in ``editor`` (a command line, like ``$EDITOR``) with the terminal in its
+        normal mode; back in key mode afterwards. Raises OSError if it cannot be started."""
+        import shlex
+        import subprocess
+
+        saved = None
+        if self.tty and self._saved is not None:
+            import termios
+
+            saved = termios.tcgetattr(self.stream.fileno())
+            termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
+        try:
+            subprocess.run([*shlex.split(editor), str(path)], check=False)
+        finally:
+            if saved is not None:
+                import termios
+
+                termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, saved)
+
     def discard(self) -> None:
         """Drop keys typed ahead. Called just before a question, an answer or a result is
         printed: what was typed before it was on screen is never taken as a command (the "3u"
@@ -236,7 +278,8 @@ class Study:
     def __init__(self, session: Session, derivations: dict[str, DerivationInfo], lang: str,
                  console: Console, keys: Keys, proofs: Path | None = None,
                  easy_within: float = 0.0, hard_after: float = 0.0,
-                 seeds: random.Random | None = None, claim_timeout: float | None = None) -> None:
+                 seeds: random.Random | None = None, claim_timeout: float | None = None,
+                 code_limits: Any = None) -> None:
         self.session = session
         self.derivations = derivations
         self.lang = lang
@@ -247,6 +290,7 @@ class Study:
         self.hard_after = hard_after
         self.seeds = seeds or random.Random()  # exercise seeds; seeded, a session replays
         self.claim_timeout = claim_timeout
+        self.code_limits = code_limits  # a coding card's sandbox limits (None: the defaults)
         self.interrupted = False
         self.failure: SaveFailed | None = None
         self.pending: Any = None  # a claim's verdict being worked out: cancelled when left
@@ -405,7 +449,9 @@ class Study:
         return True
 
     def settle(self, card: Card, auto: int | None, duration_ms: int, seed: int | None = None,
-               answer: str | None = None, redraw: Callable[[], None] | None = None) -> str:
+               answer: str | None = None, redraw: Callable[[], None] | None = None,
+               outcome: str | None = None, easy: float | None = None,
+               hard: float | None = None) -> str:
         """After an auto-graded answer: Enter records ``auto``, 1–4 records another grade (the
         log keeps both). ``auto`` None: the user grades. Quitting records ``auto`` first.
         ``redraw`` puts the question and the result back on screen (after paging a proof)."""
@@ -413,8 +459,10 @@ class Study:
             name = self.grade_name(auto)
             grade = f"[{RATING_STYLE[auto]}]{name}[/{RATING_STYLE[auto]}]"
             easy_rule, hard_rule = SPEED_RULES[self.lang]
-            rules = (easy_rule.format(easy=self.easy_within) if self.easy_within > 0 else "") + \
-                (hard_rule.format(hard=self.hard_after) if self.hard_after > 0 else "")
+            easy = self.easy_within if easy is None else easy
+            hard = self.hard_after if hard is None else hard
+            rules = (easy_rule.format(easy=easy) if easy > 0 else "") + \
+                (hard_rule.format(hard=hard) if hard > 0 else "")
             line = AUTO_GRADE[self.lang].format(grade=grade, seconds=round(duration_ms / 1000),
                                                 rules=rules)
             if auto == 1:  # wrong: how long it took does not matter
@@ -433,7 +481,8 @@ class Study:
             if key in ("1", "2", "3", "4") or key == "enter" or quitting:
                 rating = int(key) if key in ("1", "2", "3", "4") else auto
                 assert rating is not None
-                self.grade(card, rating, duration_ms, seed=seed, auto_rating=auto, answer=answer)
+                self.grade(card, rating, duration_ms, seed=seed, auto_rating=auto, answer=answer,
+                           outcome=outcome)
                 return "quit" if quitting else "next"
             if key == "p":
                 self.prove(card, redraw)
@@ -647,8 +696,128 @@ def ask_claim(study: Study, card: Card) -> str:
     return study.settle(card, rating, round(seconds * 1000), None, answer, redraw)
 
 
+# Writing a function takes minutes, not seconds: a coding card's Easy and Hard thresholds are
+# the exercise ones times this (by default: Easy within 5 min, Hard after 30 min).
+CODE_TIME_FACTOR = 30
+MAX_CODE_BYTES = 1_000_000
+
+
+def _read_code(study: Study, path: Path) -> str | None:
+    """The text of the user's file, or None (with a message saying why not)."""
+    try:
+        if path.stat().st_size > MAX_CODE_BYTES:
+            raise OSError(f"larger than {MAX_CODE_BYTES // 1000} kB")
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        study.console.print(f"[yellow]{escape(study.text('no_file', path=str(path), error=why))}[/yellow]",
+                            highlight=False)
+        return None
+
+
+def ask_code(study: Study, card: Card) -> str:
+    """A task and a stub → the user writes the function ($EDITOR on a temporary copy of the
+    stub, or a file they name; piped input: the path) → it runs in a child process under a
+    time and a memory limit, on fresh seeded cases, against PyTorch → which case failed and
+    how, the reference solution → Enter or 1–4. The seed, the code and the outcome are logged."""
+    import json
+    import tempfile
+
+    from dlstudy import coding
+    from dlstudy.coding import report, sandbox
+
+    assert card.code is not None
+    try:
+        task = coding.get(card.code.task)
+    except Exception as exc:  # an unknown task (dlstudy check says so): still a card
+        study.console.print(f"[yellow]{study.text('cannot_set')}[/yellow] {escape(str(exc))}; "
+                            f"{study.text('as_recall')}")
+        return ask_recall(study, card)
+    seed = study.seeds.randrange(2**31)
+    limits = study.code_limits or sandbox.Limits()
+    easy, hard = study.easy_within * CODE_TIME_FACTOR, study.hard_after * CODE_TIME_FACTOR
+    width = study.console.width
+    stub = task.stub_in(study.lang)
+
+    def show() -> None:
+        study.console.print(study.question_view(card))
+        study.console.print(report.stub_view(stub, study.lang, width))
+
+    study.keys.discard()
+    show()
+    study.console.print(AUTO_HELP[study.lang]["code"], style="dim", highlight=False)
+    started = time.monotonic()
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    with tempfile.TemporaryDirectory(prefix="dlstudy-write-") as folder:
+        draft = Path(folder) / f"{task.name}.py"
+        draft.write_text(stub, encoding="utf-8")
+        code: str | None = None
+        while code is None:
+            line = study.keys.line()
+            if line is None:
+                return "quit"
+            command = _before_answer(study, card, line)
+            if command == "again":
+                continue
+            if command is not None:
+                return command
+            if line.strip().lower() in ("g", "give up", "giveup"):
+                break
+            if line.strip():
+                path = Path(line.strip()).expanduser()
+                code = _read_code(study, path)
+                display = str(path)
+                continue
+            if not (editor and study.keys.tty):
+                study.say(study.text("no_editor"))
+                continue
+            try:
+                study.keys.edit(draft, editor)
+            except (OSError, ValueError) as exc:
+                study.say(study.text("editor_failed", error=exc))
+                continue
+            code = _read_code(study, draft)
+            display = str(draft)
+            if code is not None and code == stub:
+                study.say(study.text("unchanged"))
+                code = None
+        seconds = time.monotonic() - started
+        if code is None:  # given up
+            study.keys.discard()
+            study.console.print(f"[yellow]{study.text('gave_up')}[/yellow]")
+            outcome = {"passed": False, "cases": [], "failure": {"case": None, "kind": "gave_up"}}
+            study.console.print(report.solution_view(task.solution, study.lang, width))
+            return study.settle(card, 1, round(seconds * 1000), seed, None,
+                                outcome=json.dumps(outcome), easy=easy, hard=hard)
+        try:
+            with study.console.status(study.text("running", seconds=limits.seconds,
+                                                 memory=limits.memory_mb)) \
+                    if study.keys.tty else nullcontext():
+                outcome = sandbox.run(task.name, code, seed, limits, filename=display)
+        except OSError as exc:  # the child could not even start: the user grades
+            study.keys.discard()
+            study.console.print(f"[yellow]{study.text('could_not_run')}[/yellow] {escape(str(exc))}")
+            study.console.print(report.solution_view(task.solution, study.lang, width))
+            return study.settle(card, None, round(seconds * 1000), seed, code)
+
+    def result() -> Any:
+        return report.result_view(outcome, task.solution, study.lang, width=width)
+
+    def redraw() -> None:
+        show()
+        study.console.print(result())
+
+    study.keys.discard()  # what was typed while it ran is not a grade
+    study.console.print(result())
+    from dlstudy.session import auto_rating
+
+    rating = auto_rating(bool(outcome.get("passed")), seconds, easy, hard)
+    return study.settle(card, rating, round(seconds * 1000), seed, code, redraw,
+                        outcome=json.dumps(outcome), easy=easy, hard=hard)
+
+
 ASK: dict[str, Callable[[Study, Card], str]] = {"recall": ask_recall, "exercise": ask_exercise,
-                                                "claim": ask_claim}
+                                                "claim": ask_claim, "code": ask_code}
 
 
 def summary_text(summary: Summary, lang: str = "en") -> str:

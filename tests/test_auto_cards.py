@@ -274,7 +274,7 @@ def test_schema_2_adds_the_auto_grading_columns_and_keeps_old_logs(tmp_path: Pat
         conn.execute("INSERT INTO schedulers VALUES (1, ?, 0, 'default')", (SchedulerConfig().key(),))
         conn.execute("INSERT INTO reviews (card, rating, at, version, mode) VALUES (1, 3, 1, 1, 'quiz')")
         conn.execute("PRAGMA user_version = 1")
-    assert SCHEMA_VERSION >= 2  # 3 added the `cram` table of `quiz --no-schedule`
+    assert SCHEMA_VERSION >= 2  # 3: the `cram` table of `quiz --no-schedule`; 4: code outcomes
     with Store.open(tmp_path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         (review,) = store.reviews()

@@ -1,0 +1,100 @@
+"""Scaled dot-product attention with a boolean mask and a causal mask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dlstudy.coding import Case, Mistake, Task, register
+
+STUB = '''import numpy as np
+
+
+def attention(q, k, v, mask, causal):
+    """Scaled dot-product attention, as torch.nn.functional.scaled_dot_product_attention.
+
+    q: (B, Lq, d), k: (B, Lk, d), v: (B, Lk, dv) float64.
+    mask: None, or a boolean (B, Lq, Lk) array in PyTorch's convention: True = this query
+        may attend to this key, False = it may not. Every row allows at least one key.
+    causal: if True, query i may attend only to keys j <= i (Lq == Lk).
+    Scores may be large: the softmax must not overflow. Returns (B, Lq, dv).
+    """
+    ...
+'''
+
+SOLUTION = '''import numpy as np
+
+
+def attention(q, k, v, mask, causal):
+    d = q.shape[-1]
+    scores = q @ k.transpose(0, 2, 1) / np.sqrt(d)            # scale by 1/√d
+    allowed = np.ones(scores.shape, dtype=bool)
+    if mask is not None:
+        allowed &= mask                                         # True = may attend
+    if causal:
+        lq, lk = scores.shape[-2:]
+        allowed &= np.tril(np.ones((lq, lk), dtype=bool))
+    scores = np.where(allowed, scores, -np.inf)
+    scores = scores - scores.max(axis=-1, keepdims=True)       # a stable softmax over the keys
+    weights = np.exp(scores)
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return weights @ v
+'''
+
+SCALE_BY_D = SOLUTION.replace("/ np.sqrt(d) ", "/ d ")
+MASK_INVERTED = SOLUTION.replace("allowed &= mask ", "allowed &= ~mask")
+CAUSAL_STRICT = SOLUTION.replace("np.tril(np.ones((lq, lk), dtype=bool))",
+                                 "np.tril(np.ones((lq, lk), dtype=bool), -1) | np.eye(lq, lk, 1, dtype=bool)")
+SOFTMAX_QUERY_AXIS = SOLUTION.replace(
+    "scores = scores - scores.max(axis=-1, keepdims=True)       # a stable softmax over the keys",
+    "scores = scores - scores.max(axis=-2, keepdims=True)") \
+    .replace("weights /= weights.sum(axis=-1, keepdims=True)", "weights /= weights.sum(axis=-2, keepdims=True)")
+UNSTABLE = SOLUTION.replace("scores = scores - scores.max(axis=-1, keepdims=True)", "scores = scores")
+
+
+def cases(rng: Any) -> list[Case]:
+    import torch
+
+    def case(en: str, zh: str, b: int, lq: int, lk: int, d: int, masked: bool, causal: bool,
+             scale: float = 1.0) -> Case:
+        q, k = rng.normal(size=(b, lq, d)) * scale, rng.normal(size=(b, lk, d)) * scale
+        v = rng.normal(size=(b, lk, int(rng.integers(2, 5))))
+        mask = None
+        if masked:
+            mask = rng.random(size=(b, lq, lk)) < 0.5
+            mask[:, :, 0] |= ~mask.any(axis=-1)           # every row allows a key
+            mask[:, 0, :] = False                          # a row that allows exactly one key
+            mask[:, 0, lk - 1] = True
+        out = torch.nn.functional.scaled_dot_product_attention(
+            torch.tensor(q), torch.tensor(k), torch.tensor(v),
+            attn_mask=None if mask is None else torch.tensor(mask), is_causal=causal)
+        return Case(en, zh, {"q": q, "k": k, "v": v, "mask": mask, "causal": causal},
+                    (out.numpy(),), rtol=1e-7, atol=1e-9)
+
+    b, lq, lk, d = (int(rng.integers(lo, hi)) for lo, hi in ((2, 4), (3, 7), (3, 7), (2, 9)))
+    return [case(f"no mask, B={b}, Lq={lq}, Lk={lk}, d={d}", f"无掩码，B={b}，Lq={lq}，Lk={lk}，d={d}",
+                 b, lq, lk, d, False, False),
+            case("a boolean mask; row 0 allows only the last key",
+                 "布尔掩码；第 0 行只允许最后一个键", b, lq, lk, d, True, False),
+            case(f"causal, L={lq}, a batch of one", f"因果掩码，L={lq}，批大小为 1", 1, lq, lq, d, False, True),
+            case("large scores (q, k of scale 30), causal", "很大的分数（q、k 量级 30），因果掩码",
+                 b, lq, lq, d, False, True, 30.0)]
+
+
+register(Task(
+    name="attention_sdpa", function="attention", outputs=("out",), stub=STUB, solution=SOLUTION,
+    build=cases,
+    mistakes=(
+        Mistake("scale_by_d", "the scores were divided by d; scaled dot-product attention divides by √d",
+                "分数除以了 d；缩放点积注意力除以的是 √d", SCALE_BY_D),
+        Mistake("mask_inverted", "a boolean attn_mask in PyTorch marks the keys a query MAY attend "
+                "to (True = attend), not the ones it may not", "PyTorch 的布尔 attn_mask 标记的是可以"
+                "关注的键（True = 关注），不是被屏蔽的键", MASK_INVERTED),
+        Mistake("causal_shift", "the causal mask lets query i see keys j ≤ i: the diagonal is "
+                "included and the future is not", "因果掩码让查询 i 看到 j ≤ i 的键：包含对角线，"
+                "不包含未来", CAUSAL_STRICT),
+        Mistake("query_axis", "the softmax ran over the queries (axis −2); each query's weights "
+                "over the keys (axis −1) sum to 1", "softmax 沿查询方向（轴 −2）做了；每个查询对所有键"
+                "（轴 −1）的权重和为 1", SOFTMAX_QUERY_AXIS),
+        Mistake("unstable", "exp of unshifted scores overflows: subtract each row's max first",
+                "未平移的分数取 exp 会溢出：先减去每行的最大值", UNSTABLE),
+    )))

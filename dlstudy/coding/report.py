@@ -1,0 +1,262 @@
+"""What an attempt at a coding task is told, in en and zh: which case failed and how.
+
+:func:`describe` turns an outcome (a plain dict, from :mod:`dlstudy.coding.grade` via the
+sandbox, or from the review log) into lines of text; :func:`result_view` adds the traceback
+and the reference solution as Rich renderables. Nothing heavy is imported here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+WORDS = {
+    "en": {
+        "passed": "[green]right[/green] · all {n} cases pass",
+        "failed": "[red]wrong[/red]",
+        "case": "case {i} of {n}, {name}",
+        "shape": "`{output}` has shape {got}; expected {expected}",
+        "nan": "`{output}` is {got} at {where} where the reference is finite ({expected}); "
+               "{count} of {size} elements",
+        "wrong": "`{output}`: max |error| {err} at {where} (expected {expected}, got {got}; "
+                 "tolerance {atol:g} + {rtol:g}·|expected|); {count} of {size} elements off",
+        "type": "`{output}`: {detail}",
+        "error": "your code raised an exception",
+        "missing": "your code defines no function `{function}` (the name in the stub)",
+        "memory": "stopped: your code asked for more memory than the limit ({memory_mb} MB "
+                  "above the reference's)",
+        "timeout": "stopped: your code ran past the time limit ({seconds:g} s) — an endless loop?",
+        "crash": "the process running your code died ({status})",
+        "mistake": "this is what a typical mistake gives: {text}",
+        "cases": "cases:",
+        "not_run": "not run",
+        "traceback": "your traceback",
+        "output": "what the process printed last",
+        "solution": "a reference solution",
+        "stub": "the stub: write this function",
+        "code": "your code",
+        "cases_for": "the cases seed {seed} draws",
+        "attempt": "attempt logged {when} · graded {grade}",
+        "gave_up": "given up",
+    },
+    "zh": {
+        "passed": "[green]正确[/green] · 全部 {n} 个用例通过",
+        "failed": "[red]错误[/red]",
+        "case": "第 {i} 个用例（共 {n} 个）：{name}",
+        "shape": "`{output}` 的形状是 {got}；应为 {expected}",
+        "nan": "`{output}` 在 {where} 处为 {got}，而参考值是有限数（{expected}）；{size} 个元素中有 {count} 个",
+        "wrong": "`{output}`：最大 |误差| {err}，位于 {where}（应为 {expected}，得到 {got}；"
+                 "容差 {atol:g} + {rtol:g}·|期望值|）；{size} 个元素中有 {count} 个不对",
+        "type": "`{output}`：{detail}",
+        "error": "你的代码抛出了异常",
+        "missing": "你的代码没有定义函数 `{function}`（框架中的名字）",
+        "memory": "已停止：你的代码申请的内存超过了限制（参考实现之外 {memory_mb} MB）",
+        "timeout": "已停止：你的代码超过了时间限制（{seconds:g} 秒）——死循环？",
+        "crash": "运行你代码的进程崩溃了（{status}）",
+        "mistake": "这正是一个常见错误的结果：{text}",
+        "cases": "用例：",
+        "not_run": "未运行",
+        "traceback": "你的报错信息",
+        "output": "进程最后的输出",
+        "solution": "参考解答",
+        "stub": "框架：请实现这个函数",
+        "code": "你的代码",
+        "cases_for": "种子 {seed} 生成的用例",
+        "attempt": "记录的作答 {when} · 评分 {grade}",
+        "gave_up": "已放弃",
+    },
+}
+
+
+def _wrap(text: str, width: int, indent: str, more: str) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal cells (a CJK character takes two),
+    broken at a space when there is one."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    prefix, rest = indent, text
+    while rest:
+        room = width - cell_len(prefix)
+        cut, used = 0, 0
+        while cut < len(rest) and used + cell_len(rest[cut]) <= room:
+            used += cell_len(rest[cut])
+            cut += 1
+        if cut < len(rest):  # back to a space, or to a place next to a wide (CJK) character
+            for i in range(cut, 0, -1):
+                if rest[i] == " " or cell_len(rest[i - 1]) == 2 or cell_len(rest[i]) == 2:
+                    cut = i
+                    break
+            cut = max(cut, 1)
+        lines.append(prefix + rest[:cut].rstrip())
+        rest, prefix = rest[cut:].lstrip(), more
+    return lines
+
+
+def fit(source: str, width: int) -> str:
+    """``source`` laid out for a panel ``width`` cells wide, for reading only (the file the
+    user edits is the stub as written): a long docstring line is wrapped under its own
+    indentation, a long line's trailing comment moves to a line of its own above it."""
+    from rich.cells import cell_len
+
+    out: list[str] = []
+    in_doc = False
+    for line in source.strip("\n").splitlines():
+        quotes = line.count('"""')
+        indent = line[:len(line) - len(line.lstrip())]
+        if cell_len(line) <= width:
+            out.append(line)
+        elif (in_doc and quotes == 0) or (not in_doc and quotes == 1):  # a docstring line
+            out += _wrap(line.strip(), width, indent, indent + "  ")
+        elif "  # " in line:
+            code, comment = line.split("  # ", 1)
+            out += [f"{indent}# {comment.strip()}", code.rstrip()]
+        else:
+            out.append(line)
+        if quotes % 2:
+            in_doc = not in_doc
+    return "\n".join(out)
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _where(where: list[int] | None) -> str:
+    return "[" + ", ".join(str(i) for i in where) + "]" if where else "[]"
+
+
+def _shape(shape: list[int]) -> str:
+    return "(" + ", ".join(str(i) for i in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None) -> list[str]:
+    """The verdict and, for a failure, which case and how, as lines of Rich markup-free text
+    (the first line may hold colour markup)."""
+    words = WORDS["zh" if lang == "zh" else "en"]
+    cases = outcome.get("cases") or []
+    total = total if total is not None else outcome.get("total")
+    n = total if total is not None else len(cases)
+    if outcome.get("passed"):
+        return [words["passed"].format(n=n)]
+    failure = outcome.get("failure") or {}
+    lines = [words["failed"]]
+    case = failure.get("case")
+    if case:
+        lines.append(words["case"].format(i=len(cases), n=n if n >= len(cases) else len(cases),
+                                          name=case.get(lang if lang in case else "en", "")))
+    kind = failure.get("kind", "crash")
+    limits = outcome.get("limits") or {}
+    values = {"output": failure.get("output", ""), "detail": failure.get("detail", ""),
+              "got": _shape(failure["got_shape"]) if kind == "shape" else _num(failure.get("got_value")),
+              "expected": _shape(failure["expected_shape"]) if kind == "shape"
+              else _num(failure.get("expected_value")),
+              "where": _where(failure.get("where")), "err": _num(failure.get("max_error")),
+              "rtol": failure.get("rtol", 0.0), "atol": failure.get("atol", 0.0),
+              "count": failure.get("count"), "size": failure.get("size"),
+              "seconds": failure.get("seconds", limits.get("seconds", 0)),
+              "memory_mb": failure.get("memory_mb", limits.get("memory_mb", 0)),
+              "status": failure.get("status", ""), "function": failure.get("function", "")}
+    lines.append(words.get(kind, words["crash"]).format(**values))
+    if kind == "gave_up":
+        return [words["failed"], words["gave_up"]]
+    mistake = failure.get("mistake")
+    if mistake:
+        lines.append(words["mistake"].format(text=mistake.get(lang, mistake.get("en", ""))))
+    return lines
+
+
+def result_view(outcome: dict[str, Any], solution: str, lang: str = "en",
+                total: int | None = None, width: int = 80) -> Any:
+    """The verdict, the cases, the traceback or output if any, and the reference solution."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    words = WORDS["zh" if lang == "zh" else "en"]
+    total = total if total is not None else outcome.get("total")
+    lines = describe(outcome, lang, total)
+    parts: list[Any] = [Text.from_markup(lines[0])]
+    parts += [Text(line) for line in lines[1:]]
+    cases = outcome.get("cases") or []
+    if cases:
+        marks = Text(words["cases"] + " ", style="dim")
+        for case in cases:
+            marks.append("✓ " if case["ok"] else "✗ ", style="green" if case["ok"] else "red")
+            marks.append(case.get(lang, case["en"]) + "  ", style="dim")
+        if total is not None and total > len(cases):
+            marks.append(f"… {total - len(cases)} {words['not_run']}", style="dim")
+        parts.append(marks)
+    failure = outcome.get("failure") or {}
+    if failure.get("traceback"):
+        parts.append(Panel(Text(failure["traceback"]), title=words["traceback"],
+                           border_style="red", title_align="left"))
+    elif failure.get("printed"):
+        parts.append(Panel(Text(failure["printed"][-1500:]), title=words["output"],
+                           border_style="red", title_align="left"))
+    parts.append(solution_view(solution, lang, width))
+    return Group(*parts)
+
+
+def _code_panel(source: str, title: str, style: str, width: int) -> Any:
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    return Panel(Syntax(fit(source, width - 4), "python", theme="ansi_dark",
+                        background_color="default", word_wrap=True),
+                 title=title, border_style=style, title_align="left")
+
+
+def stub_view(stub: str, lang: str = "en", width: int = 80) -> Any:
+    return _code_panel(stub, WORDS["zh" if lang == "zh" else "en"]["stub"], "cyan", width)
+
+
+def solution_view(solution: str, lang: str = "en", width: int = 80) -> Any:
+    return _code_panel(solution, WORDS["zh" if lang == "zh" else "en"]["solution"], "green", width)
+
+
+def _summary(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return "×".join(str(i) for i in shape) if shape else "scalar"
+    if isinstance(value, list):
+        return "[" + ", ".join(_summary(v) for v in value) + "]"
+    return repr(value)
+
+
+def cases_view(cases: list[Any], seed: int, lang: str = "en") -> Any:
+    """The cases a seed draws: each one's name and its arguments' shapes (or values)."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    words = WORDS["zh" if lang == "zh" else "en"]
+    body = Text()
+    for i, case in enumerate(cases, 1):
+        body.append(f"{i}. {case.zh if lang == 'zh' else case.en}\n", style="bold")
+        body.append("   " + ", ".join(f"{k}: {_summary(v)}" for k, v in case.args.items()) + "\n",
+                    style="dim")
+    return Panel(body, title=words["cases_for"].format(seed=seed), border_style="cyan",
+                 title_align="left")
+
+
+def attempt_view(review: Any, outcome: dict[str, Any] | None, lang: str = "en") -> Any:
+    """A logged attempt: when, the grade, the code and what the grader said."""
+    from datetime import datetime, timezone
+
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    words = WORDS["zh" if lang == "zh" else "en"]
+    when = datetime.fromtimestamp(review.at / 1e6, tz=timezone.utc).astimezone()
+    parts: list[Any] = []
+    if outcome is not None:
+        lines = describe(outcome, lang)
+        parts.append(Text.from_markup(lines[0]))
+        parts += [Text(line) for line in lines[1:]]
+    if review.answer:
+        parts.append(Syntax(review.answer.strip("\n"), "python", theme="ansi_dark", word_wrap=True,
+                            background_color="default"))
+    title = words["attempt"].format(when=f"{when:%Y-%m-%d %H:%M}", grade=review.rating)
+    return Panel(Group(*parts), title=title, border_style="magenta", title_align="left")
