@@ -181,7 +181,7 @@ def test_a_round_is_graded_logged_and_replayed(tmp_path: Path, isolated_home: Pa
     assert result.exit_code == 0, result.output
     assert "all 3 cases pass" in result.output and "a reference solution" in result.output
     ((card, rating, auto, seed, answer, outcome),) = _log(isolated_home)
-    assert (card, rating, auto) == ("code-softmax-cross-entropy", 4, 4)  # right, within 5 min
+    assert (card, rating, auto) == ("code-softmax-cross-entropy", 3, 3)  # right: Good (speed off by default)
     assert answer == solution and json.loads(outcome or "")["passed"] is True
     shown = invoke(["show", card, "--seed", str(seed)])
     assert shown.exit_code == 0, shown.output
@@ -206,7 +206,7 @@ def test_a_crash_a_loop_or_a_huge_allocation_loses_nothing_already_graded(
     assert "the process running your code died (exit status 9)" in result.output
     logged = _log(isolated_home)
     assert [(c, r) for c, r, *_ in logged] == [
-        ("code-softmax-cross-entropy", 4), ("code-log-softmax", 1), ("code-mlp-two-layer", 1),
+        ("code-softmax-cross-entropy", 3), ("code-log-softmax", 1), ("code-mlp-two-layer", 1),
         ("code-dropout", 3)]  # the last: the user overrode Again with Good
     kinds = [json.loads(o or "{}")["failure"]["kind"] for *_, o in logged[1:]]
     assert kinds == ["timeout", "memory", "crash"]
@@ -368,7 +368,7 @@ def test_enter_opens_the_editor_on_the_stub_and_grades_what_was_saved(
     shown = _editor_session(tmp_path, isolated_home, editor, ["", ""], monkeypatch)
     assert "all 3 cases pass" in shown
     ((card, rating, auto, _, answer, outcome),) = _log(isolated_home)
-    assert (card, rating, auto, answer) == ("code-ce", 4, 4, solution)
+    assert (card, rating, auto, answer) == ("code-ce", 3, 3, solution)  # right: Good
     assert json.loads(outcome or "")["passed"] is True
 
 
@@ -443,7 +443,7 @@ def test_ctrl_c_while_the_code_runs_ends_the_session_and_its_child(tmp_path: Pat
     session.send_signal(signal.SIGINT)
     out, _ = session.communicate(timeout=30)
     assert session.returncode == 130, out
-    assert [(c, r) for c, r, *_ in _log(isolated_home)] == [("code-softmax-cross-entropy", 4)]
+    assert [(c, r) for c, r, *_ in _log(isolated_home)] == [("code-softmax-cross-entropy", 3)]
     assert children() == []
 
 
