@@ -70,11 +70,22 @@ def derive(p):
 
 
 def _optimal_steps(sp):
-    """The error models (truncation + round-off) and the steps h* that minimise them."""
+    """The error models (truncation + round-off) and the steps h* that minimise them. The truncation
+    terms are the leading terms of the Taylor expansions (not typed): f″ and f‴ become their sizes M2, M3."""
     h, eps, F = sp.symbols("h epsilon F", positive=True)  # F = |f(x)|
     M2, M3 = sp.symbols("M2 M3", positive=True)  # |f″|, |f‴|
-    total_fwd = M2 * h / 2 + 2 * eps * F / h
-    total_ctr = M3 * h ** 2 / 6 + eps * F / h
+    derivs = sp.symbols("f f' f'' f''' f'''' f'''''")
+
+    def taylor(step):  # f(x + step) to fifth order
+        return sum(d * step ** k / sp.factorial(k) for k, d in enumerate(derivs))
+
+    fwd_err = sp.expand((taylor(h) - taylor(0)) / h - derivs[1])
+    ctr_err = sp.expand((taylor(h) - taylor(-h)) / (2 * h) - derivs[1])
+    trunc_fwd = (fwd_err.coeff(h, 1) * h).subs(derivs[2], M2)
+    trunc_ctr = (ctr_err.coeff(h, 2) * h ** 2).subs(derivs[3], M3)
+    # Round-off: each value of f carries ~ε|f|, the difference of two ~2ε|f|, divided by h or 2h.
+    total_fwd = trunc_fwd + 2 * eps * F / h
+    total_ctr = trunc_ctr + 2 * eps * F / (2 * h)
     h_fwd = next(r for r in sp.solve(sp.diff(total_fwd, h), h, check=False) if r.is_positive)
     h_ctr = next(r for r in sp.solve(sp.diff(total_ctr, h), h, check=False) if r.is_positive)
     return {"h": h, "eps": eps, "F": F, "M2": M2, "M3": M3, "total_fwd": total_fwd, "total_ctr": total_ctr,

@@ -171,6 +171,25 @@ def experiment(p):
             [(f"seed {k}", (lambda n: n[0] / n[-1])(delta_norms(sigma_w, seed=k))) for k in seeds], ">", 1e3,
             id="sigma3_explodes", refutes="tanh′ ≤ 1, so a deep tanh net cannot have exploding gradients")
     p.less("σ_w = 1: ‖δ₁‖ / ‖δ₃₀‖ (no explosion)", unit[0] / unit[-1], 1.0)
+    # Normalisation is no guard either: BatchNorm before every ReLU, the same σ_w = 3 weights. BN
+    # removes the weight scale from the forward pass, yet the backward product still grows with depth
+    # (Yang et al., 2019: BatchNorm itself causes gradient explosion in deep plain nets).
+    def bn_relu_growth(seed, depth=30, width=64, batch=64):
+        gen = torch.Generator().manual_seed(seed)
+        dt, dev = torch.float64, p.device
+        h = torch.randn(batch, width, generator=gen, dtype=dt).to(dev)
+        zs = []
+        for _ in range(depth):
+            W = torch.randn(width, width, generator=gen, dtype=dt).mul(sigma_w / math.sqrt(width)).to(dev)
+            z = (h @ W.T).requires_grad_() if not zs else h @ W.T
+            z.retain_grad()
+            zs.append(z)
+            h = torch.relu(torch.nn.functional.batch_norm(z, None, None, training=True))
+        (h * torch.randn(h.shape, generator=gen, dtype=dt).to(dev)).sum().backward()
+        return zs[0].grad.norm().item() / zs[-1].grad.norm().item()
+
+    p.sweep("ReLU + BatchNorm, σ_w = 3: ‖δ₁‖ / ‖δ₃₀‖ over 5 seeds (still exploding)",
+            [(f"seed {k}", bn_relu_growth(k)) for k in seeds], ">", 10.0, id="bn_relu_still_grows")
     sig = delta_norms(32.0, act=torch.sigmoid)
     p.greater("sigmoid, σ_w = 32: ‖δ₁‖ / ‖δ₃₀‖", sig[0] / sig[-1], 1e3, id="sigmoid_large_weights_explode",
               refutes="σ′ ≤ ¼, so a sigmoid net cannot have exploding gradients")

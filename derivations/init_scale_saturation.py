@@ -26,10 +26,10 @@ CLAIMS = [
               "（预测值 2Φ(−ln 99/√(n·E[a²]))）：饱和，σ′ ≈ 0。",
     },
     {
-        "en": "With N(0, 0.01²) weights every sigmoid output is ≈ ½ (std ≈ 0.0125, the fixed point "
-              "n s²/(4(16 − n s²))); tanh activations shrink by 10× per layer.",
-        "zh": "权重为 N(0, 0.01²) 时所有 sigmoid 输出都 ≈ ½（标准差 ≈ 0.0125，即不动点 n s²/(4(16 − n s²))）；"
-              "tanh 激活每层缩小 10 倍。",
+        "en": "With N(0, 0.01²) weights every sigmoid output is ≈ ½ (std ≈ 0.0125 = √v*, v* = n s²/(4(16 − n s²)) "
+              "the fixed point of the variance); tanh activations shrink by 10× per layer.",
+        "zh": "权重为 N(0, 0.01²) 时所有 sigmoid 输出都 ≈ ½（标准差 ≈ 0.0125 = √v*，v* = n s²/(4(16 − n s²)) "
+              "为方差的不动点）；tanh 激活每层缩小 10 倍。",
     },
     {
         "en": "Variance 0.01 (std 0.1) is not the collapsing case: for n = 100 it is exactly Xavier's 1/n, "
@@ -116,15 +116,21 @@ def experiment(p):
 
     big = stats["sigmoid", 1.0][1:]
     sat, pred = [r[2] for r in big], [r[3] for r in big]
-    p.greater("sigmoid, s = 1: saturated fraction in layers 2–5 (min)", min(sat), 0.4)
+    # Bounds below are set from a sweep of 60 seeds (min saturated fraction ≥ 0.39, z std 5.4 … 8.x),
+    # so that another device's or seed's draw gives the same verdicts.
+    p.greater("sigmoid, s = 1: saturated fraction in layers 2–5 (min)", min(sat), 0.35)
     p.close("sigmoid, s = 1: saturated fraction vs 2Φ(−ln 99/√(n·E[a²])) (mean over layers 2–5)",
             sum(sat) / 4, sum(pred) / 4, atol=0.05, id="sigmoid_s1_saturated")
     z_stds = [r[0] for r in big]
-    p.holds("sigmoid, s = 1: std of z in layers 2–5 (min, max)", min(z_stds) > 5 and max(z_stds) < 8,
-            f"{min(z_stds):.2f} … {max(z_stds):.2f}", "within 5 … 8", id="sigmoid_s1_z_std")
+    p.holds("sigmoid, s = 1: std of z in layers 2–5 (min, max)", min(z_stds) > 4 and max(z_stds) < 10,
+            f"{min(z_stds):.2f} … {max(z_stds):.2f}", "within 4 … 10", id="sigmoid_s1_z_std")
     p.greater("tanh, s = 1: fraction with |a| > 0.99 (layer 5)", stats["tanh", 1.0][-1][2], 0.7,
               id="tanh_s1_saturated")
-    p.close("sigmoid, s = 0.01: std at layer 5 vs the fixed point √v*", stats["sigmoid", 0.01][-1][1],
+    # One net's layer-5 std scatters by ±15 % around √v* (100 units: 5 of 60 seeds miss 10 %); the mean
+    # over 8 seeds is what the fixed point predicts.
+    s001 = [stats["sigmoid", 0.01][-1][1]] + [run(torch.sigmoid, "sigmoid", 0.01, k)[-1][1]
+                                            for k in range(p.seed + 1, p.seed + 8)]
+    p.close("sigmoid, s = 0.01: std at layer 5 (mean over 8 seeds) vs the fixed point √v*", sum(s001) / len(s001),
             fixed_std(n, 0.01), rtol=0.1, id="sigmoid_s001_std")
     tanh_small = [r[1] for r in stats["tanh", 0.01]]
     p.close("tanh, s = 0.01: std ratio per layer (layers 2→5, geometric mean) vs √n·s",
@@ -140,7 +146,10 @@ def experiment(p):
     # fixed point (≈ 0.0125); the row asks for 4× that, in each of 5 seeds.
     variance = 0.01
     std = variance if p.myth else math.sqrt(variance)
+    last = [(f"seed {k}", run(torch.sigmoid, "sigmoid", std, k)[-1]) for k in range(p.seed, p.seed + 5)]
     p.sweep("sigmoid, weights of variance 0.01: std of layer-5 activations over 5 seeds",
-            [(f"seed {k}", run(torch.sigmoid, "sigmoid", std, k)[-1][1]) for k in range(p.seed, p.seed + 5)],
+            [(label, r[1]) for label, r in last],
             ">", 4 * fixed_std(n, 0.01), id="variance_001_not_collapsed",
             refutes="N(0, variance 0.01) weights make every sigmoid output collapse to ≈ 0.5")
+    p.sweep("sigmoid, weights of variance 0.01: fraction of layer-5 outputs outside [0.01, 0.99] over 5 seeds",
+            [(label, r[2]) for label, r in last], "<", 0.01, id="variance_001_saturation_sweep")

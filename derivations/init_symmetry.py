@@ -100,15 +100,20 @@ def experiment(p):
 
     model, _, losses, hidden = _train(p, "constant")
     p.less("constant init: loss after 50 steps < initial loss (it does train)", losses[-1], losses[0])
-    p.equal("constant init: max row difference of W₁ after 50 steps (bit for bit)",
-            row_spread(model[0].weight.detach()).item(), 0.0, id="constant_rows_identical")
-    p.equal("constant init: max row difference of W₂ after 50 steps", row_spread(model[2].weight.detach()).item(), 0.0)
+    # Equal in exact arithmetic; in floating point the units' sums may round differently (a seed sweep:
+    # 1 of 12 seeds leaves one ulp, 5.6e-17, between rows), so the rows agree to rounding, not bit for bit.
+    p.less("constant init: max row difference of W₁ after 50 steps (to rounding)",
+           row_spread(model[0].weight.detach()).item(), 1e-12, id="constant_rows_identical")
+    p.less("constant init: max row difference of W₂ after 50 steps", row_spread(model[2].weight.detach()).item(), 1e-12)
     p.equal("constant init: rank of the 16-unit hidden representation", torch.linalg.matrix_rank(hidden).item(), 1,
             id="constant_rank")
 
     # The symmetry needs equal biases too: constant weights with random biases do come apart.
     model, _, _, hidden = _train(p, "constant", random_bias=True)
-    p.greater("constant weights, random biases: max row difference of W₁", row_spread(model[0].weight.detach()), 1e-3)
+    p.greater("constant weights, random biases: max row difference of W₁ after 50 steps",
+              row_spread(model[0].weight.detach()), 1e-3, id="random_bias_rows_differ")
+    # (The representation differs already at step 0 — the biases differ — so the rank alone shows
+    # nothing about training; the row difference of W₁ above is what shows the weights come apart.)
     p.greater("constant weights, random biases: rank of the hidden representation",
               torch.linalg.matrix_rank(hidden).item(), 1, id="random_bias_rank")
 

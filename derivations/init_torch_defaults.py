@@ -76,8 +76,10 @@ def experiment(p):
     fixed = sp.lambdify(f["fan"], f["fixed"])
     per_layer = float(f["per_layer"])
 
-    torch.manual_seed(p.seed)  # modules initialise from the global generator
-    lin = torch.nn.Linear(400, 300, dtype=torch.float64, device=p.device)
+    # Modules initialise from the global generator of the device they are built on: build them on the
+    # CPU (seeded) and move them, so every device measures the same draw and gives the same verdicts.
+    torch.manual_seed(p.seed)
+    lin = torch.nn.Linear(400, 300, dtype=torch.float64).to(p.device)
     if p.myth:  # the misconception: the default is He, N(0, 2/fan_in)
         torch.nn.init.kaiming_normal_(lin.weight, nonlinearity="relu")
     var, se = _var_and_se(lin.weight.detach())
@@ -86,7 +88,7 @@ def experiment(p):
     p.less("nn.Linear bias: max |b| ≤ 1/√400", lin.bias.detach().abs().max(), bound(400) + 1e-15)
     p.greater("… and it is not He: (2/400 − Var) in SE", (2 / 400 - var) / se, 100, id="linear_default_not_he",
               refutes="nn.Linear's default init is He (Kaiming) for ReLU, Var(w) = 2/fan_in")
-    conv = torch.nn.Conv2d(16, 32, 3, dtype=torch.float64, device=p.device)
+    conv = torch.nn.Conv2d(16, 32, 3, dtype=torch.float64).to(p.device)
     var, se = _var_and_se(conv.weight.detach())
     p.close("nn.Conv2d(16, 32, 3).weight: Var vs 1/(3·16·3·3) (tolerance 4 SE)", var, var_w(16 * 3 * 3), atol=4 * se)
 
@@ -96,7 +98,7 @@ def experiment(p):
     stds = []
     with torch.no_grad():
         for _ in range(depth):
-            z = torch.nn.Linear(n, n, dtype=torch.float64, device=p.device)(h)
+            z = torch.nn.Linear(n, n, dtype=torch.float64).to(p.device)(h)
             stds.append(z.std().item())
             h = torch.relu(z)
     p.plot("Default nn.Linear(128, 128) + ReLU stack: std of pre-activations per layer",
@@ -105,7 +107,8 @@ def experiment(p):
            xlabel="layer", ylabel="std(z_l)", logy=True)
     # Layer 1 sees N(0, 1) inputs (E[x²] = 1, not halved): Var = n·Var(w) + Var(b).
     p.close("layer 1: Var(z) vs n·Var(w) + Var(b) = 1/3 + 1/(3n)", stds[0] ** 2, n * var_w(n) + var_w(n), rtol=0.1)
-    p.close("layer 2: Var(z) vs Var(z₁)/6 + 1/(3n)", stds[1] ** 2, stds[0] ** 2 * per_layer + var_w(n), rtol=0.1)
+    # One draw of 128 units: over 300 seeds layer 2 lands within 16 % of this (3 in 100 miss 10 %).
+    p.close("layer 2: Var(z) vs Var(z₁)/6 + 1/(3n)", stds[1] ** 2, stds[0] ** 2 * per_layer + var_w(n), rtol=0.2)
     deep = sum(s ** 2 for s in stds[10:]) / len(stds[10:])
     p.close("variance of layers 11–20 vs the fixed point 2/(5n)", deep, fixed(n), rtol=0.15)
     p.close("std of layers 11–20 vs √(2/(5n))", math.sqrt(deep), math.sqrt(fixed(n)), rtol=0.08, id="deep_std")

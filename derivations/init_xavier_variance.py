@@ -9,8 +9,9 @@ Var(w) = 2/(n_in + n_out). U(−a, a) has variance a²/3, so a = √(6/(n_in + n
 Numeric: Monte Carlo of Var(w·x) with non-zero means against the derived formula (and
 against the zero-mean shortcut, which it rejects; the counterfactual run predicts with the
 shortcut and fails); torch.nn.init.xavier_uniform_ and
-xavier_normal_ on a [600, 400] weight (PyTorch: fan_in = size(1), fan_out = size(0))
-have variance 2/(n_in + n_out) within 4 standard errors, and the uniform one fills ±a.
+xavier_normal_ on a [600, 400] weight have variance 2/(n_in + n_out) within 4 standard
+errors, and the uniform one fills ±a; kaiming_normal_(mode='fan_in') on the same shape shows
+PyTorch reads fan_in = size(1) (Xavier's symmetric variance cannot show it).
 """
 
 TITLE = {
@@ -36,8 +37,8 @@ CLAIMS = [
               "fan_out = size(0)）；calculate_gain 对 sigmoid 为 1，对 tanh 为 5/3。",
     },
     {
-        "en": "The surviving cross terms are (E w)²·Var x and Var w·(E x)², not E[w²] or E[x²]: those are the "
-              "non-zero second moments, and (E x)² ≠ 0 for sigmoid or ReLU outputs.",
+        "en": "The cross terms that zero means remove are (E w)²·Var x and Var w·(E x)², not E[w²] or E[x²]: those "
+              "are the non-zero second moments, and (E x)² ≠ 0 for sigmoid or ReLU outputs.",
         "zh": "被消去的交叉项是 (E w)²·Var x 与 Var w·(E x)²，而不是 E[w²] 或 E[x²]：后两者是非零的二阶矩；"
               "而 sigmoid 或 ReLU 的输出 (E x)² ≠ 0。",
     },
@@ -137,18 +138,24 @@ def experiment(p):
     g = _glorot(sp)
     at = {g["n_in"]: fan_in, g["n_out"]: fan_out}
     bound, target = float(g["bound"].subs(at)), float(g["variance"].subs(at))
-    # torch.nn.init draws from the global generator; a different seed keeps its stream apart from `gen`'s.
+    # torch.nn.init draws from the global generator of the tensor's device: draw on the CPU (seeded
+    # apart from `gen`) and move, so every device measures the same weights.
     torch.manual_seed(p.seed + 1)
-    W = torch.nn.init.xavier_uniform_(torch.empty(fan_out, fan_in, dtype=dt, device=dev))
+    W = torch.nn.init.xavier_uniform_(torch.empty(fan_out, fan_in, dtype=dt)).to(dev)
     var, se = _var_and_se(W)
     p.close("xavier_uniform_ [600, 400]: Var vs 2/(n_in + n_out) (tolerance 4 SE)", var, target, atol=4 * se)
     p.less("xavier_uniform_: max |w| ≤ √(6/(n_in + n_out))", W.abs().max() / bound, 1.0 + 1e-12)
     p.greater("xavier_uniform_: max |w| reaches the bound (> 0.999·a)", W.abs().max() / bound, 0.999)
-    W = torch.nn.init.xavier_normal_(torch.empty(fan_out, fan_in, dtype=dt, device=dev))
+    W = torch.nn.init.xavier_normal_(torch.empty(fan_out, fan_in, dtype=dt)).to(dev)
     var, se = _var_and_se(W)
     p.close("xavier_normal_ [600, 400]: Var vs 2/(n_in + n_out) (tolerance 4 SE)", var, target, atol=4 * se)
-    p.greater("fans are read as fan_in = size(1), fan_out = size(0): 1/n_in would be off by (in SE)",
-              abs(var - 1 / fan_in) / se, 10)
+    # Xavier's variance is symmetric in the two fans, so it cannot show which size is fan_in; a
+    # fan_in-only rule can: kaiming_normal_(mode='fan_in', nonlinearity='linear') has Var = 1/fan_in.
+    Wk = torch.nn.init.kaiming_normal_(torch.empty(fan_out, fan_in, dtype=dt), nonlinearity="linear").to(dev)
+    var_k, se_k = _var_and_se(Wk)
+    p.close("kaiming_normal_(mode='fan_in', 'linear') on [600, 400]: Var vs 1/size(1) = 1/400 (tolerance 4 SE)",
+            var_k, 1 / fan_in, atol=4 * se_k)
+    p.greater("… and not 1/size(0) = 1/600: off by (in SE)", abs(var_k - 1 / fan_out) / se_k, 10)
 
     p.close("calculate_gain('sigmoid') = 1", torch.nn.init.calculate_gain("sigmoid"), 1.0, rtol=1e-15)
     p.close("calculate_gain('tanh') = 5/3", torch.nn.init.calculate_gain("tanh"), 5 / 3, rtol=1e-15)
