@@ -82,9 +82,8 @@ def derive(p):
 def experiment(p):
     import math
 
-    import torch
-
     import sympy as sp
+    import torch
 
     f64, dev = torch.float64, p.device
     # The fixed point derive() shows (the same sympy expressions), against torch.nn.SELU's constants.
