@@ -145,6 +145,14 @@ def experiment(p):
             refutes="nn.Conv2d refuses sizes where (W − F + 2P)/S is not whole")
     p.equal("number of input columns with zero gradient (never read)", len(unread), 1, id="unread_column_count")
     p.equal("… the index of that column (0-based)", unread[0] if unread else -1, 11, id="unread_column_index")
+    # The floor is the only leniency: a (dilated) kernel wider than the padded input is an error.
+    try:
+        torch.nn.Conv2d(1, 1, 5, **f64)(torch.zeros(1, 1, 3, 3, **f64))
+        raised = "no error"
+    except RuntimeError:
+        raised = "RuntimeError"
+    p.holds("kernel 5 on a 3×3 input, no padding (the formula would give −1): nn.Conv2d raises",
+            raised == "RuntimeError", raised, "RuntimeError", id="kernel_wider_than_input_raises")
 
     # padding='same' / 'valid' strings (stride 1 only in PyTorch).
     same_ok, valid_ok = 0, 0
