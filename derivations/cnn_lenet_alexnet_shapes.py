@@ -92,7 +92,7 @@ def experiment(p):
         with torch.no_grad():
             return conv(torch.zeros(1, 3, w, w, **dev)).shape[-1]
 
-    # p.myth: the AlexNet paper's arithmetic, 224 in and 55 out with no padding
+    # p.myth: the paper's 224 in and 55 out, read (as many tutorials do) as an unpadded layer
     p.equal("11×11/4 conv on 227, 224 and 231", [conv1_width(227), conv1_width(224), conv1_width(231)],
             [55, 55, 56] if p.myth else [55, 54, 56], id="alexnet_conv1_widths",
             refutes="a 224×224 input gives 55×55 after AlexNet's unpadded 11×11 stride-4 conv")

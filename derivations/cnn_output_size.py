@@ -145,6 +145,14 @@ def experiment(p):
             refutes="nn.Conv2d refuses sizes where (W − F + 2P)/S is not whole")
     p.equal("number of input columns with zero gradient (never read)", len(unread), 1, id="unread_column_count")
     p.equal("… the index of that column (0-based)", unread[0] if unread else -1, 11, id="unread_column_index")
+    # The floor is the only leniency: a (dilated) kernel wider than the padded input is an error.
+    try:
+        torch.nn.Conv2d(1, 1, 5, **f64)(torch.zeros(1, 1, 3, 3, **f64))
+        raised = "no error"
+    except RuntimeError:
+        raised = "RuntimeError"
+    p.holds("kernel 5 on a 3×3 input, no padding (the formula would give −1): nn.Conv2d raises",
+            raised == "RuntimeError", raised, "RuntimeError", id="kernel_wider_than_input_raises")
 
     # padding='same' / 'valid' strings (stride 1 only in PyTorch).
     same_ok, valid_ok = 0, 0
@@ -163,15 +171,22 @@ def experiment(p):
     p.equal("padding='valid': output width = W − D(F−1) (20 random F, D)", valid_ok, 20, id="valid_loses_pixels",
             refutes="a stride-1 convolution keeps the width whatever the padding")
 
-    # Even kernel: total padding D(F−1) = 3 is odd; PyTorch puts ⌊3/2⌋ = 1 before and 2 after.
+    # Even kernel: total padding D(F−1) is odd when D is odd; PyTorch puts ⌊D(F−1)/2⌋ before and the
+    # rest after (F = 4, D = 1: 1 before, 2 after). With D even the total is even: symmetric.
     g = torch.Generator().manual_seed(p.seed)
-    x = torch.randn(1, 1, 9, 9, generator=g, dtype=torch.float64).to(p.device)
-    conv = torch.nn.Conv2d(1, 1, 4, padding="same", bias=False, **f64)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch warns that even kernels need a padded copy
-        by_hand = torch.nn.functional.conv2d(torch.nn.functional.pad(x, (1, 2, 1, 2)), conv.weight)
-        p.allclose("F = 4, padding='same' vs zero-pad (1 before, 2 after) then 'valid'",
-                   conv(x), by_hand, rtol=1e-12, atol=1e-12)
+    x = torch.randn(1, 1, 13, 13, generator=g, dtype=torch.float64).to(p.device)
+    mismatches = 0
+    for f, d in ((4, 1), (2, 1), (6, 1), (2, 3), (4, 3), (4, 2), (3, 2)):
+        conv = torch.nn.Conv2d(1, 1, f, padding="same", dilation=d, bias=False, **f64)
+        before = d * (f - 1) // 2
+        after = d * (f - 1) - before
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns that even kernels need a padded copy
+            by_hand = torch.nn.functional.conv2d(torch.nn.functional.pad(x, (before, after, before, after)),
+                                                 conv.weight, dilation=d)
+            mismatches += not torch.allclose(conv(x), by_hand, rtol=1e-12, atol=1e-12)
+    p.equal("padding='same' vs zero-pad ⌊D(F−1)/2⌋ before, the rest after, then 'valid' "
+            "(mismatches of 7 (F, D), 5 with D(F−1) odd)", mismatches, 0)
 
     try:
         torch.nn.Conv2d(1, 1, 3, stride=2, padding="same")

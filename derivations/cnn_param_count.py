@@ -13,9 +13,9 @@ TITLE = {
 }
 CLAIMS = [
     {
-        "en": "nn.Conv2d(C_in, C_out, F) has F·F·C_in·C_out + C_out parameters (F·F·(C_in/g)·C_out "
+        "en": "nn.Conv2d(C_in, C_out, F) has F·F·C_in·C_out + C_out parameters (F·F·(C_in/g)·C_out + C_out "
               "with g groups), whatever the input's height and width.",
-        "zh": "nn.Conv2d(C_in, C_out, F) 有 F·F·C_in·C_out + C_out 个参数（分 g 组时为 F·F·(C_in/g)·C_out），"
+        "zh": "nn.Conv2d(C_in, C_out, F) 有 F·F·C_in·C_out + C_out 个参数（分 g 组时为 F·F·(C_in/g)·C_out + C_out），"
               "与输入的高和宽无关。",
     },
     {

@@ -99,24 +99,30 @@ def experiment(p):
     p.allclose("avg-pool input gradient: autograd vs g/4 on each 2×2 window", x2.grad, spread,
                rtol=1e-12, atol=1e-12, id="avgpool_grad_spread")
 
-    # Pooling and parameter counts: the conv after it is unchanged, the Linear after it shrinks 4×.
-    conv = torch.nn.Conv2d(16, 32, 3, padding=1, **dev)
-    n_conv = sum(t.numel() for t in conv.parameters())
-    head_without = torch.nn.Linear(32 * 16 * 16, 10)
-    head_with = torch.nn.Linear(32 * 8 * 8, 10)
-    with torch.no_grad():
-        works = [tuple(conv(torch.zeros(1, 16, s, s, **dev)).shape[2:]) for s in (16, 8)]
-    p.equal("the conv after a pool: same module, same 4,640 parameters, on 16×16 or 8×8",
-            [n_conv, works[0][0], works[1][0]], [4640, 16, 8])
+    # Pooling and parameter counts, measured on two real networks that differ only by a 2×2 max-pool:
+    # the later layers are lazy (LazyConv2d, LazyLinear), so their shapes come from what actually
+    # reaches them. The conv after the pool keeps its count; the Linear after flattening shrinks 4×.
+    def network(pool):
+        layers = [torch.nn.Conv2d(3, 16, 3, padding=1, **dev), torch.nn.ReLU()]
+        layers += [torch.nn.MaxPool2d(2)] if pool else []
+        layers += [torch.nn.LazyConv2d(32, 3, padding=1, **dev), torch.nn.ReLU(), torch.nn.Flatten(),
+                   torch.nn.LazyLinear(10, **dev)]
+        net = torch.nn.Sequential(*layers)
+        seen = {}
+        later_conv = net[-4]
+        later_conv.register_forward_hook(lambda m, inp, out: seen.update(hw=tuple(inp[0].shape[2:])))
+        with torch.no_grad():
+            net(torch.zeros(1, 3, 16, 16, **dev))
+        conv_params = sum(t.numel() for t in later_conv.parameters())
+        if p.myth:  # the misconception's later layer: one filter bank per output pixel (no weight sharing)
+            conv_params *= seen["hw"][0] * seen["hw"][1]
+        return seen["hw"], conv_params, sum(t.numel() for t in net[-1].parameters())
 
-    # p.myth: "pooling reduces the parameters of later conv layers" holds only for a layer whose
-    # weights are not shared across positions (one filter bank per output pixel).
-    def later_layer_params(side):
-        return n_conv * side * side if p.myth else sum(t.numel() for t in conv.parameters())
-
-    p.equal("parameters of the later conv layer after a 2×2 pool (8×8) vs without it (16×16)",
-            later_layer_params(8), later_layer_params(16), id="pool_keeps_conv_params",
+    (hw_with, conv_with, head_with), (hw_without, conv_without, head_without) = network(True), network(False)
+    p.equal("input of the later conv with / without the 2×2 pool (H, W)", [*hw_with, *hw_without], [8, 8, 16, 16])
+    p.equal("parameters of the later LazyConv2d(32, 3) after a 2×2 pool (8×8 input) vs without it (16×16)",
+            conv_with, conv_without, id="pool_keeps_conv_params",
             refutes="pooling reduces the number of parameters of later convolution layers")
-    p.close("Linear head parameters without / with a 2×2 pool before flattening",
-            sum(t.numel() for t in head_without.parameters()) / sum(t.numel() for t in head_with.parameters()),
-            (8192 * 10 + 10) / (2048 * 10 + 10))
+    p.equal("… and that count is the 3·3·16·32 + 32 of the formula", conv_with, 3 * 3 * 16 * 32 + 32)
+    p.greater("LazyLinear head parameters without / with the pool before flattening (4× fewer inputs)",
+              head_without / head_with, 3.9)

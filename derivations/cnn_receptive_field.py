@@ -147,3 +147,15 @@ def experiment(p):
     pyramid = (tri[:, None] * tri[None, :]).to(nz.device)
     p.allclose("two all-ones 3×3: gradient on the 5×5 field ∝ (1,2,3,2,1)ᵀ(1,2,3,2,1)",
                nz / nz.max() * 9, pyramid, rtol=1e-12, atol=1e-12)
+    # Deeper all-ones stacks: the field grows like 2n + 1, the spread of the influence only like √n.
+    spreads = []
+    for n in (2, 4, 8):
+        side, _, grad = _measured([(3, 1, 1)] * n, True, p.device, gen)
+        profile = grad.abs().sum(dim=0)  # 1-D marginal of the influence along the columns
+        pos = torch.arange(profile.numel(), dtype=torch.float64, device=profile.device)
+        mean = (pos * profile).sum() / profile.sum()
+        std = (((pos - mean) ** 2 * profile).sum() / profile.sum()).sqrt()
+        spreads.append((f"n = {n}", float(2 * std / side)))
+    p.holds("all-ones 3×3 stacks, n = 2, 4, 8: 2·(std of the influence) / field side falls with depth",
+            spreads[0][1] > spreads[1][1] > spreads[2][1], " > ".join(f"{v:.3f}" for _, v in spreads),
+            id="influence_concentrates_with_depth")

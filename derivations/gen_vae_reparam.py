@@ -38,19 +38,22 @@ CLAIMS = [
 ]
 
 
-def derive(p):
+def _estimators():
+    """Derive both ∂/∂μ estimators and their variances from the N(0, 1) moments.
+
+    Returns the symbols, the moment list, the per-draw estimators and the derived variances; the
+    experiment evaluates the same variance expressions (lambdify), so derive and experiment share
+    one source of truth."""
     import sympy as sp
 
     mu = sp.Symbol("mu", real=True)
     sigma = sp.Symbol("sigma", positive=True)
     eps = sp.Symbol("epsilon", real=True)
-    phi = sp.exp(-eps**2 / 2) / sp.sqrt(2 * sp.pi)
-    p.identity("Standard normal density: φ′(ε) = −ε·φ(ε)", sp.diff(phi, eps), -eps * phi)
-    # Integrating ε^(k−1)·(εφ) by parts (the boundary terms vanish) gives E[ε^k] = (k − 1)·E[ε^(k−2)].
+    # Integrating ε^(k−1)·(εφ) by parts (φ′ = −εφ, the boundary terms vanish) gives
+    # E[ε^k] = (k − 1)·E[ε^(k−2)].
     moments = [sp.Integer(1), sp.Integer(0)]
     for k in range(2, 9):
         moments.append((k - 1) * moments[k - 2])
-    p.step("Hence the moments E[ε^k], k = 0…8, from E[1] = 1, E[ε] = 0", sp.Matrix([moments]))
 
     def expect(g):
         poly = sp.Poly(sp.expand(g), eps)
@@ -58,6 +61,26 @@ def derive(p):
 
     z = mu + sigma * eps
     f = z**2
+    g_mu, g_sigma = sp.diff(f, mu), sp.diff(f, sigma)  # pathwise: differentiate inside E
+    zs = sp.Symbol("z", real=True)
+    log_q = -(zs - mu) ** 2 / (2 * sigma**2) - sp.log(sigma) - sp.log(2 * sp.pi) / 2
+    score = sp.diff(log_q, mu)
+    est = (zs**2 * score).subs(zs, z)  # score function: f(z)·∂log q(z)/∂μ, z held fixed
+    var_path = expect(g_mu**2) - expect(g_mu) ** 2
+    var_score = sp.expand(expect(est**2) - expect(est) ** 2)
+    return (mu, sigma, eps), moments, expect, f, (g_mu, g_sigma), score, est, var_path, var_score
+
+
+def derive(p):
+    import sympy as sp
+
+    (mu, sigma, eps), moments, expect, f, (g_mu, g_sigma), score, est, var_path, var_score = _estimators()
+    phi = sp.exp(-eps**2 / 2) / sp.sqrt(2 * sp.pi)
+    p.identity("Standard normal density: φ′(ε) = −ε·φ(ε)", sp.diff(phi, eps), -eps * phi)
+    p.step("Hence the moments E[ε^k], k = 0…8, from E[1] = 1, E[ε] = 0", sp.Matrix([moments]))
+    p.identity("…which match ∫ ε^k φ(ε) dε for k = 0…8 (sympy integrates)",
+               sp.Matrix([sp.integrate(eps**k * phi, (eps, -sp.oo, sp.oo)) for k in range(9)]),
+               sp.Matrix(moments))
     p.step("z = μ + σε, ε ~ N(0, 1); f(z) = z² expands to", sp.expand(f))
     Ef = expect(f)
     p.step("E[f] = ∫ f(μ + σε) φ(ε) dε", Ef)
@@ -65,23 +88,14 @@ def derive(p):
     p.identity("∂E[f]/∂μ = 2μ", sp.diff(Ef, mu), 2 * mu)
     p.identity("∂E[f]/∂σ = 2σ", sp.diff(Ef, sigma), 2 * sigma)
 
-    # Pathwise: differentiate inside the expectation (ε does not depend on μ, σ).
-    g_mu, g_sigma = sp.diff(f, mu), sp.diff(f, sigma)
     p.step("Pathwise estimators ∂f/∂μ and ∂f/∂σ for one draw", sp.Matrix([g_mu, g_sigma]))
     p.identity("E[∂f/∂μ] = 2μ (unbiased)", expect(g_mu), 2 * mu)
     p.identity("E[∂f/∂σ] = E[2(μ + σε)ε] = 2σ (unbiased)", expect(g_sigma), 2 * sigma)
-    var_path = expect(g_mu**2) - expect(g_mu) ** 2
     p.identity("Var[∂f/∂μ] (pathwise) = 4σ²", var_path, 4 * sigma**2)
 
-    # Score function: ∂log q(z)/∂μ = (z − μ)/σ², with z held fixed.
-    zs = sp.Symbol("z", real=True)
-    log_q = -(zs - mu) ** 2 / (2 * sigma**2) - sp.log(sigma) - sp.log(2 * sp.pi) / 2
-    score = sp.diff(log_q, mu)
     p.step("Score ∂log q(z)/∂μ", score)
-    est = (zs**2 * score).subs(zs, z)
     p.step("Score-function estimator f(z)·∂log q/∂μ in terms of ε", sp.simplify(est))
     p.identity("E[f(z)·∂log q/∂μ] = 2μ (also unbiased)", expect(est), 2 * mu)
-    var_score = sp.expand(expect(est**2) - expect(est) ** 2)
     p.identity("Var (score function) = μ⁴/σ² + 14μ² + 15σ²", var_score,
                mu**4 / sigma**2 + 14 * mu**2 + 15 * sigma**2)
     p.identity("Var(score) − Var(pathwise) = μ⁴/σ² + 14μ² + 11σ² > 0", var_score - var_path,
@@ -91,8 +105,12 @@ def derive(p):
 def experiment(p):
     import math
 
+    import sympy as sp
     import torch
 
+    (mu_s, sigma_s, _), *_, var_path_s, var_score_s = _estimators()
+    var_path_f = sp.lambdify((mu_s, sigma_s), var_path_s, "math")
+    var_score_f = sp.lambdify((mu_s, sigma_s), var_score_s, "math")
     g = torch.Generator().manual_seed(p.seed)
     n = 20000 if p.quick else 2_000_000
     dt = torch.float64
@@ -115,9 +133,11 @@ def experiment(p):
         p.close(f"coord {j}: mean pathwise ∂/∂σ vs 2σ = {2 * float(s[j]):.2f} (±4 SE)", gs[j] / n,
                 2 * s[j], rtol=0, atol=4 * se_s)
 
-    # torch.distributions' own reparameterised sampler (draws from the global generator).
+    # torch.distributions' own reparameterised sampler. It draws from the global generator, so it
+    # samples on the CPU (from a fixed seed, the same draws on every device); .cpu() is differentiable,
+    # so the gradients still reach μ and σ on p.device.
     torch.manual_seed(p.seed + 1)
-    q = torch.distributions.Normal(mu, sigma)
+    q = torch.distributions.Normal(mu.cpu(), sigma.cpu())
     zr = q.rsample((n,))
     gm_r, gs_r = torch.autograd.grad((zr**2).sum(), (mu, sigma))
     z_mu = ((gm_r / n - 2 * m) / (per_mu.std(0) / math.sqrt(n))).abs().max()
@@ -132,8 +152,9 @@ def experiment(p):
     # Variances: pathwise vs score function, against the closed forms.
     score = (z.detach() ** 2) * (z.detach() - m) / s**2
     var_path, var_score = per_mu.var(0), score.var(0)
-    closed_path = 4 * s**2
-    closed_score = m**4 / s**2 + 14 * m**2 + 15 * s**2
+    # The variances derive() obtained, evaluated at each coordinate's (μ, σ).
+    closed_path = [var_path_f(float(a), float(b)) for a, b in zip(m, s)]
+    closed_score = [var_score_f(float(a), float(b)) for a, b in zip(m, s)]
     for j in range(3):
         # SE of a sample variance ≈ sqrt((m4 − var²)/n), estimated from the draws themselves.
         for name, draws, closed in (("pathwise", per_mu[:, j], closed_path[j]),

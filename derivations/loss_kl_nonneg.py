@@ -106,9 +106,13 @@ def experiment(p):
     p.close("F.kl_div(log q, p, 'batchmean') vs mean KL(p‖q)", batchmean, kl_pq.mean(), rtol=1e-12)
     p.close("… and with the arguments swapped it is KL(q‖p)", F.kl_div(P.log(), Q, reduction="batchmean"),
             kl_qp.mean(), rtol=1e-12)
-    with warnings.catch_warnings():  # torch warns that 'mean' will behave like 'batchmean' one day
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:  # torch warns that 'mean' will become 'batchmean'
+        warnings.simplefilter("always")
         elementwise_mean = F.kl_div(Q.log(), P, reduction="mean")
+    said = " ".join(str(w.message) for w in caught)
+    p.holds("F.kl_div(reduction='mean') warns that 'mean' will behave like 'batchmean' in a future release",
+            "'mean' will be changed to behave the same as 'batchmean'" in said, said[-80:] or "no warning",
+            "a warning naming 'batchmean'")
     p.close("reduction = 'mean' (PyTorch 2.x) gives the KL divided by K as well", elementwise_mean,
             kl_pq.mean() / K, rtol=1e-12)
 

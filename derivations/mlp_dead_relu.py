@@ -1,4 +1,4 @@
-"""Dead ReLU units: one large step can switch a unit off for every input, and then it never learns again.
+"""Dead ReLU units: one large step can switch a unit off for every input, and then its weights stop learning.
 
 Symbolic: ReLU′(z) is the step function, so ∂L/∂wⱼ = Σₙ δₙ·aⱼ·H(zₙⱼ)·xₙ. If zₙⱼ < 0 on every
 training example, every term vanishes: the unit's weights and bias receive exactly zero
@@ -10,17 +10,22 @@ earlier ReLU layer). The share of dead units after one gradient step grows with 
 learning rate. After a step that kills many units, 200 further SGD steps leave the dead
 units' weights bit-for-bit unchanged under ReLU, while under Leaky ReLU the same units
 keep receiving gradient and move (most of them without leaving the negative region).
+A first-layer unit's inputs are fixed, so it stays dead; in a second hidden layer the layer
+below keeps learning, and barely-dead units there come back under the same plain SGD.
 """
 
 TITLE = {
-    "en": "Dead ReLU units: zero gradient forever, and Leaky ReLU's non-zero slope",
-    "zh": "ReLU 神经元死亡：梯度永远为零，以及 Leaky ReLU 的非零斜率",
+    "en": "Dead ReLU units: zero gradient for their weights, and Leaky ReLU's non-zero slope",
+    "zh": "ReLU 神经元死亡：权重梯度为零，以及 Leaky ReLU 的非零斜率",
 }
 CLAIMS = [
     {
         "en": "A ReLU unit whose pre-activation is ≤ 0 on every training input gets exactly zero gradient "
-              "for its weights and bias, so plain SGD (no momentum, no weight decay) never moves it again.",
-        "zh": "若某个 ReLU 单元在所有训练输入上的预激活都 ≤ 0，其权重和偏置的梯度恰为零，朴素 SGD（无动量、无权重衰减）再也不会移动它。",
+              "for its weights and bias, so plain SGD (no momentum, no weight decay) never moves its weights again; "
+              "in the first layer its inputs are fixed too, so it stays dead, while deeper the layers below can "
+              "change its inputs and bring it back.",
+        "zh": "若某个 ReLU 单元在所有训练输入上的预激活都 ≤ 0，其权重和偏置的梯度恰为零，朴素 SGD（无动量、无权重衰减）再也不会移动它的权重；"
+              "在第一层它的输入也固定不变，所以一直是死的，而在更深的层，下面各层的学习会改变它的输入，可能让它复活。",
     },
     {
         "en": "The share of dead units after one step grows with the learning rate (inputs ≥ 0).",
@@ -120,6 +125,43 @@ def _kill_and_train(p, seed):
     return out
 
 
+def _deeper_revival(p, steps):
+    """A 10 → 64 → 64 → 1 ReLU net; half of the second layer's units are made barely dead
+    (bias just below minus their largest pre-activation), then plain full-batch SGD trains every
+    layer. Their own weights get zero gradient, but the first layer keeps learning, so their
+    inputs move. Returns (units dead at the start, of those alive again at the end)."""
+    import torch
+
+    f64, dev = torch.float64, p.device
+    g = torch.Generator().manual_seed(p.seed)
+    n, d, w = 256, 10, 64
+    X = torch.randn(n, d, generator=g, dtype=f64)
+    y = torch.sin(X @ torch.randn(d, generator=g, dtype=f64)).unsqueeze(1)
+    W1 = torch.randn(w, d, generator=g, dtype=f64) * (2 / d) ** 0.5
+    b1 = torch.zeros(w, dtype=f64)
+    W2 = torch.randn(w, w, generator=g, dtype=f64) * (2 / w) ** 0.5
+    b2 = -0.3 + 0.3 * torch.randn(w, generator=g, dtype=f64)
+    W3 = torch.randn(1, w, generator=g, dtype=f64) * w**-0.5
+    b2[: w // 2] = -(torch.relu(X @ W1.T + b1) @ W2.T)[:, : w // 2].max(0).values - 0.05
+    X, y = X.to(dev), y.to(dev)
+    params = [t.to(dev).requires_grad_() for t in (W1, b1, W2, b2, W3)]
+
+    def second_layer():
+        return torch.relu(X @ params[0].T + params[1]) @ params[2].T + params[3]
+
+    with torch.no_grad():
+        dead0 = (second_layer() <= 0).all(0)
+    for _ in range(steps):
+        loss = ((torch.relu(second_layer()) @ params[4].T - y) ** 2).mean()
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for t, gt in zip(params, grads):
+                t -= 0.05 * gt
+    with torch.no_grad():
+        revived = dead0 & ~(second_layer() <= 0).all(0)
+    return int(dead0.sum()), int(revived.sum())
+
+
 def experiment(p):
     import torch
 
@@ -160,3 +202,9 @@ def experiment(p):
             id="dead_share_rise_sweep")
     p.sweep("Leaky ReLU: share of the killed units still negative on every input after 200 SGD steps", cases,
             ">", 0.5, id="leaky_units_stay_negative", refutes="switching dead units to Leaky ReLU revives them")
+
+    # Deeper in a network "dead" need not be final: the layers below change the unit's inputs.
+    dead2, revived2 = _deeper_revival(p, 1000 if p.quick else 3000)
+    p.equal("second hidden layer: units made barely dead at the start", dead2, 32)
+    p.greater("second hidden layer: of those, alive again after plain full-batch SGD (lr 0.05)", revived2, 0,
+              id="deeper_units_revived")

@@ -1,12 +1,12 @@
 """SELU's λ and α are not learned: they are solved for so that N(0, 1) maps to mean 0, variance 1.
 
-Symbolic: for z ~ N(0, 1), E[selu(z)] = λ(1/√(2π) + α(e^(1/2)Φ(−1) − ½)) and
-E[selu(z)²] = λ²(½ + α²(e²Φ(−2) − 2e^(1/2)Φ(−1) + ½)) (completing the square reduces every
-Gaussian integral to Φ).
+Symbolic: for z ~ N(0, 1), sympy integrates selu(z) and selu(z)² against the Gaussian density
+(split at 0): E[selu(z)] = λ(1/√(2π) + α(e^(1/2)Φ(−1) − ½)) and
+E[selu(z)²] = λ²(½ + α²(e²Φ(−2) − 2e^(1/2)Φ(−1) + ½)).
 Setting the mean to 0 fixes α ≈ 1.6733, then the second moment to 1 fixes λ ≈ 1.0507
 (Klambauer et al., Self-Normalizing Neural Networks, 2017).
 
-Numeric: those numbers against the constants inside torch.nn.SELU, a Monte Carlo mean
+Numeric: the same derived α*, λ* against the constants inside torch.nn.SELU, a Monte Carlo mean
 and second moment with standard errors, and a 30-layer net with LeCun-normal weights in
 which SELU activations keep mean ≈ 0 and variance ≈ 1 (even from a shifted, scaled
 input) while ReLU's variance halves at every layer.
@@ -32,36 +32,46 @@ CLAIMS = [
 ]
 
 
-def derive(p):
+def _fixed_point():
+    """Derive SELU's moments from the definition, integrating against the N(0, 1) density.
+
+    Returns (z, λ, α, E[selu], E[selu²], the four Gaussian integrals, α*, λ*): the experiment
+    evaluates the same α*, λ* that derive() shows, so a slip in an integrand changes both."""
     import sympy as sp
 
     z = sp.symbols("z", real=True)
     lam, alpha = sp.symbols("lambda alpha", positive=True)
     phi = sp.exp(-z**2 / 2) / sp.sqrt(2 * sp.pi)
-    Phi = lambda t: sp.erfc(-t / sp.sqrt(2)) / 2  # noqa: E731  standard normal CDF
-    # The Gaussian integrals, each reduced to Φ by an antiderivative or by completing the square.
-    p.identity("d/dz(−φ(z)) = z·φ(z), so ∫₀^∞ z·φ dz = φ(0) = 1/√(2π)", sp.diff(-phi, z), z * phi)
-    pos1 = phi.subs(z, 0)
-    pos2 = sp.Rational(1, 2)  # ∫₀^∞ z²φ = ½·E[z²] by symmetry
-    p.identity("completing the square: z − z²/2 = ½ − (z − 1)²/2, so ∫₋∞⁰ eᶻφ dz = e^(1/2)·Φ(−1)",
-               z - z**2 / 2, sp.Rational(1, 2) - (z - 1) ** 2 / 2)
-    p.identity("2z − z²/2 = 2 − (z − 2)²/2, so ∫₋∞⁰ e²ᶻφ dz = e²·Φ(−2)", 2 * z - z**2 / 2, 2 - (z - 2) ** 2 / 2)
-    e1, e2, half = sp.exp(sp.Rational(1, 2)) * Phi(-1), sp.exp(2) * Phi(-2), sp.Rational(1, 2)
-    neg1 = e1 - half  # ∫₋∞⁰ (eᶻ − 1)φ
-    neg2 = e2 - 2 * e1 + half  # ∫₋∞⁰ (eᶻ − 1)²φ
+    # selu(z) = λz for z > 0 and λα(eᶻ − 1) for z ≤ 0: split each moment at 0.
+    ints = (sp.integrate(z * phi, (z, 0, sp.oo)), sp.integrate(z**2 * phi, (z, 0, sp.oo)),
+            sp.integrate((sp.exp(z) - 1) * phi, (z, -sp.oo, 0)),
+            sp.integrate((sp.exp(z) - 1) ** 2 * phi, (z, -sp.oo, 0)))
+    pos1, pos2, neg1, neg2 = ints
     mean = lam * (pos1 + alpha * neg1)
     second = lam**2 * (pos2 + alpha**2 * neg2)
-    p.step("E[selu(z)] = λ(∫₀^∞ zφ + α∫₋∞⁰ (eᶻ − 1)φ), z ~ N(0, 1)", mean)
-    p.step("E[selu(z)²] = λ²(∫₀^∞ z²φ + α²∫₋∞⁰ (eᶻ − 1)²φ)", second)
     alpha_star = sp.solve(sp.Eq(pos1 + alpha * neg1, 0), alpha)[0]
-    p.step("mean = 0 ⇒ α =", alpha_star)
-    # Name e^(1/2) and erfc(1/√2) so the check is plain algebra (Φ(−1) = erfc(1/√2)/2).
-    E, C = sp.symbols("E C", positive=True)
-    named = alpha_star.xreplace({sp.exp(sp.Rational(1, 2)): E, sp.erfc(1 / sp.sqrt(2)): C})
-    p.identity("α = (1/√(2π)) / (½ − e^(1/2)·Φ(−1)), writing E = e^(1/2), C = erfc(1/√2) = 2Φ(−1)",
-               named, (1 / sp.sqrt(2 * sp.pi)) / (sp.Rational(1, 2) - E * C / 2))
     # second = λ²·m(α) with m free of λ, so second = 1 gives λ = 1/√m(α*).
     lam_star = 1 / sp.sqrt((second / lam**2).subs(alpha, alpha_star))
+    return z, lam, alpha, mean, second, ints, alpha_star, lam_star
+
+
+def derive(p):
+    import sympy as sp
+
+    z, lam, alpha, mean, second, ints, alpha_star, lam_star = _fixed_point()
+    pos1, pos2, neg1, neg2 = ints
+    Phi = lambda t: sp.erfc(-t / sp.sqrt(2)) / 2  # noqa: E731  standard normal CDF
+    p.step("E[selu(z)] = λ(∫₀^∞ zφ + α∫₋∞⁰ (eᶻ − 1)φ), z ~ N(0, 1), each integral by sympy", mean)
+    p.step("E[selu(z)²] = λ²(∫₀^∞ z²φ + α²∫₋∞⁰ (eᶻ − 1)²φ)", second)
+    # Read the integrals in terms of Φ (completing the square: z − z²/2 = ½ − (z − 1)²/2, and
+    # 2z − z²/2 = 2 − (z − 2)²/2), as a check on what sympy integrated.
+    e1, e2, half = sp.exp(sp.Rational(1, 2)) * Phi(-1), sp.exp(2) * Phi(-2), sp.Rational(1, 2)
+    p.identity("∫₀^∞ zφ = φ(0) = 1/√(2π), ∫₀^∞ z²φ = ½", sp.Matrix([pos1, pos2]),
+               sp.Matrix([1 / sp.sqrt(2 * sp.pi), half]))
+    p.identity("∫₋∞⁰ (eᶻ − 1)φ = e^(1/2)Φ(−1) − ½", neg1.rewrite(sp.erf), (e1 - half).rewrite(sp.erf))
+    p.identity("∫₋∞⁰ (eᶻ − 1)²φ = e²Φ(−2) − 2e^(1/2)Φ(−1) + ½", neg2.rewrite(sp.erf),
+               (e2 - 2 * e1 + half).rewrite(sp.erf))
+    p.step("mean = 0 ⇒ α =", alpha_star)
     p.step("second moment = 1 ⇒ λ = 1/√(E[selu²]/λ²) at α*, numerically", sp.N(lam_star, 20))
     p.close("(sympy) α₀₁ vs Klambauer et al.'s 1.6732632423543772", sp.N(alpha_star, 30),
             1.6732632423543772848170429916717, rtol=1e-14, id="alpha_fixed_point")
@@ -72,14 +82,13 @@ def derive(p):
 def experiment(p):
     import math
 
+    import sympy as sp
     import torch
 
     f64, dev = torch.float64, p.device
-    # The fixed point in closed form again (math.erfc), against what torch.nn.SELU actually uses.
-    alpha = (1 / math.sqrt(2 * math.pi)) / (0.5 - math.exp(0.5) * math.erfc(1 / math.sqrt(2)) / 2)
-    second = 0.5 + alpha**2 * (math.exp(2) * math.erfc(math.sqrt(2)) / 2
-                               - 2 * math.exp(0.5) * math.erfc(1 / math.sqrt(2)) / 2 + 0.5)
-    lam = 1 / math.sqrt(second)
+    # The fixed point derive() shows (the same sympy expressions), against torch.nn.SELU's constants.
+    *_, alpha_star, lam_star = _fixed_point()
+    alpha, lam = float(sp.N(alpha_star, 20)), float(sp.N(lam_star, 20))
     selu = torch.nn.SELU().to(dev)
     probe = selu(torch.tensor([1.0, -60.0], dtype=f64, device=dev))
     p.close("λ from the fixed point vs nn.SELU(1)", lam, probe[0], rtol=1e-12)

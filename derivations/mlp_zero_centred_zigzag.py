@@ -61,7 +61,8 @@ def derive(p):
                sp.Matrix(sorted(eig, key=sp.default_sort_key)),
                sp.Matrix(sorted([v, v + d * mu**2], key=sp.default_sort_key)))
     p.identity("H·1 = (v + dμ²)·1", H * sp.ones(d, 1), (v + d * mu**2) * sp.ones(d, 1))
-    p.step("Condition number κ = 1 + dμ²/v: zero for centred inputs (μ = 0 gives κ = 1)")
+    p.step("Condition number κ = (v + dμ²)/v = 1 + dμ²/v: the excess dμ²/v vanishes for centred inputs "
+           "(μ = 0 gives κ = 1)")
 
 
 def experiment(p):
