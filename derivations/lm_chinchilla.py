@@ -73,8 +73,9 @@ def experiment(p):
     n_closed = sp.lambdify(C, n_opt.subs(values), "numpy")
 
     def grid_optimum(budget):
-        centre = np.log10(float(n_closed(budget))) if not p.myth else np.log10((budget / 6) ** 0.5)
-        ns = np.logspace(centre - 2, centre + 2, 100_001)  # log-spacing 9e-5 decades: N to 2·10⁻⁴
+        # A grid around √(C/6) (N = D), not around the closed form: ±3 decades, 6·10⁻⁵ decades apart.
+        centre = np.log10((budget / 6) ** 0.5)
+        ns = np.logspace(centre - 3, centre + 3, 100_001)
         losses = fit["E"] + fit["A"] / ns ** fit["alpha"] + fit["B"] / (budget / (6 * ns)) ** fit["beta"]
         i = int(np.argmin(losses))
         return ns[i], losses[i]
