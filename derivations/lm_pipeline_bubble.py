@@ -56,9 +56,9 @@ def simulate(p_stages, m, t_f, t_b, schedule):
             while pos[s] < len(order[s]):
                 kind, j = order[s][pos[s]]
                 if kind == "F":
-                    dep = done.get(("F", s - 1, j), None) if s > 0 else 0.0
+                    dep = done.get(("F", s - 1, j)) if s > 0 else 0.0
                 else:
-                    dep = done.get(("B", s + 1, j), None) if s < p_stages - 1 else done.get(("F", s, j), None)
+                    dep = done.get(("B", s + 1, j)) if s < p_stages - 1 else done.get(("F", s, j))
                 if dep is None:
                     break
                 start = max(free[s], dep)

@@ -90,7 +90,7 @@ def experiment(p):
         for dev in range(2):  # 2 devices, 2 heads each
             cols = slice(dev * per * hd, (dev + 1) * per * hd)
 
-            def proj(W, b):
+            def proj(W, b, cols=cols):
                 return (xb @ W[cols].T + b[cols]).view(1, T, per, hd).transpose(1, 2)
 
             out = torch.nn.functional.scaled_dot_product_attention(proj(Wq, bq), proj(Wk, bk), proj(Wv, bv))
