@@ -92,6 +92,19 @@ def experiment(p):
     g_raw, _ = accumulated_step(make(torch.nn.LayerNorm), divide=False)
     p.close("without the 1/k: ‖accumulated‖ / ‖full‖", g_raw.norm() / g_full.norm(), k, rtol=1e-10)
 
+    # Why a forgotten 1/k hides under Adam: its step m̂/(√v̂ + ε) is invariant to scaling the gradient, up to ε.
+    w_adam = {}
+    for scale in (1, k):
+        model = make(torch.nn.LayerNorm)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        for _ in range(3):
+            opt.zero_grad()
+            (scale * torch.nn.functional.mse_loss(model(x), y)).backward()
+            opt.step()
+        w_adam[scale] = torch.cat([q.detach().flatten() for q in model.parameters()])
+    p.less("Adam, 3 steps: max |Δw| between gradients × k and × 1 (lr 1e-2)", (w_adam[k] - w_adam[1]).abs().max(), 1e-4,
+           id="adam_hides_missing_1_over_k")
+
     g_bn_full, _ = full_step(make(torch.nn.BatchNorm1d))
     g_bn_acc, _ = accumulated_step(make(torch.nn.BatchNorm1d))
     p.greater("BatchNorm model: max |accumulated − full| gradient (batch statistics differ)",

@@ -78,10 +78,11 @@ def training_flops(rng: random.Random) -> Drawing:
         f"A decoder with L = {L} layers, d = {d}, d_ff = 4d, vocabulary V = {V} (head tied to the embedding), "
         f"context n_ctx = {n_ctx}, is trained on {tokens // 10**9}·10⁹ tokens. Counting matmul FLOPs only "
         f"(2 per multiply-add, as torch.utils.flop_counter does), forward and backward, attention scores "
-        f"included: how many FLOPs in total? (3 significant figures)",
+        f"included (the full n_ctx × n_ctx score matrix, as a dense kernel computes it): how many FLOPs in "
+        f"total? (3 significant figures)",
         f"一个解码器：L = {L} 层，d = {d}，d_ff = 4d，词表 V = {V}（输出层与嵌入共享），上下文 n_ctx = {n_ctx}，"
         f"训练 {tokens // 10**9}·10⁹ 个 token。只计矩阵乘法 FLOPs（每次乘加记 2，与 torch.utils.flop_counter 一致），"
-        f"前向加反向，包括注意力分数：总共多少 FLOPs？（3 位有效数字）")
+        f"前向加反向，包括注意力分数（按稠密内核计算完整的 n_ctx × n_ctx 分数矩阵）：总共多少 FLOPs？（3 位有效数字）")
     yield prompt
 
     import torch
@@ -186,6 +187,7 @@ def adam_memory(rng: random.Random) -> Drawing:
     model(torch.ones(2, 8, dtype=torch.bfloat16 if half else torch.float32)).sum().backward()
     if half:
         for w, q in zip(work, model.parameters()):
+            assert q.grad is not None
             w.grad = q.grad.float()
     opt = (torch.optim.Adam(work) if mode != "fp32_momentum" else torch.optim.SGD(work, lr=0.1, momentum=0.9))
     opt.step()
@@ -193,7 +195,8 @@ def adam_memory(rng: random.Random) -> Drawing:
         for w in work:
             w.grad = None
     count = sum(q.numel() for q in model.parameters())
-    tensors = list(model.parameters()) + [q.grad for q in model.parameters()]
+    tensors: list[torch.Tensor] = list(model.parameters())
+    tensors += [q.grad for q in model.parameters() if q.grad is not None]
     tensors += [t for st in opt.state.values() for k, t in st.items() if k != "step" and torch.is_tensor(t)]
     tensors += work if half else []
     per = sum(t.numel() * t.element_size() for t in tensors) // count
