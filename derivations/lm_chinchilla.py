@@ -53,8 +53,8 @@ def derive(p):
     p.step("dL/dN = 0 ⇔ αA·N^(−α−1) = βB·6^β·N^(β−1)/C^β ⇔ N^(α+β) = (αA/(βB))·(C/6)^β", n_opt)
     at_opt = sp.powsimp(sp.expand_power_base(dL.subs(N, n_opt), force=True), force=True)
     p.identity("dL/dN vanishes at N_opt = G·(C/6)^(β/(α+β))", sp.simplify(at_opt), 0, id="stationary")
-    p.identity("second derivative > 0 there (a minimum): d²L/dN² = αA(α+1)N^(−α−2) + βB(β−1)(6/C)^β N^(β−2) "
-               "— checked in the experiment on the grid; here: N_opt·D_opt = C/6", sp.simplify(n_opt * d_opt), C / 6)
+    p.identity("N_opt·D_opt = C/6: the optimum lies on the budget line (that it is a minimum, not a maximum, "
+               "the experiment's grid search shows)", sp.simplify(n_opt * d_opt), C / 6)
     p.identity("exponents: β/(α+β) + α/(α+β) = 1", b / (a + b) + a / (a + b), 1)
     ratio = sp.simplify(d_opt / n_opt)
     p.identity("D_opt/N_opt = G⁻²·(C/6)^((α−β)/(α+β)): constant in C only when α = β",
