@@ -25,7 +25,7 @@ CLAIMS = [
 ]
 
 WORKER = '''
-import datetime, sys
+import datetime, os, sys
 import torch
 import torch.distributed as dist
 
@@ -56,6 +56,8 @@ def run(rank, world, port, seed, divide, out):
     torch.save({"manual": [q.detach() for q in model.parameters()],
                 "ddp": [q.detach() for q in ddp.module.parameters()]}, f"{out}/rank{rank}.pt")
     dist.destroy_process_group()
+    sys.stdout.flush()
+    os._exit(0)  # done, results on disk: skip exit handlers a forked child inherits (they can hang it)
 '''
 
 
@@ -105,12 +107,12 @@ def experiment(p):
                 method = "fork" if p.device == "cpu" and "fork" in mp.get_all_start_methods() else "spawn"
                 ctx = torch.multiprocessing.start_processes(worker.run, args=(2, port, p.seed, not p.myth, tmp),
                                                             nprocs=2, join=False, start_method=method)
-                deadline = time.monotonic() + 60
+                deadline = time.monotonic() + 20
                 while not ctx.join(timeout=max(0.1, deadline - time.monotonic())):
                     if time.monotonic() > deadline:
                         for proc in ctx.processes:
                             proc.kill()
-                        error = "timed out after 60 s"
+                        error = "timed out after 20 s"
                         break
             except Exception as exc:  # a failed start is a failed experiment, never a pass
                 error = f"{type(exc).__name__}: {exc}"[:200]
