@@ -42,19 +42,21 @@ def kv_cache_bytes(rng: random.Random) -> Drawing:
     total = 2 * layers * one.nbytes
     mib = total / 2**20
     size = DTYPES[dtype]
+    shown = f"{mib:,.2f}" if mib >= 1000 else r(mib)
+    heads_en = "1 KV head" if kv == 1 else f"{kv} KV heads"
     return Exercise(
         params={"layers": layers, "heads": heads, "kv_heads": kv, "d_head": d_head, "seq": seq, "batch": batch,
                 "dtype": dtype, "kind": kind},
         prompt=prompt, expected=mib, answer_type="real", rtol=RTOL, atol=ATOL,
         solution=text(
             f"Per layer one K and one V tensor of shape (batch, KV heads, tokens, head size) = "
-            f"({batch}, {kv}, {seq}, {d_head}); the query heads do not count, only the {kv} KV heads.\n"
+            f"({batch}, {kv}, {seq}, {d_head}); the query heads do not count, only the {heads_en}.\n"
             f"bytes = 2·L·b·n·h_kv·d_head·s = 2·{layers}·{batch}·{seq}·{kv}·{d_head}·{size} = {n(total)}\n"
-            f"÷ 2²⁰ = {r(mib)} MiB",
+            f"÷ 2²⁰ = {shown} MiB",
             f"每层一个 K 张量和一个 V 张量，形状为（批，KV 头数，token 数，头维度）= "
             f"({batch}, {kv}, {seq}, {d_head})；查询头不计，只计 {kv} 个 KV 头。\n"
             f"字节数 = 2·L·b·n·h_kv·d_head·s = 2·{layers}·{batch}·{seq}·{kv}·{d_head}·{size} = {n(total)}\n"
-            f"÷ 2²⁰ = {r(mib)} MiB"),
+            f"÷ 2²⁰ = {shown} MiB"),
     )
 
 
