@@ -50,7 +50,7 @@ def derive(p):
     import sympy as sp
 
     (B, m, n, s), flops, bytes_moved = intensity()
-    I = flops / bytes_moved  # noqa: E741
+    I = flops / bytes_moved
     p.step("I(B) = 2Bmn / (s·(mn + Bn + Bm))", I)
     p.identity("B = 1, m, n → ∞: I → 2/s (1 FLOP/byte in 16-bit)",
                sp.limit(sp.limit(I.subs(B, 1), m, sp.oo), n, sp.oo), 2 / s, id="matvec_intensity_limit")

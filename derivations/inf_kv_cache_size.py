@@ -95,8 +95,10 @@ def experiment(p):
         v = torch.randn(2, g, 7, d_head, dtype=f64, device=p.device)
         out = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
         # independent reference: expand the KV heads, then softmax(q·kᵀ/√d + causal mask)·v per head
-        expand = (lambda t: t.repeat(1, h // g, 1, 1)) if p.myth else (lambda t: t.repeat_interleave(h // g, 1))
-        ke, ve = expand(k), expand(v)
+        if p.myth:  # round-robin: query head i reads KV head i mod g
+            ke, ve = k.repeat(1, h // g, 1, 1), v.repeat(1, h // g, 1, 1)
+        else:  # consecutive query heads share a KV head
+            ke, ve = k.repeat_interleave(h // g, 1), v.repeat_interleave(h // g, 1)
         mask = torch.ones(7, 7, dtype=torch.bool, device=p.device).triu(1)
         ref = (q @ ke.transpose(-1, -2) / d_head**0.5).masked_fill(mask, float("-inf")).softmax(-1) @ ve
         worst.append((f"h = {h}, g = {g}", (out - ref).abs().max()))

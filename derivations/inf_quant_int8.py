@@ -56,6 +56,8 @@ def derive(p):
 
 
 def experiment(p):
+    import warnings
+
     import sympy as sp
     import torch
 
@@ -73,11 +75,14 @@ def experiment(p):
     magnitudes = torch.logspace(-2, 0, rows, dtype=torch.float64).unsqueeze(1)  # rows span 100× in size
     w = (torch.randn(rows, cols, generator=g, dtype=torch.float64) * magnitudes).float()
     q, s = quantise(w, per_channel=True)
-    ref = torch.quantize_per_channel(w, s.squeeze(1).double(), torch.zeros(rows, dtype=torch.long), 0, torch.qint8)
+    with warnings.catch_warnings():  # torch 2.x deprecates the quantized dtypes; here they are only the reference
+        warnings.filterwarnings("ignore", message="torch.quantize_per_tensor, torch.quantize_per_channel")
+        ref = torch.quantize_per_channel(w, s.squeeze(1).double(), torch.zeros(rows, dtype=torch.long), 0,
+                                         torch.qint8)
+        qt, st = quantise(w, per_channel=False)
+        ref_t = torch.quantize_per_tensor(w, float(st[0]), 0, torch.qint8)
     p.allclose("hand per-channel dequantised vs torch.quantize_per_channel(qint8)", q.float() * s, ref.dequantize(),
                rtol=0, atol=1e-7, id="matches_torch_per_channel")
-    qt, st = quantise(w, per_channel=False)
-    ref_t = torch.quantize_per_tensor(w, float(st[0]), 0, torch.qint8)
     p.allclose("hand per-tensor dequantised vs torch.quantize_per_tensor(qint8)", qt.float() * st, ref_t.dequantize(),
                rtol=0, atol=1e-7, id="matches_torch_per_tensor")
 
