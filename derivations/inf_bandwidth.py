@@ -46,6 +46,17 @@ def intensity():
     return (B, m, n, s), flops, bytes_moved
 
 
+def ridge_batch():
+    """The batch B* at which I(B) equals the ridge R: I(B) = R is linear in B once the denominator is cleared."""
+    import sympy as sp
+
+    (B, m, n, s), flops, bytes_moved = intensity()
+    R = sp.Symbol("R", positive=True)
+    linear = sp.Poly(sp.expand(flops - R * bytes_moved), B)  # c₁·B + c₀ = 0
+    c1, c0 = linear.coeff_monomial(B), linear.coeff_monomial(1)
+    return (m, n, s, R), sp.simplify(-c0 / c1)
+
+
 def derive(p):
     import sympy as sp
 
@@ -58,9 +69,9 @@ def derive(p):
                sp.limit(sp.limit(I / B, m, sp.oo), n, sp.oo), 2 / s, id="batched_linear_in_b")
     p.identity("B → ∞: I → 2mn/(s(m + n)) (the matmul's own ceiling)", sp.limit(I, B, sp.oo),
                2 * m * n / (s * (m + n)))
-    ridge = sp.Symbol("R", positive=True)
-    b_star = sp.solve(sp.Eq(I, ridge), B)[0]
-    p.step("batch where I(B) = R (the ridge point)", sp.simplify(b_star))
+    (_, _, _, R), b_star = ridge_batch()
+    p.step("batch where I(B) = R (the ridge point): 2Bmn = R·s·(mn + B(m + n)) solved for B", b_star)
+    p.identity("at that batch the intensity equals R", sp.simplify(I.subs(B, b_star)), R, id="ridge_batch_solves")
     n_ctx, d = sp.symbols("n d", positive=True)
     att = (2 * n_ctx * d + 2 * n_ctx * d) / (s * 2 * n_ctx * d)  # q·Kᵀ and a·V over a cache of K and V
     p.identity("attention over one sequence's cache: 4nd FLOPs / (2nd·s) bytes = 2/s, no B in it", att, 2 / s,
@@ -101,9 +112,8 @@ def experiment(p):
     p.greater("H100 ridge point ÷ batch-1 intensity (how far under the ridge decoding sits)", ridge / i1, 100,
               id="ridge_over_batch1")
 
-    R = sp.Symbol("R", positive=True)
-    (Bx, mx, nx, sx), fl, by = intensity()
-    b_star = float(sp.solve(sp.Eq(fl / by, R), Bx)[0].subs({mx: M, nx: N, sx: 2, R: ridge}))
+    (mx, nx, sx, R), b_star_f = ridge_batch()
+    b_star = float(b_star_f.subs({mx: M, nx: N, sx: 2, R: ridge}))
     # Independent: bisect on the measured intensity for the smallest batch that reaches the ridge.
     lo, hi = 1, 4096
     while lo < hi:
