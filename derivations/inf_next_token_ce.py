@@ -79,6 +79,17 @@ def experiment(p):
             refutes="ignored positions count as zero loss in the mean")
     p.equal("positions that count (of B·(T − 1))", counted, sum(n - 1 for n in lengths), id="counted_positions")
 
+    # Gradient accumulation: micro-batches with different numbers of counted tokens.
+    flat_logits, flat_labels = logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1)
+    cut = 2 * (T - 1)  # sequences 0 and 1 (13 counted tokens) | sequence 2 (3)
+    halves = [(flat_logits[:cut], flat_labels[:cut]), (flat_logits[cut:], flat_labels[cut:])]
+    means = [F.cross_entropy(lg, lb, ignore_index=PAD) for lg, lb in halves]
+    counts = [int((lb != PAD).sum()) for _, lb in halves]
+    p.greater("|mean of the two micro-batch means − whole-batch mean| (micro-batches of unequal token counts)",
+              (sum(means) / 2 - loss).abs(), 1e-3, id="mean_of_means_differs")
+    p.close("token-count-weighted mean of the micro-batch means vs whole-batch mean",
+            sum(c * m for c, m in zip(counts, means)) / sum(counts), loss, rtol=1e-12, id="weighted_means_agree")
+
     # A model that knows the next token: logit 20 on ids[:, t + 1] at position t.
     oracle = torch.zeros(B, T, V, dtype=f64)
     oracle[:, :-1].scatter_(-1, ids[:, 1:, None], 20.0)

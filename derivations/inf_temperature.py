@@ -60,6 +60,9 @@ def experiment(p):
     low = tempered(z, 0.01)
     p.greater("P(argmax) at T = 0.01 (gap to the runner-up 0.5)", low.max(), 0.999999, id="low_t_is_argmax",
               refutes="temperature 0 samples uniformly")
+    tie = tempered(torch.tensor([1.0, 1.0, 0.5], dtype=f64), 0.01)
+    p.close("two tied largest logits at T = 0.01: probability of the first", tie[0], 0.5, rtol=1e-9,
+            id="low_t_tie_splits")
     draws = torch.multinomial(low, 20000, replacement=True, generator=g)
     p.equal("torch.multinomial at T = 0.01: draws that are not the argmax (of 20000)", int((draws != 0).sum()), 0,
             id="low_t_draws_argmax")
