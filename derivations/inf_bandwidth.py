@@ -9,6 +9,9 @@ across the batch: 4nd FLOPs against 2nd·s bytes per sequence, I = 2/s whatever 
 Numeric: FlopCounterMode's FLOPs and the tensors' nbytes for F.linear with a 4096 × 4096 bf16 weight
 (meta tensors, nothing allocated) at B = 1, 8, 64, 512 against the lambdified I(B); the batch solved
 for, evaluated; the attention intensity with a per-sequence cache at two batch sizes.
+Full scale, on a CUDA device: the time of one F.linear with an 8192 × 8192 bf16 weight (128 MiB, more
+than the L2 cache) at batch 1 … 4096, timed with CUDA events: the weight bytes streamed per second at
+batch 1, how little longer batch 64 takes, and the FLOP/s once the batch is large.
 Counterfactual (p.myth): the weights are counted as free (already on chip), as the belief that
 decoding is compute bound implicitly assumes.
 """
@@ -135,3 +138,42 @@ def experiment(p):
             id="attention_intensity_b1")
     p.close("attention over a 1024-token cache, batch 16: FLOP per cache byte", ratios[16], 1, rtol=1e-12,
             id="attention_intensity_b16")
+
+    if not p.quick and str(p.device).startswith("cuda"):
+        _time_on_gpu(p, torch, F)
+
+
+def _time_on_gpu(p, torch, F):
+    """Wall time of y = x·Wᵀ on the GPU, per call, from CUDA events (median of 7 runs of 20 calls)."""
+    import statistics
+
+    torch.manual_seed(p.seed)
+    side = 8192
+    W = torch.randn(side, side, device=p.device, dtype=torch.bfloat16)
+    seconds = {}
+    for batch in (1, 8, 64, 256, 1024, 4096):
+        x = torch.randn(batch, side, device=p.device, dtype=torch.bfloat16)
+        for _ in range(10):
+            F.linear(x, W)
+        runs = []
+        for _ in range(7):
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            for _ in range(20):
+                F.linear(x, W)
+            end.record()
+            torch.cuda.synchronize()
+            runs.append(start.elapsed_time(end) / 20 / 1e3)
+        seconds[batch] = statistics.median(runs)
+    p.greater("GPU, batch 1: weight bytes read per second (TB/s)", W.nbytes / seconds[1] / 1e12, 1.0,
+              id="full_batch1_bandwidth")
+    p.greater("GPU, batch 1: time of one 8192 × 8192 bf16 F.linear (µs) vs 128 MiB at the H200's 4.8 TB/s",
+              seconds[1] * 1e6, W.nbytes / 4.8e12 * 1e6, id="full_time_b1_us")
+    p.less("GPU: time at batch 64 ÷ time at batch 1 (64× the FLOPs)", seconds[64] / seconds[1], 2.0,
+           id="full_t64_over_t1")
+    p.greater("GPU: time at batch 4096 ÷ time at batch 1 (compute bound by then)", seconds[4096] / seconds[1], 4.0,
+              id="full_t4096_over_t1")
+    p.greater("GPU, batch 4096: achieved TFLOP/s", 2 * 4096 * side * side / seconds[4096] / 1e12, 100,
+              id="full_tflops_b4096")
+    p.plot("time per F.linear vs batch (8192 × 8192 bf16)",
+           {"time (µs)": (list(seconds), [seconds[b] * 1e6 for b in seconds])}, xlabel="batch", ylabel="µs", logy=True)
