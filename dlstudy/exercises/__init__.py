@@ -37,7 +37,8 @@ from dlstudy.answers import AnswerType, Value, matches, show
 from dlstudy.card import Text
 
 MODULES = ("rnn", "normalization", "residual", "optim", "cnn", "losses", "init", "training",
-           "mlp", "backprop", "gradients", "optimization", "transformer", "large_models")
+           "mlp", "backprop", "gradients", "optimization", "transformer", "large_models",
+           "inference")
 
 
 
