@@ -8,7 +8,7 @@ Numeric: torch.utils.flop_counter's count of nn.MultiheadAttention equals F(n) f
 the saved-for-backward bytes of a hand softmax(QKᵀ/√d)V (autograd's saved_tensors_hooks)
 grow ×4 per doubling of n, while F.scaled_dot_product_attention's CPU kernel saves only O(n)
 (q, k, v, its output and one log-sum-exp per row) — measured the same way. At full scale the
-wall time of the plain forward (best of 5) is timed for n = 1024 … 4096 and its log-log slope must
+wall time of the plain forward (best of 5) is timed for n = 1024 … 4096 (4096 … 16384 on a GPU) and its log-log slope must
 exceed 1.5 (quadratic: 2).
 """
 
