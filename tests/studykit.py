@@ -88,3 +88,19 @@ def subprocess_env(home: Path, decks: Path) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+_RUNS: dict[tuple[str, bool], dict[str, object]] = {}
+
+
+def quick_run(derivation_id: str, myth: bool = False) -> dict[str, object]:
+    """One bundled derivation's quick CPU run (``myth``: the counterfactual run), made once per
+    test session: the derivation tests and the snapshot tests share it."""
+    key = (derivation_id, myth)
+    if key not in _RUNS:
+        from dlstudy import paths
+        from dlstudy.runner import run_one
+
+        path = paths.bundled_derivations() / f"{derivation_id}.py"
+        _RUNS[key] = run_one(derivation_id, str(path), derivation_id, "cpu", "quick", myth=myth)
+    return _RUNS[key]

@@ -6,7 +6,7 @@ import pytest
 
 from dlstudy import paths
 from dlstudy.derivation import discover
-from dlstudy.runner import run_one
+from tests.studykit import quick_run
 
 CATALOGUE, PROBLEMS = discover([paths.bundled_derivations()])
 
@@ -18,8 +18,7 @@ def test_catalogue_reads_cleanly() -> None:
 
 @pytest.mark.parametrize("derivation_id", sorted(CATALOGUE))
 def test_derivation_holds(derivation_id: str) -> None:
-    info = CATALOGUE[derivation_id]
-    result = run_one(info.id, str(info.path), info.title.en, "cpu", "quick")
+    result = quick_run(derivation_id)
     failed = [e for e in result["evidence"] if not e["passed"]]  # type: ignore[union-attr]
     assert result["verdict"] == "pass", result.get("error") or failed
     assert any(str(e["quantity"]).startswith("(sympy)") for e in result["evidence"]), \

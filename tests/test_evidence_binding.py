@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import pytest
 from dlstudy import bind, paths
 from dlstudy.derivation import discover
 from dlstudy.library import load_library
-from dlstudy.runner import run_one
+from tests.studykit import quick_run
 
 CATALOGUE, _ = discover([paths.bundled_derivations()])
 LIBRARY = load_library()
@@ -32,10 +31,8 @@ def _snapshot(derivation_id: str, scale: str = "quick") -> dict[str, Any] | None
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-@cache
 def _fresh(derivation_id: str, myth: bool = False) -> dict[str, Any]:
-    info = CATALOGUE[derivation_id]
-    return run_one(info.id, str(info.path), info.title.en, "cpu", "quick", myth=myth)
+    return quick_run(derivation_id, myth)
 
 
 def _quoted() -> dict[str, list[bind.Ref]]:
