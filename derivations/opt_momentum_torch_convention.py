@@ -3,8 +3,8 @@
 Symbolic: with a constant learning rate the two are the same algorithm (v = −ηb, by
 induction). When η changes, torch multiplies the whole buffer — past gradients included —
 by the new η, while the textbook velocity keeps the old η inside: after one change from η₁
-to η₂ the two iterates differ by exactly μg₁(η₁ − η₂). Dampening τ scales new gradients by
-1 − τ, but torch's first step copies the gradient into the buffer undamped (swept over τ).
+to η₂ right after step t the next iterates differ by exactly μb_t(η₁ − η₂) (μg₁(η₁ − η₂) for
+t = 1). Dampening τ scales new gradients by 1 − τ, but torch's first step copies the gradient into the buffer undamped (swept over τ).
 Numeric: torch.optim.SGD against a hand-written textbook recursion on a least-squares
 model (gradients from autograd): equal to rounding at a constant rate, the derived gap
 after a learning-rate change, the undamped first step, and separated trajectories under a
@@ -23,10 +23,11 @@ CLAIMS = [
               "v_t = μv_{t−1} − η_t·g_t，w_t = w_{t−1} + v_t。η 恒定时二者相同（v = −ηb）。",
     },
     {
-        "en": "After the learning rate changes from η₁ to η₂ the iterates differ by μg₁(η₁ − η₂): torch rescales the "
-              "remembered gradients at once, the textbook form lets them fade out at the old rate.",
-        "zh": "学习率从 η₁ 变为 η₂ 后，两者迭代相差 μg₁(η₁ − η₂)：torch 立刻按新学习率缩放记住的梯度，"
-              "教科书形式让它们以旧学习率逐渐淡出。",
+        "en": "When the learning rate changes from η₁ to η₂ after step t, the next iterates differ by μb_t(η₁ − η₂) "
+              "(μg₁(η₁ − η₂) for t = 1): torch rescales the remembered gradients at once, the textbook form lets "
+              "them fade out at the old rate.",
+        "zh": "学习率在第 t 步之后从 η₁ 变为 η₂ 时，下一个迭代点相差 μb_t(η₁ − η₂)（t = 1 时为 μg₁(η₁ − η₂)）："
+              "torch 立刻按新学习率缩放记住的梯度，教科书形式让它们以旧学习率逐渐淡出。",
     },
     {
         "en": "torch's first momentum step is undamped: b₁ = g₁ whatever the dampening τ.",
@@ -56,6 +57,11 @@ def derive(p):
     p.step("w₂(torch) − w₂(textbook) after η₁ → η₂", gap)
     p.identity("gap = μg₁(η₁ − η₂)", gap, mu * g1 * (eta1 - eta2))
     p.identity("no gap without a change (η₁ = η₂)", gap.subs(eta2, eta1), 0)
+    # The change after any step t: up to t both sit at the same w_t with v_t = −η₁b_t (induction above).
+    wt = sp.Symbol("w_t")
+    gap_t = sp.factor((wt - eta2 * (mu * b_prev + gt)) - (wt + mu * (-eta1 * b_prev) - eta2 * gt))
+    p.identity("η₁ → η₂ after step t (buffer b_t = b_prev): the next iterates differ by μb_t(η₁ − η₂)",
+               gap_t, mu * b_prev * (eta1 - eta2))
     # Dampening: torch's buffer starts as a copy of g₁, later gradients enter with (1 − τ).
     b2 = mu * g1 + (1 - tau) * g2
     p.step("torch with dampening τ: b₁ = g₁, b₂ = μg₁ + (1 − τ)g₂", b2)
@@ -112,6 +118,14 @@ def experiment(p):
     p.allclose("η 0.05 → 0.005 after step 1: w₂(torch) − w₂(textbook) vs μg₁(η₁ − η₂)", gap, mu * g1 * (eta1 - eta2),
                rtol=1e-9, atol=1e-15, id="lr_change_gap", refutes="PyTorch momentum is the textbook v = μv − ηg")
     p.greater("that gap, ‖w₂(torch) − w₂(textbook)‖ (not a rounding effect)", gap.norm(), 1e-4)
+    # A change after step 10: the gap is μb₁₀(η₁ − η₂), b₁₀ = −v₁₀/η₁ taken from the textbook run.
+    w10, v10 = w_init.clone(), torch.zeros_like(w_init)
+    for _ in range(10):
+        v10 = mu * v10 - eta1 * grad(w10)
+        w10 = w10 + v10
+    gap10 = torch_sgd([eta1] * 10 + [eta2], mu) - textbook([eta1] * 10 + [eta2], mu)
+    p.allclose("η 0.05 → 0.005 after step 10: w₁₁(torch) − w₁₁(textbook) vs μb₁₀(η₁ − η₂), b₁₀ = −v₁₀/η₁", gap10,
+               mu * (-v10 / eta1) * (eta1 - eta2), rtol=1e-9, atol=1e-15, id="lr_change_gap_step10")
     cases = [(f"τ = {tau}", float((torch_sgd([0.05], mu, tau=tau) - (w_init - 0.05 * g1)).abs().max()))
              for tau in (0.1, 0.5, 0.9, 0.99)]
     p.sweep("dampening τ: max |torch's first step − (w₀ − ηg₁)| (undamped)", cases, "<=", 1e-15,

@@ -3,11 +3,11 @@
 Symbolic: Sutskever et al. (2013) write NAG as v ← μv − η∇f(w + μv), w ← w + v: the gradient
 is taken at the look-ahead point u = w + μv. Rewritten in u, one step is
 u ← u + μ²v − (1 + μ)η∇f(u); PyTorch's nesterov=True (b ← μb + g, w ← w − η(g + μb)) is
-exactly this with v = −ηb and its parameter w playing u. So PyTorch never evaluates a gradient
+exactly this with v = −ηb (which needs a constant η) and its parameter w playing u. So PyTorch never evaluates a gradient
 anywhere but at its stored parameters: the stored parameters *are* the look-ahead points.
 Numeric: torch.optim.SGD(nesterov=True) on a logistic-regression loss against a hand-written
 Sutskever NAG whose look-ahead gradient comes from autograd; the two trajectories agree
-(torch's w = Sutskever's w + μv) to rounding, and differ from heavy ball.
+(torch's w = Sutskever's w + μv) to rounding, differ from heavy ball, and part under a step schedule.
 """
 
 TITLE = {
@@ -22,8 +22,10 @@ CLAIMS = [
               "b ← μb + g(u)，u ← u − η(g + μb)（v = −ηb）。",
     },
     {
-        "en": "torch's parameters are the look-ahead points: its trajectory equals Sutskever's w_t + μv_t, not w_t.",
-        "zh": "torch 保存的参数就是前瞻点：其轨迹等于 Sutskever 的 w_t + μv_t，而不是 w_t。",
+        "en": "At a constant learning rate torch's parameters are the look-ahead points: its trajectory equals "
+              "Sutskever's w_t + μv_t, not w_t. When η changes, torch rescales its buffer at once and the two part.",
+        "zh": "学习率恒定时，torch 保存的参数就是前瞻点：其轨迹等于 Sutskever 的 w_t + μv_t，而不是 w_t。"
+              "η 变化时 torch 立刻重新缩放缓冲，两者就分开了。",
     },
 ]
 
@@ -69,11 +71,12 @@ def experiment(p):
         loss(w).backward()
         return w.grad
 
-    def torch_run(nesterov):
+    def torch_run(nesterov, lrs=None):
         w = w0.clone().requires_grad_(True)
         opt = torch.optim.SGD([w], lr=eta, momentum=mu, nesterov=nesterov)
         out = []
-        for _ in range(steps):
+        for lr in lrs or [eta] * steps:
+            opt.param_groups[0]["lr"] = lr
             opt.zero_grad()
             loss(w).backward()
             opt.step()
@@ -97,3 +100,13 @@ def experiment(p):
     p.greater("max ‖nesterov − heavy ball‖ over the 40 steps (a different algorithm)", (nag - heavy).norm(dim=1).max(),
               1e-3, id="differs_from_heavy_ball")
     p.less("loss after 40 steps, Nesterov / initial", loss(nag[-1]) / loss(w0), 1.0)
+
+    # The equivalence needs v = −ηb, i.e. a constant η: under a step schedule torch rescales its buffer at once.
+    lrs = [eta] * (steps // 2) + [eta / 10] * (steps // 2)
+    w, v, lookahead = w0.clone(), torch.zeros_like(w0), []
+    for lr in lrs:
+        v = mu * v - lr * grad(w + mu * v)
+        w = w + v
+        lookahead.append(w + mu * v)
+    p.greater(f"η {eta} → {eta / 10} at step {steps // 2}: max ‖torch SGD(nesterov=True) − Sutskever's w_t + μv_t‖",
+              (torch_run(True, lrs) - torch.stack(lookahead)).norm(dim=1).max(), 1e-3, id="schedule_breaks_lookahead")

@@ -9,8 +9,8 @@ divides the gradient near the output as the stack grows: relative to Pre-LN, the
 the output get large gradients — the reason Xiong et al. give for Post-LN needing a small
 learning rate (warm-up) at the start, and Pre-LN not.
 Numeric: independently initialised nn.TransformerEncoderLayer stacks (norm_first=True/False),
-L = 1, 4, 16, float64, a cross-entropy head: the Pre-LN stream variance against the derived
-linear law, and the gradient norm of the last block's second FFN weight at L = 16 relative to
+L = 1, 16, float64, a cross-entropy head: the Pre-LN stream variance against the derived
+linear law (a lower bound: measured, branch outputs correlate with the stream and it grows faster), and the gradient norm of the last block's second FFN weight at L = 16 relative to
 L = 1, for both placements (mean over seeds).
 """
 
@@ -20,10 +20,11 @@ TITLE = {
 }
 CLAIMS = [
     {
-        "en": "Pre-LN: the residual stream's variance grows linearly with depth, Var x_L = Var x₀ + L·v, and the final "
-              "LayerNorm scales the last block's gradient by 1/√(Var x₀ + L·v).",
-        "zh": "Pre-LN：残差流方差随深度线性增长，Var x_L = Var x₀ + L·v，最后的 LayerNorm 把最后一块的梯度缩放为 "
-              "1/√(Var x₀ + L·v)。",
+        "en": "Pre-LN: the residual stream's variance grows with depth — V₀ + L·v if every branch output were "
+              "independent of the stream, at least that fast as measured — and the final LayerNorm divides the "
+              "gradient by the stream's standard deviation, so the last block's gradient falls with depth.",
+        "zh": "Pre-LN：残差流方差随深度增长——若每个分支输出都与残差流独立则为 V₀ + L·v，实测至少这么快——"
+              "最后的 LayerNorm 把梯度除以残差流的标准差，所以最后一块的梯度随深度下降。",
     },
     {
         "en": "Post-LN renormalises after every block, so the last block's gradient does not fall with depth: at "
@@ -92,16 +93,20 @@ def experiment(p):
     def mean(values):
         return sum(values) / len(values)
 
-    pre = {L: [stack(True, L, s) for s in range(seeds)] for L in (1, 4, 16)}
+    pre = {L: [stack(True, L, s) for s in range(seeds)] for L in (1, 16)}
     post = {L: [stack(False, L, s) for s in range(seeds)] for L in (1, 16)}
     v0 = 1.0  # the input x₀ ~ N(0, 1)
-    v_hat = (mean([a for a, _ in pre[4]]) - v0) / 4
-    p.close("Pre-LN stream variance at L = 16 vs V₀ + 16·v (v fitted at L = 4)", mean([a for a, _ in pre[16]]),
-            law(v0, v_hat, 16), rtol=0.1, id="preln_variance_linear")
+    var1, var16 = mean([a for a, _ in pre[1]]), mean([a for a, _ in pre[16]])
+    # The derived law V₀ + L·v assumes each branch output is independent of the stream. Measured, the
+    # branch outputs correlate with the stream and the variance grows faster: at least linearly.
+    p.greater("Pre-LN stream variance at L = 16 vs the independent-branch law V₀ + 16·v (v from L = 1): "
+              "at least linear", var16, law(v0, var1 - v0, 16), id="preln_variance_linear")
+    p.greater("Pre-LN: stream std at L = 16 / at L = 1 (what the final LayerNorm divides by)",
+              (var16 / var1) ** 0.5, 1.2, id="preln_std_growth")
     pre_ratio = mean([b for _, b in pre[16]]) / mean([b for _, b in pre[1]])
     post_ratio = mean([b for _, b in post[16]]) / mean([b for _, b in post[1]])
-    p.close("Pre-LN: ‖∇W_ffn2 of the last block‖ at L = 16 / at L = 1 vs √((V₀ + v)/(V₀ + 16v))", pre_ratio,
-            (law(v0, v_hat, 1) / law(v0, v_hat, 16)) ** 0.5, rtol=0.2, id="preln_grad_ratio")
+    p.less("Pre-LN: ‖∇W_ffn2 of the last block‖ at L = 16 / at L = 1 (falls with depth)", pre_ratio, 0.9,
+           id="preln_grad_ratio")
     p.greater("Post-LN: the same ratio (does not fall with depth)", post_ratio, 0.9, id="postln_grad_ratio")
     p.close("Post-LN stream variance at L = 16 (renormalised every block)", mean([a for a, _ in post[16]]), 1.0,
             rtol=0.01, id="postln_variance")

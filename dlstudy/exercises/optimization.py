@@ -262,6 +262,8 @@ def accumulation_scale(rng: random.Random) -> Drawing:
         (loss / k if scale == "1/k" else loss).backward()
         start += size
     expected = float(w.grad[0])  # type: ignore[index]
+    if abs(expected) < 1e-12:  # exactly 0 up to float noise: show 0, not −5.551e-17
+        expected = 0.0
     big = -sum(ys) / N
     means, start = [], 0
     for size in sizes:
@@ -270,9 +272,14 @@ def accumulation_scale(rng: random.Random) -> Drawing:
     work = " + ".join(_s(-m) for m in means)
     div = f"({work})/{k}" if scale == "1/k" else work
     equal = abs(expected - big) < 1e-12
-    verdict_en = ("equal to the big-batch gradient" if equal else
+    recipe = scale == "1/k" and len(set(sizes)) == 1  # the split that equals the big batch for any y
+    verdict_en = ("equal to the big-batch gradient" if equal and recipe else
+                  "equal to the big-batch gradient here, but only by coincidence of these y (in general it needs "
+                  "/k and equal micro-batch sizes)" if equal else
                   f"not the big-batch gradient −mean(y) = {r(big)}")
-    verdict_zh = "等于大批量梯度" if equal else f"不等于大批量梯度 −mean(y) = {r(big)}"
+    verdict_zh = ("等于大批量梯度" if equal and recipe else
+                  "这里恰好等于大批量梯度，但只是这些 y 的巧合（一般需要除以 k 且各微批量等大）" if equal else
+                  f"不等于大批量梯度 −mean(y) = {r(big)}")
     return Exercise(params={"sizes": sizes, "scale": scale, "y": ys}, prompt=prompt, expected=expected,
                     answer_type="real", rtol=RTOL, atol=ATOL,
                     solution=text(f"Each micro-batch adds −mean(y_j){' / k' if scale == '1/k' else ''}: "
