@@ -54,6 +54,7 @@ KINDS = ("recall", "exercise", "claim")
 class State:
     data_dir: Optional[Path] = None
     settings: Optional[Settings] = None
+    lang: Optional[str] = None  # the command's --lang, once read: messages follow it
 
 
 state = State()
@@ -63,11 +64,44 @@ def _lang(lang: Optional[str]) -> str:
     from dlstudy.settings import default_lang
 
     if lang is None:
-        return default_lang(_settings().lang)
+        state.lang = default_lang(_settings().lang)
+        return state.lang
     if lang not in ("en", "zh"):
-        err.print(f"[red]error:[/red] --lang must be en or zh, not {lang!r}")
+        _error(f"--lang must be en or zh, not {lang!r}")
         raise typer.Exit(2)
+    state.lang = lang
     return lang
+
+
+def _ui_lang() -> str:
+    """The language of messages: the command's ``--lang`` once read, else ``DLSTUDY_LANG``,
+    the settings file (when already read) or the locale."""
+    if state.lang is not None:
+        return state.lang
+    from dlstudy.settings import default_lang
+
+    return default_lang(state.settings.lang if state.settings is not None else None)
+
+
+LABELS = {"en": {"error": "[red]error:[/red] ", "warning": "[yellow]warning:[/yellow] "},
+          "zh": {"error": "[red]错误[/red]：", "warning": "[yellow]警告[/yellow]："}}
+
+
+def _label(kind: str) -> str:
+    """``error: `` or ``warning: `` (Rich markup, with the space that follows) in the language
+    of messages."""
+    return LABELS["zh" if _ui_lang() == "zh" else "en"][kind]
+
+
+def _error(message: str, markup: bool = False) -> None:
+    """Print ``error: message`` (``message`` translated when it is catalogued; escaped unless
+    ``markup``)."""
+    from rich.markup import escape
+
+    from dlstudy.messages import located
+
+    text = located(message, _ui_lang())
+    err.print(f"{_label('error')}{text if markup else escape(text)}", highlight=False)
 
 
 def _data_dir() -> Path:
@@ -100,7 +134,7 @@ def _settings() -> Settings:
         try:
             state.settings = load_settings(_data_dir())
         except SettingsError as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            _error(str(exc))
             raise typer.Exit(2) from None
     return state.settings
 
@@ -111,8 +145,13 @@ def _library(derivations: bool = True, quiet: bool = False, cached: bool = False
     cache = _cache_dir() / "library" if cached else None
     library = load_library(_user_folders(), derivations=derivations, cache=cache)
     if library.problems and not quiet:
-        err.print(f"[yellow]warning:[/yellow] {len(library.problems)} problem(s) in the decks; "
-                  "the rest loaded. Run `dlstudy check` for details.")
+        n = len(library.problems)
+        if _ui_lang() == "zh":
+            err.print(f"{_label('warning')}卡组中有 {n} 个问题；其余内容已载入。运行 `dlstudy check` "
+                      "查看详情。", highlight=False)
+        else:
+            err.print(f"{_label('warning')}{n} problem(s) in the decks; "
+                      "the rest loaded. Run `dlstudy check` for details.")
     return library
 
 
@@ -149,6 +188,7 @@ def main_options(
 ) -> None:
     """Deep-learning interview cards whose every claim is proved by code that runs."""
     state.data_dir = data_dir
+    state.lang = None
     state.settings = None  # read again for this data dir (tests invoke the app repeatedly)
 
 
@@ -283,7 +323,7 @@ def check(
     library = load_library(extra)
     problems = check_library(library, only=given)
     for problem in problems:
-        print(problem)
+        print(problem.shown(lang))
     err.print(summary(library, problems, lang), highlight=False)
     if problems:
         raise typer.Exit(1)
@@ -351,9 +391,7 @@ def _count(n: int, noun: str) -> str:
 
 def _fail(message: str) -> NoReturn:
     """An error in the command line: say so and exit 2."""
-    from rich.markup import escape
-
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    _error(message)
     raise typer.Exit(2)
 
 

@@ -1,0 +1,264 @@
+"""Problem and error messages in Chinese: English is the source, translated where it is printed.
+
+Messages are built in English where the problem is found (decks, derivations, settings), kept
+in English in the library cache and in tests, and translated at the point of output by
+:func:`tr`. The catalogue maps each English template to its Chinese one; ``{name}`` stands for
+a part copied over (a path, an id, a number). A part named ``inner`` is itself a message and is
+translated in turn (``card `x` question.en: {inner}``). A message the catalogue does not know
+is printed as it is. Only ``re`` is imported: ``list`` and ``quiz`` stay light.
+"""
+
+from __future__ import annotations
+
+import re
+
+# (English template, Chinese template). The first template that matches the whole message wins,
+# so a specific one goes before a general one it would also match.
+CATALOGUE: tuple[tuple[str, str], ...] = (
+    # --- suffixes shared by many messages (the rest is translated in turn) ---
+    ("{inner} (at top level)", "{inner}（位置：顶层）"),
+    ("{inner} (at {where})", "{inner}（位置：{where}）"),
+    ("{inner} — did you mean `{near}`?", "{inner} —— 是不是 `{near}`？"),
+    ("{inner} — is a value containing ': ' or '#' missing its quotes?",
+     "{inner} —— 是否有含 ': ' 或 '#' 的值缺了引号？"),
+    ("{inner} (see dlstudy/exercises/ for the generators)",
+     "{inner}（生成器见 dlstudy/exercises/）"),
+    # --- decks: reading and YAML ---
+    ("not a regular file; a deck is a YAML file", "不是普通文件；卡组应是一个 YAML 文件"),
+    ("file is larger than {n} MB; split the deck into several files",
+     "文件大于 {n} MB；请把卡组拆成几个文件"),
+    ("cannot read file: {reason}", "无法读取文件：{reason}"),
+    ("unreadable YAML value: cannot read the value `{value}` as {tag} ({reason})",
+     "无法读取的 YAML 值：不能把 `{value}` 读作 {tag}（{reason}）"),
+    ("unreadable YAML value: an integer of {n} characters is too long (at most {limit}); quote "
+     "it if it is text",
+     "无法读取的 YAML 值：整数长达 {n} 个字符，太长（最多 {limit}）；如果它是文本，请加引号"),
+    ("unreadable YAML value: {what}", "无法读取的 YAML 值：{what}"),
+    ("the control character U+{code} is not allowed in YAML; write it as an escape in a "
+     "double-quoted string, or (in card text) leave it out",
+     "YAML 中不允许控制字符 U+{code}；请在双引号字符串里写成转义序列，或（在卡片文字中）删去它"),
+    ("YAML syntax error: {what}", "YAML 语法错误：{what}"),
+    ("the YAML is nested too deeply to read", "YAML 嵌套太深，无法读取"),
+    ("aliases expand this deck to more than {what} values (each `*name` repeats everything its "
+     "`&name` anchors, here from this line on); write the values out or repeat fewer aliases",
+     "别名把这个卡组展开到超过 {what} 个值（每个 `*name` 都会重复其 `&name` 锚定的全部内容，"
+     "这里从本行开始）；请直接写出这些值，或少重复一些别名"),
+    ("aliases expand this deck to more than {what} characters (each `*name` repeats everything "
+     "its `&name` anchors, here from this line on); write the values out or repeat fewer aliases",
+     "别名把这个卡组展开到超过 {what} 个字符（每个 `*name` 都会重复其 `&name` 锚定的全部内容，"
+     "这里从本行开始）；请直接写出这些值，或少重复一些别名"),
+    ("this value contains an alias (`*name`) to itself (or a merge `<<:` of itself); a value "
+     "cannot contain itself — remove that alias",
+     "这个值包含指向自身的别名（`*name`）（或合并 `<<:` 了自身）；值不能包含自身 —— 请删去该别名"),
+    ("key `{key}` appears twice (first on line {line}); YAML keeps only the last — remove one",
+     "键 `{key}` 出现了两次（第一次在第 {line} 行）；YAML 只保留最后一个 —— 请删去其一"),
+    # --- decks: schema ---
+    ("empty deck: expected `topic`, `title` and `cards`",
+     "空卡组：应有 `topic`、`title` 和 `cards`"),
+    ("expected `topic`, `title` and `cards` at the top level",
+     "顶层应有 `topic`、`title` 和 `cards`"),
+    ("missing required field `{name}`", "缺少必填字段 `{name}`"),
+    ("unknown field `{name}` (check the spelling; see README, 'Adding a card')",
+     "未知字段 `{name}`（请检查拼写；见 README 的“Adding a card”一节）"),
+    ("not a derivation id: lowercase letters, digits and '_', starting with a letter",
+     "不是合法的推导 id：只能用小写字母、数字和 '_'，并以字母开头"),
+    ("not an id: ids, tags and topics are lowercase letters, digits and '-' (no spaces or line "
+     "breaks)",
+     "不是合法的 id：id、标签和主题只能用小写字母、数字和 '-'（不能有空格或换行）"),
+    ("Invalid enum value {value}; `{name}` is one of: {choices}",
+     "无效的取值 {value}；`{name}` 只能是：{choices}"),
+    ("Invalid enum value {value}", "无效的取值 {value}"),
+    ("Expected `{type}`, got `{got}`", "应为 `{type}`，实际是 `{got}`"),
+    ("Expected `{type}` of length >= {n}", "应为长度 ≥ {n} 的 `{type}`"),
+    ("Expected `{type}` of length <= {n}", "应为长度 ≤ {n} 的 `{type}`"),
+    ("Expected `{type}` >= {n}", "应为 ≥ {n} 的 `{type}`"),
+    ("Expected `{type}` <= {n}", "应为 ≤ {n} 的 `{type}`"),
+    ("Expected `{type}` > {n}", "应为 > {n} 的 `{type}`"),
+    ("Expected `{type}` < {n}", "应为 < {n} 的 `{type}`"),
+    ("Expected `{type}`", "应为 `{type}`"),
+    ("a source needs one of `paper`, `seed`, `docs` or `url`",
+     "来源需要 `paper`、`seed`、`docs` 或 `url` 之一"),
+    ("a card of kind `exercise` needs `exercise: {generator: NAME}`",
+     "`exercise` 类型的卡片需要 `exercise: {generator: NAME}`"),
+    ("a card of kind `claim` needs `claim: {derivation: ID, evidence: ROW, statement: "
+     "asserts|denies}`",
+     "`claim` 类型的卡片需要 `claim: {derivation: ID, evidence: ROW, statement: "
+     "asserts|denies}`"),
+    ("`exercise:` is only for cards of `kind: exercise`", "`exercise:` 只用于 `kind: exercise` 的卡片"),
+    ("`claim:` is only for cards of `kind: claim`", "`claim:` 只用于 `kind: claim` 的卡片"),
+    ("{what} is only whitespace; write the text", "{what} 只有空白；请写上文字"),
+    ("{what} contains the control character U+{code} at character {n}; only line breaks and tabs "
+     "are allowed (escape sequences could take over the terminal)",
+     "{what} 的第 {n} 个字符是控制字符 U+{code}；只允许换行和制表符（转义序列可能劫持终端）"),
+    ("card `{id}` says topic `{topic}` but the deck is `{deck}`; drop the card's `topic` or move "
+     "the card",
+     "卡片 `{id}` 写的主题是 `{topic}`，但卡组是 `{deck}`；请删去卡片的 `topic`，或把卡片移走"),
+    ("duplicate card id `{id}` (first defined at {where}); ids must be unique — pick a new id for "
+     "the newer card",
+     "卡片 id `{id}` 重复（首次定义于 {where}）；id 必须唯一 —— 请给较新的卡片换一个 id"),
+    # --- check: links between cards and derivations ---
+    ("card `{id}` links to unknown derivation `{ref}`", "卡片 `{id}` 链接了不存在的推导 `{ref}`"),
+    ("card `{id}` links no derivation; every card needs `derivations: [id, ...]` that prove it",
+     "卡片 `{id}` 没有链接任何推导；每张卡片都需要证明它的 `derivations: [id, ...]`"),
+    ("derivation `{id}` is used by no card; link it from a card's `derivations:` or delete it",
+     "推导 `{id}` 没有被任何卡片使用；请在某张卡片的 `derivations:` 中链接它，或删除它"),
+    ("card `{id}` names unknown exercise generator `{name}`",
+     "卡片 `{id}` 指定了不存在的练习生成器 `{name}`"),
+    ("card `{id}`: claim derivation `{derivation}` does not exist",
+     "卡片 `{id}`：论断所用的推导 `{derivation}` 不存在"),
+    ("card `{id}`: the claim's derivation `{derivation}` must also be listed in the card's "
+     "`derivations:`",
+     "卡片 `{id}`：论断所用的推导 `{derivation}` 也必须列在卡片的 `derivations:` 中"),
+    ("card `{id}`: derivation `{derivation}` records no row with id `{row}`; give the deciding "
+     "row `id=\"{row2}\"` in {file}",
+     "卡片 `{id}`：推导 `{derivation}` 没有记录 id 为 `{row}` 的证据行；请在 {file} 中给判定的那一行"
+     "加上 `id=\"{row2}\"`"),
+    ("{ref} names derivation `{derivation}`, which the card does not link in `derivations:`",
+     "{ref} 指向推导 `{derivation}`，但卡片没有在 `derivations:` 中链接它"),
+    ("{ref}: `{derivation}` records no row with id `{row}`",
+     "{ref}：`{derivation}` 没有记录 id 为 `{row}` 的证据行"),
+    ("{ref}: no recorded {scale}-scale value; run `{command}`",
+     "{ref}：没有已记录的 {scale} 规模数值；请运行 `{command}`"),
+    ("{numbers} looks measured but is typed by hand: write {{derivation.row}} to quote an "
+     "evidence row, or list it under the card's `constants:` if it is a definition or formula "
+     "constant",
+     "{numbers} 看起来是测量值，却是手写的：请写 {{derivation.row}} 引用证据行；如果它是定义或"
+     "公式中的常数，请列在卡片的 `constants:` 下"),
+    ("placeholder {ref} is not of the form {{[full/]derivation_id.row_id[.expected][|format]}}",
+     "占位符 {ref} 的格式不是 {{[full/]derivation_id.row_id[.expected][|format]}}"),
+    ("placeholder {ref}: `{format}` is not a format spec for a number (try .3g, .2f, .1%, .2e)",
+     "占位符 {ref}：`{format}` 不是数字的格式说明（可试 .3g、.2f、.1%、.2e）"),
+    # --- derivation modules ---
+    ("not a regular file; a derivation is a Python module", "不是普通文件；推导应是一个 Python 模块"),
+    ("file is larger than {n} MB; a derivation module is a page or two of code",
+     "文件大于 {n} MB；推导模块应只有一两页代码"),
+    ("Python syntax error: {what}", "Python 语法错误：{what}"),
+    ("an expression is nested too deeply for Python to read; split it up",
+     "表达式嵌套太深，Python 无法读取；请把它拆开"),
+    ("file name `{name}` is not a valid derivation id: use lowercase letters, digits and '_'",
+     "文件名 `{name}` 不是合法的推导 id：请只用小写字母、数字和 '_'"),
+    ("CLAIMS must be a non-empty list of {en, zh} dicts", "CLAIMS 必须是非空的 {en, zh} 字典列表"),
+    ("TITLE must be a dict with non-empty `en` and `zh` strings",
+     "TITLE 必须是一个字典，含非空的 `en` 和 `zh` 字符串"),
+    ("each claim must be a dict with non-empty `en` and `zh` strings",
+     "每条论断都必须是一个字典，含非空的 `en` 和 `zh` 字符串"),
+    ("each claim: {inner}", "论断：{inner}"),
+    ("TITLE: {inner}", "TITLE：{inner}"),
+    ("imports {module} at module level; import it inside derive()/experiment() so "
+     "list/show/quiz stay fast",
+     "在模块顶层导入了 {module}；请在 derive()/experiment() 内部导入，让 list/show/quiz 保持快速"),
+    ("missing TITLE = {'en': ..., 'zh': ...}", "缺少 TITLE = {'en': ..., 'zh': ...}"),
+    ("missing CLAIMS = [{'en': ..., 'zh': ...}, ...]", "缺少 CLAIMS = [{'en': ..., 'zh': ...}, ...]"),
+    ("missing function `{name}(p)` (the symbolic part and the numeric part)",
+     "缺少函数 `{name}(p)`（符号推导部分和数值实验部分）"),
+    ("derivation id `{id}` already defined in {path}; rename this file",
+     "推导 id `{id}` 已在 {path} 中定义；请给这个文件改名"),
+    # --- the prefix of a card's text field (after the specific ones above) ---
+    ("card `{id}` {field}: {inner}", "卡片 `{id}` 的 {field}：{inner}"),
+    # --- settings ---
+    ("unknown setting `{name}` (known: {known})", "未知设置 `{name}`（已知设置：{known}）"),
+    ("lang must be \"en\" or \"zh\", not {value}", "lang 必须是 \"en\" 或 \"zh\"，而不是 {value}"),
+    ("new_per_day must be a whole number from 0 to {max}, not {value}",
+     "new_per_day 必须是 0 到 {max} 之间的整数，而不是 {value}"),
+    ("desired_retention must be a number from 0.7 to 0.99, not {value}",
+     "desired_retention 必须是 0.7 到 0.99 之间的数，而不是 {value}"),
+    ("minutes_per_day must be a whole number of minutes from 1 to {max}, not {value}",
+     "minutes_per_day 必须是 1 到 {max} 之间的整数分钟，而不是 {value}"),
+    ("interview_date must be a date written YYYY-MM-DD (e.g. 2026-12-20), not {value}",
+     "interview_date 必须是 YYYY-MM-DD 格式的日期（如 2026-12-20），而不是 {value}"),
+    ("extra_folders must be a list of paths (strings)", "extra_folders 必须是路径（字符串）列表"),
+    ("easy_within must be a number of seconds ≥ 0, not {value}",
+     "easy_within 必须是 ≥ 0 的秒数，而不是 {value}"),
+    ("hard_after must be a number of seconds ≥ 0, not {value}",
+     "hard_after 必须是 ≥ 0 的秒数，而不是 {value}"),
+    ("{name} must be a number of seconds ≥ 0, not {value}", "{name} 必须是 ≥ 0 的秒数，而不是 {value}"),
+    ("easy_within ({easy} s) must not exceed hard_after ({hard} s)",
+     "easy_within（{easy} 秒）不能大于 hard_after（{hard} 秒）"),
+    ("DLSTUDY_LANG must be en or zh, not {value} (unset it to follow the locale)",
+     "DLSTUDY_LANG 必须是 en 或 zh，而不是 {value}（不设置则跟随系统语言）"),
+    ("cannot read: {reason}", "无法读取：{reason}"),
+    ("the text {value} (write numbers without quotes)", "文本 {value}（数字不要加引号）"),
+    # --- TOML syntax (tomllib's messages) ---
+    ("Invalid value", "无效的值"),
+    ("Invalid statement", "无效的语句"),
+    ("Expected '=' after a key in a key/value pair", "键值对中的键后面应有 '='"),
+    ("Unclosed string", "字符串没有闭合"),
+    ("Cannot overwrite a value", "不能覆盖已有的值"),
+    ("Unclosed array", "数组没有闭合"),
+    ("Invalid initial character for a key part", "键的首字符无效"),
+    ("Expected newline or end of document after a statement", "语句之后应换行或结束文件"),
+)
+
+_PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
+# parts that are a single name (no backquote, no line break): they never swallow a message
+_WORDS = frozenset({"id", "field", "key", "name", "derivation", "row", "row2", "code", "n",
+                    "line", "near", "module"})
+_compiled: list[tuple[re.Pattern[str], str]] | None = None
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A template as a regular expression: its text literal, each ``{name}`` any text."""
+    parts: list[str] = []
+    last = 0
+    seen: set[str] = set()
+    for m in _PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[last:m.start()]))
+        name = m.group(1)
+        any_text = "[^`\\n]+?" if name in _WORDS else ".+?"
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{any_text})")
+        seen.add(name)
+        last = m.end()
+    parts.append(re.escape(template[last:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _catalogue() -> list[tuple[re.Pattern[str], str]]:
+    global _compiled
+    if _compiled is None:
+        _compiled = [(_pattern(en), zh) for en, zh in CATALOGUE]
+    return _compiled
+
+
+def tr(message: str, lang: str) -> str:
+    """``message`` (English) in ``lang``: as it is for en, or for a message not catalogued."""
+    if lang != "zh":
+        return message
+    return _zh(message, 0)
+
+
+def _zh(message: str, depth: int) -> str:
+    if depth > 8:
+        return message
+    for pattern, zh in _catalogue():
+        m = pattern.fullmatch(message)
+        if m is None:
+            continue
+        values = m.groupdict()
+        for name in ("inner", "value"):  # a message within the message
+            if name in values:
+                values[name] = _zh(values[name], depth + 1)
+        return _fill(zh, values)
+    return message
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda p: values.get(p.group(1), p.group(0)), template)
+
+
+PLACES = {"settings (with the environment)": "设置（含环境变量）"}
+
+
+def located(message: str, lang: str) -> str:
+    """A ``where: message`` or ``where:LINE: message`` error (settings, command line) with its
+    message translated; ``where`` (a path, a variable) stays as it is."""
+    if lang != "zh":
+        return message
+    start = 0
+    while True:  # the path may hold ': ' too: try each split, leftmost first
+        at = message.find(": ", start)
+        if at < 0:
+            return tr(message, lang)
+        rest = tr(message[at + 2:], lang)
+        if rest != message[at + 2:]:
+            return f"{PLACES.get(message[:at], message[:at])}: {rest}"
+        start = at + 2
