@@ -93,15 +93,22 @@ def _label(kind: str) -> str:
     return LABELS["zh" if _ui_lang() == "zh" else "en"][kind]
 
 
-def _error(message: str, markup: bool = False) -> None:
-    """Print ``error: message`` (``message`` translated when it is catalogued; escaped unless
-    ``markup``)."""
+def _error(message: str) -> None:
+    """Print ``error: message``, translated when the catalogue knows it (``dlstudy.messages``)."""
+    _say("error", message)
+
+
+def _warn(message: str) -> None:
+    """Print ``warning: message``, translated when the catalogue knows it."""
+    _say("warning", message)
+
+
+def _say(kind: str, message: str) -> None:
     from rich.markup import escape
 
     from dlstudy.messages import located
 
-    text = located(message, _ui_lang())
-    err.print(f"{_label('error')}{text if markup else escape(text)}", highlight=False)
+    err.print(f"{_label(kind)}{escape(located(message, _ui_lang()))}", highlight=False)
 
 
 def _data_dir() -> Path:
@@ -211,10 +218,10 @@ def list_cards(
     lang = _lang(lang)
     _check_kind(kind)
     if fmt is not None and fmt not in LIST_FORMATS:
-        err.print(f"[red]error:[/red] --format must be one of {', '.join(LIST_FORMATS)}, not {fmt!r}")
+        _error(f"--format must be one of {', '.join(LIST_FORMATS)}, not {fmt!r}")
         raise typer.Exit(2)
     if as_json and fmt not in (None, "json"):
-        err.print(f"[red]error:[/red] --json and --format {fmt} ask for different output; give one")
+        _error(f"--json and --format {fmt} ask for different output; give one")
         raise typer.Exit(2)
     fmt = "json" if as_json else fmt or ("table" if console.is_terminal else "tsv")
     library = _library(quiet=fmt == "json")
@@ -235,7 +242,7 @@ def list_cards(
 
 def _check_kind(kind: Optional[str]) -> None:
     if kind is not None and kind not in KINDS:
-        err.print(f"[red]error:[/red] --kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        _error(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")
         raise typer.Exit(2)
 
 
@@ -267,7 +274,7 @@ def show(
     from dlstudy.render import answer_panel, exercise_result, question_panel
 
     if seed is not None and card.exercise is None:
-        err.print(f"[red]error:[/red] --seed is for exercise cards; {card_id} is a {card.kind} card")
+        _error(f"--seed is for exercise cards; {card_id} is a {card.kind} card")
         raise typer.Exit(2)
     if seed is None:
         console.print(question_panel(card, lang))
@@ -279,7 +286,7 @@ def show(
     try:
         exercise = exercises.draw(card.exercise.generator, seed)
     except KeyError as exc:
-        err.print(f"[red]error:[/red] {exc.args[0]}; run `dlstudy check`")
+        _error(f"{exc.args[0]}; run `dlstudy check`")
         raise typer.Exit(2) from None
     console.print(question_panel(card, lang, task=exercise.prompt.get(lang)))
     console.print(exercise_result(exercise.solution.get(lang), exercise.shown(), None, False, lang,
@@ -314,7 +321,7 @@ def check(
     given = [p for p in (paths or [])]
     missing = [p for p in given if not p.exists()]
     if missing:
-        err.print(f"[red]error:[/red] no such file or folder: {missing[0]}")
+        _error(f"no such file or folder: {missing[0]}")
         raise typer.Exit(2)
     odd = [p for p in given if not p.is_dir() and p.suffix.lower() not in (".yaml", ".yml", ".py")]
     if odd:
@@ -523,7 +530,7 @@ def prove(
         err.print(_msg(lang, "interrupted", done=done, total=stop.total), highlight=False)
         raise typer.Exit(130) from None
     if cache.problem:
-        err.print(f"[yellow]warning:[/yellow] {cache.problem}", highlight=False)
+        _warn(cache.problem)
     if as_json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
     else:
@@ -566,7 +573,7 @@ def _record(library: Library, results: list[Result]) -> None:
         try:
             target = bind.write_snapshot(info.path, result, extra)
         except OSError as exc:
-            err.print(f"[red]error:[/red] cannot write the snapshot of {result.id}: {exc}")
+            _error(f"cannot write the snapshot of {result.id}: {exc}")
             raise typer.Exit(1) from None
         err.print(f"recorded {len(bind.snapshot_of(result)['rows'])} rows of {result.id} "
                   f"→ {target}")
@@ -652,13 +659,11 @@ def _store() -> Store:
         store = Store.open(data, progress=rebuilding)
     except (StoreError, sqlite3.DatabaseError) as exc:
         hint = "" if isinstance(exc, StoreError) else f" {DAMAGED_HINT}"
-        err.print(f"[red]error:[/red] cannot use the review database {data / DB_FILE}: {exc}."
-                  f"{hint}", highlight=False)
+        _error(f"cannot use the review database {data / DB_FILE}: {exc}.{hint}")
         raise typer.Exit(2) from None
     if store.set_aside is not None:
-        err.print(f"[yellow]warning:[/yellow] the review database {data / DB_FILE} was empty "
-                  f"(0 bytes: no review in it); it is kept as {store.set_aside.name} and a new "
-                  "one was started.", highlight=False)
+        _warn(f"the review database {data / DB_FILE} was empty (0 bytes: no review in it); it is "
+              f"kept as {store.set_aside.name} and a new one was started.")
     if fresh:
         write_default_settings(data)
     return store
@@ -676,8 +681,7 @@ def _readable(store: Store) -> Iterator[None]:
     try:
         yield
     except sqlite3.DatabaseError as exc:
-        err.print(f"[red]error:[/red] cannot read the review database {store.path}: {exc}. "
-                  f"{DAMAGED_HINT}", highlight=False)
+        _error(f"cannot read the review database {store.path}: {exc}. {DAMAGED_HINT}")
         raise typer.Exit(1) from None
 
 
@@ -749,7 +753,8 @@ def quiz(
     library = _library(cached=True)
     cards = _selection(library, topic, tag, kind)
     if not cards:
-        err.print("[yellow]no cards match[/yellow]; see `dlstudy list`")
+        err.print("[yellow]没有匹配的卡片[/yellow]；见 `dlstudy list`" if lang == "zh" else
+                  "[yellow]no cards match[/yellow]; see `dlstudy list`")
         raise typer.Exit(1)
     from dlstudy.session import Session, plural, quiz_queue
 
@@ -1064,11 +1069,10 @@ def backup(
     try:
         reviews = backup_database(source, target)
     except BackupError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        _error(str(exc))
         raise typer.Exit(2) from None
     except (OSError, sqlite3.Error) as exc:
-        err.print(f"[red]error:[/red] could not back up {source} to {target}: {exc}. "
-                  f"{DAMAGED_HINT}", highlight=False)
+        _error(f"could not back up {source} to {target}: {exc}. {DAMAGED_HINT}")
         raise typer.Exit(1) from None
     from dlstudy.session import plural
 
@@ -1092,8 +1096,8 @@ def optimize() -> None:
                           progress=lambda text: err.print(text, highlight=False),
                           verbose=sys.stderr.isatty())
         except ImportError as exc:
-            err.print(f"[red]error:[/red] the optimizer needs torch, pandas and tqdm: "
-                      f"pip install 'fsrs[optimizer]' ({exc})")
+            _error(f"the optimizer needs torch, pandas and tqdm: pip install 'fsrs[optimizer]' "
+                   f"({exc})")
             raise typer.Exit(2) from None
         if outcome.fitted is None:
             console.print(f"Not enough history yet: {outcome.scored} review(s) a day or more after "
