@@ -4,6 +4,7 @@ in importable modules. Heavy libraries (torch, sympy, numpy) are imported only b
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -1077,6 +1078,11 @@ def backup(
     from dlstudy.session import plural
 
     size = target.stat().st_size
+    if _ui_lang() == "zh":
+        console.print(f"已把 {reviews:,} 条复习记录从 {source} 备份到 {target}（{size / 1024:,.0f} KB；"
+                      f"完整性检查：通过）。恢复时，请在没有学习会话运行时把它放进数据文件夹，"
+                      f"命名为 {DB_FILE}。", highlight=False)
+        return
     console.print(f"backed up {plural(reviews, 'review')} from {source} to {target} "
                   f"({size / 1024:,.0f} KB; integrity check: ok). To restore, put it in the data "
                   f"folder as {DB_FILE} while no session is running.", highlight=False)
@@ -1087,40 +1093,65 @@ def optimize() -> None:
     """Fit FSRS's parameters to your own review log; keep them only if they predict it better."""
     from dlstudy.optimize import MIN_SCORED_REVIEWS, fit
 
+    words = OPTIMIZE_TEXT["zh" if _ui_lang() == "zh" else "en"]
     with _store() as store:
         current = store.parameters()
         from dlstudy.scheduler import SchedulerConfig
 
+        def progress(text: str) -> None:
+            found = re.fullmatch(r"fitting FSRS to ([\d,]+) reviews \(([\d,]+) scored\)…", text)
+            err.print(words["fitting"].format(*found.groups()) if found else text, highlight=False)
+
         try:
-            outcome = fit(store, current or SchedulerConfig().parameters,
-                          progress=lambda text: err.print(text, highlight=False),
+            outcome = fit(store, current or SchedulerConfig().parameters, progress=progress,
                           verbose=sys.stderr.isatty())
         except ImportError as exc:
             _error(f"the optimizer needs torch, pandas and tqdm: pip install 'fsrs[optimizer]' "
                    f"({exc})")
             raise typer.Exit(2) from None
         if outcome.fitted is None:
-            console.print(f"Not enough history yet: {outcome.scored} review(s) a day or more after "
-                          f"the card's previous one; the optimizer needs {MIN_SCORED_REVIEWS} "
-                          f"({MIN_SCORED_REVIEWS - outcome.scored} more).", highlight=False)
+            console.print(words["short"].format(scored=outcome.scored, needed=MIN_SCORED_REVIEWS,
+                                                more=MIN_SCORED_REVIEWS - outcome.scored),
+                          highlight=False)
             return
         from rich.table import Table
 
-        table = Table(title=f"Fit to {outcome.before.reviews:,} reviews (lower is better)")
-        table.add_column("parameters")
-        table.add_column("log loss", justify="right")
+        table = Table(title=words["title"].format(n=outcome.before.reviews))
+        table.add_column(words["parameters"])
+        table.add_column(words["log_loss"], justify="right")
         table.add_column("RMSE", justify="right")
-        for name, f in (("in use" + (" (personal)" if current else " (FSRS defaults)"), outcome.before),
-                        ("fitted now", outcome.after)):
+        for name, f in ((words["personal" if current else "defaults"], outcome.before),
+                        (words["fitted"], outcome.after)):
             if f is not None and f.log_loss is not None and f.rmse is not None:
                 table.add_row(name, f"{f.log_loss:.4f}", f"{f.rmse:.4f}")
         console.print(table)
         if outcome.kept:
             version = _scheduler(store).version
-            console.print(f"[green]Kept the fitted parameters[/green] (parameters version {version}); "
-                          "they schedule your next reviews.")
+            console.print(words["kept"].format(version=version))
         else:
-            console.print("Kept the parameters in use: the fitted ones do not fit your history better.")
+            console.print(words["not_kept"])
+
+
+OPTIMIZE_TEXT = {
+    "en": {"fitting": "fitting FSRS to {} reviews ({} scored)…",
+           "short": "Not enough history yet: {scored} review(s) a day or more after the card's "
+                    "previous one; the optimizer needs {needed} ({more} more).",
+           "title": "Fit to {n:,} reviews (lower is better)", "parameters": "parameters",
+           "log_loss": "log loss", "personal": "in use (personal)",
+           "defaults": "in use (FSRS defaults)", "fitted": "fitted now",
+           "kept": "[green]Kept the fitted parameters[/green] (parameters version {version}); "
+                   "they schedule your next reviews.",
+           "not_kept": "Kept the parameters in use: the fitted ones do not fit your history "
+                       "better."},
+    "zh": {"fitting": "正在用 {} 条复习记录（其中 {} 条可评分）拟合 FSRS…",
+           "short": "历史记录还不够：与该卡片上次复习相隔一天以上的复习有 {scored} 次；优化器需要 "
+                    "{needed} 次（还差 {more} 次）。",
+           "title": "对 {n:,} 条复习记录的拟合（越低越好）", "parameters": "参数",
+           "log_loss": "对数损失", "personal": "在用（个人）", "defaults": "在用（FSRS 默认）",
+           "fitted": "本次拟合",
+           "kept": "[green]已采用拟合出的参数[/green]（参数版本 {version}）；之后的复习按它们安排。",
+           "not_kept": "保留在用的参数：拟合出的参数并不更符合你的历史记录。"},
+}
 
 
 @app.command("help")
