@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -155,3 +156,17 @@ def test_located_keeps_the_place_and_leaves_unknown_messages_alone() -> None:
     assert located("/x/settings.toml:3: Invalid value", "zh") == "/x/settings.toml:3: 无效的值"
     assert located("/x/a: b: something new", "zh") == "/x/a: b: something new"
     assert located("/x/settings.toml:3: Invalid value", "en") == "/x/settings.toml:3: Invalid value"
+
+
+def test_the_evidence_relation_reads_in_chinese() -> None:
+    from rich.console import Console
+
+    from dlstudy.evidence import Evidence
+    from dlstudy.render import evidence_table
+
+    row = Evidence("x.grad vs closed form", 0.0, 0.0, "≤ 0 + 1e-13·|expected|", True)
+    out = Console(width=100, record=True, file=io.StringIO())
+    out.print(evidence_table([row], "zh"))
+    assert "|预期值|" in out.export_text() and "expected" not in out.export_text()
+    out.print(evidence_table([row], "en"))
+    assert "|expected|" in out.export_text()
