@@ -81,7 +81,20 @@ def _ui_lang() -> str:
         return state.lang
     from dlstudy.settings import default_lang
 
-    return default_lang(state.settings.lang if state.settings is not None else None)
+    return default_lang(state.settings.lang if state.settings is not None else _file_lang())
+
+
+def _file_lang() -> Optional[str]:
+    """The ``lang`` line of the settings file when the file as a whole cannot be used (so that
+    the error about it is in the language it asks for); None when there is none."""
+    from dlstudy import paths
+
+    try:
+        text = (paths.data_dir(state.data_dir) / "settings.toml").read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(r'^\s*lang\s*=\s*["\'](en|zh)["\']\s*(#.*)?$', text, re.MULTILINE)
+    return found.group(1) if found else None
 
 
 LABELS = {"en": {"error": "[red]error:[/red] ", "warning": "[yellow]warning:[/yellow] "},
@@ -654,7 +667,8 @@ def _store() -> Store:
 
     def rebuilding(done: int) -> None:  # only a long log gets here: every 10,000 reviews
         if done == 10_000:
-            err.print("the card states are missing or out of date: replaying the review log…")
+            err.print("卡片状态缺失或已过时：正在重放复习记录…" if _ui_lang() == "zh" else
+                      "the card states are missing or out of date: replaying the review log…")
 
     try:
         store = Store.open(data, progress=rebuilding)
