@@ -9,11 +9,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dlstudy.cli import app
+from dlstudy.cli import _global_options_first, app
 from dlstudy.deck import load_deck
 from dlstudy.derivation import read_info
 from dlstudy.messages import _PLACEHOLDER, CATALOGUE, _fill, located, tr
 from tests.conftest import GOOD_CARD, GOOD_DERIVATION, write
+from tests.test_cli_values import CASES as CLI_CASES
+from tests.test_cli_values import USER as CLI_USER
+from tests.test_cli_values import Case as CliCase
+from tests.test_cli_values import _fill as fill_case
 from tests.test_hostile import DECKS, MODULES
 
 runner = CliRunner()
@@ -167,3 +171,29 @@ def test_the_evidence_relation_reads_in_chinese() -> None:
     assert "|预期值|" in out.export_text() and "expected" not in out.export_text()
     out.print(evidence_table([row], "en"))
     assert "|expected|" in out.export_text()
+
+
+ZH_CASES = [c for c in CLI_CASES if c.code == 2 and "DLSTUDY_LANG" not in c.env]
+
+
+@pytest.mark.parametrize("case", ZH_CASES, ids=[c.name for c in ZH_CASES])
+def test_every_refused_command_line_value_is_answered_in_chinese(
+        case: CliCase, tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command-line table of test_cli_values, under DLSTUDY_LANG=zh: the same exit code, and
+    the error wholly in Chinese (paths, options and values aside)."""
+    for name, text in case.files.items():
+        path = Path(fill_case(name, tmp_path, isolated_home))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    if case.user_deck:
+        write(tmp_path / "user", "questions/user.yaml", CLI_USER)
+        write(tmp_path / "user", "derivations/user_proof.py", GOOD_DERIVATION)
+        monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path / "user"))
+    for key, value in case.env.items():
+        monkeypatch.setenv(key, fill_case(value, tmp_path, isolated_home))
+    monkeypatch.setenv("DLSTUDY_LANG", "zh")
+    args = _global_options_first([fill_case(a, tmp_path, isolated_home) for a in case.args])
+    result = CliRunner().invoke(app, args, prog_name="dlstudy")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("错误："), result.output
+    assert CJK.search(result.output.split("：", 1)[1]), result.output
