@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 # (English template, Chinese template). The first template that matches the whole message wins,
-# so a specific one goes before a general one it would also match.
+# so a specific one goes before a general one it would also match, and a prefix or a suffix
+# around another message (``{inner}``) goes before any message that could swallow it.
 CATALOGUE: tuple[tuple[str, str], ...] = (
     # --- suffixes shared by many messages (the rest is translated in turn) ---
     ("{inner} (at top level)", "{inner}（位置：顶层）"),
@@ -23,6 +24,11 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
      "{inner} —— 是否有含 ': ' 或 '#' 的值缺了引号？"),
     ("{inner} (see dlstudy/exercises/ for the generators)",
      "{inner}（生成器见 dlstudy/exercises/）"),
+    # --- the prefix of a problem in a card's text (`id` and `field` hold no backquote, so no
+    # other message about a card matches it) ---
+    ("card `{id}` {field}: {inner}", "卡片 `{id}` 的 {field}：{inner}"),
+    ("each claim: {inner}", "论断：{inner}"),
+    ("TITLE: {inner}", "TITLE：{inner}"),
     # --- decks: reading and YAML ---
     ("not a regular file; a deck is a YAML file", "不是普通文件；卡组应是一个 YAML 文件"),
     ("file is larger than {n} MB; split the deck into several files",
@@ -142,8 +148,6 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
      "TITLE 必须是一个字典，含非空的 `en` 和 `zh` 字符串"),
     ("each claim must be a dict with non-empty `en` and `zh` strings",
      "每条论断都必须是一个字典，含非空的 `en` 和 `zh` 字符串"),
-    ("each claim: {inner}", "论断：{inner}"),
-    ("TITLE: {inner}", "TITLE：{inner}"),
     ("imports {module} at module level; import it inside derive()/experiment() so "
      "list/show/quiz stay fast",
      "在模块顶层导入了 {module}；请在 derive()/experiment() 内部导入，让 list/show/quiz 保持快速"),
@@ -153,8 +157,6 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
      "缺少函数 `{name}(p)`（符号推导部分和数值实验部分）"),
     ("derivation id `{id}` already defined in {path}; rename this file",
      "推导 id `{id}` 已在 {path} 中定义；请给这个文件改名"),
-    # --- the prefix of a card's text field (after the specific ones above) ---
-    ("card `{id}` {field}: {inner}", "卡片 `{id}` 的 {field}：{inner}"),
     # --- settings ---
     ("unknown setting `{name}` (known: {known})", "未知设置 `{name}`（已知设置：{known}）"),
     ("lang must be \"en\" or \"zh\", not {value}", "lang 必须是 \"en\" 或 \"zh\"，而不是 {value}"),

@@ -153,6 +153,21 @@ def test_every_catalogue_entry_translates_what_it_matches() -> None:
             assert values[name] in shown, (english, shown)
 
 
+@pytest.mark.parametrize("message, chinese", [
+    ("card `f` question.en: {{d.nope}}: `d` records no row with id `nope` — did you mean `no`?",
+     "卡片 `f` 的 question.en：{{d.nope}}：`d` 没有记录 id 为 `nope` 的证据行 —— 是不是 `no`？"),
+    ("card `f` answer.zh: {{x.y}}: no recorded full-scale value; run `dlstudy prove x --scale "
+     "full --device cuda --record`",
+     "卡片 `f` 的 answer.zh：{{x.y}}：没有已记录的 full 规模数值；请运行 `dlstudy prove x --scale "
+     "full --device cuda --record`"),
+    ("card `f` links no derivation; every card needs `derivations: [id, ...]` that prove it",
+     "卡片 `f` 没有链接任何推导；每张卡片都需要证明它的 `derivations: [id, ...]`"),
+    ("each claim: `zh` is only whitespace; write the text", "论断：`zh` 只有空白；请写上文字"),
+])
+def test_a_message_within_a_message_is_translated_too(message: str, chinese: str) -> None:
+    assert tr(message, "zh") == chinese
+
+
 def test_located_keeps_the_place_and_leaves_unknown_messages_alone() -> None:
     assert located("/x/settings.toml:3: Invalid value", "zh") == "/x/settings.toml:3: 无效的值"
     assert located("/x/a: b: something new", "zh") == "/x/a: b: something new"
