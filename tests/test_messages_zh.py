@@ -212,3 +212,15 @@ def test_every_refused_command_line_value_is_answered_in_chinese(
     assert result.exit_code == 2, result.output
     assert result.output.startswith("错误："), result.output
     assert CJK.search(result.output.split("：", 1)[1]), result.output
+
+
+@pytest.mark.parametrize("english", [en for en, _ in CATALOGUE if "{inner}" not in en
+                                     and "(at " not in en])
+def test_no_message_swallows_the_prefix_or_suffix_around_it(english: str) -> None:
+    """A catalogued message inside ``card `c` question.en: …`` and before ``(at …)`` is still
+    translated as itself, its wrapper as the wrapper."""
+    values = {n: f"V{i}x" for i, n in enumerate(_PLACEHOLDER.findall(english))}
+    filled = _fill(english, values)
+    alone = tr(filled, "zh")
+    assert tr(f"card `c` question.en: {filled}", "zh") == f"卡片 `c` 的 question.en：{alone}"
+    assert tr(f"{filled} (at cards.0.x)", "zh") == f"{alone}（位置：cards.0.x）"
