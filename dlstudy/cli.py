@@ -580,7 +580,8 @@ def _record(library: Library, results: list[Result]) -> None:
 
     for result in results:
         if result.verdict == "error":
-            err.print(f"not recorded: {result.id} did not run")
+            err.print(f"未记录：{result.id} 没有运行" if _ui_lang() == "zh" else
+                      f"not recorded: {result.id} did not run")
             continue
         info = library.derivations[result.id]
         extra = {"recorded": datetime.date.today().isoformat(), "versions": versions()}
@@ -589,8 +590,9 @@ def _record(library: Library, results: list[Result]) -> None:
         except OSError as exc:
             _error(f"cannot write the snapshot of {result.id}: {exc}")
             raise typer.Exit(1) from None
-        err.print(f"recorded {len(bind.snapshot_of(result)['rows'])} rows of {result.id} "
-                  f"→ {target}")
+        rows = len(bind.snapshot_of(result)["rows"])
+        err.print(f"已记录 {result.id} 的 {rows} 行 → {target}" if _ui_lang() == "zh" else
+                  f"recorded {rows} rows of {result.id} → {target}")
 
 
 def _targets(library: Library, targets: list[str], all_: bool,
