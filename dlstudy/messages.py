@@ -243,6 +243,10 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("the optimizer needs torch, pandas and tqdm: pip install 'fsrs[optimizer]' ({reason})",
      "优化器需要 torch、pandas 和 tqdm：pip install 'fsrs[optimizer]'（{reason}）"),
     ("{reason}; run `dlstudy check`", "{reason}；请运行 `dlstudy check`"),
+    # --- where a value came from ---
+    ("settings (with the environment)", "设置（含环境变量）"),
+    ("extra_folders in {path}", "{path} 中的 extra_folders"),
+    ("the platform's data folder", "系统的用户数据文件夹"),
     # --- TOML syntax (tomllib's messages) ---
     ("Invalid value", "无效的值"),
     ("Invalid statement", "无效的语句"),
@@ -299,7 +303,7 @@ def _zh(message: str, depth: int) -> str:
         if m is None:
             continue
         values = m.groupdict()
-        for name in ("inner", "value"):  # a message within the message
+        for name in ("inner", "value", "origin"):  # a message within the message
             if name in values:
                 values[name] = _zh(values[name], depth + 1)
         return _fill(zh, values)
@@ -308,9 +312,6 @@ def _zh(message: str, depth: int) -> str:
 
 def _fill(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda p: values.get(p.group(1), p.group(0)), template)
-
-
-PLACES = {"settings (with the environment)": "设置（含环境变量）"}
 
 
 def located(message: str, lang: str) -> str:
@@ -325,5 +326,6 @@ def located(message: str, lang: str) -> str:
             return tr(message, lang)
         rest = tr(message[at + 2:], lang)
         if rest != message[at + 2:]:
-            return f"{PLACES.get(message[:at], message[:at])}: {rest}"
+            where = tr(message[:at], lang)  # a path stays as it is, and so does ": " after it
+            return f"{where}：{rest}" if where != message[:at] else f"{where}: {rest}"
         start = at + 2
