@@ -18,6 +18,7 @@ import re
 CATALOGUE: tuple[tuple[str, str], ...] = (
     # --- suffixes shared by many messages (the rest is translated in turn) ---
     ("{inner} (at top level)", "{inner}（位置：顶层）"),
+    ("{inner} (at end of document)", "{inner}（位置：文件末尾）"),
     ("{inner} (at {where})", "{inner}（位置：{where}）"),
     ("{inner} — did you mean `{near}`?", "{inner} —— 是不是 `{near}`？"),
     ("{inner} — is a value containing ': ' or '#' missing its quotes?",
@@ -249,6 +250,20 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("the platform's data folder", "系统的用户数据文件夹"),
     # --- TOML syntax (tomllib's messages) ---
     ("Invalid value", "无效的值"),
+    ("Unterminated string", "字符串没有结束"),
+    ("Unclosed inline table", "内联表没有闭合"),
+    ("Cannot declare {key} twice", "不能两次声明 {key}"),
+    ("Cannot mutate immutable namespace {key}", "不能修改不可变的命名空间 {key}"),
+    ("Cannot redefine namespace {key}", "不能重新定义命名空间 {key}"),
+    ("Duplicate inline table key {key}", "内联表中的键 {key} 重复"),
+    ("Expected ']' at the end of a table declaration", "表声明的末尾应有 ']'"),
+    ("Expected ']]' at the end of an array declaration", "数组表声明的末尾应有 ']]'"),
+    ("Found invalid character {char}", "发现无效字符 {char}"),
+    ("Illegal character {char}", "非法字符 {char}"),
+    ("Invalid date or datetime", "无效的日期或日期时间"),
+    ("Invalid hex value", "无效的十六进制值"),
+    ("Unescaped '\\' in a string", "字符串中有未转义的 '\\'"),
+    ("Escaped character is not a Unicode scalar value", "转义字符不是 Unicode 标量值"),
     ("Invalid statement", "无效的语句"),
     ("Expected '=' after a key in a key/value pair", "键值对中的键后面应有 '='"),
     ("Unclosed string", "字符串没有闭合"),
