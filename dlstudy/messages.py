@@ -40,11 +40,11 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("unreadable YAML value: an integer of {n} characters is too long (at most {limit}); quote "
      "it if it is text",
      "无法读取的 YAML 值：整数长达 {n} 个字符，太长（最多 {limit}）；如果它是文本，请加引号"),
-    ("unreadable YAML value: {what}", "无法读取的 YAML 值：{what}"),
+    ("unreadable YAML value: {inner}", "无法读取的 YAML 值：{inner}"),
     ("the control character U+{code} is not allowed in YAML; write it as an escape in a "
      "double-quoted string, or (in card text) leave it out",
      "YAML 中不允许控制字符 U+{code}；请在双引号字符串里写成转义序列，或（在卡片文字中）删去它"),
-    ("YAML syntax error: {what}", "YAML 语法错误：{what}"),
+    ("YAML syntax error: {inner}", "YAML 语法错误：{inner}"),
     ("the YAML is nested too deeply to read", "YAML 嵌套太深，无法读取"),
     ("aliases expand this deck to more than {what} values (each `*name` repeats everything its "
      "`&name` anchors, here from this line on); write the values out or repeat fewer aliases",
@@ -139,7 +139,7 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("not a regular file; a derivation is a Python module", "不是普通文件；推导应是一个 Python 模块"),
     ("file is larger than {n} MB; a derivation module is a page or two of code",
      "文件大于 {n} MB；推导模块应只有一两页代码"),
-    ("Python syntax error: {what}", "Python 语法错误：{what}"),
+    ("Python syntax error: {inner}", "Python 语法错误：{inner}"),
     ("an expression is nested too deeply for Python to read; split it up",
      "表达式嵌套太深，Python 无法读取；请把它拆开"),
     ("file name `{name}` is not a valid derivation id: use lowercase letters, digits and '_'",
@@ -244,6 +244,33 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("the optimizer needs torch, pandas and tqdm: pip install 'fsrs[optimizer]' ({reason})",
      "优化器需要 torch、pandas 和 tqdm：pip install 'fsrs[optimizer]'（{reason}）"),
     ("{reason}; run `dlstudy check`", "{reason}；请运行 `dlstudy check`"),
+    # --- PyYAML's and Python's own words (the common ones) ---
+    ("mapping values are not allowed in this context",
+     "此处不允许出现映射值（`键: 值`）"),
+    ("mapping values are not allowed here", "此处不允许出现映射值（`键: 值`）"),
+    ("found a tab character that violates indentation", "发现破坏缩进的制表符"),
+    ("found character {char} that cannot start any token", "发现不能开始任何记号的字符 {char}"),
+    ("found undefined alias {name}", "发现未定义的别名 {name}"),
+    ("found undefined alias", "发现未定义的别名"),
+    ("did not find expected key", "没有找到应有的键"),
+    ("did not find expected {what} indicator", "没有找到应有的 {what} 标记"),
+    ("did not find expected {what} or {other}", "没有找到应有的 {what} 或 {other}"),
+    ("did not find expected {what}", "没有找到应有的 {what}"),
+    ("found unexpected end of stream", "文件意外结束"),
+    ("could not find expected ':'", "找不到应有的 ':'"),
+    ("expected {what}, but found {found}", "应为 {what}，却发现 {found}"),
+    ("could not determine a constructor for the tag {tag}",
+     "无法确定标签 {tag} 的构造器（卡组不能使用这种标签）"),
+    ("second occurrence (found duplicate anchor; first occurrence that starts on line {n})",
+     "锚点重复出现（第一次在第 {n} 行）"),
+    ("invalid syntax", "无效的语法"),
+    ("invalid syntax. Perhaps you forgot a comma?", "无效的语法。是不是漏了逗号？"),
+    ("unexpected indent", "意外的缩进"),
+    ("unindent does not match any outer indentation level", "取消缩进与任何外层缩进都不对应"),
+    ("expected an indented block{rest}", "应有一个缩进的代码块{rest}"),
+    ("expected ':'", "应有 ':'"),
+    ("unterminated string literal (detected at line {n})", "字符串字面量没有结束（在第 {n} 行发现）"),
+    ("{bracket} was never closed", "{bracket} 没有闭合"),
     # --- where a value came from ---
     ("settings (with the environment)", "设置（含环境变量）"),
     ("extra_folders in {path}", "{path} 中的 extra_folders"),
@@ -272,6 +299,18 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("Invalid initial character for a key part", "键的首字符无效"),
     ("Expected newline or end of document after a statement", "语句之后应换行或结束文件"),
 )
+
+_YAML_THINGS = {"block mapping": "块映射", "block collection": "块集合", "flow sequence": "流序列",
+                "flow mapping": "流映射", "quoted scalar": "引号标量", "plain scalar": "普通标量",
+                "block scalar": "块标量", "node": "节点", "directive": "指令", "tag": "标签",
+                "anchor": "锚点", "alias": "别名", "simple key": "简单键"}
+# PyYAML's "(while parsing a … that starts on line N)" around its message: a suffix, so first
+CATALOGUE = tuple(
+    (f"{{inner}} (while {verb} a{'n' if thing[0] in 'aeiou' else ''} {thing} that starts on "
+     "line {n})", f"{{inner}}（{zh_verb}从第 {{n}} 行开始的{zh}时）")
+    for thing, zh in _YAML_THINGS.items()
+    for verb, zh_verb in (("parsing", "解析"), ("scanning", "扫描"), ("constructing", "构造"))
+) + CATALOGUE
 
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
 # parts that are a single name (no backquote, no line break): they never swallow a message

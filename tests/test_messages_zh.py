@@ -224,3 +224,17 @@ def test_no_message_swallows_the_prefix_or_suffix_around_it(english: str) -> Non
     alone = tr(filled, "zh")
     assert tr(f"card `c` question.en: {filled}", "zh") == f"卡片 `c` 的 question.en：{alone}"
     assert tr(f"{filled} (at cards.0.x)", "zh") == f"{alone}（位置：cards.0.x）"
+
+
+@pytest.mark.parametrize("text, chinese", [
+    ("a: [1, 2\n", "YAML 语法错误：没有找到应有的 ',' 或 ']'（解析从第 1 行开始的流序列时）"),
+    ("a: \"x\nb: 1", "YAML 语法错误：文件意外结束（扫描从第 1 行开始的引号标量时）"),
+    ("topic: a\ntitle: x: y\n", "YAML 语法错误：此处不允许出现映射值（`键: 值`） —— 是否有含 ': ' 或 "
+                               "'#' 的值缺了引号？"),
+    ("a: !!python/name:os.system x\n", "无法读取的 YAML 值：无法确定标签 "
+     "'tag:yaml.org,2002:python/name:os.system' 的构造器（卡组不能使用这种标签）"),
+])
+def test_yaml_syntax_errors_read_in_chinese(text: str, chinese: str, tmp_path: Path) -> None:
+    path = tmp_path / "deck.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert [tr(p.message, "zh") for p in load_deck(path)[1]] == [chinese]
