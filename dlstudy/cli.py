@@ -4,6 +4,7 @@ in importable modules. Heavy libraries (torch, sympy, numpy) are imported only b
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,6 +56,7 @@ KINDS = ("recall", "exercise", "claim", "code")
 class State:
     data_dir: Optional[Path] = None
     settings: Optional[Settings] = None
+    lang: Optional[str] = None  # the command's --lang, once read: messages follow it
 
 
 state = State()
@@ -64,11 +66,64 @@ def _lang(lang: Optional[str]) -> str:
     from dlstudy.settings import default_lang
 
     if lang is None:
-        return default_lang(_settings().lang)
+        state.lang = default_lang(_settings().lang)
+        return state.lang
     if lang not in ("en", "zh"):
-        err.print(f"[red]error:[/red] --lang must be en or zh, not {lang!r}")
+        _error(f"--lang must be en or zh, not {lang!r}")
         raise typer.Exit(2)
+    state.lang = lang
     return lang
+
+
+def _ui_lang() -> str:
+    """The language of messages: the command's ``--lang`` once read, else ``DLSTUDY_LANG``,
+    the settings file (when already read) or the locale."""
+    if state.lang is not None:
+        return state.lang
+    from dlstudy.settings import default_lang
+
+    return default_lang(state.settings.lang if state.settings is not None else _file_lang())
+
+
+def _file_lang() -> Optional[str]:
+    """The ``lang`` line of the settings file when the file as a whole cannot be used (so that
+    the error about it is in the language it asks for); None when there is none."""
+    from dlstudy import paths
+
+    try:
+        text = (paths.data_dir(state.data_dir) / "settings.toml").read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(r'^\s*lang\s*=\s*["\'](en|zh)["\']\s*(#.*)?$', text, re.MULTILINE)
+    return found.group(1) if found else None
+
+
+LABELS = {"en": {"error": "[red]error:[/red] ", "warning": "[yellow]warning:[/yellow] "},
+          "zh": {"error": "[red]错误[/red]：", "warning": "[yellow]警告[/yellow]："}}
+
+
+def _label(kind: str) -> str:
+    """``error: `` or ``warning: `` (Rich markup, with the space that follows) in the language
+    of messages."""
+    return LABELS["zh" if _ui_lang() == "zh" else "en"][kind]
+
+
+def _error(message: str) -> None:
+    """Print ``error: message``, translated when the catalogue knows it (``dlstudy.messages``)."""
+    _say("error", message)
+
+
+def _warn(message: str) -> None:
+    """Print ``warning: message``, translated when the catalogue knows it."""
+    _say("warning", message)
+
+
+def _say(kind: str, message: str) -> None:
+    from rich.markup import escape
+
+    from dlstudy.messages import located
+
+    err.print(f"{_label(kind)}{escape(located(message, _ui_lang()))}", highlight=False)
 
 
 def _data_dir() -> Path:
@@ -101,7 +156,7 @@ def _settings() -> Settings:
         try:
             state.settings = load_settings(_data_dir())
         except SettingsError as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            _error(str(exc))
             raise typer.Exit(2) from None
     return state.settings
 
@@ -112,8 +167,13 @@ def _library(derivations: bool = True, quiet: bool = False, cached: bool = False
     cache = _cache_dir() / "library" if cached else None
     library = load_library(_user_folders(), derivations=derivations, cache=cache)
     if library.problems and not quiet:
-        err.print(f"[yellow]warning:[/yellow] {len(library.problems)} problem(s) in the decks; "
-                  "the rest loaded. Run `dlstudy check` for details.")
+        n = len(library.problems)
+        if _ui_lang() == "zh":
+            err.print(f"{_label('warning')}卡组中有 {n} 个问题；其余内容已载入。运行 `dlstudy check` "
+                      "查看详情。", highlight=False)
+        else:
+            err.print(f"{_label('warning')}{n} problem(s) in the decks; "
+                      "the rest loaded. Run `dlstudy check` for details.")
     return library
 
 
@@ -150,6 +210,7 @@ def main_options(
 ) -> None:
     """Deep-learning interview cards whose every claim is proved by code that runs."""
     state.data_dir = data_dir
+    state.lang = None
     state.settings = None  # read again for this data dir (tests invoke the app repeatedly)
 
 
@@ -172,10 +233,10 @@ def list_cards(
     lang = _lang(lang)
     _check_kind(kind)
     if fmt is not None and fmt not in LIST_FORMATS:
-        err.print(f"[red]error:[/red] --format must be one of {', '.join(LIST_FORMATS)}, not {fmt!r}")
+        _error(f"--format must be one of {', '.join(LIST_FORMATS)}, not {fmt!r}")
         raise typer.Exit(2)
     if as_json and fmt not in (None, "json"):
-        err.print(f"[red]error:[/red] --json and --format {fmt} ask for different output; give one")
+        _error(f"--json and --format {fmt} ask for different output; give one")
         raise typer.Exit(2)
     fmt = "json" if as_json else fmt or ("table" if console.is_terminal else "tsv")
     library = _library(quiet=fmt == "json")
@@ -196,7 +257,7 @@ def list_cards(
 
 def _check_kind(kind: Optional[str]) -> None:
     if kind is not None and kind not in KINDS:
-        err.print(f"[red]error:[/red] --kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        _error(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")
         raise typer.Exit(2)
 
 
@@ -229,8 +290,7 @@ def show(
     from dlstudy.render import answer_panel, exercise_result, question_panel
 
     if seed is not None and card.exercise is None and card.code is None:
-        err.print(f"[red]error:[/red] --seed is for exercise and code cards; {card_id} is a "
-                  f"{card.kind} card")
+        _error(f"--seed is for exercise and code cards; {card_id} is a {card.kind} card")
         raise typer.Exit(2)
     if card.code is not None:
         _show_code(card, library, lang, seed)
@@ -245,7 +305,7 @@ def show(
     try:
         exercise = exercises.draw(card.exercise.generator, seed)
     except KeyError as exc:
-        err.print(f"[red]error:[/red] {exc.args[0]}; run `dlstudy check`")
+        _error(f"{exc.args[0]}; run `dlstudy check`")
         raise typer.Exit(2) from None
     console.print(question_panel(card, lang, task=exercise.prompt.get(lang)))
     console.print(exercise_result(exercise.solution.get(lang), exercise.shown(), None, False, lang,
@@ -317,7 +377,7 @@ def check(
     given = [p for p in (paths or [])]
     missing = [p for p in given if not p.exists()]
     if missing:
-        err.print(f"[red]error:[/red] no such file or folder: {missing[0]}")
+        _error(f"no such file or folder: {missing[0]}")
         raise typer.Exit(2)
     odd = [p for p in given if not p.is_dir() and p.suffix.lower() not in (".yaml", ".yml", ".py")]
     if odd:
@@ -326,7 +386,7 @@ def check(
     library = load_library(extra)
     problems = check_library(library, only=given)
     for problem in problems:
-        print(problem)
+        print(problem.shown(lang))
     err.print(summary(library, problems, lang), highlight=False)
     if problems:
         raise typer.Exit(1)
@@ -394,9 +454,7 @@ def _count(n: int, noun: str) -> str:
 
 def _fail(message: str) -> NoReturn:
     """An error in the command line: say so and exit 2."""
-    from rich.markup import escape
-
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    _error(message)
     raise typer.Exit(2)
 
 
@@ -528,7 +586,7 @@ def prove(
         err.print(_msg(lang, "interrupted", done=done, total=stop.total), highlight=False)
         raise typer.Exit(130) from None
     if cache.problem:
-        err.print(f"[yellow]warning:[/yellow] {cache.problem}", highlight=False)
+        _warn(cache.problem)
     if as_json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
     else:
@@ -564,17 +622,19 @@ def _record(library: Library, results: list[Result]) -> None:
 
     for result in results:
         if result.verdict == "error":
-            err.print(f"not recorded: {result.id} did not run")
+            err.print(f"未记录：{result.id} 没有运行" if _ui_lang() == "zh" else
+                      f"not recorded: {result.id} did not run")
             continue
         info = library.derivations[result.id]
         extra = {"recorded": datetime.date.today().isoformat(), "versions": versions()}
         try:
             target = bind.write_snapshot(info.path, result, extra)
         except OSError as exc:
-            err.print(f"[red]error:[/red] cannot write the snapshot of {result.id}: {exc}")
+            _error(f"cannot write the snapshot of {result.id}: {exc}")
             raise typer.Exit(1) from None
-        err.print(f"recorded {len(bind.snapshot_of(result)['rows'])} rows of {result.id} "
-                  f"→ {target}")
+        rows = len(bind.snapshot_of(result)["rows"])
+        err.print(f"已记录 {result.id} 的 {rows} 行 → {target}" if _ui_lang() == "zh" else
+                  f"recorded {rows} rows of {result.id} → {target}")
 
 
 def _targets(library: Library, targets: list[str], all_: bool,
@@ -651,19 +711,18 @@ def _store() -> Store:
 
     def rebuilding(done: int) -> None:  # only a long log gets here: every 10,000 reviews
         if done == 10_000:
-            err.print("the card states are missing or out of date: replaying the review log…")
+            err.print("卡片状态缺失或已过时：正在重放复习记录…" if _ui_lang() == "zh" else
+                      "the card states are missing or out of date: replaying the review log…")
 
     try:
         store = Store.open(data, progress=rebuilding)
     except (StoreError, sqlite3.DatabaseError) as exc:
         hint = "" if isinstance(exc, StoreError) else f" {DAMAGED_HINT}"
-        err.print(f"[red]error:[/red] cannot use the review database {data / DB_FILE}: {exc}."
-                  f"{hint}", highlight=False)
+        _error(f"cannot use the review database {data / DB_FILE}: {exc}.{hint}")
         raise typer.Exit(2) from None
     if store.set_aside is not None:
-        err.print(f"[yellow]warning:[/yellow] the review database {data / DB_FILE} was empty "
-                  f"(0 bytes: no review in it); it is kept as {store.set_aside.name} and a new "
-                  "one was started.", highlight=False)
+        _warn(f"the review database {data / DB_FILE} was empty (0 bytes: no review in it); it is "
+              f"kept as {store.set_aside.name} and a new one was started.")
     if fresh:
         write_default_settings(data)
     return store
@@ -681,8 +740,7 @@ def _readable(store: Store) -> Iterator[None]:
     try:
         yield
     except sqlite3.DatabaseError as exc:
-        err.print(f"[red]error:[/red] cannot read the review database {store.path}: {exc}. "
-                  f"{DAMAGED_HINT}", highlight=False)
+        _error(f"cannot read the review database {store.path}: {exc}. {DAMAGED_HINT}")
         raise typer.Exit(1) from None
 
 
@@ -765,7 +823,8 @@ def quiz(
     library = _library(cached=True)
     cards = _selection(library, topic, tag, kind)
     if not cards:
-        err.print("[yellow]no cards match[/yellow]; see `dlstudy list`")
+        err.print("[yellow]没有匹配的卡片[/yellow]；见 `dlstudy list`" if lang == "zh" else
+                  "[yellow]no cards match[/yellow]; see `dlstudy list`")
         raise typer.Exit(1)
     from dlstudy.session import Session, plural, quiz_queue
 
@@ -1080,15 +1139,19 @@ def backup(
     try:
         reviews = backup_database(source, target)
     except BackupError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        _error(str(exc))
         raise typer.Exit(2) from None
     except (OSError, sqlite3.Error) as exc:
-        err.print(f"[red]error:[/red] could not back up {source} to {target}: {exc}. "
-                  f"{DAMAGED_HINT}", highlight=False)
+        _error(f"could not back up {source} to {target}: {exc}. {DAMAGED_HINT}")
         raise typer.Exit(1) from None
     from dlstudy.session import plural
 
     size = target.stat().st_size
+    if _ui_lang() == "zh":
+        console.print(f"已把 {reviews:,} 条复习记录从 {source} 备份到 {target}（{size / 1024:,.0f} KB；"
+                      f"完整性检查：通过）。恢复时，请在没有学习会话运行时把它放进数据文件夹，"
+                      f"命名为 {DB_FILE}。", highlight=False)
+        return
     console.print(f"backed up {plural(reviews, 'review')} from {source} to {target} "
                   f"({size / 1024:,.0f} KB; integrity check: ok). To restore, put it in the data "
                   f"folder as {DB_FILE} while no session is running.", highlight=False)
@@ -1099,40 +1162,65 @@ def optimize() -> None:
     """Fit FSRS's parameters to your own review log; keep them only if they predict it better."""
     from dlstudy.optimize import MIN_SCORED_REVIEWS, fit
 
+    words = OPTIMIZE_TEXT["zh" if _ui_lang() == "zh" else "en"]
     with _store() as store:
         current = store.parameters()
         from dlstudy.scheduler import SchedulerConfig
 
+        def progress(text: str) -> None:
+            found = re.fullmatch(r"fitting FSRS to ([\d,]+) reviews \(([\d,]+) scored\)…", text)
+            err.print(words["fitting"].format(*found.groups()) if found else text, highlight=False)
+
         try:
-            outcome = fit(store, current or SchedulerConfig().parameters,
-                          progress=lambda text: err.print(text, highlight=False),
+            outcome = fit(store, current or SchedulerConfig().parameters, progress=progress,
                           verbose=sys.stderr.isatty())
         except ImportError as exc:
-            err.print(f"[red]error:[/red] the optimizer needs torch, pandas and tqdm: "
-                      f"pip install 'fsrs[optimizer]' ({exc})")
+            _error(f"the optimizer needs torch, pandas and tqdm: pip install 'fsrs[optimizer]' "
+                   f"({exc})")
             raise typer.Exit(2) from None
         if outcome.fitted is None:
-            console.print(f"Not enough history yet: {outcome.scored} review(s) a day or more after "
-                          f"the card's previous one; the optimizer needs {MIN_SCORED_REVIEWS} "
-                          f"({MIN_SCORED_REVIEWS - outcome.scored} more).", highlight=False)
+            console.print(words["short"].format(scored=outcome.scored, needed=MIN_SCORED_REVIEWS,
+                                                more=MIN_SCORED_REVIEWS - outcome.scored),
+                          highlight=False)
             return
         from rich.table import Table
 
-        table = Table(title=f"Fit to {outcome.before.reviews:,} reviews (lower is better)")
-        table.add_column("parameters")
-        table.add_column("log loss", justify="right")
+        table = Table(title=words["title"].format(n=outcome.before.reviews))
+        table.add_column(words["parameters"])
+        table.add_column(words["log_loss"], justify="right")
         table.add_column("RMSE", justify="right")
-        for name, f in (("in use" + (" (personal)" if current else " (FSRS defaults)"), outcome.before),
-                        ("fitted now", outcome.after)):
+        for name, f in ((words["personal" if current else "defaults"], outcome.before),
+                        (words["fitted"], outcome.after)):
             if f is not None and f.log_loss is not None and f.rmse is not None:
                 table.add_row(name, f"{f.log_loss:.4f}", f"{f.rmse:.4f}")
         console.print(table)
         if outcome.kept:
             version = _scheduler(store).version
-            console.print(f"[green]Kept the fitted parameters[/green] (parameters version {version}); "
-                          "they schedule your next reviews.")
+            console.print(words["kept"].format(version=version))
         else:
-            console.print("Kept the parameters in use: the fitted ones do not fit your history better.")
+            console.print(words["not_kept"])
+
+
+OPTIMIZE_TEXT = {
+    "en": {"fitting": "fitting FSRS to {} reviews ({} scored)…",
+           "short": "Not enough history yet: {scored} review(s) a day or more after the card's "
+                    "previous one; the optimizer needs {needed} ({more} more).",
+           "title": "Fit to {n:,} reviews (lower is better)", "parameters": "parameters",
+           "log_loss": "log loss", "personal": "in use (personal)",
+           "defaults": "in use (FSRS defaults)", "fitted": "fitted now",
+           "kept": "[green]Kept the fitted parameters[/green] (parameters version {version}); "
+                   "they schedule your next reviews.",
+           "not_kept": "Kept the parameters in use: the fitted ones do not fit your history "
+                       "better."},
+    "zh": {"fitting": "正在用 {} 条复习记录（其中 {} 条可评分）拟合 FSRS…",
+           "short": "历史记录还不够：与该卡片上次复习相隔一天以上的复习有 {scored} 次；优化器需要 "
+                    "{needed} 次（还差 {more} 次）。",
+           "title": "对 {n:,} 条复习记录的拟合（越低越好）", "parameters": "参数",
+           "log_loss": "对数损失", "personal": "在用（个人）", "defaults": "在用（FSRS 默认）",
+           "fitted": "本次拟合",
+           "kept": "[green]已采用拟合出的参数[/green]（参数版本 {version}）；之后的复习按它们安排。",
+           "not_kept": "保留在用的参数：拟合出的参数并不更符合你的历史记录。"},
+}
 
 
 @app.command("help")

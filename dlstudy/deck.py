@@ -156,7 +156,14 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return printable(f"{_shown(self.path)}:{self.line}: {self.message}", one_line=True)
+        return self.shown()
+
+    def shown(self, lang: str = "en") -> str:
+        """``path:line: message``, the message in ``lang`` (see :mod:`dlstudy.messages`)."""
+        from dlstudy.messages import tr
+
+        return printable(f"{_shown(self.path)}:{self.line}: {tr(self.message, lang)}",
+                         one_line=True)
 
 
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -157,7 +157,8 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
         for ref in card.derivations:
             info = derivations.get(ref)
             lines.append(f"  {ref}", style="green")
-            lines.append(f"  {info.title.get(lang)}\n" if info else "  (missing)\n")
+            lines.append(f"  {info.title.get(lang)}\n" if info else
+                         ("  （缺失）\n" if lang == "zh" else "  (missing)\n"))
         lines.append(f"  dlstudy prove {card.id}", style="dim")
         parts.append(RichText(labels["derivations"], style="bold"))
         parts.append(lines)
@@ -262,8 +263,9 @@ class EvidenceTable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         heads = EVIDENCE_HEADINGS.get(self.lang, EVIDENCE_HEADINGS["en"])
-        cells = [(printable(r.quantity), _fmt(r.measured), printable(r.relation), _fmt(r.expected),
-                  "[green]✓[/green]" if r.passed else "[red]✗[/red]") for r in self.rows]
+        cells = [(printable(r.quantity), _fmt(r.measured), _relation(r.relation, self.lang),
+                  _fmt(r.expected), "[green]✓[/green]" if r.passed else "[red]✗[/red]")
+                 for r in self.rows]
         widths = [max([cell_len(c[i]) for c in cells] + [cell_len(heads[i])]) for i in range(4)]
         measured, expected = (self._value_width([r.measured for r in self.rows], heads[1]),
                               self._value_width([r.expected for r in self.rows], heads[3]))
@@ -314,6 +316,13 @@ class EvidenceTable:
             else:
                 for value, style in zip(values, ("", "dim", "")):
                     yield Padding(RichText(value, style=style, overflow="fold"), (0, 0, 0, 2))
+
+
+def _relation(relation: str, lang: str) -> str:
+    """A row's relation as shown: the words proof.py writes into it (``|expected|``,
+    ``rtol``/``atol`` stay: they are the names of numpy's arguments) in ``lang``."""
+    text = printable(relation)
+    return text.replace("|expected|", "|预期值|") if lang == "zh" else text
 
 
 def evidence_table(rows: Iterable[Evidence], lang: str = "en") -> EvidenceTable:
