@@ -37,7 +37,7 @@ from dlstudy.answers import AnswerType, Value, matches, show
 from dlstudy.card import Text
 
 MODULES = ("rnn", "normalization", "residual", "optim", "cnn", "losses", "init", "training",
-           "mlp", "backprop", "gradients", "optimization")
+           "mlp", "backprop", "gradients", "optimization", "numerics")
 
 
 
