@@ -29,6 +29,14 @@ CLAIMS = [
 ]
 
 LAYOUTS = {"float32": (8, 23), "float16": (5, 10), "bfloat16": (8, 7)}
+ROW_IDS = {  # written out, so that cards can name them
+    "float32": dict(max=dict(id="float32_max"), normal=dict(id="float32_smallest_normal"),
+                    subnormal=dict(id="float32_smallest_subnormal"), eps=dict(id="float32_eps")),
+    "float16": dict(max=dict(id="float16_max"), normal=dict(id="float16_smallest_normal"),
+                    subnormal=dict(id="float16_smallest_subnormal"), eps=dict(id="float16_eps")),
+    "bfloat16": dict(max=dict(id="bfloat16_max"), normal=dict(id="bfloat16_smallest_normal"),
+                     subnormal=dict(id="bfloat16_smallest_subnormal"), eps=dict(id="bfloat16_eps")),
+}
 
 
 def formulas():
@@ -85,13 +93,14 @@ def experiment(p):
         eb, mb = LAYOUTS[name]
         fi = torch.finfo(dtype)
         want = {k: float(v.subs({e: eb, m: mb})) for k, v in value.items()}
-        p.close(f"{name}: torch.finfo.max vs (2 − 2⁻ᵐ)·2^bias", fi.max, want["max"], rtol=0, id=f"{name}_max")
+        ids = ROW_IDS[name]
+        p.close(f"{name}: torch.finfo.max vs (2 − 2⁻ᵐ)·2^bias", fi.max, want["max"], rtol=0, **ids["max"])
         p.close(f"{name}: torch.finfo.smallest_normal vs 2^(1 − bias)", fi.smallest_normal, want["smallest_normal"],
-                rtol=0, id=f"{name}_smallest_normal")
+                rtol=0, **ids["normal"])
         sub = float(torch.tensor([1], dtype=ints[fi.bits]).view(dtype)[0])
         p.close(f"{name}: bit pattern 0…01 viewed as {name} vs 2^(1 − bias − m)", sub, want["smallest_subnormal"],
-                rtol=0, id=f"{name}_smallest_subnormal")
-        p.close(f"{name}: torch.finfo.eps vs 2⁻ᵐ", fi.eps, want["eps"], rtol=0, id=f"{name}_eps")
+                rtol=0, **ids["subnormal"])
+        p.close(f"{name}: torch.finfo.eps vs 2⁻ᵐ", fi.eps, want["eps"], rtol=0, **ids["eps"])
         # the myth "bf16 is more precise than fp16": measure bf16's epsilon as if it had fp16's mantissa
         arith = dtypes["float16"] if (p.myth and name == "bfloat16") else dtype
         eps_by_name[name] = measured_eps(arith)

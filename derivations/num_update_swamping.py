@@ -28,6 +28,8 @@ CLAIMS = [
 ]
 
 MANTISSA = {"float16": 10, "bfloat16": 7, "float32": 23}
+SWEEP_IDS = {"float16": dict(id="float16_threshold_sweep"), "bfloat16": dict(id="bfloat16_threshold_sweep"),
+             "float32": dict(id="float32_threshold_sweep")}
 
 
 def derive(p):
@@ -59,7 +61,7 @@ def experiment(p):
         threshold = 2.0 ** (-MANTISSA[name] - 1)
         agree = [(f"Δ = {u:g}", float(moves(dtype, u)[0] == (u > threshold))) for u in sizes]
         p.sweep(f"{name}: weight 1 moves after one SGD step of Δ exactly when Δ > 2^(−{MANTISSA[name] + 1}) (1 = agrees)",
-                agree, ">=", 1.0, id=f"{name}_threshold_sweep")
+                agree, ">=", 1.0, **SWEEP_IDS[name])
 
     # 100 steps of 1e-4: the fp16 weight never moves, a float32 master copy does.
     stuck, w16 = moves(torch.float32 if p.myth else torch.float16, 1e-4, steps=100)

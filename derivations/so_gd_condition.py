@@ -48,7 +48,7 @@ def derive(p):
     p.identity("η* = 2/(L + m)", eta_star, 2 / (L + m))
     p.identity("rate at η*: 1 − η*m = (κ − 1)/(κ + 1)", rate, (kappa - 1) / (kappa + 1), id="rate_formula")
     d = sp.Symbol("d", positive=True)
-    p.holds("any other step is worse: at η* ± d one of |1 − ηm|, |1 − ηL| grows (checked at κ = 10, d = 0.01/m)",
+    p.holds("a larger step is worse: at η* + d the worst of |1 − ηm|, |1 − ηL| grows (checked at κ = 10, d = 0.01/m)",
             bool(sp.Max(sp.Abs(1 - (eta_star + d) * m), sp.Abs(1 - (eta_star + d) * L)).subs(
                 {L: 10 * m, d: sp.Rational(1, 100) / m}) > rate.subs(kappa, 10)))
     steps = sp.log(1 / sp.Symbol("epsilon", positive=True)) / -sp.log(rate)
@@ -94,12 +94,23 @@ def experiment(p):
         (g,) = torch.autograd.grad(fun(w0), w0)
         H = torch.autograd.functional.hessian(fun, w0.detach())
         newton_errors.append((kappa, float((w0 - torch.linalg.solve(H, g)).abs().max())))
-    for kappa, r in zip(KAPPAS[1:], measured_rates[1:]):
+    rates = dict(zip(KAPPAS, measured_rates))
+    steps_at = dict(gd_steps)
+
+    def rate_row(kappa, **row):
         p.close(f"κ = {kappa:g}: measured contraction per step of torch.optim.SGD(lr = 2/(L + m)) vs (κ − 1)/(κ + 1)",
-                r, rate_of(kappa), rtol=1e-9, id=f"rate_kappa_{int(kappa)}")
-    for kappa, steps in gd_steps[1:3]:
-        p.close(f"κ = {kappa:g}: steps to 1e-6 vs ⌈ln(1/ε)/ln((κ + 1)/(κ − 1))⌉", steps,
+                rates[kappa], rate_of(kappa), rtol=1e-9, **row)
+
+    def steps_row(kappa, **row):
+        p.close(f"κ = {kappa:g}: steps to 1e-6 vs ⌈ln(1/ε)/ln((κ + 1)/(κ − 1))⌉", steps_at[kappa],
                 math.ceil(math.log(1 / EPS) / -math.log(rate_of(kappa))), atol=1,
-                id=f"steps_kappa_{int(kappa)}", refutes="gradient descent's speed does not depend on the conditioning")
+                refutes="gradient descent's speed does not depend on the conditioning", **row)
+
+    rate_row(10.0, id="rate_kappa_10")
+    rate_row(100.0, id="rate_kappa_100")
+    rate_row(1000.0, id="rate_kappa_1000")
+    rate_row(10000.0, id="rate_kappa_10000")
+    steps_row(10.0, id="steps_kappa_10")
+    steps_row(100.0, id="steps_kappa_100")
     p.sweep("one Newton step: max error over κ = 1 … 1e4", [(f"κ = {k:g}", e) for k, e in newton_errors], "<=",
             1e-12, id="newton_one_step_all_kappa")
