@@ -87,13 +87,13 @@ def experiment(p):
             if errs[-1] <= EPS:
                 steps = t
                 break
-        measured_rates.append(errs[2] / errs[1] if kappa > 1 else 0.0)
+        measured_rates.append(errs[1] / errs[0])
         gd_steps.append((kappa, steps))
         w0 = torch.ones(2, dtype=torch.float64, device=p.device, requires_grad=True)
         fun = lambda v, h=h: 0.5 * (h * v * v).sum()  # noqa: E731
         (g,) = torch.autograd.grad(fun(w0), w0)
         H = torch.autograd.functional.hessian(fun, w0.detach())
-        newton_errors.append((kappa, float((w0 - torch.linalg.solve(H, g)).abs().max())))
+        newton_errors.append((kappa, float((w0.detach() - torch.linalg.solve(H, g)).abs().max())))
     rates = dict(zip(KAPPAS, measured_rates))
     steps_at = dict(gd_steps)
 

@@ -139,7 +139,7 @@ def experiment(p):
         opt.zero_grad()
         (torch.exp(w) - 2 * w).sum().backward()
         opt.step()
-        gd_err.append(abs(float(w) - math.log(2)))
+        gd_err.append(abs(float(w.detach()) - math.log(2)))
     p.close("GD (lr 0.2) on the same f: error ratio e_{k+1}/e_k after 30 steps vs |1 − η·f″(x*)| (linear)",
             gd_err[-1] / gd_err[-2], abs(1 - 0.2 * curvature), rtol=1e-3, id="gd_ratio")
 

@@ -56,7 +56,7 @@ def derive(p):
     p.identity("∫₀^∞ e^{−2r²} dr = √(2π)/4", gauss, sp.sqrt(2 * sp.pi) / 4)
     p.identity("P(2×2 GOE Hessian is a minimum) = ½ − √2/4", P, sp.Rational(1, 2) - sp.sqrt(2) / 4)
     p.holds("… which is below the independent-sign value ¼ (eigenvalue repulsion)",
-            bool(P < sp.Rational(1, 4)), sp.N(P, 4), "< 0.25", id="repulsion_below_quarter")
+            bool(sp.Rational(1, 4) > P), sp.N(P, 4), "< 0.25", id="repulsion_below_quarter")
 
 
 def experiment(p):
@@ -91,5 +91,5 @@ def experiment(p):
     f4, se4 = results[4]
     p.less("n = 4: fraction of random symmetric Hessians that are positive definite", f4, 0.01,
            id="minima_rare_n4", refutes="most critical points in high dimension are local minima")
-    p.step(f"fractions of minima n = 1 … 4: " + ", ".join(f"{results[n][0]:.4g} ± {results[n][1]:.1g}"
+    p.step("fractions of minima n = 1 … 4: " + ", ".join(f"{results[n][0]:.4g} ± {results[n][1]:.1g}"
                                                          for n in range(1, 5)))
