@@ -101,6 +101,7 @@ def float_spacing(rng: random.Random) -> Drawing:
 @generator("so_newton_step")
 def newton_step(rng: random.Random) -> Drawing:
     kind = rng.choice(["quadratic", "quartic"])
+    x0: float
     if kind == "quadratic":
         a, d = rng.choice([2, 3, 4, 5]), rng.choice([1, 2, 3, 6])
         c = rng.choice([-1, 0, 1])
