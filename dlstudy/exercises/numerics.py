@@ -107,14 +107,14 @@ def newton_step(rng: random.Random) -> Drawing:
         c = rng.choice([-1, 0, 1])
         b1, b2 = rng.choice([-2, -1, 1, 2, 3]), rng.choice([-3, -1, 1, 2])
         x0, y0 = rng.choice([-2, 0, 1, 5]), rng.choice([-1, 3, 4])
-        f_text = f"f(x, y) = ½({a}x² + {2 * c}xy + {d}y²) − ({b1})x − ({b2})y"
+        f_text = f"f(x, y) = ½({a}x² + {o(2 * c)}xy + {d}y²) − {o(b1)}x − {o(b2)}y"
         prompt = text(f"{f_text}. Take one Newton step (x, y) ← (x, y) − H⁻¹∇f from ({x0}, {y0}). "
                       "What is the new x? (3 significant figures)",
                       f"{f_text}。从 ({x0}, {y0}) 出发做一步牛顿法 (x, y) ← (x, y) − H⁻¹∇f。新的 x 是多少？（3 位有效数字）")
     else:
         a, b = rng.choice([-2, -1, 1, 2, 3]), rng.choice([-2, -1, 1, 2])
         x0 = rng.choice([0.5, 1, 1.5, 2, -1, -2])
-        f_text = f"f(x) = x⁴/4 + {a}·x²/2 − ({b})·x"
+        f_text = f"f(x) = x⁴/4 + {o(a)}·x²/2 − {o(b)}·x"
         prompt = text(f"{f_text}. Take one Newton step x ← x − f′(x)/f″(x) from x₀ = {x0}. What is x₁? "
                       "(3 significant figures)",
                       f"{f_text}。从 x₀ = {x0} 出发做一步牛顿法 x ← x − f′(x)/f″(x)。x₁ 是多少？（3 位有效数字）")
