@@ -139,10 +139,10 @@ def newton_step(rng: random.Random) -> Drawing:
     if kind == "quadratic":
         det = a * d - c * c
         solution = text(f"H = [[{a}, {c}], [{c}, {d}]] is constant and positive definite (det {det}): on a quadratic one "
-                        f"Newton step lands on the minimum H⁻¹b from any start, x = ({d}·{o(b1)} − {c}·{o(b2)})/{det} = "
+                        f"Newton step lands on the minimum H⁻¹b from any start, x = ({d}·{o(b1)} − {o(c)}·{o(b2)})/{det} = "
                         f"{r(expected)}.",
                         f"H = [[{a}, {c}], [{c}, {d}]] 为常数且正定（行列式 {det}）：二次函数上从任何起点出发一步牛顿法"
-                        f"都落在极小点 H⁻¹b，x = ({d}·{o(b1)} − {c}·{o(b2)})/{det} = {r(expected)}。")
+                        f"都落在极小点 H⁻¹b，x = ({d}·{o(b1)} − {o(c)}·{o(b2)})/{det} = {r(expected)}。")
         params = {"kind": kind, "a": a, "c": c, "d": d, "b": [b1, b2], "start": [x0, y0]}
     else:
         fp, fpp = x0**3 + a * x0 - b, 3 * x0**2 + a
