@@ -114,6 +114,9 @@ def experiment(p):
         gd_steps += 1
     p.greater("GD steps (best fixed step) to the same accuracy / LBFGS iterations", gd_steps / iters, 5,
               id="gd_vs_lbfgs_ratio")
+    evals = int(state["func_evals"])
+    p.greater("GD gradient evaluations / LBFGS loss-and-gradient evaluations (line search included)", gd_steps / evals,
+              1, id="gd_vs_lbfgs_evals")
 
     def rosen(v):
         return (1 - v[0]) ** 2 + 100 * (v[1] - v[0] ** 2) ** 2

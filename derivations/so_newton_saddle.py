@@ -59,7 +59,7 @@ def _hessian_step(x, absolute):
     if absolute:  # saddle-free Newton: |H| = V|Λ|Vᵀ
         lam, V = torch.linalg.eigh(H)
         H = V @ torch.diag(lam.abs()) @ V.T
-    return (w - torch.linalg.solve(H, g)).detach(), float(f(w))
+    return (w - torch.linalg.solve(H, g)).detach(), float(f(w).detach())
 
 
 def experiment(p):
