@@ -3,7 +3,7 @@
 Symbolic: f(x, y) = ½x² − ½y² + ¼y⁴ has a strict saddle at 0 (Hessian diag(1, −1)) and minima at
 (0, ±1). ∂f/∂y = −y + y³ vanishes on the whole line y = 0, so gradient descent started there
 never leaves it: it converges to the saddle (x ← (1 − η)x). Off the line, near the saddle,
-y ← (1 + η)y: a perturbation δ reaches |y| = ½ᐟ₁₀ after about ln(0.1/δ)/ln(1 + η) steps. With
+y ← (1 + η)y: a perturbation δ reaches |y| = 0.1 after about ln(0.1/δ)/ln(1 + η) steps. With
 gradient noise σξ (ξ ~ N(0, 1) per step) started at y = 0, y_t = ησ Σ (1 + η)^{t−1−s} ξ_s has
 standard deviation ησ·√(((1 + η)^{2t} − 1)/((1 + η)² − 1)). Heavy ball (torch's convention)
 along curvature −1 obeys y_{t+1} = (1 + μ + η)y_t − μy_{t−1}: growth factor
