@@ -6,9 +6,9 @@ gradient, so all of them are multiplied by S. For S = 2ᵏ the scaling is exact 
 dividing by S afterwards gives back the same numbers. fp16 flushes gradients below 2⁻²⁵ to 0; a
 scale S lifts every gradient g to S·g, so gradients down to 2⁻²⁵/S survive, provided S·g_max < 65504
 (otherwise inf: the step must be skipped and S lowered — what GradScaler does).
-Numeric: an MLP under torch.autocast("cpu", dtype=float16) with a small loss: the fraction of
+Numeric: an MLP under torch.autocast(device, dtype=float16) with a small loss: the fraction of
 gradient entries that are 0 without scaling, the relative error and cosine with the float32
-gradient with torch.amp.GradScaler("cpu"); the same model under bfloat16 autocast without scaling;
+gradient with torch.amp.GradScaler; the same model under bfloat16 autocast without scaling;
 bit-for-bit equality of scaled-then-unscaled float32 gradients; GradScaler skipping a step and
 halving its scale on overflow.
 """
@@ -62,14 +62,19 @@ def _setup(p):
             q.copy_(0.3 * torch.randn(q.shape, generator=gen))
     x = torch.randn(64, 32, generator=gen)
     y = torch.randn(64, 1, generator=gen)
-    return model, x, y
+    return model.to(p.device), x.to(p.device), y.to(p.device)
 
 
-def _grads(model, x, y, dtype=None, scaler=None, opt=None):
+def _kind(p):
+    """The autocast / GradScaler device type of p.device ("cpu" or "cuda")."""
+    return str(p.device).split(":")[0]
+
+
+def _grads(p, model, x, y, dtype=None, scaler=None, opt=None):
     import torch
 
     model.zero_grad()
-    with torch.autocast("cpu", dtype=dtype or torch.float16, enabled=dtype is not None):
+    with torch.autocast(_kind(p), dtype=dtype or torch.float16, enabled=dtype is not None):
         loss = LOSS_FACTOR * ((model(x) - y) ** 2).mean()
     if scaler is None:
         loss.backward()
@@ -84,16 +89,16 @@ def experiment(p):
 
     model, x, y = _setup(p)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    g32 = _grads(model, x, y)
-    g16 = _grads(model, x, y, torch.float16)
+    g32 = _grads(p, model, x, y)
+    g16 = _grads(p, model, x, y, torch.float16)
     p.greater("fp16 autocast, no scaling: fraction of gradient entries that are exactly 0",
               float((g16 == 0).float().mean()), 0.5, id="fp16_zero_fraction")
     p.greater("… relative error ‖g16 − g32‖/‖g32‖", float((g16 - g32).norm() / g32.norm()), 0.1,
               id="fp16_unscaled_error")
     p.less("median |∂L/∂θ| in float32 (below fp16's smallest normal 2⁻¹⁴)", float(g32.abs().median()), 2.0**-14,
            id="median_grad")
-    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**16)
-    gs = _grads(model, x, y, torch.float16, scaler, opt)
+    scaler = torch.amp.GradScaler(_kind(p), init_scale=2.0**16)
+    gs = _grads(p, model, x, y, torch.float16, scaler, opt)
     p.equal("fp16 + GradScaler(init_scale 2¹⁶): fraction of entries that are 0", float((gs == 0).float().mean()), 0.0,
             id="scaled_zero_fraction")
     p.less("… relative error vs float32", float((gs - g32).norm() / g32.norm()), 1e-2, id="scaled_error")
@@ -102,7 +107,7 @@ def experiment(p):
         gs = torch.cat(parts)
     p.greater("… cosine with the float32 gradient", float(torch.nn.functional.cosine_similarity(gs, g32, 0)),
               0.9999, id="scaled_cosine", refutes="loss scaling changes the gradient direction")
-    gb = _grads(model, x, y, torch.bfloat16)
+    gb = _grads(p, model, x, y, torch.bfloat16)
     p.equal("bf16 autocast, no scaling: fraction of entries that are 0", float((gb == 0).float().mean()), 0.0,
             id="bf16_zero_fraction")
     p.less("… relative error vs float32 (bf16 rounding, ε = 2⁻⁷)", float((gb - g32).norm() / g32.norm()), 0.05,
@@ -118,9 +123,9 @@ def experiment(p):
             float((g_pow2 - g32).abs().max()), 0, id="pow2_scaling_exact", refutes="loss scaling changes the gradient")
 
     # Overflow: GradScaler skips the step and halves the scale.
-    big = torch.amp.GradScaler("cpu", init_scale=2.0**40)
+    big = torch.amp.GradScaler(_kind(p), init_scale=2.0**40)
     before = [q.detach().clone() for q in model.parameters()]
-    _grads(model, x, y, torch.float16, big, opt)
+    _grads(p, model, x, y, torch.float16, big, opt)
     big.step(opt)
     big.update()
     p.holds("GradScaler(init_scale 2⁴⁰): inf gradients → optimizer step skipped (parameters unchanged)",

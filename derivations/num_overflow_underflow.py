@@ -63,7 +63,7 @@ def experiment(p):
     overflow, underflow, frac = _thresholds()
     # the myth "fp16 has the range of fp32": give the 16-bit computation fp32's exponent (i.e. use bf16)
     half = torch.bfloat16 if p.myth else torch.float16
-    xs = torch.arange(10.9, 11.3, 1 / 1024, dtype=torch.float32).to(half).unique()
+    xs = torch.arange(10.9, 11.3, 1 / 1024, dtype=torch.float32, device=p.device).to(half).unique()
     finite = xs[torch.isfinite(torch.exp(xs))]
     p.close("largest fp16 x with finite torch.exp(x) vs ln 65520 (within one fp16 spacing, 2⁻⁷)",
             float(finite.max()), math.log(float(overflow)), atol=2**-7, id="exp_overflow_threshold",
@@ -76,7 +76,7 @@ def experiment(p):
     out = torch.softmax(z.half(), 0)
     p.allclose("torch.softmax in fp16 on the same logits vs float64 (max-subtracted: finite)", out.double(), ref,
                rtol=2**-10, atol=2**-24, id="torch_softmax_fp16_ok")
-    p.equal("fp16 exp(−18) (below 2⁻²⁵)", float(torch.exp(torch.tensor(-18.0, dtype=torch.float16))), 0.0,
+    p.equal("fp16 exp(−18) (below 2⁻²⁵)", float(torch.exp(torch.tensor(-18.0, dtype=torch.float16, device=p.device))), 0.0,
             id="exp_underflow")
 
     gen = torch.Generator().manual_seed(p.seed)
