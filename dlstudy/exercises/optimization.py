@@ -13,7 +13,7 @@ def _ask_w(name: str, call: str, w0: float, grads: list[float]) -> tuple[str, st
     gs = ", ".join(str(g) for g in grads)
     steps = len(grads)
     return (f"A single weight starts at w = {w0}. The gradients ∂L/∂w at steps 1…{steps} are {gs} "
-            f"(given, whatever w becomes). After {steps} step(s) of torch.optim.{name}([w], {call}), what is w? "
+            f"(given, whatever w becomes). After {steps} {'step' if steps == 1 else 'steps'} of torch.optim.{name}([w], {call}), what is w? "
             "(3 significant figures)",
             f"一个权重初值 w = {w0}。第 1…{steps} 步的梯度 ∂L/∂w 依次为 {gs}（已给定，与 w 无关）。"
             f"用 torch.optim.{name}([w], {call}) 执行 {steps} 步之后，w 是多少？（3 位有效数字）")
