@@ -170,7 +170,7 @@ def test_p_pages_the_proof_then_shows_the_card_again(tmp_path: Path) -> None:
     assert log(home) == [("auto-recall", 3)]
 
 
-@pytest.mark.parametrize("delay", [0.05, 0.12, 0.25])
+@pytest.mark.parametrize("delay", [0.1, 0.2, 0.35])
 def test_ctrl_c_while_starting_exits_130_without_a_traceback(tmp_path: Path, delay: float) -> None:
     import time
 
