@@ -2,7 +2,7 @@
 import signal as _signal
 
 
-def _quiet_exit(signum, frame):  # type: ignore[no-untyped-def]
+def _quiet_exit(signum: int, frame: object) -> None:
     import os
     import sys
 
