@@ -83,8 +83,8 @@ def flash_attention(q, k, v, br, bc, causal=False, rescale=True):
     return out
 
 
-def _largest_intermediate(fn, skip_shape):
-    """numel of the largest tensor any aten op returns while fn runs, tensors of skip_shape (N × d) aside:
+def _largest_intermediate(fn, args, skip_shape):
+    """numel of the largest tensor any aten op returns while fn(*args) runs, tensors of skip_shape (N × d) aside:
     observed from outside the code under test, so an N × N score matrix anywhere would show up."""
     import torch
     from torch.utils._python_dispatch import TorchDispatchMode
@@ -100,7 +100,7 @@ def _largest_intermediate(fn, skip_shape):
             return out
 
     with Largest() as seen:
-        fn()
+        fn(*args)
     return seen.largest
 
 
@@ -125,7 +125,7 @@ def experiment(p):
     sizes = []
     for n in (64, 256, 1024):
         q, k, v = (torch.randn(n, 8, generator=g, dtype=f64).to(p.device) for _ in range(3))
-        sizes.append((n, _largest_intermediate(lambda: flash_attention(q, k, v, 32, 32), (n, 8))))
+        sizes.append((n, _largest_intermediate(flash_attention, (q, k, v, 32, 32), (n, 8))))
     p.sweep("largest tensor any op produced (seen by a TorchDispatchMode; the N × d inputs/output aside), "
             "B_r = B_c = 32, for N = 64, 256, 1024", [(f"N={n}", t) for n, t in sizes],
             "<=", 32 * 32, id="tile_bounded")
