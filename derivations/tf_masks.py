@@ -100,7 +100,6 @@ def experiment(p):
 
     # The fully masked row is backend-specific; the claim is about the CPU kernel, so it runs there on any device.
     q, k, v = q.cpu(), k.cpu(), v.cpu()
-    qa = q.clone().requires_grad_(True)
     none_open = torch.ones(n, n, dtype=torch.bool)
     none_open[2] = False                                  # query 2 may attend to nothing
 
@@ -111,13 +110,18 @@ def experiment(p):
             return torch.softmax(scores, -1) @ vv
         return F.scaled_dot_product_attention(qq, kk, vv, attn_mask=m)
 
-    o = sdpa(qa, k, v, none_open)
-    o.sum().backward()
-    p.holds("F.scaled_dot_product_attention, fully masked query row: output row = 0 and every output and "
-            "gradient finite", bool(torch.isfinite(o).all() and (o[..., 2, :] == 0).all()
-                                   and torch.isfinite(qa.grad).all()),
-            "NaN" if bool(torch.isnan(o).any()) else "0, finite", "0, finite", id="sdpa_empty_row_zero",
-            refutes="a fully masked row makes F.scaled_dot_product_attention return NaN")
+    verdicts = []
+    for dtype in (torch.float64, torch.float32, torch.bfloat16, torch.float16):   # the CPU kernels differ by dtype
+        qa = q.detach().to(dtype).clone().requires_grad_(True)
+        o = sdpa(qa, k.to(dtype), v.to(dtype), none_open)
+        o.float().sum().backward()
+        verdicts.append("NaN" if bool(torch.isnan(o).any()) else
+                        "0, finite" if bool(torch.isfinite(o).all() and (o[..., 2, :] == 0).all()
+                                            and torch.isfinite(qa.grad).all()) else "other")
+    worst = next((v_ for v_ in verdicts if v_ != "0, finite"), "0, finite")
+    p.holds("F.scaled_dot_product_attention, fully masked query row (float64, float32, bfloat16, float16): "
+            "output row = 0 and every output and gradient finite", worst == "0, finite", worst, "0, finite",
+            id="sdpa_empty_row_zero", refutes="a fully masked row makes F.scaled_dot_product_attention return NaN")
     mha = torch.nn.MultiheadAttention(d, 1, batch_first=True, dtype=f64)
     x = torch.randn(2, n, d, generator=g, dtype=f64)
     pad = torch.zeros(2, n, dtype=torch.bool)
