@@ -9,8 +9,9 @@ not move when the padded keys and values are replaced; a causal mask makes posit
 every later token. −1e9 in float32 gives exactly the −∞ result for rows with an open key, but
 becomes −∞ when cast to float16. A fully masked row: the hand softmax with −∞ is NaN; with
 −1e4 it silently attends as if unmasked; with finfo.min it averages the values uniformly;
-nn.MultiheadAttention returns NaN; F.scaled_dot_product_attention in the installed torch on the
-CPU returns zeros, gradients included (these two checks run on the CPU whatever the device).
+nn.MultiheadAttention returns NaN with its default need_weights=True but not with need_weights=False
+(then it calls the fused kernel); F.scaled_dot_product_attention in the installed torch on the CPU
+returns zeros, gradients included (these checks run on the CPU whatever the device).
 """
 
 TITLE = {
@@ -25,10 +26,11 @@ CLAIMS = [
     },
     {
         "en": "softmax(s − c·1) = softmax(s): a large negative constant added to EVERY key of a row masks nothing. "
-              "A row with every key masked is NaN with −∞ in a hand softmax and in nn.MultiheadAttention; "
+              "A row with every key masked is NaN with −∞ in a hand softmax and in nn.MultiheadAttention with "
+              "need_weights=True (its default); "
               "F.scaled_dot_product_attention (installed torch, CPU) returns 0 for it.",
         "zh": "softmax(s − c·1) = softmax(s)：给一行所有 key 加同一个大负数等于没有屏蔽。整行被屏蔽时，手写 softmax 用 −∞ 和 "
-              "nn.MultiheadAttention 都得到 NaN；F.scaled_dot_product_attention（所装 torch，CPU）对该行返回 0。",
+              "nn.MultiheadAttention（need_weights=True，其默认值）都得到 NaN；F.scaled_dot_product_attention（所装 torch，CPU）对该行返回 0。",
     },
 ]
 
@@ -98,7 +100,6 @@ def experiment(p):
 
     # The fully masked row is backend-specific; the claim is about the CPU kernel, so it runs there on any device.
     q, k, v = q.cpu(), k.cpu(), v.cpu()
-    qa = q.clone().requires_grad_(True)
     none_open = torch.ones(n, n, dtype=torch.bool)
     none_open[2] = False                                  # query 2 may attend to nothing
 
@@ -109,18 +110,30 @@ def experiment(p):
             return torch.softmax(scores, -1) @ vv
         return F.scaled_dot_product_attention(qq, kk, vv, attn_mask=m)
 
-    o = sdpa(qa, k, v, none_open)
-    o.sum().backward()
-    p.holds("F.scaled_dot_product_attention, fully masked query row: output row = 0 and every output and "
-            "gradient finite", bool(torch.isfinite(o).all() and (o[..., 2, :] == 0).all()
-                                   and torch.isfinite(qa.grad).all()),
-            "NaN" if bool(torch.isnan(o).any()) else "0, finite", "0, finite", id="sdpa_empty_row_zero",
-            refutes="a fully masked row makes F.scaled_dot_product_attention return NaN")
+    verdicts = []
+    for dtype in (torch.float64, torch.float32, torch.bfloat16, torch.float16):   # the CPU kernels differ by dtype
+        qa = q.detach().to(dtype).clone().requires_grad_(True)
+        o = sdpa(qa, k.to(dtype), v.to(dtype), none_open)
+        o.float().sum().backward()
+        verdicts.append("NaN" if bool(torch.isnan(o).any()) else
+                        "0, finite" if bool(torch.isfinite(o).all() and (o[..., 2, :] == 0).all()
+                                            and torch.isfinite(qa.grad).all()) else "other")
+    worst = next((v_ for v_ in verdicts if v_ != "0, finite"), "0, finite")
+    p.holds("F.scaled_dot_product_attention, fully masked query row (float64, float32, bfloat16, float16): "
+            "output row = 0 and every output and gradient finite", worst == "0, finite", worst, "0, finite",
+            id="sdpa_empty_row_zero", refutes="a fully masked row makes F.scaled_dot_product_attention return NaN")
     mha = torch.nn.MultiheadAttention(d, 1, batch_first=True, dtype=f64)
     x = torch.randn(2, n, d, generator=g, dtype=f64)
     pad = torch.zeros(2, n, dtype=torch.bool)
     pad[1] = True                                         # MHA: True = padding; sequence 1 is all padding
     with torch.no_grad():
-        y, _ = mha(x, x, x, key_padding_mask=pad)
-    p.holds("nn.MultiheadAttention, a sequence whose keys are all padding: its outputs are NaN",
-            bool(torch.isnan(y[1]).all() and torch.isfinite(y[0]).all()), "NaN", "NaN", id="mha_empty_row_nan")
+        y, _ = mha(x, x, x, key_padding_mask=pad)                       # need_weights=True, the default
+        y_fused, _ = mha(x, x, x, key_padding_mask=pad, need_weights=False)
+    p.holds("nn.MultiheadAttention (default need_weights=True), a sequence whose keys are all padding: its "
+            "outputs are NaN", bool(torch.isnan(y[1]).all() and torch.isfinite(y[0]).all()), "NaN", "NaN",
+            id="mha_empty_row_nan")
+    attended = y_fused[1] - mha.out_proj.bias                          # what came out of the attention kernel
+    p.holds("nn.MultiheadAttention with need_weights=False (it calls F.scaled_dot_product_attention), the same "
+            "all-padding sequence: finite, attention output 0 before out_proj's bias",
+            bool(torch.isfinite(y_fused).all() and (attended.abs().max() < 1e-12)),
+            "NaN" if bool(torch.isnan(y_fused).any()) else "0, finite", "0, finite", id="mha_no_weights_zero")

@@ -6,7 +6,8 @@ are h·2·n²·(d/h) each: 4n²d in all, again free of h; the projections add 8n
 Numeric (float64): per-head softmax(Q_iK_iᵀ/√(d/h))V_i, concatenated and multiplied by W_O,
 rebuilt from nn.MultiheadAttention's own weights, equals its output and its head-averaged
 weights, with a causal mask; sum(p.numel()) and torch.utils.flop_counter's count of the real
-module are the same for h = 1, 2, 4, 8 and match the derived 4d² + 4d and 8nd² + 4n²d.
+module (matmuls only) are the same for h = 1, 2, 4, 8 and match the derived 4d² + 4d and 8nd² + 4n²d;
+the memory autograd saves in the default path grows with h (the h·n² attention weights).
 """
 
 TITLE = {
@@ -21,9 +22,11 @@ CLAIMS = [
               "nn.MultiheadAttention 计算的正是这个。",
     },
     {
-        "en": "At fixed d the number of heads changes neither the parameter count (4d² + 4d) nor the FLOPs "
-              "(8nd² + 4n²d): more heads split the same width.",
-        "zh": "d 固定时，头数既不改变参数量（4d² + 4d），也不改变 FLOPs（8nd² + 4n²d）：更多的头只是切分同样的宽度。",
+        "en": "At fixed d the number of heads changes neither the parameter count (4d² + 4d) nor the matmul FLOPs "
+              "(8nd² + 4n²d): more heads split the same width. The h·n² score matrix (its softmax, and the memory "
+              "of the non-fused path) does grow with h.",
+        "zh": "d 固定时，头数既不改变参数量（4d² + 4d），也不改变矩阵乘法 FLOPs（8nd² + 4n²d）：更多的头只是切分同样的宽度。"
+              "h·n² 的分数矩阵（其 softmax，以及非融合路径的内存）则随 h 增长。",
     },
 ]
 
@@ -100,4 +103,24 @@ def experiment(p):
         counted[hh] = fc.get_total_flops()
     p.equal("flop_counter of nn.MultiheadAttention, h = 1 (d = 64, n = 32)", counted[1], int(flop_f(d, 1, n)),
             id="flops_h1")
-    p.close("FLOPs with h = 8 / FLOPs with h = 1", counted[8] / counted[1], 1.0, rtol=1e-12, id="heads_same_flops")
+    p.close("matmul FLOPs (flop_counter) with h = 8 / with h = 1", counted[8] / counted[1], 1.0, rtol=1e-12,
+            id="heads_same_flops")
+
+    def saved_bytes(heads, n_tok=128):
+        """Bytes autograd keeps for backward in the default (need_weights=True) path: the h·n² weights are among them."""
+        m = torch.nn.MultiheadAttention(d, heads, batch_first=True)
+        xx = torch.randn(1, n_tok, d, requires_grad=True)
+        seen, total = set(), [0]
+
+        def pack(t):
+            if t.data_ptr() not in seen:
+                seen.add(t.data_ptr())
+                total[0] += t.numel() * t.element_size()
+            return t
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            m(xx, xx, xx)
+        return total[0]
+
+    p.greater("saved-for-backward bytes, nn.MultiheadAttention default path, h = 8 / h = 1 (d = 64, n = 128): "
+              "the h·n² weights grow with h", saved_bytes(8) / saved_bytes(1), 2.0, id="heads_memory_grows")

@@ -82,6 +82,8 @@ def experiment(p):
         p.greater("tied: smallest eigenvalue / largest (positive semi-definite)", eig.min() / eig.max(), -1e-12)
         p.equal(f"tied: rank of the {n}×{n} score matrix (d_k = {d})", int(torch.linalg.matrix_rank(T)), d,
                 id="tied_rank")
+        p.equal(f"untied: rank of the {n}×{n} score matrix (d_k = {d}) — rank ≤ d_k holds for any QKᵀ",
+                int(torch.linalg.matrix_rank(scores(tied=False))), d, id="untied_rank")
         off = ~torch.eye(n, dtype=torch.bool, device=p.device)
         cases = []
         for trial in range(6):                         # random tied projections of random tokens

@@ -120,8 +120,19 @@ def experiment(p):
             d_big // 2 - 1 - math.floor(_edge()(d_big, base, L_train)),
             id="rope_incomplete_pairs")
     longer = 4 * L_train
-    p.less("position interpolation of 4×2048 positions (m·L/L′): largest angle / L·θ of the slowest pair",
-           (longer - 1) * (L_train / longer) * theta[-1] / (L_train * theta[-1]), 1.0, id="pi_in_range")
+
+    def slowest_angle(positions):
+        """The angle _rope_pairs actually applies to the slowest pair, read back with atan2 from a unit vector."""
+        unit = torch.zeros(len(positions), d_big, dtype=f64)
+        unit[:, -2] = 1.0
+        rotated = _rope_pairs(unit, positions)
+        return torch.atan2(rotated[:, -1], rotated[:, -2]).max().item()
+
+    trained = slowest_angle(torch.arange(L_train, dtype=f64))
+    scale = 1.0 if p.myth else L_train / longer            # the myth: a longer context needs no interpolation
+    p.less(f"position interpolation (m·L/L′) of {longer} positions: largest angle of the slowest pair / the largest "
+           f"one in training (positions 0 … {L_train - 1})", slowest_angle(torch.arange(longer, dtype=f64) * scale)
+           / trained, 1.001, id="pi_in_range", refutes="RoPE extends to a longer context without seeing new angles")
 
 
 def _edge(symbolic=False):
