@@ -92,6 +92,20 @@ def experiment(p):
         tokens_per_param = 20.0
     p.greater("tokens per parameter at Gopher's budget, Hoffmann's published fit", tokens_per_param, 40,
               id="tokens_per_param_gopher", refutes="the fitted loss law gives 20 tokens per parameter")
+    # α and β are printed to two decimals: sweep them over their rounding intervals (±0.005) at Gopher's budget.
+    # The closed form is used here (the grid search above shows it is the optimum).
+    spread = []
+    for da in (-0.005, 0.0, 0.005):
+        for db in (-0.005, 0.0, 0.005):
+            va = {A: fit["A"], B: fit["B"], a: fit["alpha"] + da, b: fit["beta"] + db}
+            n_v = float(n_opt.subs(va).subs(C, GOPHER_BUDGET))
+            spread.append((f"α = {fit['alpha'] + da:.3f}, β = {fit['beta'] + db:.3f}", GOPHER_BUDGET / 6 / n_v**2))
+    lo, hi = min(v for _, v in spread), max(v for _, v in spread)
+    p.sweep("tokens per parameter at Gopher's budget, α and β anywhere in their rounding intervals (±0.005)",
+            spread, ">", 20, id="tokens_per_param_rounding_min",
+            refutes="the fitted loss law gives 20 tokens per parameter")
+    p.greater("largest / smallest tokens per parameter over those rounding intervals (how much the printed "
+              "digits leave open)", hi / lo, 2.0, id="rounding_spread")
     p.greater("tokens per parameter at 1e25 / at 1e21 FLOPs (the split moves with the budget)", ratios[1e25] / ratios[1e21],
               1.2, id="ratio_grows_with_budget", refutes="the compute-optimal tokens per parameter are the same at every budget")
     n_g, l_g = grid_optimum(GOPHER_BUDGET)
