@@ -97,7 +97,8 @@ def experiment(p):
         return sum(gates[:, e:e + 1] * experts[e](x) for e in range(E))
 
     T = 64
-    x = torch.randn(T, D, dtype=f64, device=p.device)
+    cpu = torch.Generator().manual_seed(p.seed)  # draws on the CPU generator, then moved: same data on every device
+    x = torch.randn(T, D, dtype=f64, generator=cpu).to(p.device)
     with torch.no_grad():
         p.allclose("sparse top-2 MoE vs dense reference (all experts, masked gates)", moe(x), dense_reference(x),
                    rtol=1e-12, atol=1e-12, id="moe_matches_dense_reference")
@@ -124,7 +125,7 @@ def experiment(p):
         f = torch.bincount(probs.argmax(-1), minlength=E).to(f64) / len(probs)
         return E * (f * probs.mean(0)).sum(), f
 
-    tokens = torch.randn(1024, D, dtype=f64, device=p.device)
+    tokens = torch.randn(1024, D, dtype=f64, generator=cpu).to(p.device)
     with torch.no_grad():
         balanced, _ = aux_loss(router(tokens))
         collapsed, _ = aux_loss(torch.zeros(len(tokens), E, dtype=f64, device=p.device).index_fill(
