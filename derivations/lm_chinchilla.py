@@ -94,11 +94,11 @@ def experiment(p):
               id="tokens_per_param_gopher", refutes="the fitted loss law gives 20 tokens per parameter")
     # α and β are printed to two decimals: sweep them over their rounding intervals (±0.005) at Gopher's budget.
     # The closed form is used here (the grid search above shows it is the optimum).
+    n_of_exponents = sp.lambdify((a, b, C), n_opt.subs({A: fit["A"], B: fit["B"]}), "math")
     spread = []
     for da in (-0.005, 0.0, 0.005):
         for db in (-0.005, 0.0, 0.005):
-            va = {A: fit["A"], B: fit["B"], a: fit["alpha"] + da, b: fit["beta"] + db}
-            n_v = float(n_opt.subs(va).subs(C, GOPHER_BUDGET))
+            n_v = n_of_exponents(fit["alpha"] + da, fit["beta"] + db, GOPHER_BUDGET)
             spread.append((f"α = {fit['alpha'] + da:.3f}, β = {fit['beta'] + db:.3f}", GOPHER_BUDGET / 6 / n_v**2))
     lo, hi = min(v for _, v in spread), max(v for _, v in spread)
     p.sweep("tokens per parameter at Gopher's budget, α and β anywhere in their rounding intervals (±0.005)",
