@@ -8,7 +8,9 @@ Numeric: with Hoffmann et al.'s published constants (E = 1.69, A = 406.4, B = 41
 lambdified closed form; at Gopher's budget (5.76·10²³ FLOPs) it puts ≈ 93 tokens per
 parameter, not the ≈ 20 of the Chinchilla model itself (70B on 1.4T tokens, from the
 paper's approaches 1 and 2); the loss surface is so flat there that the two splits differ
-by < 0.01 nats of predicted loss.
+by < 0.01 nats of predicted loss. The 93 is fragile: α and β are printed to two decimals, and moving them
+within ±0.005 moves the optimum between ≈ 44 and ≈ 196 tokens per parameter (never near 20); Besiroglu
+et al. (2024) name that rounding as one cause of the mismatch.
 """
 
 TITLE = {
