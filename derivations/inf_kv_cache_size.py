@@ -68,6 +68,7 @@ def experiment(p):
     (L_s, b_s, n_s, h_kv_s, d_head_s, s_s), total = cache_bytes()
     formula = sp.lambdify((L_s, b_s, n_s, h_kv_s, d_head_s, s_s), total)
     torch.manual_seed(p.seed)
+    cpu = torch.Generator().manual_seed(p.seed)  # data drawn on the CPU generator, then moved
     d, h, d_head, layers, batch, n = 64, 8, 8, 2, 3, 10
     cases = []
     for dtype in (torch.bfloat16, torch.float32):
@@ -77,7 +78,7 @@ def experiment(p):
             cache = [([], []) for _ in range(layers)]
             with torch.no_grad():
                 for _ in range(n):  # one token per step, appended to every layer's cache
-                    x = torch.randn(batch, 1, d, dtype=dtype, device=p.device)
+                    x = torch.randn(batch, 1, d, dtype=dtype, generator=cpu).to(p.device)
                     for i in range(layers):
                         cache[i][0].append(kproj[i](x).view(batch, 1, h_kv, d_head).transpose(1, 2))
                         cache[i][1].append(vproj[i](x).view(batch, 1, h_kv, d_head).transpose(1, 2))
@@ -88,11 +89,11 @@ def experiment(p):
             id="cache_bytes_match")
 
     f64 = torch.float64
-    q = torch.randn(2, h, 7, d_head, dtype=f64, device=p.device)
+    q = torch.randn(2, h, 7, d_head, dtype=f64, generator=cpu).to(p.device)
     worst, tiled_gap = [], None
     for g in (4, 2, 1):
-        k = torch.randn(2, g, 7, d_head, dtype=f64, device=p.device)
-        v = torch.randn(2, g, 7, d_head, dtype=f64, device=p.device)
+        k = torch.randn(2, g, 7, d_head, dtype=f64, generator=cpu).to(p.device)
+        v = torch.randn(2, g, 7, d_head, dtype=f64, generator=cpu).to(p.device)
         out = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
         # independent reference: expand the KV heads, then softmax(q·kᵀ/√d + causal mask)·v per head
         if p.myth:  # round-robin: query head i reads KV head i mod g

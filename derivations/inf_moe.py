@@ -97,7 +97,8 @@ def experiment(p):
         return sum(gates[:, e:e + 1] * experts[e](x) for e in range(E))
 
     T = 64
-    x = torch.randn(T, D, dtype=f64, device=p.device)
+    cpu = torch.Generator().manual_seed(p.seed)  # draws on the CPU generator, then moved: same data on every device
+    x = torch.randn(T, D, dtype=f64, generator=cpu).to(p.device)
     with torch.no_grad():
         p.allclose("sparse top-2 MoE vs dense reference (all experts, masked gates)", moe(x), dense_reference(x),
                    rtol=1e-12, atol=1e-12, id="moe_matches_dense_reference")
@@ -124,7 +125,7 @@ def experiment(p):
         f = torch.bincount(probs.argmax(-1), minlength=E).to(f64) / len(probs)
         return E * (f * probs.mean(0)).sum(), f
 
-    tokens = torch.randn(1024, D, dtype=f64, device=p.device)
+    tokens = torch.randn(1024, D, dtype=f64, generator=cpu).to(p.device)
     with torch.no_grad():
         balanced, _ = aux_loss(router(tokens))
         collapsed, _ = aux_loss(torch.zeros(len(tokens), E, dtype=f64, device=p.device).index_fill(
@@ -132,6 +133,16 @@ def experiment(p):
     p.close("aux loss of the freshly initialised router on Gaussian tokens (α = 1)", balanced, 1, rtol=0.1,
             id="aux_balanced")
     p.close("aux loss, every token on expert 0", collapsed, E, rtol=1e-6, id="aux_collapsed")
+    # f is a hard top-1 count, so f = P is not enforced: 60% of the tokens on expert 0 with nearly uniform
+    # probabilities, the rest confidently spread over the other experts, scores below perfect balance (α).
+    near = torch.zeros(600, E, dtype=f64, device=p.device)
+    near[:, 0] = 1e-3
+    sure = torch.full((400, E), -50.0, dtype=f64, device=p.device)
+    sure[torch.arange(400, device=p.device), 1 + torch.arange(400, device=p.device) % (E - 1)] = 50.0
+    with torch.no_grad():
+        lopsided, f_lop = aux_loss(torch.cat([near, sure]))
+    p.less(f"aux loss with {float(f_lop[0]):.0%} of the tokens on expert 0 (near-uniform probabilities there), vs the "
+           "balanced value α = 1", lopsided, 1.0, id="aux_imbalanced_below_alpha")
 
     skewed = nn.Linear(D, E, dtype=f64).to(p.device)
     with torch.no_grad():

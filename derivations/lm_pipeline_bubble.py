@@ -123,3 +123,6 @@ def experiment(p):
     _, flight_1f1b = simulate(4, 32, 1.0, 2.0, "1f1b")
     p.equal("p = 4, m = 32: micro-batches in flight on stage 0, GPipe vs 1F1B", (flight[0], flight_1f1b[0]), (32, 4),
             id="in_flight_stage0")
+    p.equal("p = 4, m = 32: most micro-batches held on stage 0, GPipe", flight[0], 32, id="in_flight_stage0_gpipe")
+    p.equal("p = 4, m = 32: most micro-batches held on stage 0, 1F1B (p − s = 4)", flight_1f1b[0], 4,
+            id="in_flight_stage0_1f1b")

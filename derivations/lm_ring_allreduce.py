@@ -71,7 +71,9 @@ def experiment(p):
         want = torch.stack(xs).sum(0)
         cases_sum.append((f"n={n}", max((o - want).abs().max().item() for o in out)))
         cases_sent.append((f"n={n}", max(abs(s - volume(n, psi)) for s in sent)))
+        per_psi = max(sent) / psi  # measured: the most any worker sent, in units of Ψ
     p.sweep("ring all-reduce vs torch.stack(xs).sum(0): max |Δ| on every worker", cases_sum, "<=", 1e-12,
             id="ring_sums")
     p.sweep("|elements sent per worker − 2(n − 1)Ψ/n|", cases_sent, "<=", 0, id="ring_volume")
-    p.less("n = 8: sent / Ψ (below 2)", volume(8, 1), 2.0, id="ring_below_2psi")
+    p.less("n = 8: elements sent by the busiest worker / Ψ, counted in the simulation (below 2)", per_psi, 2.0,
+           id="ring_below_2psi")
