@@ -1,7 +1,7 @@
 """Weight normalisation w = g·v/‖v‖: its gradient is a scaled projection, and the scale invariance
 it shares with BatchNorm.
 
-Symbolic: differentiate w = g·v/‖v‖ (3-vector): ∂w/∂v = (g/‖v‖)(I − vvᵀ/‖v‖²), so
+Symbolic: differentiate w = g·v/‖v‖ (2-vector, to keep sympy quick): ∂w/∂v = (g/‖v‖)(I − vvᵀ/‖v‖²), so
 ∇ᵥL = (g/‖v‖)(I − vvᵀ/‖v‖²)∇_wL — the gradient w.r.t. w projected away from v and scaled by
 g/‖v‖ — and ∇_gL = ∇_wL·v/‖v‖ (Salimans & Kingma 2016, eq. 3). Hence v·∇ᵥL = 0 and a plain
 gradient step only lengthens v: ‖v − η∇ᵥL‖² = ‖v‖² + η²‖∇ᵥL‖². The same holds for any weight
@@ -28,8 +28,8 @@ CLAIMS = [
 def _derived():
     import sympy as sp
 
-    v = sp.Matrix(sp.symbols("v1:4", real=True))
-    gw = sp.Matrix(sp.symbols("d1:4", real=True))  # ∇_w L
+    v = sp.Matrix(sp.symbols("v1:3", real=True))
+    gw = sp.Matrix(sp.symbols("d1:3", real=True))  # ∇_w L
     g = sp.Symbol("g", positive=True)
     norm = sp.sqrt((v.T * v)[0])
     w = g * v / norm
@@ -41,15 +41,17 @@ def _derived():
 
 def derive(p):
     sp, v, gw, g, norm, w, J, grad_v, grad_g = _derived()
-    p.step("w = g·v/‖v‖", w)
-    proj = (g / norm) * (sp.eye(3) - v * v.T / norm ** 2)
-    p.identity("∂w/∂v = (g/‖v‖)(I − vvᵀ/‖v‖²)", J, proj)
-    p.identity("∇ᵥL = (∂w/∂v)ᵀ∇_wL = (g/‖v‖)(I − vvᵀ/‖v‖²)∇_wL", grad_v, proj * gw)
+    p.step("w = g·v/‖v‖ (first component)", w[0])
+    proj = (g / norm) * (sp.eye(2) - v * v.T / norm ** 2)
+    p.identity("∂w/∂v = (g/‖v‖)(I − vvᵀ/‖v‖²)", J, proj, shown=J[0, 0])
+    p.identity("∇ᵥL = (∂w/∂v)ᵀ∇_wL = (g/‖v‖)(I − vvᵀ/‖v‖²)∇_wL", grad_v, proj * gw,
+               shown=sp.Symbol("∇ᵥL = (g/‖v‖)(I − vvᵀ/‖v‖²)∇_wL"))
     p.identity("∇_gL = ∇_wL·v/‖v‖", grad_g, (gw.T * v)[0] / norm)
-    p.identity("v·∇ᵥL = 0", (v.T * grad_v)[0], 0)
+    p.identity("v·∇ᵥL = 0", (v.T * grad_v)[0], 0, shown=sp.Symbol("v·∇ᵥL = 0"))
     eta = sp.Symbol("eta", positive=True)
     step = v - eta * grad_v
-    p.identity("‖v − η∇ᵥL‖² = ‖v‖² + η²‖∇ᵥL‖²", (step.T * step)[0], norm ** 2 + eta ** 2 * (grad_v.T * grad_v)[0])
+    p.identity("‖v − η∇ᵥL‖² = ‖v‖² + η²‖∇ᵥL‖²", (step.T * step)[0], norm ** 2 + eta ** 2 * (grad_v.T * grad_v)[0],
+               shown=sp.Symbol("‖v − η∇ᵥL‖² = ‖v‖² + η²‖∇ᵥL‖²"))
 
 
 def experiment(p):
@@ -63,10 +65,10 @@ def experiment(p):
 
     gen = torch.Generator().manual_seed(p.seed)
     dt, dev = torch.float64, p.device
-    lin = weight_norm(torch.nn.Linear(3, 4, dtype=dt).to(dev))  # dim=0: one (g, v) per output row
+    lin = weight_norm(torch.nn.Linear(2, 4, dtype=dt).to(dev))  # dim=0: one (g, v) per output row
     with torch.no_grad():
         lin.parametrizations.weight.original0.mul_(torch.rand(4, 1, generator=gen, dtype=dt).to(dev) + 0.5)
-    x = torch.randn(8, 3, generator=gen, dtype=dt).to(dev)
+    x = torch.randn(8, 2, generator=gen, dtype=dt).to(dev)
     t = torch.randn(8, 4, generator=gen, dtype=dt).to(dev)
     w = lin.weight  # recomputed from (g, v) on each access: keep this one to read ∇_wL off it
     w.retain_grad()
@@ -101,7 +103,7 @@ def experiment(p):
                eta ** 2 * gv_auto.norm(dim=1) ** 2, rtol=1e-9, id="sgd_lengthens_v")
 
     # BatchNorm's scale invariance: Linear (no bias) → BatchNorm1d (train mode)
-    W0 = torch.randn(4, 3, generator=gen, dtype=dt).to(dev)
+    W0 = torch.randn(4, 2, generator=gen, dtype=dt).to(dev)
     bn = torch.nn.BatchNorm1d(4, affine=False, eps=1e-12, dtype=dt)  # ε ≪ var: invariance up to ε.to(dev)
 
     def loss_grad(scale):
@@ -109,7 +111,7 @@ def experiment(p):
         out = bn(x @ W.T)
         loss = ((out - t) ** 2).sum()
         loss.backward()
-        return float(loss), W.grad
+        return float(loss.detach()), W.grad
 
     l1, g1 = loss_grad(1.0)
     l5, g5 = loss_grad(5.0)
