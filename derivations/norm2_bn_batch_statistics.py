@@ -95,7 +95,7 @@ def experiment(p):
         loss = ((bn(x + b, detach=not p.myth) - target) ** 2).sum()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         norms.append(float(b.norm()))
     p.greater("statistics detached: ‖b‖ after 50 SGD steps", norms[-1], 1.0, id="bias_drifts",
               refutes="a bias before BatchNorm stays put whatever the backward pass does")

@@ -101,7 +101,7 @@ def conv_value(rng: random.Random) -> Drawing:
 
     out = F.conv2d(torch.tensor([x], dtype=torch.float64), torch.tensor([w], dtype=torch.float64),
                    torch.tensor([b], dtype=torch.float64))
-    value = int(round(float(out[0, 0, i, j])))
+    value = round(float(out[0, 0, i, j]))
     terms = " + ".join(f"{o(w[c][u][v])}·{o(x[c][i + u][j + v])}" for c in range(2) for u in range(k)
                        for v in range(k))
     return Exercise(
