@@ -81,6 +81,10 @@ def experiment(p):
            refutes="BatchNorm's statistics can be treated as constants in the backward pass")
     p.less("|∑ over the batch of ∂L/∂x| (max over channels)", gx.sum(0).abs().max(), 1e-10,
            id="input_grad_sums_to_zero")
+    xhat = F.batch_norm(x, None, None, training=True, eps=eps)
+    cos = ((gx * xhat).sum(0).abs() / (gx.norm(dim=0) * xhat.norm(dim=0))).max()
+    p.less("max over channels |cos(∂L/∂x, x̂)| over the batch: ⟂ x̂ up to a term of order ε/σ²", cos, 1e-4,
+           id="input_grad_orthogonal_xhat")
     gb_d, gx_d = grads(detach=True)
     p.greater("statistics detached: |∂L/∂b| (max over channels)", gb_d.abs().max(), 1e-2, id="detached_bias_grad")
     p.greater("statistics detached: max |∂L/∂x − autograd's|", (gx_d - gx).abs().max(), 1e-2,

@@ -75,9 +75,9 @@ def experiment(p):
         (g_un,) = torch.autograd.grad(lam * w.norm(), w)
         (g_sq,) = torch.autograd.grad(lam / 2 * w.pow(2).sum(), w)
         cases_un.append((f"‖w‖ ≈ {scale:g}", abs(float(g_un.norm()) - lam)))
-        cases_sq.append((f"‖w‖ ≈ {scale:g}", float(g_sq.norm() / (lam * w.detach().norm()))))
+        cases_sq.append((f"‖w‖ ≈ {scale:g}", abs(float(g_sq.norm() / (lam * w.detach().norm())) - 1)))
     p.sweep("|‖∇λ‖w‖‖ − λ| over ‖w‖ ≈ 1e-3 … 1e3", cases_un, "<", 1e-12, id="unsquared_constant_pull")
-    p.sweep("‖∇(λ/2)‖w‖²‖ / (λ‖w‖) over the same", cases_sq, "<", 1 + 1e-12, id="squared_proportional_pull")
+    p.sweep("|‖∇(λ/2)‖w‖²‖ / (λ‖w‖) − 1| over the same", cases_sq, "<", 1e-12, id="squared_proportional_pull")
 
     def minimise(a, penalty, steps, lr, decay=1.0):
         """(Sub)gradient descent by autograd; a decaying step lets the non-smooth λ‖w‖ settle at 0."""
