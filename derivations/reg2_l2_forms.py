@@ -112,7 +112,8 @@ def experiment(p):
             opt.zero_grad()
             (0.5 * (model(x)[:, 0] - y).pow(2).mean()).backward()
             opt.step()
-        results[decay_bias] = (float(model.bias), float((y - model(x)[:, 0]).mean()))
+        with torch.no_grad():
+            results[decay_bias] = (float(model.bias), float((y - model(x)[:, 0]).mean()))
     ybar = float(y.mean())
     p.close("bias decayed: b* vs derived ȳ/(1 + λ)", results[True][0], ybar / (1 + lam_b), rtol=1e-9,
             id="decayed_bias_formula")
