@@ -28,9 +28,11 @@ CLAIMS = [
               "（形状 [1, 1, F]）；nn.LayerNorm(F) 只在 F 上求（形状 [N, L, 1]）。",
     },
     {
-        "en": "Feeding [N, L, F] straight into nn.BatchNorm1d(F) raises an error when L ≠ F and silently "
-              "normalises the wrong axis when L = F.",
-        "zh": "把 [N, L, F] 直接送入 nn.BatchNorm1d(F)：L ≠ F 时报错，L = F 时不报错却在错误的维度上归一化。",
+        "en": "Feeding [N, L, F] straight into nn.BatchNorm1d(F) raises an error when L ≠ F (its γ, β and running "
+              "buffers have size F) and silently normalises the wrong axis when L = F, or when it has no γ, β and "
+              "buffers (affine=False, track_running_stats=False).",
+        "zh": "把 [N, L, F] 直接送入 nn.BatchNorm1d(F)：L ≠ F 时报错（它的 γ、β 和 running 缓冲区大小为 F），"
+              "L = F 时，或没有 γ、β 和缓冲区时（affine=False、track_running_stats=False），不报错却在错误的维度上归一化。",
     },
     {
         "en": "Per-position statistics of shape [1, L, F] (a widely copied answer) are not what BatchNorm1d computes.",
@@ -185,6 +187,16 @@ def experiment(p):
             raised = True
         p.holds("BatchNorm1d(F) on [N, L, F] with L ≠ F raises", raised, measured=raised, expected=True,
                 id="wrong_layout_raises")
+        # The error comes from γ, β and the running buffers having size F, not L: without them nothing is checked.
+        bare = torch.nn.BatchNorm1d(F, affine=False, track_running_stats=False, dtype=dt).to(dev)
+        try:
+            bare_out = bare(x3)
+        except (RuntimeError, ValueError):
+            bare_out = None
+        p.holds("…but BatchNorm1d(F, affine=False, track_running_stats=False) on it runs, normalising each of the "
+                "L positions over (N, F)", bare_out is not None and torch.allclose(bare_out, by_hand(x3, (0, 2))[0]),
+                measured="runs" if bare_out is not None else "raises", expected="runs, wrong axis",
+                id="wrong_layout_bare_runs")
         x_sq = rand(N, F, F).to(dev)  # L = F: no error...
         silent = bn3(x_sq)
         p.allclose("…with L = F it runs, normalising each position l over (N, F)",

@@ -105,7 +105,7 @@ def derive(p):
                sp.limit(by_sqrt.subs(cm, 0), L, sp.oo), s2, id="sqrt_scaling_bounded_without_drift")
     c_pos = sp.Symbol("c_pos", positive=True)
     grows = sp.limit(by_sqrt.subs(cm, c_pos) / sp.sqrt(L), L, sp.oo)
-    p.identity("α = 1/√L, c > 0: L·log(1 + 2c/√L + s/L) / √L → 2c (grows like 2c√L: unbounded)",
+    p.identity("α = 1/√L, c > 0: L·log(1 + 2c/√L + s/L) / √L → 2c (the log of the squared ratio grows like 2c√L: unbounded)",
                grows, 2 * c_pos, id="sqrt_scaling_unbounded_with_drift")
     p.identity("α = 1/L: L·log(1 + 2c/L + s/L²) → 2c (bounded for any c)",
                sp.limit(log_growth.subs(alpha, 1 / L), L, sp.oo), 2 * cm, id="linear_scaling_bounded")
