@@ -13,6 +13,10 @@ and of BN's statistics; the masked BN is checked against nn.BatchNorm1d, the LN
 against nn.LayerNorm). Same steps, same learning rate; test MSE in eval mode.
 """
 
+# float32 training is chaotic: another CPU's kernels move the quick figures by percents (the
+# verdicts stay). The snapshot test allows this much; cards quote the recorded run.
+SNAPSHOT_RTOL = 0.5
+
 TITLE = {
     "en": "Training with BatchNorm vs LayerNorm at small batch sizes",
     "zh": "小 batch 下用 BatchNorm 与 LayerNorm 训练",

@@ -13,6 +13,10 @@ rules are first checked against torch.optim.Adam(weight_decay) and
 torch.optim.AdamW in float64, whose one-step decay factors are also measured.
 """
 
+# float32 training is chaotic: another CPU's kernels move the quick figures by percents (the
+# verdicts stay). The snapshot test allows this much; cards quote the recorded run.
+SNAPSHOT_RTOL = 0.5
+
 TITLE = {
     "en": "Training with Adam + L2 vs AdamW: per-weight decay, final weights, test error",
     "zh": "用 Adam + L2 与 AdamW 训练：逐权重的衰减、最终权重与测试误差",

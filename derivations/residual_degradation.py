@@ -13,6 +13,10 @@ Full scale: He et al.'s CIFAR depths 20 and 56, width 32, 1024 points, 32 nets,
 300 steps (a GPU; minutes on a CPU).
 """
 
+# float32 training is chaotic: another CPU's kernels move the quick figures by percents (the
+# verdicts stay). The snapshot test allows this much; cards quote the recorded run.
+SNAPSHOT_RTOL = 0.5
+
 TITLE = {
     "en": "Degradation: deeper plain nets train worse, residual nets do not",
     "zh": "退化问题：更深的普通网络训练误差更高，残差网络不会",

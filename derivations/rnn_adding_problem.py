@@ -12,6 +12,10 @@ compared with the chance level, which is itself checked by Monte Carlo.
 Quick: T = 30, 400 steps (CPU, seconds). Full: T = 120, 2000 steps (a GPU).
 """
 
+# float32 training is chaotic: another CPU's kernels move the quick figures by percents (the
+# verdicts stay). The snapshot test allows this much; cards quote the recorded run.
+SNAPSHOT_RTOL = 0.5
+
 TITLE = {
     "en": "The adding problem: vanilla RNN stays at chance, LSTM and GRU solve it",
     "zh": "加法问题：普通 RNN 停在随机水平，LSTM 和 GRU 能解决",
