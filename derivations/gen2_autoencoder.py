@@ -86,9 +86,10 @@ def experiment(p):
 
     W_wide = torch.linalg.lstsq(train, train).solution          # 8 → 8 code, least-squares optimum
     W_scored = P if p.myth else W_wide
-    p.less("least-squares 8-wide autoencoder: largest reconstruction error on an anomaly",
-           err(anomalies, W_scored).max(), 1e-12, id="overcomplete_copies_anomalies",
-           refutes="a wider code makes a better anomaly detector")
+    kept = 1 - err(anomalies, W_scored) / (anomalies ** 2).sum(1)
+    p.greater("least-squares 8-wide autoencoder: smallest share of an anomaly's ‖x‖² it reconstructs",
+              kept.min(), 1 - 1e-9, id="overcomplete_copies_anomalies",
+              refutes="a wider code makes a better anomaly detector")
 
     sigma = 0.5
     noisy = train + sigma * torch.randn(train.shape, generator=g, dtype=f64).to(p.device)
