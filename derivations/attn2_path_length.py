@@ -109,10 +109,17 @@ def experiment(p):
     p.greater("one nn.MultiheadAttention layer: ‖∂y_33/∂x_1‖ (path length 1)", grad[0, 0].norm(), 0.0,
               id="attention_one_layer")
 
-    def flops(fn):
+    def flops(fn, *args):
         with FlopCounterMode(display=False) as counter:
-            fn()
+            fn(*args)
         return counter.get_total_flops()
+
+    def attention_op(q, k_, v):
+        return torch.softmax(q @ k_.transpose(1, 2) / math.sqrt(q.shape[-1]), -1) @ v
+
+    def attention_layer(xs, lin):
+        q, k_, v = (m(xs) for m in lin[:3])
+        return lin[3](attention_op(q, k_, v))
 
     d = 64
     ratios, checks = [], []
@@ -120,18 +127,10 @@ def experiment(p):
         xs = torch.randn(1, n, d, dtype=torch.float64, device=p.device)
         lin = [torch.nn.Linear(d, d, dtype=torch.float64).to(p.device) for _ in range(4)]
         with torch.no_grad():
-            q, k_, v = (m(xs) for m in lin[:3])
-
-        def attention_op():
-            return torch.softmax(q @ k_.transpose(1, 2) / math.sqrt(d), -1) @ v
-
-        def attention_layer():
-            q, k_, v = (m(xs) for m in lin[:3])
-            return lin[3](torch.softmax(q @ k_.transpose(1, 2) / math.sqrt(d), -1) @ v)
-
+            qkv = [m(xs) for m in lin[:3]]
         rnn = torch.nn.RNN(d, d, dtype=torch.float64).to(p.device)
-        op, layer = flops(attention_op), flops(attention_layer)
-        elman = flops(lambda: rnn(xs.transpose(0, 1)))
+        op, layer = flops(attention_op, *qkv), flops(attention_layer, xs, lin)
+        elman = flops(rnn, xs.transpose(0, 1))
         at = {n_s: n, d_s: d}
         checks += [(f"n = {n}, attention op", abs(op - int(f["attention_op"].subs(at)))),
                    (f"n = {n}, attention layer", abs(layer - int((f["attention_op"] + f["projections"]).subs(at)))),
