@@ -38,7 +38,10 @@ def derive(p):
     p.step("Layer 2, step 2: its input is the masked, rescaled m₂·h¹₂/(1 − p)", h2_2)
     p.identity("∂h¹₂/∂m₁ = ∂h¹₂/∂m₂ = 0: the masks never reach the layer-1 recurrence",
                sp.Matrix([sp.diff(h1_2, m1), sp.diff(h1_2, m2)]), sp.zeros(2, 1), id="layer1_mask_free")
-    p.holds("(sympy) ∂h²₂/∂m₁ ≠ 0: layer 2 does see the masks", sp.simplify(sp.diff(h2_2, m1)) != 0, "≠ 0", "≠ 0")
+    at = {w1: sp.Rational(1, 2), u1: 1, w2: sp.Rational(1, 2), u2: 1, q: sp.Rational(1, 2), x1: 1, x2: 1, m1: 1, m2: 1}
+    slope = sp.diff(h2_2, m1).subs(at)
+    p.holds("(sympy) ∂h²₂/∂m₁ ≠ 0 (at w = ½, u = x = m = 1, p = ½): layer 2 does see the masks",
+            bool(sp.N(slope) != 0), sp.N(slope, 4), "≠ 0")
     keep = 1 - q
     p.identity("E[m/(1 − p)] = (1 − p)·1/(1 − p) + p·0 = 1 (inverted dropout keeps the mean)",
                keep * (1 / (1 - q)) + q * 0, 1)
