@@ -87,6 +87,17 @@ def experiment(p):
         h1_train = _myth_layer1(m, x, True) if p.myth else h_train[0]
     p.allclose("train mode, dropout = 1: layer-1 final state vs eval mode", h1_train, h_eval[0], rtol=1e-12,
                atol=1e-14, id="recurrence_not_dropped", refutes="nn.LSTM's dropout masks the recurrent state h_{t−1}")
+    gaps = []
+    for cls in (torch.nn.GRU, torch.nn.RNN):
+        other = cls(5, 6, num_layers=2, dropout=1.0, dtype=torch.float64).to(p.device)
+        with torch.no_grad():
+            other.eval()
+            h_e = other(x)[1]
+            other.train()
+            h_t = other(x)[1]
+        gaps.append((cls.__name__, (h_t[0] - h_e[0]).abs().max()))
+    p.sweep("nn.GRU, nn.RNN (2 layers, dropout = 1): layer-1 final state, train vs eval", gaps, "<=", 0.0,
+            id="gru_rnn_recurrence_not_dropped")
     top = torch.nn.LSTM(6, 6, dtype=torch.float64).to(p.device)
     top.load_state_dict({k.replace("_l1", "_l0"): v for k, v in m.state_dict().items() if k.endswith("_l1")})
     with torch.no_grad():
