@@ -82,6 +82,16 @@ def _first_connected(p, n, k, dilated):
             return layers
 
 
+def _lstm_loop(cell, xs):
+    """One LSTM layer step by step (flop_counter does not see inside the fused nn.LSTM kernel)."""
+    import torch
+
+    h = c = torch.zeros(1, cell.hidden_size, dtype=xs.dtype, device=xs.device)
+    for x_t in xs:
+        h, c = cell(x_t[None], (h, c))
+    return h
+
+
 def experiment(p):
     import math
 
@@ -122,7 +132,7 @@ def experiment(p):
         return lin[3](attention_op(q, k_, v))
 
     d = 64
-    ratios, checks = [], []
+    ratios, checks, lstm_sides = [], [], []
     for n in (8, 32, 128, 512):
         xs = torch.randn(1, n, d, dtype=torch.float64, device=p.device)
         lin = [torch.nn.Linear(d, d, dtype=torch.float64).to(p.device) for _ in range(4)]
@@ -131,13 +141,19 @@ def experiment(p):
         rnn = torch.nn.RNN(d, d, dtype=torch.float64).to(p.device)
         op, layer = flops(attention_op, *qkv), flops(attention_layer, xs, lin)
         elman = flops(rnn, xs.transpose(0, 1))
+        cell = torch.nn.LSTMCell(d, d, dtype=torch.float64).to(p.device)
+        lstm = flops(_lstm_loop, cell, xs[0])
         at = {n_s: n, d_s: d}
         checks += [(f"n = {n}, attention op", abs(op - int(f["attention_op"].subs(at)))),
                    (f"n = {n}, attention layer", abs(layer - int((f["attention_op"] + f["projections"]).subs(at)))),
-                   (f"n = {n}, nn.RNN", abs(elman - int(f["elman"].subs(at))))]
+                   (f"n = {n}, nn.RNN", abs(elman - int(f["elman"].subs(at)))),
+                   (f"n = {n}, nn.LSTMCell loop", abs(lstm - int(f["lstm"].subs(at))))]
+        lstm_sides.append((f"n = {n}", (layer - lstm) * (n - 2 * d)))
         # p.myth: cost the layer as its n²d op only, as the usual complexity table does.
         ratios.append((f"n = {n}, d = 64", (op if p.myth else layer) / elman))
-    p.sweep("|flop_counter − formula| for the attention op, the attention layer and nn.RNN", checks, "<=", 0,
+    p.sweep("|flop_counter − formula| for the attention op, the attention layer, nn.RNN and an LSTMCell loop", checks, "<=", 0,
             id="flops_match")
+    p.sweep("(FLOPs(attention layer) − FLOPs(LSTM)) · (n − 2d): attention is cheaper exactly when n < 2d", lstm_sides,
+            ">=", 0, id="lstm_crossover_2d")
     p.sweep("FLOPs(self-attention layer) / FLOPs(nn.RNN layer), d = 64, n = 8 … 512", ratios, ">", 1.0,
             id="attention_costs_more_than_elman", refutes="self-attention is cheaper than a recurrent layer when n < d")
