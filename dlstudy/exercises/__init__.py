@@ -38,7 +38,7 @@ from dlstudy.card import Text
 
 MODULES = ("rnn", "normalization", "residual", "optim", "cnn", "losses", "init", "training",
            "mlp", "backprop", "gradients", "optimization", "transformer", "large_models",
-           "inference", "numerics", "variants")
+           "inference", "numerics", "variants", "sequence")
 
 
 
