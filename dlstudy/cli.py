@@ -181,9 +181,11 @@ def list_cards(
     library = _library(quiet=fmt == "json")
     topic = _topic(library, topic, lang)
     cards = [c for c in library.select(topic, tag) if kind is None or c.kind == kind]
+    marks = _list_marks(lang) if fmt != "tsv" else {}
     if fmt == "json":
         rows = [{"id": c.id, "topic": c.topic, "kind": c.kind, "level": c.level, "tags": c.tags,
-                 "title": c.title.get(lang), "derivations": c.derivations} for c in cards]
+                 "title": c.title.get(lang), "derivations": c.derivations,
+                 "marks": marks.get(c.id, [])} for c in cards]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     from dlstudy.render import cards_table, cards_tsv
@@ -191,7 +193,7 @@ def list_cards(
     if fmt == "tsv":
         sys.stdout.write(cards_tsv(cards, lang))
         return
-    console.print(cards_table(cards, library.derivations, lang, console.width))
+    console.print(cards_table(cards, library.derivations, lang, console.width, marks))
 
 
 def _check_kind(kind: Optional[str]) -> None:
@@ -234,10 +236,13 @@ def show(
         raise typer.Exit(2)
     if card.code is not None:
         _show_code(card, library, lang, seed)
+        if seed is None:
+            _show_memory(card.id, lang)
         return
     if seed is None:
         console.print(question_panel(card, lang))
         console.print(answer_panel(card, library.derivations, lang))
+        _show_memory(card.id, lang)
         return
     from dlstudy import exercises
 
@@ -251,6 +256,36 @@ def show(
     console.print(exercise_result(exercise.solution.get(lang), exercise.shown(), None, False, lang,
                                   attempted=False))
     console.print(answer_panel(card, library.derivations, lang))
+
+
+def _show_memory(card_id: str, lang: str) -> None:
+    """Card info: the card's memory state, marks and history (nothing when no database yet)."""
+    from dlstudy.store import DB_FILE
+
+    if not (_data_dir() / DB_FILE).exists():
+        return
+    from dlstudy.cardinfo import card_info, info_view
+
+    with _store() as store, _readable(store):
+        plan = _active_plan(store)
+        info = card_info(store, card_id, _scheduler(store),
+                         plan_date=None if plan is None else plan.until)
+    console.print(info_view(info, lang))
+
+
+def _list_marks(lang: str) -> dict[str, list[str]]:
+    """The marks of each marked card, in words, for `list` (none when no database yet)."""
+    from dlstudy.store import DB_FILE
+
+    if not (_data_dir() / DB_FILE).exists():
+        return {}
+    from dlstudy.render import marks_words
+    from dlstudy.scheduler import to_us, utcnow
+
+    now = to_us(utcnow())
+    with _store() as store, _readable(store):
+        return {cid: words for cid, m in store.marks().items()
+                if (words := marks_words(m, now, lang))}
 
 
 def _show_code(card: Card, library: Library, lang: str, seed: Optional[int]) -> None:
@@ -736,9 +771,11 @@ def _study(session: Session, library: Library, lang: str, selection: list[Card],
 
 
 SESSION_KEYS = (
-    "Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · q quit."
+    "Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · "
+    "@ suspend · - bury until tomorrow · f then 0-7 flag (0 clears) · q quit."
     "\n\nExercise and claim cards grade themselves: type the answer (a number, a shape, t or f), "
-    "then Enter accepts the grade or 1-4 changes it."
+    "then Enter accepts the grade or 1-4 changes it. Instead of an answer, the words suspend, "
+    "bury and flag N (or @ and -) act on the card."
     "\n\nWith piped input, one key per line (an empty line shows the answer; an exercise's or a "
     "claim's answer is the line read)."
 )
@@ -755,6 +792,9 @@ def quiz(
     no_schedule: Annotated[bool, typer.Option(
         "--no-schedule", help="Cram: keep the answers (in a separate log) but leave every "
         "card's schedule as it was.")] = False,
+    include_suspended: Annotated[bool, typer.Option(
+        "--include-suspended", help="Ask suspended and buried cards too (they are left out "
+        "otherwise).")] = False,
     lang: LangOpt = None,
 ) -> None:
     """Quiz yourself on any matching cards, due or not; every answer is still recorded.
@@ -770,7 +810,7 @@ def quiz(
     from dlstudy.session import Session, plural, quiz_queue
 
     with _store() as store, _readable(store):
-        queue = quiz_queue(store, cards, number)
+        queue = quiz_queue(store, cards, number, include_hidden=include_suspended)
         if lang == "zh":
             what = "答案照样记录，复习安排不变" if no_schedule else "答案照样记录并重新安排"
             console.print(f"[b]测验[/b] · {len(queue)} 张卡片 · {what}", highlight=False)
@@ -778,8 +818,10 @@ def quiz(
             what = "answers are kept, schedules left as they are" if no_schedule else \
                 "answers are recorded and rescheduled"
             console.print(f"[b]Quiz[/b] · {plural(len(queue), 'card')} · {what}", highlight=False)
+        settings = _settings()
         session = Session(store, lambda: _scheduler(store), queue, "quiz", again_returns=True,
-                          schedule=not no_schedule)
+                          schedule=not no_schedule, leech_lapses=settings.leech_lapses,
+                          leech_action=settings.leech_action)
         _study(session, library, lang, cards, seed)
 
 
@@ -844,9 +886,97 @@ def review(
             console.print(f"[b]复习[/b] · {len(plan.due)} 张到期 · {len(plan.new)} 张新卡", highlight=False)
         else:
             console.print(f"[b]Review[/b] · {len(plan.due)} due · {len(plan.new)} new", highlight=False)
+        settings = _settings()
         session = Session(store, lambda: _scheduler(store), plan.cards, "review",
-                          refill=review_refill(cards))
+                          refill=review_refill(cards), leech_lapses=settings.leech_lapses,
+                          leech_action=settings.leech_action)
         _study(session, library, lang, cards, seed)
+
+
+CardsArg = Annotated[list[str], typer.Argument(metavar="CARD...", help="Card ids (see `dlstudy list`).")]
+MARK_TEXT = {
+    "en": {"suspend": "suspended {cards}: `review` and `quiz` skip them (`dlstudy unsuspend` "
+                      "brings them back; `quiz --include-suspended` asks them anyway)",
+           "unsuspend": "unsuspended {cards}", "bury": "buried {cards} until {until}",
+           "flag": "flagged {cards} {flag}", "unflag": "cleared the flag of {cards}",
+           "flag_range": "the flag must be a number from 0 to 7 (0 clears it; 1 red, 2 orange, "
+                         "3 green, 4 blue, 5 pink, 6 turquoise, 7 purple), not {value!r}"},
+    "zh": {"suspend": "已暂停 {cards}：`review` 和 `quiz` 会跳过（`dlstudy unsuspend` 可恢复；"
+                      "`quiz --include-suspended` 仍会考）",
+           "unsuspend": "已恢复 {cards}", "bury": "已搁置 {cards} 到 {until}",
+           "flag": "已给 {cards} 加标记 {flag}", "unflag": "已清除 {cards} 的标记",
+           "flag_range": "标记必须是 0 到 7 的数字（0 为清除；1 红、2 橙、3 绿、4 蓝、5 粉、6 青、"
+                         "7 紫），而不是 {value!r}"},
+}
+
+
+def _mark_text(lang: str, key: str, **values: object) -> str:
+    return MARK_TEXT["zh" if lang == "zh" else "en"][key].format(**values)
+
+
+def _card_ids(library: Library, ids: list[str], lang: str) -> list[str]:
+    """The cards named, each checked (an unknown one: exit 2 with "did you mean")."""
+    for card_id in ids:
+        if card_id not in library.cards:
+            _unknown(card_id, library, lang)
+    return list(dict.fromkeys(ids))
+
+
+@app.command()
+def suspend(cards: CardsArg, lang: LangOpt = None) -> None:
+    """Suspend cards: `review` and `quiz` skip them until `dlstudy unsuspend`."""
+    lang = _lang(lang)
+    ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
+    with _store() as store:
+        store.mark(ids, suspended="user")
+    console.print(_mark_text(lang, "suspend", cards=", ".join(ids)), highlight=False)
+
+
+@app.command()
+def unsuspend(cards: CardsArg, lang: LangOpt = None) -> None:
+    """Bring suspended (and buried) cards back into `review` and `quiz`."""
+    lang = _lang(lang)
+    ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
+    with _store() as store:
+        store.mark(ids, suspended=None, buried_until=None)
+    console.print(_mark_text(lang, "unsuspend", cards=", ".join(ids)), highlight=False)
+
+
+@app.command()
+def bury(cards: CardsArg, lang: LangOpt = None) -> None:
+    """Bury cards until tomorrow: `review` and `quiz` skip them for the rest of the day."""
+    lang = _lang(lang)
+    ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
+    from dlstudy.scheduler import to_us, utcnow
+    from dlstudy.session import local_day_start
+
+    until = local_day_start(utcnow(), 1)
+    with _store() as store:
+        store.mark(ids, buried_until=to_us(until))
+    console.print(_mark_text(lang, "bury", cards=", ".join(ids),
+                             until=until.strftime("%Y-%m-%d %H:%M")), highlight=False)
+
+
+@app.command()
+def flag(
+    number: Annotated[str, typer.Argument(metavar="N", help="0 clears; 1 red, 2 orange, 3 green, "
+                                          "4 blue, 5 pink, 6 turquoise, 7 purple (Anki's flags).")],
+    cards: CardsArg,
+    lang: LangOpt = None,
+) -> None:
+    """Flag cards with a colour, as in Anki: `dlstudy flag 1 CARD…` (red); 0 clears the flag."""
+    lang = _lang(lang)
+    if not (number.strip().isdigit() and 0 <= int(number) <= 7):
+        _fail(_mark_text(lang, "flag_range", value=number))
+    value = int(number)
+    ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
+    from dlstudy.store import FLAG_NAMES
+
+    with _store() as store:
+        store.mark(ids, flag=value)
+    key = "flag" if value else "unflag"
+    console.print(_mark_text(lang, key, cards=", ".join(ids),
+                             flag=f"{value} ({FLAG_NAMES[value]})"), highlight=False)
 
 
 PLAN_TEXT = {
