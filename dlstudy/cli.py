@@ -893,6 +893,75 @@ def review(
         _study(session, library, lang, cards, seed)
 
 
+SEARCH_TEXT = {
+    "en": {"empty": "give some words to search for, e.g. `dlstudy search layer norm` "
+                    "(or `dlstudy search 梯度`)",
+           "none": "no card contains all of: {terms}", "found": "{n} cards match {terms}",
+           "rank": "#", "score": "score"},
+    "zh": {"empty": "请给出要搜索的词，例如 `dlstudy search layer norm`（或 `dlstudy search 梯度`）",
+           "none": "没有卡片同时包含：{terms}", "found": "{n} 张卡片匹配 {terms}",
+           "rank": "#", "score": "得分"},
+}
+
+
+@app.command()
+def search(
+    words: Annotated[Optional[list[str]], typer.Argument(
+        metavar="WORDS...", help="Words to find (all of them), in English or Chinese.")] = None,
+    topic: TopicOpt = None,
+    number: Annotated[int, typer.Option("-n", "--number", min=1, help="Show at most N cards.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="The matches as JSON.")] = False,
+    lang: LangOpt = None,
+) -> None:
+    """Search every card's text in both languages (id, title, tags, question, answer,
+    correction), best match first (BM25). Piped, one card a line, tab-separated: id, topic,
+    kind, score, title, snippet."""
+    lang = _lang(lang)
+    from dlstudy.search import query_terms, snippet
+    from dlstudy.search import search as find
+
+    words_text = " ".join(words or [])
+    terms = query_terms(words_text)
+    text = SEARCH_TEXT["zh" if lang == "zh" else "en"]
+    if not terms:
+        _fail(text["empty"])
+    library = _library(derivations=False, quiet=as_json, cached=True)
+    topic = _topic(library, topic, lang)
+    hits = find(library.select(topic, None), words_text)[:number]
+    if as_json:
+        print(json.dumps([{"id": h.card.id, "topic": h.card.topic, "kind": h.card.kind,
+                           "score": round(h.score, 3), "fields": list(h.fields),
+                           "title": h.card.title.get(lang), "snippet": snippet(h.card, terms, lang)}
+                          for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        err.print(text["none"].format(terms=" ".join(terms)), highlight=False)
+        raise typer.Exit(1)
+    if not console.is_terminal:
+        for h in hits:
+            cells = (h.card.id, h.card.topic, h.card.kind, f"{h.score:.2f}",
+                     h.card.title.get(lang), snippet(h.card, terms, lang))
+            sys.stdout.write("\t".join(" ".join(c.split()) for c in cells) + "\n")
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=text["found"].format(n=len(hits), terms=" ".join(terms)),
+                  title_justify="left", show_lines=True)
+    table.add_column(text["rank"], justify="right", style="dim")
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column(text["score"], justify="right")
+    table.add_column(LIST_TITLE["zh" if lang == "zh" else "en"], overflow="fold", ratio=1)
+    for rank, h in enumerate(hits, 1):
+        table.add_row(str(rank), h.card.id, f"{h.score:.1f}",
+                      f"{escape(h.card.title.get(lang))} [dim]({h.card.topic})[/dim]\n"
+                      f"[dim]{escape(snippet(h.card, terms, lang))}[/dim]")
+    console.print(table)
+
+
+LIST_TITLE = {"en": "title and text", "zh": "标题与内容"}
+
+
 CardsArg = Annotated[list[str], typer.Argument(metavar="CARD...", help="Card ids (see `dlstudy list`).")]
 MARK_TEXT = {
     "en": {"suspend": "suspended {cards}: `review` and `quiz` skip them (`dlstudy unsuspend` "
