@@ -962,6 +962,61 @@ def search(
 LIST_TITLE = {"en": "title and text", "zh": "标题与内容"}
 
 
+NEW_TEXT = {
+    "en": {"no_folder": "there is no deck folder of your own to write to. Make a folder and name "
+                        "it in DLSTUDY_DECKS (export DLSTUDY_DECKS=~/my-decks) or in extra_folders "
+                        "in {file} (extra_folders = [\"~/my-decks\"]), then run `dlstudy new` again",
+           "wrote": "new card {card} in {deck}", "module": "its derivation skeleton: {path}",
+           "next": "Edit them, then `dlstudy check {deck}` and `dlstudy show {card}`."},
+    "zh": {"no_folder": "没有你自己的卡组文件夹可写入。请新建一个文件夹，并在 DLSTUDY_DECKS"
+                        "（export DLSTUDY_DECKS=~/my-decks）或 {file} 的 extra_folders"
+                        "（extra_folders = [\"~/my-decks\"]）中指定它，然后再运行 `dlstudy new`",
+           "wrote": "新卡片 {card} 已写入 {deck}", "module": "它的推导框架：{path}",
+           "next": "编辑它们，然后运行 `dlstudy check {deck}` 和 `dlstudy show {card}`。"},
+}
+
+
+@app.command()
+def new(
+    topic: Annotated[str, typer.Option("--topic", "-t", help="The deck (topic) to add the card "
+                                       "to: <topic>.yaml in your deck folder.")] = "my-cards",
+    kind: Annotated[str, typer.Option("--kind", help="recall (self-graded) or claim (true or "
+                                      "false, decided by a derivation's evidence row).")] = "recall",
+    with_derivation: Annotated[bool, typer.Option(
+        "--with-derivation", help="Also write a derivation module skeleton (TITLE, CLAIMS, "
+        "derive, experiment with an evidence row id) and link it.")] = False,
+    lang: LangOpt = None,
+) -> None:
+    """Scaffold a card of your own (and, if asked, its derivation) in your deck folder, with
+    a fresh id, then check it. Cards of your own may stay unproved (no derivation)."""
+    lang = _lang(lang)
+    text = NEW_TEXT["zh" if lang == "zh" else "en"]
+    folders = _user_folders()
+    if not folders:
+        _fail(text["no_folder"].format(file=_data_dir() / "settings.toml"))
+    from dlstudy.check import check_library
+    from dlstudy.library import load_library
+    from dlstudy.scaffold import ScaffoldError, scaffold
+
+    library = _library(quiet=True)
+    try:
+        made = scaffold(folders[0], topic, kind, with_derivation, set(library.cards),
+                        set(library.derivations))
+    except (ScaffoldError, OSError) as exc:
+        _fail(str(exc))
+    console.print(text["wrote"].format(card=made.card_id, deck=made.deck), highlight=False)
+    if made.derivation is not None:
+        console.print(text["module"].format(path=made.derivation), highlight=False)
+    library = load_library(folders)
+    only = [made.deck] + ([made.derivation] if made.derivation else [])
+    problems = check_library(library, only=only)
+    for problem in problems:
+        print(problem)
+    console.print(text["next"].format(deck=made.deck, card=made.card_id), highlight=False)
+    if problems:
+        raise typer.Exit(1)
+
+
 CardsArg = Annotated[list[str], typer.Argument(metavar="CARD...", help="Card ids (see `dlstudy list`).")]
 MARK_TEXT = {
     "en": {"suspend": "suspended {cards}: `review` and `quiz` skip them (`dlstudy unsuspend` "
