@@ -88,7 +88,9 @@ def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], l
         table.add_column(words["derivations"], style="green", overflow="fold", ratio=1)
         columns.append("derivations")
     for card in cards:
-        shown = (marks or {}).get(card.id)
+        shown = list((marks or {}).get(card.id, []))
+        if not card.derivations and "derivations" not in columns:
+            shown.append(UNPROVED[lang])  # no column to say it in
         cells = {"id": card.id, "topic": card.topic, "kind": card.kind,
                  "title": escape(card.title.get(lang))
                  + (f" [magenta]\\[{escape(', '.join(shown))}][/magenta]" if shown else ""),
