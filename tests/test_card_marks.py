@@ -286,3 +286,16 @@ def io_text(renderable: object) -> str:
     out = io.StringIO()
     Console(file=out, width=120).print(renderable)
     return out.getvalue()
+
+
+@pytest.mark.parametrize("line, message", [
+    ("leech_lapses = 0", "leech_lapses must be a whole number from 1 to 1000"),
+    ('leech_lapses = "8"', "leech_lapses must be a whole number"),
+    ('leech_action = "delete"', 'leech_action must be "tag" or "suspend"'),
+])
+def test_bad_leech_settings_are_clear_errors(decks: Path, isolated_home: Path, line: str,
+                                             message: str) -> None:
+    (isolated_home / "settings.toml").write_text(f"new_per_day = 5\n{line}\n", encoding="utf-8")
+    result = invoke(["quiz", "--topic", TOPIC], "q\n")
+    assert result.exit_code == 2 and message in result.output
+    assert "settings.toml:2" in result.output
