@@ -6,6 +6,8 @@ With piped input, one command or answer per line — so a session can be scripte
 
     empty line / Enter  show the answer        1 2 3 4  Again, Hard, Good, Easy
     p  prove the card (run its derivations)    s  skip    u  undo the last grade    q  quit
+    @  suspend the card    -  bury it until tomorrow    f3 (f then 0–7)  flag it
+(exercises, claims and code cards read lines: the words suspend, bury and flag N there)
 
 End of input (or Ctrl-C, Ctrl-D) ends the session cleanly; every grade was committed when
 its acknowledgement line was printed. Keys typed ahead are dropped whenever a new question,

@@ -299,3 +299,18 @@ def test_bad_leech_settings_are_clear_errors(decks: Path, isolated_home: Path, l
     result = invoke(["quiz", "--topic", TOPIC], "q\n")
     assert result.exit_code == 2 and message in result.output
     assert "settings.toml:2" in result.output
+
+
+def test_show_and_list_with_a_history_stay_light(decks: Path, isolated_home: Path) -> None:
+    """Card info reads FSRS's state (fsrs, no numpy): `show` and `list` stay light with a log."""
+    import subprocess
+    import sys
+
+    from tests.test_light_imports import PROBE
+
+    assert invoke(["quiz", "--topic", TOPIC, "-n", "1"], "\n3\n").exit_code == 0
+    assert invoke(["flag", "2", "drill-01"]).exit_code == 0
+    for args in (["show", "drill-01"], ["list", "--format", "table"], ["search", "drill"]):
+        out = subprocess.run([sys.executable, "-c", PROBE.format(args=args)],
+                             capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "", f"`dlstudy {' '.join(args)}` imported {out.stdout.strip()}"
