@@ -1245,7 +1245,11 @@ def plan_command(
             "ORDER BY r.id DESC LIMIT 20000").fetchall()
         costs = costs_from_log((kinds[cid], bool(first), ms, rating)
                                for cid, first, ms, rating in rows if cid in kinds)
-        cards = [PlanCard(c.id, c.topic, c.level, c.kind, states.get(c.id)) for c in chosen]
+        suspended = {cid for cid, m in store.marks().items() if m.suspended is not None}
+        cards = [PlanCard(c.id, c.topic, c.level, c.kind, states.get(c.id)) for c in chosen
+                 if c.id not in suspended]  # review never asks them: the plan leaves them out
+        if not cards:
+            _fail(_plan_text(lang, "no_cards"))
         made = make_plan(cards, _scheduler(store).config, utcnow(), date, budget, costs)
         active = ActivePlan(date, made.target, budget, topic and _topic(library, topic, lang),
                             tag, level)

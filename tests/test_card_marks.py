@@ -314,3 +314,15 @@ def test_show_and_list_with_a_history_stay_light(decks: Path, isolated_home: Pat
         out = subprocess.run([sys.executable, "-c", PROBE.format(args=args)],
                              capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "", f"`dlstudy {' '.join(args)}` imported {out.stdout.strip()}"
+
+
+def test_a_plan_leaves_suspended_cards_out(decks: Path) -> None:
+    from datetime import date
+
+    until = (date.today() + timedelta(days=20)).isoformat()
+    assert invoke(["suspend", "drill-01"]).exit_code == 0
+    result = invoke(["plan", "--until", until, "--topic", TOPIC])
+    assert result.exit_code == 0, result.output
+    assert "2 cards" in result.output
+    assert invoke(["suspend", "drill-02", "drill-03"]).exit_code == 0
+    assert invoke(["plan", "--until", until, "--topic", TOPIC]).exit_code == 2
