@@ -1023,14 +1023,15 @@ MARK_TEXT = {
                       "brings them back; `quiz --include-suspended` asks them anyway)",
            "unsuspend": "unsuspended {cards}", "bury": "buried {cards} until {until}",
            "flag": "flagged {cards} {flag}", "unflag": "cleared the flag of {cards}",
-           "flag_range": "the flag must be a number from 0 to 7 (0 clears it; 1 red, 2 orange, "
-                         "3 green, 4 blue, 5 pink, 6 turquoise, 7 purple), not {value!r}"},
+           "flag_range": "the flag must be a number from 0 to 7 or its colour (0 or none clears it; "
+                         "1 red, 2 orange, 3 green, 4 blue, 5 pink, 6 turquoise, 7 purple), "
+                         "not {value!r}"},
     "zh": {"suspend": "已暂停 {cards}：`review` 和 `quiz` 会跳过（`dlstudy unsuspend` 可恢复；"
                       "`quiz --include-suspended` 仍会考）",
            "unsuspend": "已恢复 {cards}", "bury": "已搁置 {cards} 到 {until}",
            "flag": "已给 {cards} 加标记 {flag}", "unflag": "已清除 {cards} 的标记",
-           "flag_range": "标记必须是 0 到 7 的数字（0 为清除；1 红、2 橙、3 绿、4 蓝、5 粉、6 青、"
-                         "7 紫），而不是 {value!r}"},
+           "flag_range": "标记必须是 0 到 7 的数字或其颜色名（0 或 none 为清除；1 red 红、2 orange 橙、"
+                         "3 green 绿、4 blue 蓝、5 pink 粉、6 turquoise 青、7 purple 紫），而不是 {value!r}"},
 }
 
 
@@ -1083,18 +1084,25 @@ def bury(cards: CardsArg, lang: LangOpt = None) -> None:
 
 @app.command()
 def flag(
-    number: Annotated[str, typer.Argument(metavar="N", help="0 clears; 1 red, 2 orange, 3 green, "
-                                          "4 blue, 5 pink, 6 turquoise, 7 purple (Anki's flags).")],
+    number: Annotated[str, typer.Argument(metavar="N", help="0 (or none) clears; 1 red, 2 orange, "
+                                          "3 green, 4 blue, 5 pink, 6 turquoise, 7 purple (Anki's "
+                                          "flags; the number or the colour).")],
     cards: CardsArg,
     lang: LangOpt = None,
 ) -> None:
     """Flag cards with a colour, as in Anki: `dlstudy flag 1 CARD…` (red); 0 clears the flag."""
     lang = _lang(lang)
-    if not (number.strip().isdigit() and 0 <= int(number) <= 7):
-        _fail(_mark_text(lang, "flag_range", value=number))
-    value = int(number)
-    ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
     from dlstudy.store import FLAG_NAMES
+
+    by_name = {name: n for n, name in FLAG_NAMES.items()}
+    word = number.strip().lower()
+    if word in by_name:
+        value = by_name[word]
+    elif word.isdigit() and 0 <= int(word) <= 7:
+        value = int(word)
+    else:
+        _fail(_mark_text(lang, "flag_range", value=number))
+    ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
 
     with _store() as store:
         store.mark(ids, flag=value)

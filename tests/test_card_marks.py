@@ -109,9 +109,10 @@ def test_flag_takes_a_number_0_to_7_and_shows_in_list_and_show(decks: Path) -> N
     listed = json.loads(invoke(["list", "--topic", TOPIC, "--json"]).output)
     assert {r["id"]: r["marks"] for r in listed}["drill-01"] == ["flag 3 (green)"]
     assert "flag 3 (green)" in invoke(["show", "drill-01"]).output
-    for bad in ("8", "red", "1.5"):
+    for bad in ("8", "crimson", "1.5"):
         result = invoke(["flag", bad, "drill-01"])
         assert result.exit_code == 2 and "0 to 7" in result.output
+    assert "flagged drill-01 1 (red)" in invoke(["flag", "red", "drill-01"]).output
     assert "0 到 7" in invoke(["flag", "9", "drill-01", "--lang", "zh"]).output
     assert invoke(["flag", "0", "drill-01"]).exit_code == 0
     listed = json.loads(invoke(["list", "--topic", TOPIC, "--json"]).output)
