@@ -111,7 +111,8 @@ def info_view(info: CardInfo, lang: str = "en", now: datetime | None = None) -> 
                           f"{info.recall_on_plan_date:.0%}")
         facts.add_row(words["due"], describe_due(state.due, now, lang))
         facts.add_row(words["lapses"], str(info.lapses))
-    facts.add_row(words["marks"], ", ".join(marks_words(info.marks, to_us(now), lang))
+    facts.add_row(words["marks"], ("、" if lang == "zh" else ", ").join(
+        marks_words(info.marks, to_us(now), lang))
                   or str(words["none"]))
     if not info.history:
         return facts

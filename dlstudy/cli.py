@@ -1107,8 +1107,11 @@ def flag(
     with _store() as store:
         store.mark(ids, flag=value)
     key = "flag" if value else "unflag"
-    console.print(_mark_text(lang, key, cards=", ".join(ids),
-                             flag=f"{value} ({FLAG_NAMES[value]})"), highlight=False)
+    from dlstudy.render import FLAG_COLOURS_ZH
+
+    colour = (FLAG_COLOURS_ZH if lang == "zh" else FLAG_NAMES).get(value)
+    console.print(_mark_text(lang, key, cards=", ".join(ids), flag=f"{value} ({colour})"),
+                  highlight=False)
 
 
 PLAN_TEXT = {

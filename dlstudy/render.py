@@ -49,8 +49,12 @@ def marks_words(marks: Any, now: int, lang: str) -> list[str]:
     if marks.buried(now):
         shown.append(words["buried"])
     if marks.flag:
-        shown.append(f"{words['flag']} {marks.flag} ({FLAG_NAMES[marks.flag]})")
+        colour = FLAG_COLOURS_ZH[marks.flag] if lang == "zh" else FLAG_NAMES[marks.flag]
+        shown.append(f"{words['flag']} {marks.flag} ({colour})")
     return shown
+
+
+FLAG_COLOURS_ZH = {1: "红", 2: "橙", 3: "绿", 4: "蓝", 5: "粉", 6: "青", 7: "紫"}
 
 
 LIST_HEADINGS = {

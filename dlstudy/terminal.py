@@ -448,10 +448,12 @@ class Study:
         if not (len(digit) == 1 and digit in "01234567"):
             self.say(self.text("flag_number"))
             return "again"
+        from dlstudy.render import FLAG_COLOURS_ZH
         from dlstudy.store import FLAG_NAMES
 
         self.session.flag(int(digit))
-        self.say(self.text("flagged", card=card.id, flag=f"{digit} ({FLAG_NAMES[int(digit)]})")
+        colour = (FLAG_COLOURS_ZH if self.lang == "zh" else FLAG_NAMES).get(int(digit))
+        self.say(self.text("flagged", card=card.id, flag=f"{digit} ({colour})")
                  if digit != "0" else self.text("unflagged", card=card.id))
         return "again"
 
