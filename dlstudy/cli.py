@@ -266,9 +266,15 @@ def _show_memory(card_id: str, lang: str) -> None:
         return
     from dlstudy.cardinfo import card_info, info_view
 
+    from dlstudy.scheduler import Scheduler, SchedulerConfig
+
     with _store() as store, _readable(store):
         plan = _active_plan(store)
-        info = card_info(store, card_id, _scheduler(store),
+        fitted = store.parameters()  # the recall FSRS predicts with the weights in force
+        config = SchedulerConfig(desired_retention=_settings().desired_retention) if fitted is None \
+            else SchedulerConfig(parameters=fitted, desired_retention=_settings().desired_retention)
+        # A Scheduler of its own, not the store's: showing a card writes nothing.
+        info = card_info(store, card_id, Scheduler(config),
                          plan_date=None if plan is None else plan.until)
     console.print(info_view(info, lang))
 
