@@ -265,7 +265,6 @@ def _show_memory(card_id: str, lang: str) -> None:
     if not (_data_dir() / DB_FILE).exists():
         return
     from dlstudy.cardinfo import card_info, info_view
-
     from dlstudy.scheduler import Scheduler, SchedulerConfig
 
     with _store() as store, _readable(store):
