@@ -46,13 +46,22 @@ def query_terms(query: str) -> list[str]:
     return terms
 
 
+_CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
 def card_fields(card: Card) -> dict[str, str]:
-    """The searchable text of a card, both languages, by field."""
+    """The searchable text of a card, both languages, by field. A CamelCase name is also
+    searchable by its parts (``LayerNorm`` is found by ``layer norm``)."""
     fields = {"id": card.id.replace("-", " "), "tags": " ".join(t.replace("-", " ") for t in card.tags)}
     for name in ("title", "question", "answer", "correction"):
         text = getattr(card, name)
         fields[name] = "" if text is None else \
             _PLACEHOLDER.sub(" ", f"{text.raw('en')}\n{text.raw('zh')}")
+    for name, text in fields.items():
+        parts = [" ".join(_CAMEL.findall(w)) for w in re.findall(r"[A-Za-z]+[A-Z][A-Za-z]*", text)
+                 if not w.isupper() and not w[1:].islower()]
+        if parts:
+            fields[name] = f"{text}\n{' '.join(parts)}"
     return {k: normalize(v) for k, v in fields.items()}
 
 

@@ -167,3 +167,10 @@ def test_new_rejects_bad_options_and_keeps_a_deck_it_cannot_extend(decks: Path) 
     result = invoke(["new", "--topic", "odd"])
     assert result.exit_code == 2 and "the file is as it was" in result.output
     assert odd.read_text(encoding="utf-8") == before
+
+
+def test_camel_case_names_are_found_by_their_parts() -> None:
+    cards = list(load_library(derivations=False).cards.values())
+    found = [h.card.id for h in search(cards, "layer norm")]
+    assert "norm-why-ln-transformers" in found  # its text writes LayerNorm, never "layer norm"
+    assert "norm-why-ln-transformers" in [h.card.id for h in search(cards, "layernorm")]
