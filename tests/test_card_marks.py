@@ -327,3 +327,19 @@ def test_a_plan_leaves_suspended_cards_out(decks: Path) -> None:
     assert "2 cards" in result.output
     assert invoke(["suspend", "drill-02", "drill-03"]).exit_code == 0
     assert invoke(["plan", "--until", until, "--topic", TOPIC]).exit_code == 2
+
+
+def test_exercise_cards_take_the_card_actions_as_words(isolated_home: Path,
+                                                       tmp_path_factory: pytest.TempPathFactory,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    shared_cache(tmp_path_factory, monkeypatch)
+    result = invoke(["quiz", "--topic", "rnn", "--kind", "exercise", "-n", "2", "--seed", "1"],
+                    "flag 2\nsuspend\nbury\n")
+    assert result.exit_code == 0, result.output
+    with Store.open(isolated_home) as store:
+        marks = store.marks()
+        assert log(isolated_home) == []
+    flagged = [cid for cid, m in marks.items() if m.flag == 2]
+    assert len(flagged) == 1 and marks[flagged[0]].suspended == "user"
+    assert sum(1 for m in marks.values() if m.buried_until is not None) == 1
+    assert "flagged" in result.output and "suspended" in result.output and "buried" in result.output
