@@ -149,7 +149,13 @@ class Session:
         lapses = self.store.lapses(card_id)
         marks = self.store.card_marks(card_id)
         if marks.leech is not None:
-            return replace(graded, lapses=lapses, leech="known")
+            # As in Anki, a leech is caught again every half threshold (8, 12, 16… by default).
+            again = (lapses - self.leech_lapses) % max(1, self.leech_lapses // 2) == 0
+            suspend = again and self.leech_action == "suspend" and marks.suspended is None
+            if suspend:
+                self.store.mark([card_id], suspended="leech")
+                self.queue = deque(c for c in self.queue if c.id != card_id)
+            return replace(graded, lapses=lapses, leech="known", suspended=suspend)
         if lapses < self.leech_lapses:
             return replace(graded, lapses=lapses)
         suspend = self.leech_action == "suspend" and marks.suspended is None
@@ -199,9 +205,11 @@ class Session:
             self.store.undo_cram(graded.review.id)
         else:
             self.store.undo(graded.review.id)
+        undone: dict[str, object] = {"suspended": None} if graded.suspended else {}
         if graded.leech == "new":  # the grade that made it a leech is gone: so is the mark
-            self.store.mark([graded.card.id], leech=None,
-                            **({"suspended": None} if graded.suspended else {}))
+            undone["leech"] = None
+        if undone:
+            self.store.mark([graded.card.id], **undone)
         self.history.pop()
         if graded.review.rating == 1 and self.again_returns:
             for i in range(len(self.queue) - 1, -1, -1):  # drop the copy queued by Again

@@ -412,8 +412,10 @@ class Study:
             raise SaveFailed(card, rating, exc) from exc
         self.acknowledge(graded)
         if graded.leech == "known":
-            self.console.print(f"[magenta]{escape(self.text('leech_again', card=card.id, lapses=graded.lapses))}[/magenta]",
-                               highlight=False)
+            line = self.text("leech_again", card=card.id, lapses=graded.lapses)
+            if graded.suspended:
+                line += self.text("leech_suspended", card=card.id)
+            self.console.print(f"[magenta]{escape(line)}[/magenta]", highlight=False)
             from dlstudy.render import answer_panel
 
             self.console.print(answer_panel(card, self.derivations, self.lang))

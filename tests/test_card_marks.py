@@ -343,3 +343,19 @@ def test_exercise_cards_take_the_card_actions_as_words(isolated_home: Path,
     assert len(flagged) == 1 and marks[flagged[0]].suspended == "user"
     assert sum(1 for m in marks.values() if m.buried_until is not None) == 1
     assert "flagged" in result.output and "suspended" in result.output and "buried" in result.output
+
+
+def test_a_leech_is_suspended_again_every_half_threshold(decks: Path, tmp_path: Path) -> None:
+    card = next(c for c in drill_cards(decks) if c.id == "drill-01")
+    clock = Clock()
+    with Store.open(tmp_path, clock=clock.us) as store:
+        session = Session(store, store.scheduler(SchedulerConfig(enable_fuzzing=False)), [card],
+                          "quiz", clock=clock.dt, leech_lapses=4, leech_action="suspend")
+        learned(session, clock)
+        seen = []
+        for _ in range(6):
+            graded = lapse_and_relearn(session, clock, card)
+            seen.append((graded.lapses, graded.leech, graded.suspended))  # type: ignore[attr-defined]
+            store.mark([card.id], suspended=None)  # the user brings it back each time
+        assert seen == [(1, None, False), (2, None, False), (3, None, False), (4, "new", True),
+                        (5, "known", False), (6, "known", True)]
