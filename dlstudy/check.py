@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from dlstudy import bind
+from dlstudy import bind, paths
 from dlstudy.card import Card
 from dlstudy.claims import row_ids
 from dlstudy.deck import Problem, _compose, _duplicate_keys, _line_of, resolved
@@ -22,7 +22,9 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
     problems = list(library.problems)
     sources = _Sources()
     snapshots = bind.Snapshots({i: d.path for i, d in library.derivations.items()})
+    bundled_root = paths.bundled_questions().resolve()
     for deck in library.decks:
+        bundled = deck.path.resolve().is_relative_to(bundled_root)
         tree = _compose(deck._text)
         problems += _duplicate_keys(tree, deck.path)
         for index, card in enumerate(deck.cards):
@@ -33,7 +35,7 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
                     line = _line_of(tree, _card_loc(tree, card.id, index) + ["derivations", j])
                     problems.append(Problem(deck.path, line,
                                             f"card `{card.id}` links to unknown derivation `{ref}`{hint}"))
-            if not card.derivations:
+            if not card.derivations and bundled:  # a user's own card may be unproved
                 line = _line_of(tree, _card_loc(tree, card.id, index))
                 problems.append(Problem(deck.path, line, f"card `{card.id}` links no derivation; "
                                         "every card needs `derivations: [id, ...]` that prove it"))

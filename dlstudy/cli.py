@@ -242,9 +242,11 @@ def list_cards(
     library = _library(quiet=fmt == "json")
     topic = _topic(library, topic, lang)
     cards = [c for c in library.select(topic, tag) if kind is None or c.kind == kind]
+    marks = _list_marks(lang) if fmt != "tsv" else {}
     if fmt == "json":
         rows = [{"id": c.id, "topic": c.topic, "kind": c.kind, "level": c.level, "tags": c.tags,
-                 "title": c.title.get(lang), "derivations": c.derivations} for c in cards]
+                 "title": c.title.get(lang), "derivations": c.derivations,
+                 "marks": marks.get(c.id, [])} for c in cards]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     from dlstudy.render import cards_table, cards_tsv
@@ -252,7 +254,7 @@ def list_cards(
     if fmt == "tsv":
         sys.stdout.write(cards_tsv(cards, lang))
         return
-    console.print(cards_table(cards, library.derivations, lang, console.width))
+    console.print(cards_table(cards, library.derivations, lang, console.width, marks))
 
 
 def _check_kind(kind: Optional[str]) -> None:
@@ -294,10 +296,13 @@ def show(
         raise typer.Exit(2)
     if card.code is not None:
         _show_code(card, library, lang, seed)
+        if seed is None:
+            _show_memory(card.id, lang)
         return
     if seed is None:
         console.print(question_panel(card, lang))
         console.print(answer_panel(card, library.derivations, lang))
+        _show_memory(card.id, lang)
         return
     from dlstudy import exercises
 
@@ -311,6 +316,41 @@ def show(
     console.print(exercise_result(exercise.solution.get(lang), exercise.shown(), None, False, lang,
                                   attempted=False))
     console.print(answer_panel(card, library.derivations, lang))
+
+
+def _show_memory(card_id: str, lang: str) -> None:
+    """Card info: the card's memory state, marks and history (nothing when no database yet)."""
+    from dlstudy.store import DB_FILE
+
+    if not (_data_dir() / DB_FILE).exists():
+        return
+    from dlstudy.cardinfo import card_info, info_view
+    from dlstudy.scheduler import Scheduler, SchedulerConfig
+
+    with _store() as store, _readable(store):
+        plan = _active_plan(store)
+        fitted = store.parameters()  # the recall FSRS predicts with the weights in force
+        config = SchedulerConfig(desired_retention=_settings().desired_retention) if fitted is None \
+            else SchedulerConfig(parameters=fitted, desired_retention=_settings().desired_retention)
+        # A Scheduler of its own, not the store's: showing a card writes nothing.
+        info = card_info(store, card_id, Scheduler(config),
+                         plan_date=None if plan is None else plan.until)
+    console.print(info_view(info, lang))
+
+
+def _list_marks(lang: str) -> dict[str, list[str]]:
+    """The marks of each marked card, in words, for `list` (none when no database yet)."""
+    from dlstudy.store import DB_FILE
+
+    if not (_data_dir() / DB_FILE).exists():
+        return {}
+    from dlstudy.render import marks_words
+    from dlstudy.scheduler import to_us, utcnow
+
+    now = to_us(utcnow())
+    with _store() as store, _readable(store):
+        return {cid: words for cid, m in store.marks().items()
+                if (words := marks_words(m, now, lang))}
 
 
 def _show_code(card: Card, library: Library, lang: str, seed: Optional[int]) -> None:
@@ -794,9 +834,11 @@ def _study(session: Session, library: Library, lang: str, selection: list[Card],
 
 
 SESSION_KEYS = (
-    "Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · q quit."
+    "Keys: Enter answer · 1-4 grade (Again, Hard, Good, Easy) · p prove · s skip · u undo · "
+    "@ suspend · - bury until tomorrow · f then 0-7 flag (0 clears) · q quit."
     "\n\nExercise and claim cards grade themselves: type the answer (a number, a shape, t or f), "
-    "then Enter accepts the grade or 1-4 changes it."
+    "then Enter accepts the grade or 1-4 changes it. Instead of an answer, the words suspend, "
+    "bury and flag N (or @ and -) act on the card."
     "\n\nWith piped input, one key per line (an empty line shows the answer; an exercise's or a "
     "claim's answer is the line read)."
 )
@@ -813,6 +855,9 @@ def quiz(
     no_schedule: Annotated[bool, typer.Option(
         "--no-schedule", help="Cram: keep the answers (in a separate log) but leave every "
         "card's schedule as it was.")] = False,
+    include_suspended: Annotated[bool, typer.Option(
+        "--include-suspended", help="Ask suspended and buried cards too (they are left out "
+        "otherwise).")] = False,
     lang: LangOpt = None,
 ) -> None:
     """Quiz yourself on any matching cards, due or not; every answer is still recorded.
@@ -829,7 +874,7 @@ def quiz(
     from dlstudy.session import Session, plural, quiz_queue
 
     with _store() as store, _readable(store):
-        queue = quiz_queue(store, cards, number)
+        queue = quiz_queue(store, cards, number, include_hidden=include_suspended)
         if lang == "zh":
             what = "答案照样记录，复习安排不变" if no_schedule else "答案照样记录并重新安排"
             console.print(f"[b]测验[/b] · {len(queue)} 张卡片 · {what}", highlight=False)
@@ -837,8 +882,10 @@ def quiz(
             what = "answers are kept, schedules left as they are" if no_schedule else \
                 "answers are recorded and rescheduled"
             console.print(f"[b]Quiz[/b] · {plural(len(queue), 'card')} · {what}", highlight=False)
+        settings = _settings()
         session = Session(store, lambda: _scheduler(store), queue, "quiz", again_returns=True,
-                          schedule=not no_schedule)
+                          schedule=not no_schedule, leech_lapses=settings.leech_lapses,
+                          leech_action=settings.leech_action)
         _study(session, library, lang, cards, seed)
 
 
@@ -903,9 +950,232 @@ def review(
             console.print(f"[b]复习[/b] · {len(plan.due)} 张到期 · {len(plan.new)} 张新卡", highlight=False)
         else:
             console.print(f"[b]Review[/b] · {len(plan.due)} due · {len(plan.new)} new", highlight=False)
+        settings = _settings()
         session = Session(store, lambda: _scheduler(store), plan.cards, "review",
-                          refill=review_refill(cards))
+                          refill=review_refill(cards), leech_lapses=settings.leech_lapses,
+                          leech_action=settings.leech_action)
         _study(session, library, lang, cards, seed)
+
+
+SEARCH_TEXT = {
+    "en": {"empty": "give some words to search for, e.g. `dlstudy search layer norm` "
+                    "(or `dlstudy search 梯度`)",
+           "none": "no card contains all of: {terms}", "found": "{n} cards match {terms}",
+           "rank": "#", "score": "score"},
+    "zh": {"empty": "请给出要搜索的词，例如 `dlstudy search layer norm`（或 `dlstudy search 梯度`）",
+           "none": "没有卡片同时包含：{terms}", "found": "{n} 张卡片匹配 {terms}",
+           "rank": "#", "score": "得分"},
+}
+
+
+@app.command()
+def search(
+    words: Annotated[Optional[list[str]], typer.Argument(
+        metavar="WORDS...", help="Words to find (all of them), in English or Chinese.")] = None,
+    topic: TopicOpt = None,
+    number: Annotated[int, typer.Option("-n", "--number", min=1, help="Show at most N cards.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="The matches as JSON.")] = False,
+    lang: LangOpt = None,
+) -> None:
+    """Search every card's text in both languages (id, title, tags, question, answer,
+    correction), best match first (BM25). Piped, one card a line, tab-separated: id, topic,
+    kind, score, title, snippet."""
+    lang = _lang(lang)
+    from dlstudy.search import query_terms, snippet
+    from dlstudy.search import search as find
+
+    words_text = " ".join(words or [])
+    terms = query_terms(words_text)
+    text = SEARCH_TEXT["zh" if lang == "zh" else "en"]
+    if not terms:
+        _fail(text["empty"])
+    library = _library(derivations=False, quiet=as_json, cached=True)
+    topic = _topic(library, topic, lang)
+    hits = find(library.select(topic, None), words_text)[:number]
+    if as_json:
+        print(json.dumps([{"id": h.card.id, "topic": h.card.topic, "kind": h.card.kind,
+                           "score": round(h.score, 3), "fields": list(h.fields),
+                           "title": h.card.title.get(lang), "snippet": snippet(h.card, terms, lang)}
+                          for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        err.print(text["none"].format(terms=" ".join(terms)), highlight=False)
+        raise typer.Exit(1)
+    if not console.is_terminal:
+        for h in hits:
+            cells = (h.card.id, h.card.topic, h.card.kind, f"{h.score:.2f}",
+                     h.card.title.get(lang), snippet(h.card, terms, lang))
+            sys.stdout.write("\t".join(" ".join(c.split()) for c in cells) + "\n")
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=text["found"].format(n=len(hits), terms=" ".join(terms)),
+                  title_justify="left", show_lines=True)
+    table.add_column(text["rank"], justify="right", style="dim")
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column(text["score"], justify="right")
+    table.add_column(LIST_TITLE["zh" if lang == "zh" else "en"], overflow="fold", ratio=1)
+    for rank, h in enumerate(hits, 1):
+        table.add_row(str(rank), h.card.id, f"{h.score:.1f}",
+                      f"{escape(h.card.title.get(lang))} [dim]({h.card.topic})[/dim]\n"
+                      f"[dim]{escape(snippet(h.card, terms, lang))}[/dim]")
+    console.print(table)
+
+
+LIST_TITLE = {"en": "title and text", "zh": "标题与内容"}
+
+
+NEW_TEXT = {
+    "en": {"no_folder": "there is no deck folder of your own to write to. Make a folder and name "
+                        "it in DLSTUDY_DECKS (export DLSTUDY_DECKS=~/my-decks) or in extra_folders "
+                        "in {file} (extra_folders = [\"~/my-decks\"]), then run `dlstudy new` again",
+           "wrote": "new card {card} in {deck}", "module": "its derivation skeleton: {path}",
+           "next": "Edit them, then `dlstudy check {deck}` and `dlstudy show {card}`."},
+    "zh": {"no_folder": "没有你自己的卡组文件夹可写入。请新建一个文件夹，并在 DLSTUDY_DECKS"
+                        "（export DLSTUDY_DECKS=~/my-decks）或 {file} 的 extra_folders"
+                        "（extra_folders = [\"~/my-decks\"]）中指定它，然后再运行 `dlstudy new`",
+           "wrote": "新卡片 {card} 已写入 {deck}", "module": "它的推导框架：{path}",
+           "next": "编辑它们，然后运行 `dlstudy check {deck}` 和 `dlstudy show {card}`。"},
+}
+
+
+@app.command()
+def new(
+    topic: Annotated[str, typer.Option("--topic", "-t", help="The deck (topic) to add the card "
+                                       "to: <topic>.yaml in your deck folder.")] = "my-cards",
+    kind: Annotated[str, typer.Option("--kind", help="recall (self-graded) or claim (true or "
+                                      "false, decided by a derivation's evidence row).")] = "recall",
+    with_derivation: Annotated[bool, typer.Option(
+        "--with-derivation", help="Also write a derivation module skeleton (TITLE, CLAIMS, "
+        "derive, experiment with an evidence row id) and link it.")] = False,
+    lang: LangOpt = None,
+) -> None:
+    """Scaffold a card of your own (and, if asked, its derivation) in your deck folder, with
+    a fresh id, then check it. Cards of your own may stay unproved (no derivation)."""
+    lang = _lang(lang)
+    text = NEW_TEXT["zh" if lang == "zh" else "en"]
+    folders = _user_folders()
+    if not folders:
+        _fail(text["no_folder"].format(file=_data_dir() / "settings.toml"))
+    from dlstudy.check import check_library
+    from dlstudy.library import load_library
+    from dlstudy.scaffold import ScaffoldError, scaffold
+
+    library = _library(quiet=True)
+    try:
+        made = scaffold(folders[0], topic, kind, with_derivation, set(library.cards),
+                        set(library.derivations))
+    except (ScaffoldError, OSError) as exc:
+        _fail(str(exc))
+    console.print(text["wrote"].format(card=made.card_id, deck=made.deck), highlight=False)
+    if made.derivation is not None:
+        console.print(text["module"].format(path=made.derivation), highlight=False)
+    library = load_library(folders)
+    only = [made.deck] + ([made.derivation] if made.derivation else [])
+    problems = check_library(library, only=only)
+    for problem in problems:
+        print(problem)
+    console.print(text["next"].format(deck=made.deck, card=made.card_id), highlight=False)
+    if problems:
+        raise typer.Exit(1)
+
+
+CardsArg = Annotated[list[str], typer.Argument(metavar="CARD...", help="Card ids (see `dlstudy list`).")]
+MARK_TEXT = {
+    "en": {"suspend": "suspended {cards}: `review` and `quiz` skip them (`dlstudy unsuspend` "
+                      "brings them back; `quiz --include-suspended` asks them anyway)",
+           "unsuspend": "unsuspended {cards}", "bury": "buried {cards} until {until}",
+           "flag": "flagged {cards} {flag}", "unflag": "cleared the flag of {cards}",
+           "flag_range": "the flag must be a number from 0 to 7 or its colour (0 or none clears it; "
+                         "1 red, 2 orange, 3 green, 4 blue, 5 pink, 6 turquoise, 7 purple), "
+                         "not {value!r}"},
+    "zh": {"suspend": "已暂停 {cards}：`review` 和 `quiz` 会跳过（`dlstudy unsuspend` 可恢复；"
+                      "`quiz --include-suspended` 仍会考）",
+           "unsuspend": "已恢复 {cards}", "bury": "已搁置 {cards} 到 {until}",
+           "flag": "已给 {cards} 加标记 {flag}", "unflag": "已清除 {cards} 的标记",
+           "flag_range": "标记必须是 0 到 7 的数字或其颜色名（0 或 none 为清除；1 red 红、2 orange 橙、"
+                         "3 green 绿、4 blue 蓝、5 pink 粉、6 turquoise 青、7 purple 紫），而不是 {value!r}"},
+}
+
+
+def _mark_text(lang: str, key: str, **values: object) -> str:
+    return MARK_TEXT["zh" if lang == "zh" else "en"][key].format(**values)
+
+
+def _card_ids(library: Library, ids: list[str], lang: str) -> list[str]:
+    """The cards named, each checked (an unknown one: exit 2 with "did you mean")."""
+    for card_id in ids:
+        if card_id not in library.cards:
+            _unknown(card_id, library, lang)
+    return list(dict.fromkeys(ids))
+
+
+@app.command()
+def suspend(cards: CardsArg, lang: LangOpt = None) -> None:
+    """Suspend cards: `review` and `quiz` skip them until `dlstudy unsuspend`."""
+    lang = _lang(lang)
+    ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
+    with _store() as store:
+        store.mark(ids, suspended="user")
+    console.print(_mark_text(lang, "suspend", cards=", ".join(ids)), highlight=False)
+
+
+@app.command()
+def unsuspend(cards: CardsArg, lang: LangOpt = None) -> None:
+    """Bring suspended (and buried) cards back into `review` and `quiz`."""
+    lang = _lang(lang)
+    ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
+    with _store() as store:
+        store.mark(ids, suspended=None, buried_until=None)
+    console.print(_mark_text(lang, "unsuspend", cards=", ".join(ids)), highlight=False)
+
+
+@app.command()
+def bury(cards: CardsArg, lang: LangOpt = None) -> None:
+    """Bury cards until tomorrow: `review` and `quiz` skip them for the rest of the day."""
+    lang = _lang(lang)
+    ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
+    from dlstudy.scheduler import to_us, utcnow
+    from dlstudy.session import local_day_start
+
+    until = local_day_start(utcnow(), 1)
+    with _store() as store:
+        store.mark(ids, buried_until=to_us(until))
+    console.print(_mark_text(lang, "bury", cards=", ".join(ids),
+                             until=until.strftime("%Y-%m-%d %H:%M")), highlight=False)
+
+
+@app.command()
+def flag(
+    number: Annotated[str, typer.Argument(metavar="N", help="0 (or none) clears; 1 red, 2 orange, "
+                                          "3 green, 4 blue, 5 pink, 6 turquoise, 7 purple (Anki's "
+                                          "flags; the number or the colour).")],
+    cards: CardsArg,
+    lang: LangOpt = None,
+) -> None:
+    """Flag cards with a colour, as in Anki: `dlstudy flag 1 CARD…` (red); 0 clears the flag."""
+    lang = _lang(lang)
+    from dlstudy.store import FLAG_NAMES
+
+    by_name = {name: n for n, name in FLAG_NAMES.items()}
+    word = number.strip().lower()
+    if word in by_name:
+        value = by_name[word]
+    elif word.isdigit() and 0 <= int(word) <= 7:
+        value = int(word)
+    else:
+        _fail(_mark_text(lang, "flag_range", value=number))
+    ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
+
+    with _store() as store:
+        store.mark(ids, flag=value)
+    key = "flag" if value else "unflag"
+    from dlstudy.render import FLAG_COLOURS_ZH
+
+    colour = (FLAG_COLOURS_ZH if lang == "zh" else FLAG_NAMES).get(value)
+    console.print(_mark_text(lang, key, cards=", ".join(ids), flag=f"{value} ({colour})"),
+                  highlight=False)
 
 
 PLAN_TEXT = {
@@ -1050,7 +1320,11 @@ def plan_command(
             "ORDER BY r.id DESC LIMIT 20000").fetchall()
         costs = costs_from_log((kinds[cid], bool(first), ms, rating)
                                for cid, first, ms, rating in rows if cid in kinds)
-        cards = [PlanCard(c.id, c.topic, c.level, c.kind, states.get(c.id)) for c in chosen]
+        suspended = {cid for cid, m in store.marks().items() if m.suspended is not None}
+        cards = [PlanCard(c.id, c.topic, c.level, c.kind, states.get(c.id)) for c in chosen
+                 if c.id not in suspended]  # review never asks them: the plan leaves them out
+        if not cards:
+            _fail(_plan_text(lang, "no_cards"))
         made = make_plan(cards, _scheduler(store).config, utcnow(), date, budget, costs)
         active = ActivePlan(date, made.target, budget, topic and _topic(library, topic, lang),
                             tag, level)

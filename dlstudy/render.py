@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -25,10 +25,36 @@ if TYPE_CHECKING:
 VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold yellow"}
 LABELS = {
     "en": {"question": "Question", "answer": "Answer", "correction": "A common misconception",
-           "derivations": "Proved by", "sources": "Sources"},
+           "derivations": "Proved by", "sources": "Sources",
+           "unproved": "unproved: no derivation is linked to this card of your own"},
     "zh": {"question": "问题", "answer": "答案", "correction": "常见误解",
-           "derivations": "证明", "sources": "出处"},
+           "derivations": "证明", "sources": "出处",
+           "unproved": "未证明：这张自建卡片没有关联推导"},
 }
+UNPROVED = {"en": "unproved", "zh": "未证明"}
+MARK_WORDS = {"en": {"leech": "leech", "suspended": "suspended", "buried": "buried", "flag": "flag"},
+              "zh": {"leech": "难记", "suspended": "已暂停", "buried": "已搁置", "flag": "标记"}}
+
+
+def marks_words(marks: Any, now: int, lang: str) -> list[str]:
+    """A card's marks in words (``leech``, ``suspended``, ``buried``, ``flag 1 (red)``)."""
+    from dlstudy.store import FLAG_NAMES
+
+    if marks is None:
+        return []
+    words = MARK_WORDS["zh" if lang == "zh" else "en"]
+    shown = [words["leech"]] if marks.leech is not None else []
+    if marks.suspended is not None:
+        shown.append(words["suspended"])
+    if marks.buried(now):
+        shown.append(words["buried"])
+    if marks.flag:
+        colour = FLAG_COLOURS_ZH[marks.flag] if lang == "zh" else FLAG_NAMES[marks.flag]
+        shown.append(f"{words['flag']} {marks.flag} ({colour})")
+    return shown
+
+
+FLAG_COLOURS_ZH = {1: "红", 2: "橙", 3: "绿", 4: "蓝", 5: "粉", 6: "青", 7: "紫"}
 
 
 LIST_HEADINGS = {
@@ -41,7 +67,7 @@ _MIN_TITLE, _MIN_DERIVATIONS = 24, 16
 
 
 def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], lang: str,
-                width: int = 120) -> RenderableType:
+                width: int = 120, marks: dict[str, list[str]] | None = None) -> RenderableType:
     """``dlstudy list`` on a terminal ``width`` columns wide. The id never wraps and every title
     is shown whole (CJK titles, which have no spaces, fold): when the columns do not fit, the
     derivations go first, then topic and kind; narrower still, each card takes two lines."""
@@ -66,10 +92,15 @@ def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], l
         table.add_column(words["derivations"], style="green", overflow="fold", ratio=1)
         columns.append("derivations")
     for card in cards:
+        shown = list((marks or {}).get(card.id, []))
+        if not card.derivations and "derivations" not in columns:
+            shown.append(UNPROVED[lang])  # no column to say it in
         cells = {"id": card.id, "topic": card.topic, "kind": card.kind,
-                 "title": escape(card.title.get(lang)),
+                 "title": escape(card.title.get(lang))
+                 + (f" [magenta]\\[{escape(', '.join(shown))}][/magenta]" if shown else ""),
                  "derivations": ", ".join(d if d in derivations else f"[red]{d}?[/red]"
-                                          for d in card.derivations)}
+                                          for d in card.derivations)
+                 or f"[yellow]{UNPROVED[lang]}[/yellow]"}
         table.add_row(*(cells[c] for c in columns))
     return table
 
@@ -162,6 +193,8 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
         lines.append(f"  dlstudy prove {card.id}", style="dim")
         parts.append(RichText(labels["derivations"], style="bold"))
         parts.append(lines)
+    elif card.kind in ("recall", "exercise"):  # a card of the user's own (check allows it there)
+        parts.append(RichText(labels["unproved"], style="yellow"))
     if card.claim is not None and claim_rule:
         claim = card.claim
         rule = AUTO_LABELS[lang]["asserts" if claim.statement == "asserts" else "denies"]

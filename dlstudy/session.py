@@ -37,6 +37,9 @@ class Graded:
     card: Card
     review: Review
     state: CardState | None  # None: an unseen card answered with ``--no-schedule``
+    lapses: int | None = None  # set when this grade was a lapse (Again on a learned card)
+    leech: str | None = None  # ``known``: a leech lapsed again; ``new``: it just became one
+    suspended: bool = False  # the leech rule suspended it (``leech_action = "suspend"``)
 
 
 @dataclass
@@ -75,7 +78,7 @@ class Session:
                  cards: Iterable[Card], mode: str,
                  refill: Callable[[Session], list[Card]] | None = None,
                  again_returns: bool = False, clock: Callable[[], datetime] = utcnow,
-                 schedule: bool = True) -> None:
+                 schedule: bool = True, leech_lapses: int = 8, leech_action: str = "tag") -> None:
         self.store = store
         self._scheduler = scheduler
         self.mode = mode
@@ -84,6 +87,8 @@ class Session:
         self.again_returns = again_returns
         self.schedule = schedule
         self.clock = clock
+        self.leech_lapses = leech_lapses
+        self.leech_action = leech_action
         self.current: Card | None = None
         self.history: list[Graded] = []
         self.skipped: list[Card] = []
@@ -118,6 +123,7 @@ class Session:
         if card is None:
             raise RuntimeError("no card to grade: the session is over")
         state: CardState | None
+        before = self.store.state(card.id) if rating == 1 and self.schedule else None
         if self.schedule:
             review, state = self.store.grade(card.id, rating, self.scheduler, duration_ms,
                                              self.mode, seed=seed, auto_rating=auto_rating,
@@ -127,10 +133,62 @@ class Session:
                                             seed=seed, auto_rating=auto_rating, answer=answer)
         self.current = None
         graded = Graded(card, review, state)
+        if before is not None and before.state == 2:  # Again on a learned card: a lapse
+            graded = self._lapse(graded)
         self.history.append(graded)
         if rating == 1 and self.again_returns:
             self.queue.append(card)
         return graded
+
+    def _lapse(self, graded: Graded) -> Graded:
+        """A lapse: count the card's lapses; at ``leech_lapses`` it becomes a leech (and is
+        suspended under ``leech_action = "suspend"``). Anki's rule, its default threshold too."""
+        from dataclasses import replace
+
+        card_id = graded.card.id
+        lapses = self.store.lapses(card_id)
+        marks = self.store.card_marks(card_id)
+        if marks.leech is not None:
+            # As in Anki, a leech is caught again every half threshold (8, 12, 16… by default).
+            again = (lapses - self.leech_lapses) % max(1, self.leech_lapses // 2) == 0
+            suspend = again and self.leech_action == "suspend" and marks.suspended is None
+            if suspend:
+                self.store.mark([card_id], suspended="leech")
+                self.queue = deque(c for c in self.queue if c.id != card_id)
+            return replace(graded, lapses=lapses, leech="known", suspended=suspend)
+        if lapses < self.leech_lapses:
+            return replace(graded, lapses=lapses)
+        suspend = self.leech_action == "suspend" and marks.suspended is None
+        changes: dict[str, object] = {"leech": graded.review.at}
+        if suspend:
+            changes["suspended"] = "leech"
+            self.queue = deque(c for c in self.queue if c.id != card_id)
+        self.store.mark([card_id], **changes)
+        return replace(graded, lapses=lapses, leech="new", suspended=suspend)
+
+    def suspend(self) -> Card:
+        """Suspend the current card (``dlstudy unsuspend`` brings it back); it leaves the session."""
+        card = self._take()
+        self.store.mark([card.id], suspended="user")
+        self.queue = deque(c for c in self.queue if c.id != card.id)
+        self.skipped.append(card)
+        return card
+
+    def bury(self) -> Card:
+        """Bury the current card until the next local day; it leaves the session."""
+        card = self._take()
+        self.store.mark([card.id], buried_until=to_us(local_day_start(self.clock(), 1)))
+        self.queue = deque(c for c in self.queue if c.id != card.id)
+        self.skipped.append(card)
+        return card
+
+    def flag(self, number: int) -> Card:
+        """Flag the current card (0 clears, 1–7 Anki's colours); it stays the current card."""
+        card = self.next_card()
+        if card is None:
+            raise RuntimeError("no card to flag: the session is over")
+        self.store.mark([card.id], flag=number)
+        return card
 
     def skip(self) -> Card:
         """Put the current card aside for this session without grading it."""
@@ -147,6 +205,11 @@ class Session:
             self.store.undo_cram(graded.review.id)
         else:
             self.store.undo(graded.review.id)
+        undone: dict[str, object] = {"suspended": None} if graded.suspended else {}
+        if graded.leech == "new":  # the grade that made it a leech is gone: so is the mark
+            undone["leech"] = None
+        if undone:
+            self.store.mark([graded.card.id], **undone)
         self.history.pop()
         if graded.review.rating == 1 and self.again_returns:
             for i in range(len(self.queue) - 1, -1, -1):  # drop the copy queued by Again
@@ -246,6 +309,9 @@ def review_queue(store: Store, cards: Sequence[Card], new_per_day: int,
     new cards, the due cards, and cards brought forward for the date."""
     now = now or utcnow()
     now_us = to_us(now)
+    hidden = store.hidden(now_us)  # suspended and buried cards are not asked
+    if hidden:
+        cards = [c for c in cards if c.id not in hidden]
     day_start = to_us(local_day_start(now))
     introduced = len(store.introduced_since(day_start, mode="review"))
     selection = {c.id for c in cards}
@@ -278,7 +344,7 @@ def review_refill(cards: Sequence[Card]) -> Callable[[Session], list[Card]]:
 
     def refill(session: Session) -> list[Card]:
         now = to_us(session.clock())
-        skipped = {c.id for c in session.skipped}
+        skipped = {c.id for c in session.skipped} | session.store.hidden(now)
         due = [(cid, d, state) for cid, d, state in session.store.due(now + LEARN_AHEAD_US)
                if cid in by_id and cid not in skipped]
         ready = [by_id[cid] for cid, d, _ in due if d <= now]
@@ -290,13 +356,17 @@ def review_refill(cards: Sequence[Card]) -> Callable[[Session], list[Card]]:
 
 
 def quiz_queue(store: Store, cards: Sequence[Card], limit: int | None = None,
-               now: datetime | None = None) -> list[Card]:
+               now: datetime | None = None, include_hidden: bool = False) -> list[Card]:
     """A quiz asks the most overdue cards first, then unseen ones, then the rest by due date.
 
     (Among studied cards, the one longest past its due date is the one FSRS expects you are
-    most likely to have forgotten.)
+    most likely to have forgotten.) Suspended and buried cards are left out unless
+    ``include_hidden``.
     """
     now_us = to_us(now or utcnow())
+    if not include_hidden:
+        hidden = store.hidden(now_us)
+        cards = [c for c in cards if c.id not in hidden]
     dues = store.due_times()
     ordered = sorted(enumerate(cards), key=lambda t: (dues.get(t[1].id, now_us), t[0]))
     chosen = [c for _, c in ordered]

@@ -59,6 +59,9 @@ class Settings:
         easy_within, hard_after: seconds; a right answer to an exercise or a claim is graded
             Good, or Easy when given within ``easy_within``, Hard after ``hard_after``
             (0, the default, turns a rule off: FSRS schedules best from Again/Good).
+        leech_lapses: a card forgotten this many times once learned is a leech (Anki's
+            default: 8).
+        leech_action: ``tag`` (mark it a leech) or ``suspend`` (also suspend it).
     """
 
     lang: str | None = None
@@ -69,6 +72,8 @@ class Settings:
     hard_after: float = 0.0
     interview_date: str | None = None
     minutes_per_day: int = 30
+    leech_lapses: int = 8
+    leech_action: str = "tag"
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {"new_per_day": self.new_per_day,
@@ -80,6 +85,8 @@ class Settings:
         if self.interview_date is not None:
             data["interview_date"] = self.interview_date
         data["minutes_per_day"] = self.minutes_per_day
+        data["leech_lapses"] = self.leech_lapses
+        data["leech_action"] = self.leech_action
         return data
 
     @classmethod
@@ -91,7 +98,7 @@ class Settings:
             return f"{where}:{lines[key]}" if lines and key in lines else where
 
         known = ("lang", "new_per_day", "desired_retention", "extra_folders", "easy_within",
-                 "hard_after", "interview_date", "minutes_per_day")
+                 "hard_after", "interview_date", "minutes_per_day", "leech_lapses", "leech_action")
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise SettingsError(f"{at(unknown[0])}: unknown setting `{unknown[0]}` (known: "
@@ -121,6 +128,17 @@ class Settings:
         if "minutes_per_day" in data:
             settings.minutes_per_day = _check_minutes(data["minutes_per_day"],
                                                       at("minutes_per_day"), text=False)
+        if "leech_lapses" in data:
+            value = data["leech_lapses"]
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1000:
+                raise SettingsError(f"{at('leech_lapses')}: leech_lapses must be a whole number "
+                                    f"from 1 to 1000, not {_quoted(value)}")
+            settings.leech_lapses = value
+        if "leech_action" in data:
+            if data["leech_action"] not in ("tag", "suspend"):
+                raise SettingsError(f"{at('leech_action')}: leech_action must be \"tag\" or "
+                                    f"\"suspend\", not {_quoted(data['leech_action'])}")
+            settings.leech_action = str(data["leech_action"])
         _check_thresholds(settings, at("hard_after" if "hard_after" in data else "easy_within"))
         return settings
 
@@ -148,7 +166,11 @@ class Settings:
             "# The day of your interview: `dlstudy review` then plans for it (see `dlstudy plan`).\n"
             f"{'interview_date = ' + self.interview_date if self.interview_date else '# interview_date = 2026-12-20'}\n"
             "# Minutes a day a plan for that date may use.\n"
-            f"minutes_per_day = {self.minutes_per_day}\n"
+            f"minutes_per_day = {self.minutes_per_day}\n\n"
+            "# A card forgotten leech_lapses times once learned is a leech: its proof is shown at\n"
+            "# once when it is forgotten again; leech_action = \"suspend\" also suspends it.\n"
+            f"leech_lapses = {self.leech_lapses}\n"
+            f"leech_action = {_toml_str(self.leech_action)}\n"
         )
 
 

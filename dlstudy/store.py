@@ -106,6 +106,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE reviews ADD COLUMN outcome TEXT;         -- a code card's graded outcome, as JSON
     """,
+    # 4 -> 5: what the user decided about a card (Anki's suspend, bury, flag) and leeches.
+    """
+    CREATE TABLE card_marks (                -- the user's, not a cache: never rebuilt from the log
+        card         INTEGER PRIMARY KEY REFERENCES cards(number),
+        suspended    TEXT CHECK (suspended IN ('user', 'leech')),  -- NULL: not suspended
+        buried_until INTEGER,                -- epoch µs; skipped by review and quiz until then
+        flag         INTEGER NOT NULL DEFAULT 0 CHECK (flag BETWEEN 0 AND 7),
+        leech        INTEGER                 -- when it became a leech (epoch µs), NULL if not
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 CARD_STATE_TABLE = MIGRATIONS[0][MIGRATIONS[0].index("CREATE TABLE card_state"):
@@ -255,6 +265,38 @@ class Review:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Review:
         return cls(**data)  # type: ignore[arg-type]
+
+
+FLAG_NAMES = {0: "none", 1: "red", 2: "orange", 3: "green", 4: "blue", 5: "pink",
+              6: "turquoise", 7: "purple"}  # Anki's flag numbers and colours
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What the user (or the leech rule) decided about a card.
+
+    Attributes:
+        suspended: None, ``user`` (``dlstudy suspend``) or ``leech`` (``leech_action = "suspend"``).
+        buried_until: epoch µs until which ``review`` and ``quiz`` skip the card (None: not buried).
+        flag: 0 (none) to 7, Anki's flag numbers (1 red … 7 purple).
+        leech: when the card became a leech (epoch µs), None if it is not one.
+    """
+
+    suspended: str | None = None
+    buried_until: int | None = None
+    flag: int = 0
+    leech: int | None = None
+
+    def buried(self, now: int) -> bool:
+        return self.buried_until is not None and self.buried_until > now
+
+    def hidden(self, now: int) -> bool:
+        """Skipped by ``review`` and ``quiz``: suspended, or buried until later than ``now``."""
+        return self.suspended is not None or self.buried(now)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"suspended": self.suspended, "buried_until": self.buried_until,
+                "flag": self.flag, "leech": self.leech}
 
 
 _REVIEW_COLUMNS = ("r.id, c.id, r.rating, r.at, r.duration_ms, r.version, r.predicted, r.mode, "
@@ -647,6 +689,62 @@ class Store:
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
+
+    # --- marks: suspend, bury, flag, leech ----------------------------------------------------
+
+    def marks(self) -> dict[str, Marks]:
+        """Every card with a mark, by card id (cards with none are absent)."""
+        return {row[0]: Marks(*row[1:]) for row in self.conn.execute(
+            "SELECT c.id, m.suspended, m.buried_until, m.flag, m.leech FROM card_marks m "
+            "JOIN cards c ON c.number = m.card")}
+
+    def card_marks(self, card_id: str) -> Marks:
+        row = self.conn.execute(
+            "SELECT m.suspended, m.buried_until, m.flag, m.leech FROM card_marks m "
+            "JOIN cards c ON c.number = m.card WHERE c.id = ?", (card_id,)).fetchone()
+        return Marks() if row is None else Marks(*row)
+
+    def hidden(self, now: int) -> set[str]:
+        """Cards ``review`` and ``quiz`` skip at ``now``: suspended, or buried until later."""
+        return {cid for (cid,) in self.conn.execute(
+            "SELECT c.id FROM card_marks m JOIN cards c ON c.number = m.card "
+            "WHERE m.suspended IS NOT NULL OR m.buried_until > ?", (now,))}
+
+    _MARK_COLUMNS = ("suspended", "buried_until", "flag", "leech")
+
+    def mark(self, card_ids: Sequence[str], **changes: object) -> None:
+        """Set marks (``suspended``, ``buried_until``, ``flag``, ``leech``) of some cards, in
+        one transaction; the marks not named keep their values."""
+        unknown = set(changes) - set(self._MARK_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown marks: {sorted(unknown)}")
+        flag = changes.get("flag")
+        if flag is not None and flag not in FLAG_NAMES:
+            raise ValueError(f"flag must be 0-7, not {flag!r}")
+        sets = ", ".join(f"{k} = ?" for k in changes)
+
+        def run(conn: sqlite3.Connection) -> None:
+            for card_id in card_ids:
+                number = self._number(conn, card_id)
+                conn.execute("INSERT OR IGNORE INTO card_marks (card) VALUES (?)", (number,))
+                if changes:
+                    conn.execute(f"UPDATE card_marks SET {sets} WHERE card = ?",
+                                 (*changes.values(), number))
+
+        self.write(run)
+
+    def lapses(self, card_id: str) -> int:
+        """How often the card was forgotten once learned (Anki's lapses): grades Again given
+        while it was in the review state, counted by replaying its log."""
+        count = 0
+        state: CardState | None = None
+        for rating, at, duration, version, number in self.conn.execute(
+                "SELECT r.rating, r.at, r.duration_ms, r.version, r.card FROM reviews r "
+                "JOIN cards c ON c.number = r.card WHERE c.id = ? ORDER BY r.id", (card_id,)):
+            if rating == 1 and state is not None and state.state == 2:
+                count += 1
+            state = self._scheduler(version).review(number, state, rating, at, duration)
+        return count
 
     def integrity(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])

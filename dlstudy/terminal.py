@@ -6,6 +6,8 @@ With piped input, one command or answer per line — so a session can be scripte
 
     empty line / Enter  show the answer        1 2 3 4  Again, Hard, Good, Easy
     p  prove the card (run its derivations)    s  skip    u  undo the last grade    q  quit
+    @  suspend the card    -  bury it until tomorrow    f3 (f then 0–7)  flag it
+(exercises, claims and code cards read lines: the words suspend, bury and flag N there)
 
 End of input (or Ctrl-C, Ctrl-D) ends the session cleanly; every grade was committed when
 its acknowledgement line was printed. Keys typed ahead are dropped whenever a new question,
@@ -44,12 +46,16 @@ from dlstudy.session import Graded, Session, Summary, describe_due, human_span, 
 RATING_STYLE = {1: "red", 2: "yellow", 3: "green", 4: "cyan"}
 RATING_NAMES = {"en": RATINGS, "zh": {1: "忘记", 2: "困难", 3: "良好", 4: "简单"}}
 KEYS_HELP = {
-    "en": ("[b]Enter[/b] answer · [b]s[/b] skip · [b]u[/b] undo · [b]q[/b] quit",
+    "en": ("[b]Enter[/b] answer · [b]s[/b] skip · [b]u[/b] undo · [b]@[/b] suspend · "
+           "[b]-[/b] bury · [b]f[/b]0–7 flag · [b]q[/b] quit",
            "[b]1[/b] Again · [b]2[/b] Hard · [b]3[/b] Good · [b]4[/b] Easy · [b]p[/b] prove · "
-           "[b]s[/b] skip · [b]u[/b] undo · [b]q[/b] quit"),
-    "zh": ("[b]回车[/b] 看答案 · [b]s[/b] 跳过 · [b]u[/b] 撤销 · [b]q[/b] 退出",
+           "[b]s[/b] skip · [b]u[/b] undo · [b]@[/b] suspend · [b]-[/b] bury · [b]f[/b]0–7 flag · "
+           "[b]q[/b] quit"),
+    "zh": ("[b]回车[/b] 看答案 · [b]s[/b] 跳过 · [b]u[/b] 撤销 · [b]@[/b] 暂停 · [b]-[/b] 搁置 · "
+           "[b]f[/b]0–7 标记 · [b]q[/b] 退出",
            "[b]1[/b] 忘记 · [b]2[/b] 困难 · [b]3[/b] 良好 · [b]4[/b] 简单 · [b]p[/b] 证明 · "
-           "[b]s[/b] 跳过 · [b]u[/b] 撤销 · [b]q[/b] 退出"),
+           "[b]s[/b] 跳过 · [b]u[/b] 撤销 · [b]@[/b] 暂停 · [b]-[/b] 搁置 · [b]f[/b]0–7 标记 · "
+           "[b]q[/b] 退出"),
 }
 
 AUTO_HELP = {
@@ -113,6 +119,15 @@ SAY = {
         "could_not_run": "could not run your code:",
         "cannot_set": "cannot set this coding task:",
         "gave_up": "given up: the reference solution",
+        "suspended": "suspended {card} (`dlstudy unsuspend {card}` brings it back)",
+        "buried": "buried {card} until tomorrow",
+        "flagged": "flagged {card} {flag}", "unflagged": "cleared the flag of {card}",
+        "flag_number": "a flag is a number 0–7 (0 clears it): f then the number",
+        "leech_again": "{card} is a leech ({lapses} lapses) and was forgotten again: "
+                       "its answer and proof, now",
+        "leech_new": "{card} is now a leech: forgotten {lapses} times once learned",
+        "leech_suspended": "; it is suspended (`dlstudy unsuspend {card}`)",
+        "unproved": "unproved: this card of your own links no derivation",
     },
     "zh": {
         "try_again": "（未评分：请重试）",
@@ -140,6 +155,14 @@ SAY = {
         "could_not_run": "无法运行你的代码：",
         "cannot_set": "无法出这道编程题：",
         "gave_up": "已放弃：参考解答",
+        "suspended": "已暂停 {card}（`dlstudy unsuspend {card}` 可恢复）",
+        "buried": "已搁置 {card} 到明天",
+        "flagged": "已给 {card} 加标记 {flag}", "unflagged": "已清除 {card} 的标记",
+        "flag_number": "标记是 0–7 的数字（0 为清除）：先按 f 再按数字",
+        "leech_again": "{card} 是难记卡（已遗忘 {lapses} 次），这次又忘了：马上看它的答案和证明",
+        "leech_new": "{card} 现在是难记卡：学会后已遗忘 {lapses} 次",
+        "leech_suspended": "；已暂停（`dlstudy unsuspend {card}`）",
+        "unproved": "未证明：这张自建卡片没有关联推导",
     },
 }
 SUMMARY = {
@@ -388,7 +411,53 @@ class Study:
         except sqlite3.Error as exc:  # disk full, a damaged database, locked for too long…
             raise SaveFailed(card, rating, exc) from exc
         self.acknowledge(graded)
+        if graded.leech == "known":
+            line = self.text("leech_again", card=card.id, lapses=graded.lapses)
+            if graded.suspended:
+                line += self.text("leech_suspended", card=card.id)
+            self.console.print(f"[magenta]{escape(line)}[/magenta]", highlight=False)
+            from dlstudy.render import answer_panel
+
+            self.console.print(answer_panel(card, self.derivations, self.lang))
+            self.prove(card)
+        elif graded.leech == "new":
+            line = self.text("leech_new", card=card.id, lapses=graded.lapses)
+            if graded.suspended:
+                line += self.text("leech_suspended", card=card.id)
+            self.console.print(f"[magenta]{escape(line)}[/magenta]", highlight=False)
         return graded
+
+    def mark(self, card: Card, word: str) -> str | None:
+        """The card commands: ``@`` / ``suspend``, ``-`` / ``bury``, ``f N`` / ``flag N``.
+        Returns ``next`` (the card left the session), ``again`` (stay on it) or None (not one
+        of them). On a terminal ``f`` waits for the flag's digit."""
+        import re
+
+        if word in ("@", "suspend"):
+            self.session.suspend()
+            self.say(self.text("suspended", card=card.id))
+            return "next"
+        if word in ("-", "bury"):
+            self.session.bury()
+            self.say(self.text("buried", card=card.id))
+            return "next"
+        match = re.fullmatch(r"(?:f|flag)\s*(\S*)", word)
+        if match is None:
+            return None
+        digit = match.group(1)
+        if not digit and self.keys.tty:
+            digit = self.keys.read() or ""
+        if not (len(digit) == 1 and digit in "01234567"):
+            self.say(self.text("flag_number"))
+            return "again"
+        from dlstudy.render import FLAG_COLOURS_ZH
+        from dlstudy.store import FLAG_NAMES
+
+        self.session.flag(int(digit))
+        colour = (FLAG_COLOURS_ZH if self.lang == "zh" else FLAG_NAMES).get(int(digit))
+        self.say(self.text("flagged", card=card.id, flag=f"{digit} ({colour})")
+                 if digit != "0" else self.text("unflagged", card=card.id))
+        return "again"
 
     def prove(self, card: Card, redraw: Callable[[], None] | None = None) -> None:
         """Run the card's derivations here and now (torch and sympy are imported only now) and
@@ -546,6 +615,11 @@ def ask_recall(study: Study, card: Card) -> str:
             if study.undo_last():
                 return "next"
             continue
+        marked = study.mark(card, key) if key else None
+        if marked == "next":
+            return "next"
+        if marked == "again":
+            continue
         if key:
             study.say(study.text("unknown_key", key=repr(key)))
             study.console.print(KEYS_HELP[study.lang][1 if revealed else 0], style="dim",
@@ -569,6 +643,10 @@ def _before_answer(study: Study, card: Card, word: str) -> str | None:
     if word in ("p", "prove"):
         study.say(study.text("answer_first"))
         return "again"
+    import re
+
+    if re.fullmatch(r"[@-]|suspend|bury|flag(\s*\S)?", word):
+        return study.mark(card, word)
     return None
 
 

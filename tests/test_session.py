@@ -151,7 +151,7 @@ def test_first_session_writes_a_commented_settings_file(decks: Path, isolated_ho
     tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
     assert tomllib.loads(text) == {"new_per_day": 10, "desired_retention": 0.9, "extra_folders": [],
                                    "easy_within": 0, "hard_after": 0,
-                                   "minutes_per_day": 30}
+                                   "minutes_per_day": 30, "leech_lapses": 8, "leech_action": "tag"}
 
 
 def test_data_dir_option_chooses_where_state_lives(decks: Path, tmp_path: Path, isolated_home: Path) -> None:
