@@ -15,7 +15,8 @@ What the experiments do for the GPU: whole sequences through cuDNN's nn.RNN/LSTM
 every variant that can share a loop trained as one batched model (nets × depths,
 optimizer × λ grid, batch size × replicates, with padding masked out); data made on
 the device by a device generator; losses collected in a device tensor and read once;
-fused Adam on CUDA. They stay in float32: the models are small, so a step costs kernel
+fused Adam on CUDA, and where a step is still a few dozen tiny kernels (reg_adamw_training's
+stacked nets) the step is captured once as a CUDA graph and replayed. They stay in float32: the models are small, so a step costs kernel
 launches rather than arithmetic, and autocast would add cast kernels without saving time.
 """
 
