@@ -6,7 +6,7 @@ is half as large). At w = 1
 that is 2⁻¹¹ ≈ 4.9·10⁻⁴ in fp16 and 2⁻⁸ ≈ 3.9·10⁻³ in bf16, but 2⁻²⁴ in fp32. An update η·g of
 10⁻⁴ — ordinary late in training — is lost entirely in fp16 and bf16.
 Numeric: torch.optim.SGD on a weight stored in fp16 / bf16 / fp32 with a constant gradient, for
-update sizes 10⁻⁵ … 10⁻² stepping up from 1: whether the weight moves against the derived threshold, and 100 steps of
+update sizes 10⁻⁵ … 10⁻² and ¾, 1 and 1.5 × the derived cut-off, stepping up from 1: whether the weight moves against the derived threshold, and 100 steps of
 10⁻⁴ in fp16 against a float32 master copy.
 """
 
@@ -59,7 +59,10 @@ def experiment(p):
 
     for name, dtype in dtypes.items():
         threshold = 2.0 ** (-MANTISSA[name] - 1)
-        agree = [(f"Δ = {u:g}", float(moves(dtype, u)[0] == (u > threshold))) for u in sizes]
+        # the decades plus three sizes at the cut-off: ¾ of it, the tie itself, and 1.5× (below a full spacing, so a
+        # "Δ must exceed the whole spacing" rule or a quarter-spacing rule would disagree somewhere)
+        bracket = (0.75 * threshold, threshold, 1.5 * threshold)
+        agree = [(f"Δ = {u:.3g}", float(moves(dtype, u)[0] == (u > threshold))) for u in sizes + bracket]
         p.sweep(f"{name}: weight 1 moves after one SGD step of Δ exactly when Δ > 2^(−{MANTISSA[name] + 1}) (1 = agrees)",
                 agree, ">=", 1.0, **SWEEP_IDS[name])
 
