@@ -1223,6 +1223,89 @@ OPTIMIZE_TEXT = {
 }
 
 
+export_app = typer.Typer(help="Export the decks to Anki, or the review log to CSV.",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+EXPORT_TEXT = {
+    "en": {"anki": "wrote {path}: {notes} notes in {decks} deck(s) ({langs}); import it in Anki "
+                   "(File → Import); exporting again updates the notes already imported",
+           "reviews": "wrote {path}: {n:,} reviews (the FSRS optimizer's columns, then "
+                      "dlstudy's)",
+           "drawing": "drawing {n} exercise instances (torch)…"},
+    "zh": {"anki": "已写入 {path}：{notes} 条笔记，{decks} 个牌组（{langs}）；在 Anki 中导入"
+                   "（文件 → 导入）；再次导出会更新已导入的笔记，不会重复",
+           "reviews": "已写入 {path}：{n:,} 条复习记录（先是 FSRS 优化器的列，然后是 dlstudy 的列）",
+           "drawing": "正在生成 {n} 个练习实例（torch）…"},
+}
+
+
+@export_app.command("anki")
+def export_anki(
+    target: Annotated[Path, typer.Argument(metavar="FILE.apkg", help="The Anki package to write.")],
+    langs: Annotated[str, typer.Option("--lang", "-l", help="Language of the notes: en, zh or "
+                                       "both (one note per card and language).")] = "",
+    topic: TopicOpt = None,
+    tag: TagOpt = None,
+) -> None:
+    """Write the cards as an Anki package: decks dlstudy::TOPIC, one note per card and language.
+
+    Each note keeps its GUID across exports (it is made of the card id and the language), so
+    importing a newer export updates the notes instead of adding copies.
+    """
+    from dlstudy.export import (LANG_CHOICES, ExportError, check_target, langs_of, notes,
+                                write_apkg)
+
+    choice = langs or _lang(None)
+    if choice not in LANG_CHOICES:
+        _fail(f"--lang must be en, zh or both, not {choice!r}")
+    if choice != "both":
+        state.lang = choice
+    ui = "zh" if _ui_lang() == "zh" else "en"
+    library = _library(cached=True)
+    topic = _topic(library, topic, ui)
+    selection = library.select(topic, tag)
+    if not selection:
+        _fail(f"no card matches --topic {topic} --tag {tag}")
+    if not target.suffix:
+        target = target.with_suffix(".apkg")
+    try:
+        check_target(target)  # before drawing the exercises, which takes a while
+    except ExportError as exc:
+        _fail(str(exc))
+    exercises = sum(1 for c in selection if c.kind == "exercise")
+    if exercises:
+        err.print(EXPORT_TEXT[ui]["drawing"].format(n=3 * exercises * len(langs_of(choice))),
+                  highlight=False)
+    try:
+        decks = write_apkg(target, notes(selection, langs_of(choice)))
+    except ExportError as exc:
+        _fail(str(exc))
+    console.print(EXPORT_TEXT[ui]["anki"].format(path=target, notes=sum(decks.values()),
+                                                 decks=len(decks), langs=choice), highlight=False)
+
+
+@export_app.command("reviews")
+def export_reviews(
+    target: Annotated[Path, typer.Argument(metavar="FILE.csv", help="The CSV file to write.")],
+) -> None:
+    """Write the review log as CSV in the FSRS optimizer's format.
+
+    Columns: card_id, review_time (ms since 1970, UTC), review_rating (1-4), review_state (the
+    card's state when reviewed: 0 new, 1 learning, 2 review, 3 relearning), review_duration
+    (ms); then dlstudy's: card, mode, predicted, auto_rating, seed, parameters_version.
+    """
+    from dlstudy.export import ExportError, write_reviews_csv
+
+    ui = "zh" if _ui_lang() == "zh" else "en"
+    with _store() as store, _readable(store):
+        try:
+            n = write_reviews_csv(target, store)
+        except ExportError as exc:
+            _fail(str(exc))
+    console.print(EXPORT_TEXT[ui]["reviews"].format(path=target, n=n), highlight=False)
+
+
 @app.command("help")
 def help_(ctx: typer.Context, command: Annotated[Optional[str], typer.Argument(
         help="A command to explain (default: all of them).")] = None) -> None:

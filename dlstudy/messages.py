@@ -25,6 +25,15 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
      "{inner} —— 是否有含 ': ' 或 '#' 的值缺了引号？"),
     ("{inner} (see dlstudy/exercises/ for the generators)",
      "{inner}（生成器见 dlstudy/exercises/）"),
+    # --- export targets (before the general path messages, which would match them) ---
+    ("--lang must be en, zh or both, not {value}", "--lang 必须是 en、zh 或 both，而不是 {value}"),
+    ("cannot write {path} — it is a folder; give a file name", "无法写入 {path} —— 它是一个文件夹；请给出文件名"),
+    ("cannot write {path} — {folder} is a file, not a folder", "无法写入 {path} —— {folder} 是文件，不是文件夹"),
+    ("cannot write {path} — the folder {folder} does not exist", "无法写入 {path} —— 文件夹 {folder} 不存在"),
+    ("cannot write {path} — the folder {folder} is not writable", "无法写入 {path} —— 文件夹 {folder} 不可写"),
+    ("cannot write {path} — the file is not writable", "无法写入 {path} —— 该文件不可写"),
+    ("cannot write {path} — {reason}", "无法写入 {path} —— {reason}"),
+    ("no card matches --topic {topic} --tag {tag}", "没有卡片符合 --topic {topic} --tag {tag}"),
     # --- the prefix of a problem in a card's text (`id` and `field` hold no backquote, so no
     # other message about a card matches it) ---
     ("card `{id}` {field}: {inner}", "卡片 `{id}` 的 {field}：{inner}"),
