@@ -1253,8 +1253,7 @@ def export_anki(
     Each note keeps its GUID across exports (it is made of the card id and the language), so
     importing a newer export updates the notes instead of adding copies.
     """
-    from dlstudy.export import (LANG_CHOICES, ExportError, check_target, langs_of, notes,
-                                write_apkg)
+    from dlstudy.export import LANG_CHOICES, ExportError, check_target, langs_of, notes, write_apkg
 
     choice = langs or _lang(None)
     if choice not in LANG_CHOICES:

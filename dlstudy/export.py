@@ -144,6 +144,7 @@ def _exercise_parts(card: Card, lang: str, seeds: Sequence[int]) -> tuple[str, s
         head = f'<div class="label">{_h(w["instance"].format(i=i, seed=seed))}</div>'
         front.append(f"{head}<div>{_h(ex.prompt.get(lang))}</div>")
         back.append(f"{head}<div><b>{w['expected_answer']}: {_h(ex.shown())}</b></div>"
+                    f'<div class="label">{w["solution"]}</div>'
                     f"<div>{_h(ex.solution.get(lang))}</div>")
     return "<hr>".join(front), "<hr>".join(back)
 
@@ -191,7 +192,7 @@ def _model() -> Any:
 
     return genanki.Model(
         MODEL_ID, "dlstudy",
-        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Card"}, {"name": "Lang"}],
+        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "CardId"}, {"name": "Lang"}],
         templates=[{"name": "Card 1", "qfmt": "{{Front}}",
                     "afmt": '{{FrontSide}}<hr id="answer">{{Back}}'}],
         css=_CSS, sort_field_index=2)
@@ -232,8 +233,12 @@ def notes(cards: Iterable[Card], langs: Sequence[str],
     return [note_text(card, lang, seeds) for card in cards for lang in langs]
 
 
-def write_apkg(path: Path, texts: Sequence[NoteText]) -> dict[str, int]:
-    """Write the notes to ``path`` as an Anki package; returns the number of notes per deck."""
+def write_apkg(path: Path, texts: Sequence[NoteText],
+               timestamp: float | None = None) -> dict[str, int]:
+    """Write the notes to ``path`` as an Anki package; returns the number of notes per deck.
+
+    ``timestamp`` (default: now) is the notes' modification time: Anki updates a note it already
+    has when the imported one is newer."""
     check_target(path)
     import genanki
 
@@ -246,7 +251,7 @@ def write_apkg(path: Path, texts: Sequence[NoteText]) -> dict[str, int]:
         deck.add_note(genanki.Note(model=model, fields=[t.front, t.back, t.card_id, t.lang],
                                    tags=list(t.tags), guid=guid(t.card_id, t.lang)))
     package = genanki.Package(list(decks.values()))
-    _replace(path, package.write_to_file)
+    _replace(path, lambda tmp: package.write_to_file(tmp, timestamp=timestamp))
     return {name: len(deck.notes) for name, deck in decks.items()}
 
 
