@@ -1159,25 +1159,33 @@ def backup(
 
 @app.command()
 def optimize() -> None:
-    """Fit FSRS's parameters to your own review log; keep them only if they predict it better."""
-    from dlstudy.optimize import MIN_SCORED_REVIEWS, fit
+    """Fit FSRS's parameters to your own review log; keep them only if they predict it better.
 
-    words = OPTIMIZE_TEXT["zh" if _ui_lang() == "zh" else "en"]
+    Uses fsrs-rs-python, the FSRS engine Anki runs; then the simulator's advice on the desired
+    retention for your parameters.
+    """
+    from dlstudy.optimize import FALLBACK, FALLBACK_NOTE, MIN_SCORED_REVIEWS, fit
+
+    ui = "zh" if _ui_lang() == "zh" else "en"
+    words = OPTIMIZE_TEXT[ui]
     with _store() as store:
         current = store.parameters()
         from dlstudy.scheduler import SchedulerConfig
 
         def progress(text: str) -> None:
             found = re.fullmatch(r"fitting FSRS to ([\d,]+) reviews \(([\d,]+) scored\)…", text)
-            err.print(words["fitting"].format(*found.groups()) if found else text, highlight=False)
+            if found:
+                err.print(words["fitting"].format(*found.groups()), highlight=False)
+            elif text == FALLBACK_NOTE:
+                _warn(words["fallback"])
+            else:
+                err.print(text, highlight=False)
 
         try:
             outcome = fit(store, current or SchedulerConfig().parameters, progress=progress,
                           verbose=sys.stderr.isatty())
         except ImportError as exc:
-            _error(f"the optimizer needs torch, pandas and tqdm: pip install 'fsrs[optimizer]' "
-                   f"({exc})")
-            raise typer.Exit(2) from None
+            _fail(words["missing"].format(exc=exc))
         if outcome.fitted is None:
             console.print(words["short"].format(scored=outcome.scored, needed=MIN_SCORED_REVIEWS,
                                                 more=MIN_SCORED_REVIEWS - outcome.scored),
@@ -1185,41 +1193,68 @@ def optimize() -> None:
             return
         from rich.table import Table
 
-        table = Table(title=words["title"].format(n=outcome.before.reviews))
+        table = Table(title=words["title"].format(n=outcome.before.reviews,
+                                                  engine=outcome.engine))
         table.add_column(words["parameters"])
         table.add_column(words["log_loss"], justify="right")
-        table.add_column("RMSE", justify="right")
+        table.add_column("RMSE (bins)", justify="right")
         for name, f in ((words["personal" if current else "defaults"], outcome.before),
                         (words["fitted"], outcome.after)):
-            if f is not None and f.log_loss is not None and f.rmse is not None:
-                table.add_row(name, f"{f.log_loss:.4f}", f"{f.rmse:.4f}")
+            if f is not None and f.log_loss is not None:
+                table.add_row(name, f"{f.log_loss:.4f}",
+                              "—" if f.rmse_bins is None else f"{f.rmse_bins:.4f}")
         console.print(table)
         if outcome.kept:
             version = _scheduler(store).version
             console.print(words["kept"].format(version=version))
         else:
             console.print(words["not_kept"])
+        if outcome.advice is not None:
+            console.print(words["advice"].format(advice=outcome.advice,
+                                                 desired=_settings().desired_retention),
+                          highlight=False)
+        elif outcome.engine == FALLBACK:
+            console.print(words["no_advice"], highlight=False)
 
 
 OPTIMIZE_TEXT = {
     "en": {"fitting": "fitting FSRS to {} reviews ({} scored)…",
+           "fallback": "fsrs-rs-python (the FSRS engine Anki uses) is not installed: using "
+                       "py-fsrs's optimizer instead (slower; needs torch and pandas). "
+                       "`pip install fsrs-rs-python` to use the reference engine.",
+           "missing": "no FSRS optimizer is installed: `pip install fsrs-rs-python` (the engine "
+                      "Anki uses) — or py-fsrs's, `pip install 'fsrs[optimizer]'` ({exc})",
            "short": "Not enough history yet: {scored} review(s) a day or more after the card's "
                     "previous one; the optimizer needs {needed} ({more} more).",
-           "title": "Fit to {n:,} reviews (lower is better)", "parameters": "parameters",
+           "title": "Fit to {n:,} reviews by {engine} (lower is better)",
+           "parameters": "parameters",
            "log_loss": "log loss", "personal": "in use (personal)",
            "defaults": "in use (FSRS defaults)", "fitted": "fitted now",
            "kept": "[green]Kept the fitted parameters[/green] (parameters version {version}); "
                    "they schedule your next reviews.",
            "not_kept": "Kept the parameters in use: the fitted ones do not fit your history "
-                       "better."},
+                       "better.",
+           "advice": "Desired retention: the FSRS simulator's minimum recommended retention for "
+                     "your parameters is {advice:.0%} (below it, reviews cost more time per card "
+                     "remembered); yours is {desired:.0%} (`desired_retention` in the settings). "
+                     "Before an interview, aiming higher is a fair trade of time for recall.",
+           "no_advice": "(The desired-retention advice needs fsrs-rs-python's simulator.)"},
     "zh": {"fitting": "正在用 {} 条复习记录（其中 {} 条可评分）拟合 FSRS…",
+           "fallback": "未安装 fsrs-rs-python（Anki 使用的 FSRS 引擎）：改用 py-fsrs 的优化器"
+                       "（较慢；需要 torch 和 pandas）。运行 `pip install fsrs-rs-python` 以使用参考引擎。",
+           "missing": "没有安装任何 FSRS 优化器：`pip install fsrs-rs-python`（Anki 使用的引擎）"
+                      "—— 或 py-fsrs 的优化器 `pip install 'fsrs[optimizer]'`（{exc}）",
            "short": "历史记录还不够：与该卡片上次复习相隔一天以上的复习有 {scored} 次；优化器需要 "
                     "{needed} 次（还差 {more} 次）。",
-           "title": "对 {n:,} 条复习记录的拟合（越低越好）", "parameters": "参数",
+           "title": "{engine} 对 {n:,} 条复习记录的拟合（越低越好）", "parameters": "参数",
            "log_loss": "对数损失", "personal": "在用（个人）", "defaults": "在用（FSRS 默认）",
            "fitted": "本次拟合",
            "kept": "[green]已采用拟合出的参数[/green]（参数版本 {version}）；之后的复习按它们安排。",
-           "not_kept": "保留在用的参数：拟合出的参数并不更符合你的历史记录。"},
+           "not_kept": "保留在用的参数：拟合出的参数并不更符合你的历史记录。",
+           "advice": "目标记住率：按你的参数，FSRS 模拟器建议的最低记住率为 {advice:.0%}"
+                     "（低于它，每记住一张卡片要花更多复习时间）；你设置的是 {desired:.0%}"
+                     "（设置中的 `desired_retention`）。面试前设得更高，是用时间换记忆，值得。",
+           "no_advice": "（目标记住率的建议需要 fsrs-rs-python 的模拟器。）"},
 }
 
 

@@ -36,6 +36,8 @@ from pathlib import Path
 
 from dlstudy.scheduler import CardState, Scheduler, SchedulerConfig, to_us, utcnow
 
+DAY_US = 86_400_000_000  # a day in microseconds
+
 DB_FILE = "reviews.sqlite3"
 BUSY_TIMEOUT_S = 30.0
 
@@ -105,6 +107,12 @@ MIGRATIONS: tuple[str, ...] = (
     # 3 -> 4: coding cards log how the user's code fared (their code is the `answer`).
     """
     ALTER TABLE reviews ADD COLUMN outcome TEXT;         -- a code card's graded outcome, as JSON
+    """,
+    # 4 -> 5: the card's state when it was reviewed, for Anki's true retention (reviews of cards
+    # in review state, young < 21 days ≤ mature). Older rows are filled by `backfill_before`.
+    """
+    ALTER TABLE reviews ADD COLUMN state_before INTEGER;  -- 0 new, 1 learning, 2 review, 3 relearning
+    ALTER TABLE reviews ADD COLUMN interval_before REAL;  -- days from the previous review to the due date then
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -420,6 +428,30 @@ class Store:
             conn.execute("INSERT INTO card_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           _state_row(number, state, first, last_id))
 
+    def backfill_before(self) -> int:
+        """Fill ``state_before`` and ``interval_before`` of reviews logged before they existed,
+        by replaying the cards that have such reviews. Returns the reviews filled."""
+        if self.conn.execute("SELECT 1 FROM reviews WHERE state_before IS NULL LIMIT 1"
+                             ).fetchone() is None:
+            return 0
+
+        def run(conn: sqlite3.Connection) -> int:
+            cards = [c for (c,) in conn.execute(
+                "SELECT DISTINCT card FROM reviews WHERE state_before IS NULL")]
+            filled = []
+            for number in cards:
+                state: CardState | None = None
+                for rid, rating, at, duration, version in conn.execute(
+                        "SELECT id, rating, at, duration_ms, version FROM reviews WHERE card = ? "
+                        "ORDER BY id", (number,)).fetchall():
+                    filled.append((*_before(state), rid))
+                    state = self._scheduler(version).review(number, state, rating, at, duration)
+            conn.executemany("UPDATE reviews SET state_before = ?, interval_before = ? "
+                             "WHERE id = ?", filled)
+            return len(filled)
+
+        return int(self.write(run))  # type: ignore[call-overload]
+
     # --- parameters versions --------------------------------------------------------------
 
     def scheduler(self, config: SchedulerConfig, origin: str = "settings") -> Scheduler:
@@ -514,9 +546,10 @@ class Store:
             after = scheduler.review(number, before, rating, at, duration_ms)
             rid = conn.execute(
                 "INSERT INTO reviews (card, rating, at, duration_ms, version, predicted, mode, "
-                "seed, auto_rating, answer, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "seed, auto_rating, answer, outcome, state_before, interval_before) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (number, rating, at, duration_ms, scheduler.version, predicted, mode, seed,
-                 auto_rating, answer, outcome)).lastrowid
+                 auto_rating, answer, outcome, *_before(before))).lastrowid
             assert rid is not None
             conn.execute("INSERT OR REPLACE INTO card_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          _state_row(number, after, at if row is None else row[6], rid))
@@ -650,6 +683,15 @@ class Store:
 
     def integrity(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _before(state: CardState | None) -> tuple[int, float | None]:
+    """``state_before`` and ``interval_before`` of a review of a card in ``state``."""
+    if state is None:
+        return 0, None
+    if state.last_review is None:
+        return state.state, None
+    return state.state, (state.due - state.last_review) / DAY_US
 
 
 def _state_row(number: int, state: CardState, first: int, last_id: int) -> tuple[object, ...]:
