@@ -418,6 +418,8 @@ MESSAGES = {
         "scale": "--scale must be quick or full, not {value!r}",
         "rebuilt": "rebuilt the card states from {n:,} reviews; integrity check: {check}",
         "replaying": "replaying {n:,} reviews…",
+        "backfilling": "adding each old review's card state to the log (once): replaying "
+                       "{n:,} reviews…",
     },
     "zh": {
         "timeout": "--timeout 必须是 ≥ 0 的秒数（0 或 inf：不限时），而不是 {value}",
@@ -440,6 +442,7 @@ MESSAGES = {
         "scale": "--scale 必须是 quick 或 full，而不是 {value!r}",
         "rebuilt": "已从 {n:,} 条复习记录重建卡片状态；完整性检查：{check}",
         "replaying": "正在重放 {n:,} 条复习记录…",
+        "backfilling": "正在为旧的复习记录补上复习时卡片的状态（只需一次）：重放 {n:,} 条复习记录…",
     },
 }
 
@@ -1110,6 +1113,8 @@ def stats(
                 err.print(_msg(lang, "replaying", n=store.count()), highlight=False)
             replayed = store.rebuild()
             err.print(_msg(lang, "rebuilt", n=replayed, check=store.integrity()), highlight=False)
+        if store.get_meta("before_filled") is None and store.count() > 10_000:
+            err.print(_msg(lang, "backfilling", n=store.count()), highlight=False)
         result = compute(store, list(library.cards.values()), _scheduler(store),
                          personal=store.parameters() is not None)
     if as_json:

@@ -227,16 +227,24 @@ def _per_day(store: Store, stats: Stats, now: datetime) -> None:
 
 
 def _true_retention(store: Store, stats: Stats, now: datetime) -> None:
-    """Passed and failed reviews of cards in review state, young and mature, per period."""
+    """Passed and failed reviews of cards in review state, young and mature, per period.
+
+    The periods nest, except `yesterday`: the log is cut at every period's first day into
+    disjoint spans, each counted by one range scan of the ``reviews_in_review`` index (so every
+    review is read once), and a period adds up the spans it holds.
+    """
+    bounds = [(name, 0 if first is None else to_us(local_day_start(now, first)),
+               to_us(local_day_start(now, after))) for name, first, after in PERIODS]
+    edges = sorted({lo for _, lo, _ in bounds} | {hi for _, _, hi in bounds})
     query = ("SELECT coalesce(sum(rating > 1 AND interval_before < ?), 0), "
              "coalesce(sum(rating = 1 AND interval_before < ?), 0), "
              "coalesce(sum(rating > 1 AND interval_before >= ?), 0), "
              "coalesce(sum(rating = 1 AND interval_before >= ?), 0) FROM reviews "
              "WHERE state_before = 2 AND at >= ? AND at < ?")
-    for name, first, after in PERIODS:
-        lo = 0 if first is None else to_us(local_day_start(now, first))
-        hi = to_us(local_day_start(now, after))
-        counts = store.conn.execute(query, (MATURE_DAYS,) * 4 + (lo, hi)).fetchone()
+    spans = [(lo, hi, store.conn.execute(query, (MATURE_DAYS,) * 4 + (lo, hi)).fetchone())
+             for lo, hi in zip(edges, edges[1:])]
+    for name, lo, hi in bounds:
+        counts = [sum(c[k] for a, b, c in spans if lo <= a and b <= hi) for k in range(4)]
         stats.true_retention.append(TrueRetention(name, *counts))
 
 
@@ -265,24 +273,19 @@ def rmse_bins(groups: Sequence[tuple[int, int, int, int, float, float]]) -> floa
     return math.sqrt(sum((p - y) ** 2 / n for n, p, y in bins.values()) / total)
 
 
-# Each scored review (logged with a prediction: a day or more after the card's previous review)
-# with its interval in days, its number in the card's history and the card's lapses before it
-# (Again on a scored review: the benchmark counts a lapse only where the interval is not 0).
-_BIN_GROUPS = """
-WITH h AS (
-  SELECT rating, predicted, row_number() OVER w AS i, at - lag(at) OVER w AS gap,
-         coalesce(sum(rating = 1 AND predicted IS NOT NULL) OVER (w ROWS BETWEEN UNBOUNDED
-                  PRECEDING AND 1 PRECEDING), 0) AS lapses
-  FROM reviews WINDOW w AS (PARTITION BY card ORDER BY id))
-SELECT gap / 86400000000 AS days, i, lapses, count(*), sum(predicted), sum(rating > 1)
-FROM h WHERE predicted IS NOT NULL GROUP BY days, i, lapses
-"""
+# Scored reviews (logged with a prediction: a day or more after the card's previous review)
+# grouped by days since that review, review number and lapses before: one pass over the
+# covering `reviews_binned` index, in its order (no sort).
+_BIN_GROUPS = ("SELECT elapsed_days, review_no, lapses_before, count(*), sum(predicted), "
+               "sum(rating > 1) FROM reviews WHERE predicted IS NOT NULL "
+               "GROUP BY elapsed_days, review_no, lapses_before")
 
 
 def _fit(store: Store, stats: Stats) -> None:
     """Log loss and RMSE (bins) of the logged predictions; predicted against actual in ten bins.
 
-    The calibration bins are one range scan each over the ``reviews_scored`` index.
+    The calibration bins are one range scan each over the ``reviews_scored`` index; the groups
+    of RMSE (bins) one scan of ``reviews_binned``.
     """
     query = ("SELECT count(*), sum(predicted), sum(rating > 1), "
              f"sum(-ln(max(CASE WHEN rating > 1 THEN predicted ELSE 1 - predicted END, {_EPS}))) "

@@ -108,6 +108,7 @@ def test_fit_is_log_loss_and_benchmark_rmse_bins_of_the_logged_predictions(tmp_p
             if r.predicted is None:
                 continue
             days = (r.at - history[i - 2].at) // 86_400_000_000
+            assert r.predicted is not None and days > 0
             key = (scale(days, 3.62, 2.48, 2), scale(i, 1.89, 1.99, 0),
                    scale(lapses, 1.73, 1.65, 0) if lapses else 0)
             acc = bins.setdefault(key, [0, 0.0, 0.0])
@@ -162,10 +163,13 @@ def test_old_logs_get_their_review_states_filled_once(tmp_path: Path) -> None:
     clock = Clock()
     with fast_store(tmp_path, clock) as store:
         simulate(store, clock, cards=3, reviews=5, truth=Scheduler(SchedulerConfig()))
-        written = list(store.conn.execute("SELECT state_before, interval_before FROM reviews"))
-        store.conn.execute("UPDATE reviews SET state_before = NULL, interval_before = NULL")
+        columns = "state_before, interval_before, elapsed_days, review_no, lapses_before"
+        written = list(store.conn.execute(f"SELECT {columns} FROM reviews ORDER BY id"))
+        assert any(row[4] for row in written)  # some lapses to count
+        store.conn.execute("UPDATE reviews SET state_before = NULL, interval_before = NULL, "
+                           "elapsed_days = NULL, review_no = NULL, lapses_before = NULL")
         assert store.backfill_before() == 15
-        assert list(store.conn.execute("SELECT state_before, interval_before FROM reviews")) == written
+        assert list(store.conn.execute(f"SELECT {columns} FROM reviews ORDER BY id")) == written
 
 
 def review_logs_of(home: Path):  # type: ignore[no-untyped-def]
