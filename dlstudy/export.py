@@ -16,7 +16,8 @@ Text is HTML-escaped (a card's ``<`` and ``&`` stay text) and math stays Unicode
 
 Review log CSV: the columns of the FSRS optimizer's input (``card_id, review_time,
 review_rating, review_state, review_duration``, time and duration in milliseconds, state 0 New,
-1 Learning, 2 Review, 3 Relearning: the card's state when it was reviewed), then dlstudy's own.
+1 Learning, 2 Review, 3 Relearning: the card's state when it was reviewed, as logged with the
+review), then dlstudy's own.
 """
 
 from __future__ import annotations
@@ -262,20 +263,17 @@ def langs_of(choice: str) -> tuple[str, ...]:
 # -- the review log ---------------------------------------------------------------------------
 
 def review_rows(store: Any) -> list[tuple[Any, ...]]:
-    """The log as CSV rows (``CSV_COLUMNS``), replaying each card to know its state before."""
-    from dlstudy.scheduler import CardState
-
-    states: dict[int, CardState | None] = {}
+    """The log as CSV rows (``CSV_COLUMNS``); the state is the one logged with each review."""
+    if store.get_meta("before_filled") is None:  # a log from before the state was logged
+        store.backfill_before()
+        store.set_meta("before_filled", "1")
     rows = []
-    for number, card_id, rating, at, duration, version, predicted, mode, auto, seed in \
+    for number, card_id, rating, at, duration, version, predicted, mode, auto, seed, state in \
             store.conn.execute(
-                "SELECT r.card, c.id, r.rating, r.at, r.duration_ms, r.version, "
-                "r.predicted, r.mode, r.auto_rating, r.seed FROM reviews r "
+                "SELECT r.card, c.id, r.rating, r.at, r.duration_ms, r.version, r.predicted, "
+                "r.mode, r.auto_rating, r.seed, r.state_before FROM reviews r "
                 "JOIN cards c ON c.number = r.card ORDER BY r.id"):
-        before = states.get(number)
-        state = 0 if before is None else before.state  # 0 New, else fsrs.State (1, 2, 3)
-        states[number] = store._scheduler(version).review(number, before, rating, at, duration)
-        rows.append((number, at // 1000, rating, state, duration if duration is not None else "",
+        rows.append((number, at // 1000, rating, state, "" if duration is None else duration,
                      card_id, mode, "" if predicted is None else round(predicted, 6),
                      "" if auto is None else auto, "" if seed is None else seed, version))
     return rows
