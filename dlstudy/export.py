@@ -45,6 +45,8 @@ pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 14
   white-space: pre-wrap; background: #f4f4f4; padding: 6px; }
 .label { color: #777; font-size: 14px; }
 .verdict { font-weight: bold; font-size: 22px; }
+table { border-collapse: collapse; font-size: 15px; }
+th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; }
 """
 
 
@@ -55,18 +57,17 @@ class ExportError(Exception):
 WORDS = {
     "en": {"answer": "Answer", "correction": "Common misconception", "proved": "Proved by",
            "true": "TRUE", "false": "FALSE", "row": "Deciding evidence (quick run)",
-           "measured": "measured", "expected": "expected", "passed": "passed", "failed": "failed",
+           "passed": "passed", "failed": "failed",
            "no_row": "no recorded evidence for this row: run `dlstudy prove {d} --record`",
            "statement": "True or false?", "instance": "Instance {i} (seed {seed})",
            "expected_answer": "Answer", "solution": "Worked solution", "task": "Write this function",
-           "reference": "A reference solution", "sources": "Sources"},
+           "reference": "A reference solution", "sources": "Sources", "colon": ": "},
     "zh": {"answer": "答案", "correction": "常见误解", "proved": "证明见", "true": "正确",
-           "false": "错误", "row": "决定性证据（quick 运行）", "measured": "测得",
-           "expected": "期望", "passed": "通过", "failed": "未通过",
+           "false": "错误", "row": "决定性证据（quick 运行）", "passed": "通过", "failed": "未通过",
            "no_row": "这一行还没有记录的证据：运行 `dlstudy prove {d} --record`",
            "statement": "判断对错：", "instance": "实例 {i}（种子 {seed}）",
            "expected_answer": "答案", "solution": "解题过程", "task": "写出这个函数",
-           "reference": "参考解答", "sources": "来源"},
+           "reference": "参考解答", "sources": "来源", "colon": "："},
 }
 
 
@@ -122,16 +123,20 @@ def _claim_back(card: Card, lang: str) -> str:
         return f'<div class="label">{_h(w["no_row"].format(d=spec.derivation))}</div>'
     passed = bool(row.get("passed"))
     truth = passed != (spec.statement == "denies")
-    measured = bind.show(row.get("measured"))
-    expected = row.get("expected")
-    relation = str(row.get("relation") or "")
-    evidence = (f'{_h(str(row.get("quantity", spec.row)))}: {w["measured"]} {_h(measured)}'
-                + (f' {_h(relation)} {w["expected"]} {_h(bind.show(expected))}'
-                   if expected is not None else "")
-                + f' — {w["passed"] if passed else w["failed"]}')
+    from dlstudy.render import EVIDENCE_HEADINGS, _fmt, _relation
+
+    heads = EVIDENCE_HEADINGS[lang]
+    measured, expected = row.get("measured"), row.get("expected")
+    cells = [str(row.get("quantity", spec.row)), "" if measured is None else _fmt(measured),
+             _relation(str(row.get("relation") or ""), lang),
+             "" if expected is None else _fmt(expected)]
+    table = ("<table><tr>" + "".join(f"<th>{_h(h)}</th>" for h in heads) + "<th></th></tr><tr>"
+             + "".join(f"<td>{_h(c)}</td>" for c in cells)
+             + f"<td>{'✓' if passed else '✗'} {w['passed'] if passed else w['failed']}</td>"
+             "</tr></table>")
     return (f'<div class="verdict">{w["true" if truth else "false"]}</div>'
             f'<div class="label">{w["row"]} · {_h(spec.derivation)}.{_h(spec.row)}</div>'
-            f"<div>{evidence}</div>")
+            f"{table}")
 
 
 def _exercise_parts(card: Card, lang: str, seeds: Sequence[int]) -> tuple[str, str]:
@@ -144,7 +149,7 @@ def _exercise_parts(card: Card, lang: str, seeds: Sequence[int]) -> tuple[str, s
         ex = exercises.draw(card.exercise.generator, seed)
         head = f'<div class="label">{_h(w["instance"].format(i=i, seed=seed))}</div>'
         front.append(f"{head}<div>{_h(ex.prompt.get(lang))}</div>")
-        back.append(f"{head}<div><b>{w['expected_answer']}: {_h(ex.shown())}</b></div>"
+        back.append(f"{head}<div><b>{w['expected_answer']}{w['colon']}{_h(ex.shown())}</b></div>"
                     f'<div class="label">{w["solution"]}</div>'
                     f"<div>{_h(ex.solution.get(lang))}</div>")
     return "<hr>".join(front), "<hr>".join(back)
@@ -178,11 +183,11 @@ def note_text(card: Card, lang: str, seeds: Sequence[int] = EXERCISE_SEEDS) -> N
         back += (f'<hr><div class="label">{w["correction"]}</div>'
                  f"<div>{_h(card.correction.get(lang))}</div>")
     if card.derivations:
-        back += (f'<div class="label">{w["proved"]}: '
+        back += (f'<div class="label">{w["proved"]}{w["colon"]}'
                  f'{_h(", ".join(card.derivations))}</div>')
     sources = [s.label() for s in card.sources if s.label()]
     if sources:
-        back += (f'<div class="label">{w["sources"]}: '
+        back += (f'<div class="label">{w["sources"]}{w["colon"]}'
                  + "<br>".join(_h(s) for s in sources) + "</div>")
     deck = f"dlstudy::{card.topic or 'cards'}"
     return NoteText(card.id, lang, front, back, deck, tags_of(card, lang))
@@ -219,8 +224,11 @@ def _replace(path: Path, write: Any) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent)
                                else ".")
     os.close(fd)
+    mask = os.umask(0)
+    os.umask(mask)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~mask)  # as an ordinary new file (mkstemp makes it private)
         os.replace(tmp, path)
     except OSError as exc:
         raise ExportError(f"cannot write {path} — {exc.strerror or exc}") from None

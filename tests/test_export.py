@@ -73,7 +73,7 @@ def test_note_text_by_kind() -> None:
     back = note_text(claim, "en").back
     assert ("TRUE" in back) != ("FALSE" in back)
     assert claim.claim is not None and f"{claim.claim.derivation}.{claim.claim.row}" in back
-    assert "measured" in back
+    assert "measured" in back and "<table>" in back
     ex = note_text(exercise, "zh")
     assert ex.front.count("种子") == 3 and ex.back.count("解题过程") == 3
     assert note_text(exercise, "en").back == note_text(exercise, "en").back  # fixed seeds
