@@ -235,7 +235,11 @@ def test_stats_command_json_and_rebuild(tmp_path: Path, monkeypatch: pytest.Monk
     result = invoke(["stats", "--json"])
     data = json.loads(result.output)
     assert data["reviews"] == 2 and data["retention"] == 0.5
-    assert set(data) >= {"per_day", "states", "forecast", "topics", "weakest", "fit", "calibration"}
+    assert set(data) >= {"per_day", "states", "forecast", "topics", "weakest", "fit", "calibration",
+                         "true_retention"}
+    assert set(data["fit"]) == {"reviews", "log_loss", "rmse_bins"}
+    assert [t["period"] for t in data["true_retention"]] == ["today", "yesterday", "week", "month",
+                                                             "year", "all"]
     assert next(t for t in data["topics"] if t["topic"] == "drill")["reviews"] == 2
     shown = invoke(["stats", "--rebuild"])
     assert shown.exit_code == 0
