@@ -116,6 +116,8 @@ def test_export_command_writes_a_package_and_refuses_an_unwritable_path(tmp_path
         assert bad.exit_code == 2 and "cannot write" in bad.output
     bad = invoke(["export", "anki", str(target), "--lang", "fr"])
     assert bad.exit_code == 2 and "en, zh or both" in bad.output
+    bad = invoke(["export", "anki", str(target), "--topic", "no-such-topic"])
+    assert bad.exit_code == 2 and "no-such-topic" in bad.output
 
 
 def test_reviews_csv_has_the_fsrs_optimizer_columns_and_states(tmp_path: Path,

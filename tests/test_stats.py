@@ -296,3 +296,8 @@ def test_optimize_command_on_the_reference_engine(tmp_path: Path, monkeypatch: p
     assert result.exit_code == 0, result.output
     assert "fsrs-rs-python" in words and "RMSE (bins)" in words and "Kept the fitted" in words
     assert "minimum recommended retention" in words
+    monkeypatch.setenv("DLSTUDY_LANG", "zh")
+    zh = " ".join(invoke(["optimize"]).output.split())
+    assert "RMSE (bins)" in zh and "最低记住率" in zh
+    shown = " ".join(invoke(["stats"]).output.split())
+    assert "真实记住率" in shown and "RMSE（分箱）" in shown and "成熟（≥21 天）" in shown
