@@ -221,19 +221,19 @@ def check_target(path: Path) -> None:
 def _replace(path: Path, write: Any) -> None:
     """Write through a temporary file in the same folder, then rename: never half a file."""
     check_target(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent)
-                               else ".")
-    os.close(fd)
     mask = os.umask(0)
     os.umask(mask)
+    tmp = ""
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        os.close(fd)
         write(tmp)
         os.chmod(tmp, 0o666 & ~mask)  # as an ordinary new file (mkstemp makes it private)
         os.replace(tmp, path)
     except OSError as exc:
         raise ExportError(f"cannot write {path} — {exc.strerror or exc}") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp and os.path.exists(tmp):
             os.unlink(tmp)
 
 

@@ -252,8 +252,6 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("the folder {path} does not exist", "文件夹 {path} 不存在"),
     ("the copy of {path} fails SQLite's integrity check ({check}); the database itself is damaged",
      "{path} 的副本没有通过 SQLite 的完整性检查（{check}）；数据库本身已损坏"),
-    ("the optimizer needs torch, pandas and tqdm: pip install 'fsrs[optimizer]' ({reason})",
-     "优化器需要 torch、pandas 和 tqdm：pip install 'fsrs[optimizer]'（{reason}）"),
     ("{reason}; run `dlstudy check`", "{reason}；请运行 `dlstudy check`"),
     # --- PyYAML's and Python's own words (the common ones) ---
     ("mapping values are not allowed in this context",

@@ -140,3 +140,19 @@ def test_reviews_csv_has_the_fsrs_optimizer_columns_and_states(tmp_path: Path,
     assert {r["review_duration"] for r in rows} == {"4200"} and rows[0]["card"] == "some-card"
     result = invoke(["export", "reviews", str(tmp_path / "cli.csv")])
     assert result.exit_code == 0 and "4 reviews" in " ".join(result.output.split())
+
+
+def test_a_failed_write_leaves_neither_half_a_file_nor_a_temporary_one(tmp_path: Path) -> None:
+    from dlstudy.export import ExportError, _replace
+
+    target = tmp_path / "cards.apkg"
+    target.write_bytes(b"the previous export")
+
+    def full_disk(tmp: str) -> None:
+        Path(tmp).write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(ExportError, match="No space left on device"):
+        _replace(target, full_disk)
+    assert target.read_bytes() == b"the previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["cards.apkg"]
