@@ -1186,9 +1186,12 @@ def optimize() -> None:
             else:
                 err.print(text, highlight=False)
 
+        settings = _settings()
+        deck_size = len(_library(cached=True, quiet=True, derivations=False).cards)
         try:
             outcome = fit(store, current or SchedulerConfig().parameters, progress=progress,
-                          verbose=sys.stderr.isatty())
+                          verbose=sys.stderr.isatty(), deck_size=deck_size,
+                          new_per_day=settings.new_per_day)
         except ImportError as exc:
             _fail(words["missing"].format(exc=exc))
         if outcome.fitted is None:
@@ -1214,9 +1217,20 @@ def optimize() -> None:
             console.print(words["kept"].format(version=version))
         else:
             console.print(words["not_kept"])
+        if outcome.workload:
+            sim = Table(title=words["workload"].format(cards=outcome.workload[0].cards,
+                                                       new=settings.new_per_day))
+            sim.add_column(words["desired"], justify="right")
+            sim.add_column(words["minutes"], justify="right")
+            sim.add_column(words["remembered"], justify="right")
+            for w in outcome.workload:
+                mark = " ←" if abs(w.retention - settings.desired_retention) < 1e-9 else ""
+                sim.add_row(f"{w.retention:.0%}{mark}", f"{w.minutes_per_day:.1f}",
+                            f"{w.remembered:,.0f} / {w.cards:,}")
+            console.print(sim)
         if outcome.advice is not None:
             console.print(words["advice"].format(advice=outcome.advice,
-                                                 desired=_settings().desired_retention),
+                                                 desired=settings.desired_retention),
                           highlight=False)
         elif outcome.engine == FALLBACK:
             console.print(words["no_advice"], highlight=False)
@@ -1243,7 +1257,11 @@ OPTIMIZE_TEXT = {
                      "your parameters is {advice:.0%} (below it, reviews cost more time per card "
                      "remembered); yours is {desired:.0%} (`desired_retention` in the settings). "
                      "Before an interview, aiming higher is a fair trade of time for recall.",
-           "no_advice": "(The desired-retention advice needs fsrs-rs-python's simulator.)"},
+           "no_advice": "(The desired-retention advice needs fsrs-rs-python's simulator.)",
+           "workload": "The FSRS simulator, a year with your parameters: {cards:,} cards, "
+                       "{new} new a day",
+           "desired": "desired retention", "minutes": "review min/day",
+           "remembered": "remembered after a year"},
     "zh": {"fitting": "正在用 {} 条复习记录（其中 {} 条可评分）拟合 FSRS…",
            "fallback": "未安装 fsrs-rs-python（Anki 使用的 FSRS 引擎）：改用 py-fsrs 的优化器"
                        "（较慢；需要 torch 和 pandas）。运行 `pip install fsrs-rs-python` 以使用参考引擎。",
@@ -1259,7 +1277,9 @@ OPTIMIZE_TEXT = {
            "advice": "目标记住率：按你的参数，FSRS 模拟器建议的最低记住率为 {advice:.0%}"
                      "（低于它，每记住一张卡片要花更多复习时间）；你设置的是 {desired:.0%}"
                      "（设置中的 `desired_retention`）。面试前设得更高，是用时间换记忆，值得。",
-           "no_advice": "（目标记住率的建议需要 fsrs-rs-python 的模拟器。）"},
+           "no_advice": "（目标记住率的建议需要 fsrs-rs-python 的模拟器。）",
+           "workload": "FSRS 模拟器：按你的参数模拟一年，{cards:,} 张卡片，每天 {new} 张新卡",
+           "desired": "目标记住率", "minutes": "每天复习分钟", "remembered": "一年后记住"},
 }
 
 

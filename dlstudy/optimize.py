@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,8 @@ from dlstudy.store import Store
 
 # A first fit needs a few hundred reviews a day or more apart to move past the defaults.
 MIN_SCORED_REVIEWS = 512
+RETENTIONS = (0.80, 0.85, 0.90, 0.95)  # the desired retentions whose workload is simulated
+SIMULATED_DAYS = 365
 ENGINE, FALLBACK = "fsrs-rs-python", "py-fsrs"
 FALLBACK_NOTE = ("fsrs-rs-python (the FSRS engine Anki uses) is not installed, so py-fsrs's "
                  "optimizer is used (slower; it needs torch and pandas). "
@@ -53,12 +55,24 @@ class Outcome:
     after: Fit | None = None
     kept: bool = False
     advice: float | None = None
+    workload: list[Workload] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {"scored": self.scored, "engine": self.engine, "current": list(self.current),
                 "before": self.before.to_dict(), "fitted": list(self.fitted or []) or None,
                 "after": self.after.to_dict() if self.after else None, "kept": self.kept,
-                "advice": self.advice}
+                "advice": self.advice, "workload": [asdict(w) for w in self.workload]}
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The simulator's year at one desired retention: review minutes per day (averaged over the
+    year) and the cards remembered on its last day (the sum of their recall probabilities)."""
+
+    retention: float
+    minutes_per_day: float
+    remembered: float
+    cards: int
 
 
 def engine() -> Any | None:
@@ -174,22 +188,46 @@ def evaluate_rs(rs: Any, parameters: Sequence[float], scored: Sequence[Any]) -> 
     return Fit(len(scored), float(result.log_loss), float(result.rmse_bins))
 
 
-def advice(rs: Any, parameters: Sequence[float], cards: int) -> float | None:
-    """The simulator's minimum recommended retention for ``parameters`` (Anki's "optimal
-    retention"): a year of reviews of a deck the size of the user's is simulated at each
-    desired retention, and the one with the least review time per card remembered is kept."""
+def _simulator(rs: Any, cards: int, new_per_day: int) -> Any:
     config = rs.default_simulator_config()
-    config.deck_size = max(cards, 100)
-    config.learn_span = 365
+    config.deck_size = max(cards, 1)
+    config.learn_span = SIMULATED_DAYS
+    config.learn_limit = max(new_per_day, 1)
+    config.max_cost_perday = 1e9  # the workload is what is asked: no daily cap
+    return config
+
+
+def advice(rs: Any, parameters: Sequence[float], cards: int, new_per_day: int) -> float | None:
+    """The simulator's minimum recommended retention for ``parameters`` (Anki's "optimal
+    retention"): the desired retention with the least review time per card remembered, over a
+    simulated year of a deck the size of the user's."""
     try:
-        return float(rs.optimal_retention(config, list(parameters)))
+        return float(rs.optimal_retention(_simulator(rs, cards, new_per_day), list(parameters)))
     except (ValueError, RuntimeError):
         return None
 
 
+def workload(rs: Any, parameters: Sequence[float], cards: int, new_per_day: int,
+             retentions: Sequence[float] = RETENTIONS) -> list[Workload]:
+    """What each desired retention costs and gives with ``parameters``: the simulator's year
+    (fixed seed) of ``cards`` cards introduced ``new_per_day`` a day."""
+    out = []
+    for retention in retentions:
+        result = rs.simulate(list(parameters), retention, _simulator(rs, cards, new_per_day), 2026)
+        days = len(result.cost_per_day) or 1
+        out.append(Workload(retention, sum(result.cost_per_day) / days / 60,
+                            float(result.memorized_cnt_per_day[-1]), cards))
+    return out
+
+
 def fit(store: Store, current: Sequence[float],
-        progress: Callable[[str], None] | None = None, verbose: bool = False) -> Outcome:
-    """Fit parameters to ``store``'s log; keep them (``store.set_parameters``) if they fit better."""
+        progress: Callable[[str], None] | None = None, verbose: bool = False,
+        deck_size: int = 0, new_per_day: int = 10) -> Outcome:
+    """Fit parameters to ``store``'s log; keep them (``store.set_parameters``) if they fit better.
+
+    With the reference engine, the simulator then weighs desired retentions for the parameters
+    in use, for a deck of ``deck_size`` cards (at least the cards in the log) introduced
+    ``new_per_day`` a day."""
     say = progress or (lambda _: None)
     scored = scored_reviews(store)
     rs = engine()
@@ -206,7 +244,10 @@ def fit(store: Store, current: Sequence[float],
     outcome.fitted = fitted
     outcome.after = evaluate_rs(rs, fitted, scorable)
     _keep(store, outcome)
-    outcome.advice = advice(rs, fitted if outcome.kept else current, len(cards))
+    in_use = fitted if outcome.kept else current
+    size = max(deck_size, len(cards))
+    outcome.advice = advice(rs, in_use, size, new_per_day)
+    outcome.workload = workload(rs, in_use, size, new_per_day)
     return outcome
 
 

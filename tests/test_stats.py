@@ -282,6 +282,12 @@ def test_reference_engine_fits_a_forgetful_user_and_advises_a_retention(tmp_path
     # a forgetful user: the fitted first-day stabilities sit well under the defaults
     assert outcome.fitted[2] < default_parameters()[2]
     assert outcome.advice is not None and 0.7 <= outcome.advice <= 0.99
+    # the simulator's year: a higher desired retention costs more minutes and keeps more cards
+    assert [w.retention for w in outcome.workload] == [0.80, 0.85, 0.90, 0.95]
+    minutes = [w.minutes_per_day for w in outcome.workload]
+    remembered = [w.remembered for w in outcome.workload]
+    assert minutes[-1] > 1.3 * minutes[0] and remembered[-1] > remembered[0]  # (60 cards: noisy between)
+    assert all(0 < r <= w.cards == 60 for r, w in zip(remembered, outcome.workload))
     json.dumps(outcome.to_dict())
 
 
@@ -295,7 +301,8 @@ def test_optimize_command_on_the_reference_engine(tmp_path: Path, monkeypatch: p
     words = " ".join(result.output.split())
     assert result.exit_code == 0, result.output
     assert "fsrs-rs-python" in words and "RMSE (bins)" in words and "Kept the fitted" in words
-    assert "minimum recommended retention" in words
+    assert "minimum recommended retention" in words and "review min/day" in words
+    assert "90% ←" in words  # the desired retention in use, marked
     monkeypatch.setenv("DLSTUDY_LANG", "zh")
     zh = " ".join(invoke(["optimize"]).output.split())
     assert "RMSE (bins)" in zh and "最低记住率" in zh
