@@ -35,8 +35,9 @@ from dlstudy.store import Store  # noqa: E402
 
 DAY_US = 86_400_000_000
 # Named columns: the log gains columns through migrations (schema v2 added three).
-INSERT_REVIEW = ("INSERT INTO reviews (id, card, rating, at, duration_ms, version, predicted, mode) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT_REVIEW = ("INSERT INTO reviews (id, card, rating, at, duration_ms, version, predicted, mode, "
+                 "state_before, interval_before, elapsed_days, review_no, lapses_before) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 TOPICS = 20
 
 
@@ -76,13 +77,19 @@ def write_log(home: Path, ids: list[str], reviews: int, seed: int = 0) -> float:
             for n in range(1, len(ids) + 1):
                 at = now - 730 * DAY_US + rng.randrange(30 * DAY_US)
                 first = at
+                gap = None
+                lapses = 0
                 for k in range(per_card):
                     rid += 1
                     rating = rng.choices((1, 2, 3, 4), (10, 10, 70, 10))[0]
-                    predicted = None if k == 0 else rng.uniform(0.6, 0.99)
+                    days = None if gap is None else gap // DAY_US
+                    predicted = None if not days else rng.uniform(0.6, 0.99)
                     rows.append((rid, n, rating, at, rng.randrange(2000, 30000), version,
-                                 predicted, "review"))
-                    at += rng.randrange(DAY_US // 2, 14 * DAY_US)
+                                 predicted, "review", 0 if k == 0 else 2,
+                                 None if gap is None else gap / DAY_US, days, k + 1, lapses))
+                    lapses += rating == 1 and bool(days)
+                    gap = rng.randrange(DAY_US // 2, 14 * DAY_US)
+                    at += gap
                 due = now + rng.randrange(-20 * DAY_US, 120 * DAY_US)
                 states.append((n, 2, None, rng.uniform(1, 200), rng.uniform(1, 10), due, at, first, rid))
                 if len(rows) >= 200_000:

@@ -458,6 +458,8 @@ MESSAGES = {
         "scale": "--scale must be quick or full, not {value!r}",
         "rebuilt": "rebuilt the card states from {n:,} reviews; integrity check: {check}",
         "replaying": "replaying {n:,} reviews…",
+        "backfilling": "adding each old review's card state to the log (once): replaying "
+                       "{n:,} reviews…",
     },
     "zh": {
         "timeout": "--timeout 必须是 ≥ 0 的秒数（0 或 inf：不限时），而不是 {value}",
@@ -480,6 +482,7 @@ MESSAGES = {
         "scale": "--scale 必须是 quick 或 full，而不是 {value!r}",
         "rebuilt": "已从 {n:,} 条复习记录重建卡片状态；完整性检查：{check}",
         "replaying": "正在重放 {n:,} 条复习记录…",
+        "backfilling": "正在为旧的复习记录补上复习时卡片的状态（只需一次）：重放 {n:,} 条复习记录…",
     },
 }
 
@@ -1384,6 +1387,8 @@ def stats(
                 err.print(_msg(lang, "replaying", n=store.count()), highlight=False)
             replayed = store.rebuild()
             err.print(_msg(lang, "rebuilt", n=replayed, check=store.integrity()), highlight=False)
+        if store.get_meta("before_filled") is None and store.count() > 10_000:
+            err.print(_msg(lang, "backfilling", n=store.count()), highlight=False)
         result = compute(store, list(library.cards.values()), _scheduler(store),
                          personal=store.parameters() is not None)
     if as_json:
@@ -1433,25 +1438,36 @@ def backup(
 
 @app.command()
 def optimize() -> None:
-    """Fit FSRS's parameters to your own review log; keep them only if they predict it better."""
-    from dlstudy.optimize import MIN_SCORED_REVIEWS, fit
+    """Fit FSRS's parameters to your own review log; keep them only if they predict it better.
 
-    words = OPTIMIZE_TEXT["zh" if _ui_lang() == "zh" else "en"]
+    Uses fsrs-rs-python, the FSRS engine Anki runs; then the simulator's advice on the desired
+    retention for your parameters.
+    """
+    from dlstudy.optimize import FALLBACK, FALLBACK_NOTE, MIN_SCORED_REVIEWS, fit
+
+    ui = "zh" if _ui_lang() == "zh" else "en"
+    words = OPTIMIZE_TEXT[ui]
     with _store() as store:
         current = store.parameters()
         from dlstudy.scheduler import SchedulerConfig
 
         def progress(text: str) -> None:
             found = re.fullmatch(r"fitting FSRS to ([\d,]+) reviews \(([\d,]+) scored\)…", text)
-            err.print(words["fitting"].format(*found.groups()) if found else text, highlight=False)
+            if found:
+                err.print(words["fitting"].format(*found.groups()), highlight=False)
+            elif text == FALLBACK_NOTE:
+                _warn(words["fallback"])
+            else:
+                err.print(text, highlight=False)
 
+        settings = _settings()
+        deck_size = len(_library(cached=True, quiet=True, derivations=False).cards)
         try:
             outcome = fit(store, current or SchedulerConfig().parameters, progress=progress,
-                          verbose=sys.stderr.isatty())
+                          verbose=sys.stderr.isatty(), deck_size=deck_size,
+                          new_per_day=settings.new_per_day)
         except ImportError as exc:
-            _error(f"the optimizer needs torch, pandas and tqdm: pip install 'fsrs[optimizer]' "
-                   f"({exc})")
-            raise typer.Exit(2) from None
+            _fail(words["missing"].format(exc=exc))
         if outcome.fitted is None:
             console.print(words["short"].format(scored=outcome.scored, needed=MIN_SCORED_REVIEWS,
                                                 more=MIN_SCORED_REVIEWS - outcome.scored),
@@ -1459,42 +1475,168 @@ def optimize() -> None:
             return
         from rich.table import Table
 
-        table = Table(title=words["title"].format(n=outcome.before.reviews))
+        table = Table(title=words["title"].format(n=outcome.before.reviews,
+                                                  engine=outcome.engine))
         table.add_column(words["parameters"])
         table.add_column(words["log_loss"], justify="right")
-        table.add_column("RMSE", justify="right")
+        table.add_column("RMSE (bins)", justify="right")
         for name, f in ((words["personal" if current else "defaults"], outcome.before),
                         (words["fitted"], outcome.after)):
-            if f is not None and f.log_loss is not None and f.rmse is not None:
-                table.add_row(name, f"{f.log_loss:.4f}", f"{f.rmse:.4f}")
+            if f is not None and f.log_loss is not None:
+                table.add_row(name, f"{f.log_loss:.4f}",
+                              "—" if f.rmse_bins is None else f"{f.rmse_bins:.4f}")
         console.print(table)
         if outcome.kept:
             version = _scheduler(store).version
             console.print(words["kept"].format(version=version))
         else:
             console.print(words["not_kept"])
+        if outcome.workload:
+            sim = Table(title=words["workload"].format(cards=outcome.workload[0].cards,
+                                                       new=settings.new_per_day))
+            sim.add_column(words["desired"], justify="right")
+            sim.add_column(words["minutes"], justify="right")
+            sim.add_column(words["remembered"], justify="right")
+            for w in outcome.workload:
+                mark = " ←" if abs(w.retention - settings.desired_retention) < 1e-9 else ""
+                sim.add_row(f"{w.retention:.0%}{mark}", f"{w.minutes_per_day:.1f}",
+                            f"{w.remembered:,.0f} / {w.cards:,}")
+            console.print(sim)
+        if outcome.advice is not None:
+            console.print(words["advice"].format(advice=outcome.advice,
+                                                 desired=settings.desired_retention),
+                          highlight=False)
+        elif outcome.engine == FALLBACK:
+            console.print(words["no_advice"], highlight=False)
 
 
 OPTIMIZE_TEXT = {
     "en": {"fitting": "fitting FSRS to {} reviews ({} scored)…",
+           "fallback": "fsrs-rs-python (the FSRS engine Anki uses) is not installed: using "
+                       "py-fsrs's optimizer instead (slower; needs torch and pandas). "
+                       "`pip install fsrs-rs-python` to use the reference engine.",
+           "missing": "no FSRS optimizer is installed: `pip install fsrs-rs-python` (the engine "
+                      "Anki uses) — or py-fsrs's, `pip install 'fsrs[optimizer]'` ({exc})",
            "short": "Not enough history yet: {scored} review(s) a day or more after the card's "
                     "previous one; the optimizer needs {needed} ({more} more).",
-           "title": "Fit to {n:,} reviews (lower is better)", "parameters": "parameters",
+           "title": "Fit to {n:,} reviews by {engine} (lower is better)",
+           "parameters": "parameters",
            "log_loss": "log loss", "personal": "in use (personal)",
            "defaults": "in use (FSRS defaults)", "fitted": "fitted now",
            "kept": "[green]Kept the fitted parameters[/green] (parameters version {version}); "
                    "they schedule your next reviews.",
            "not_kept": "Kept the parameters in use: the fitted ones do not fit your history "
-                       "better."},
+                       "better.",
+           "advice": "Desired retention: the FSRS simulator's minimum recommended retention for "
+                     "your parameters is {advice:.0%} (below it, reviews cost more time per card "
+                     "remembered); yours is {desired:.0%} (`desired_retention` in the settings). "
+                     "Before an interview, aiming higher is a fair trade of time for recall.",
+           "no_advice": "(The desired-retention advice needs fsrs-rs-python's simulator.)",
+           "workload": "The FSRS simulator, a year with your parameters: {cards:,} cards, "
+                       "{new} new a day",
+           "desired": "desired retention", "minutes": "review min/day",
+           "remembered": "remembered after a year"},
     "zh": {"fitting": "正在用 {} 条复习记录（其中 {} 条可评分）拟合 FSRS…",
+           "fallback": "未安装 fsrs-rs-python（Anki 使用的 FSRS 引擎）：改用 py-fsrs 的优化器"
+                       "（较慢；需要 torch 和 pandas）。运行 `pip install fsrs-rs-python` 以使用参考引擎。",
+           "missing": "没有安装任何 FSRS 优化器：`pip install fsrs-rs-python`（Anki 使用的引擎）"
+                      "—— 或 py-fsrs 的优化器 `pip install 'fsrs[optimizer]'`（{exc}）",
            "short": "历史记录还不够：与该卡片上次复习相隔一天以上的复习有 {scored} 次；优化器需要 "
                     "{needed} 次（还差 {more} 次）。",
-           "title": "对 {n:,} 条复习记录的拟合（越低越好）", "parameters": "参数",
+           "title": "{engine} 对 {n:,} 条复习记录的拟合（越低越好）", "parameters": "参数",
            "log_loss": "对数损失", "personal": "在用（个人）", "defaults": "在用（FSRS 默认）",
            "fitted": "本次拟合",
            "kept": "[green]已采用拟合出的参数[/green]（参数版本 {version}）；之后的复习按它们安排。",
-           "not_kept": "保留在用的参数：拟合出的参数并不更符合你的历史记录。"},
+           "not_kept": "保留在用的参数：拟合出的参数并不更符合你的历史记录。",
+           "advice": "目标记住率：按你的参数，FSRS 模拟器建议的最低记住率为 {advice:.0%}"
+                     "（低于它，每记住一张卡片要花更多复习时间）；你设置的是 {desired:.0%}"
+                     "（设置中的 `desired_retention`）。面试前设得更高，是用时间换记忆，值得。",
+           "no_advice": "（目标记住率的建议需要 fsrs-rs-python 的模拟器。）",
+           "workload": "FSRS 模拟器：按你的参数模拟一年，{cards:,} 张卡片，每天 {new} 张新卡",
+           "desired": "目标记住率", "minutes": "每天复习分钟", "remembered": "一年后记住"},
 }
+
+
+export_app = typer.Typer(help="Export the decks to Anki, or the review log to CSV.",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+EXPORT_TEXT = {
+    "en": {"anki": "wrote {path}: {notes} notes in {decks} deck(s) ({langs}); import it in Anki "
+                   "(File → Import); exporting again updates the notes already imported",
+           "reviews": "wrote {path}: {n:,} reviews (the FSRS optimizer's columns, then "
+                      "dlstudy's)",
+           "drawing": "drawing {n} exercise instances (torch)…"},
+    "zh": {"anki": "已写入 {path}：{notes} 条笔记，{decks} 个牌组（{langs}）；在 Anki 中导入"
+                   "（文件 → 导入）；再次导出会更新已导入的笔记，不会重复",
+           "reviews": "已写入 {path}：{n:,} 条复习记录（先是 FSRS 优化器的列，然后是 dlstudy 的列）",
+           "drawing": "正在生成 {n} 个练习实例（torch）…"},
+}
+
+
+@export_app.command("anki")
+def export_anki(
+    target: Annotated[Path, typer.Argument(metavar="FILE.apkg", help="The Anki package to write.")],
+    langs: Annotated[str, typer.Option("--lang", "-l", help="Language of the notes: en, zh or "
+                                       "both (one note per card and language).")] = "",
+    topic: TopicOpt = None,
+    tag: TagOpt = None,
+) -> None:
+    """Write the cards as an Anki package: decks dlstudy::TOPIC, one note per card and language.
+
+    Each note keeps its GUID across exports (it is made of the card id and the language), so
+    importing a newer export updates the notes instead of adding copies.
+    """
+    from dlstudy.export import LANG_CHOICES, ExportError, check_target, langs_of, notes, write_apkg
+
+    choice = langs or _lang(None)
+    if choice not in LANG_CHOICES:
+        _fail(f"--lang must be en, zh or both, not {choice!r}")
+    if choice != "both":
+        state.lang = choice
+    ui = "zh" if _ui_lang() == "zh" else "en"
+    library = _library(cached=True)
+    topic = _topic(library, topic, ui)
+    selection = library.select(topic, tag)
+    if not selection:
+        _fail(f"no card matches --topic {topic} --tag {tag}")
+    if not target.suffix:
+        target = target.with_suffix(".apkg")
+    try:
+        check_target(target)  # before drawing the exercises, which takes a while
+    except ExportError as exc:
+        _fail(str(exc))
+    exercises = sum(1 for c in selection if c.kind == "exercise")
+    if exercises:
+        err.print(EXPORT_TEXT[ui]["drawing"].format(n=3 * exercises * len(langs_of(choice))),
+                  highlight=False)
+    try:
+        decks = write_apkg(target, notes(selection, langs_of(choice)))
+    except ExportError as exc:
+        _fail(str(exc))
+    console.print(EXPORT_TEXT[ui]["anki"].format(path=target, notes=sum(decks.values()),
+                                                 decks=len(decks), langs=choice), highlight=False)
+
+
+@export_app.command("reviews")
+def export_reviews(
+    target: Annotated[Path, typer.Argument(metavar="FILE.csv", help="The CSV file to write.")],
+) -> None:
+    """Write the review log as CSV in the FSRS optimizer's format.
+
+    Columns: card_id, review_time (ms since 1970, UTC), review_rating (1-4), review_state (the
+    card's state when reviewed: 0 new, 1 learning, 2 review, 3 relearning), review_duration
+    (ms); then dlstudy's: card, mode, predicted, auto_rating, seed, parameters_version.
+    """
+    from dlstudy.export import ExportError, write_reviews_csv
+
+    ui = "zh" if _ui_lang() == "zh" else "en"
+    with _store() as store, _readable(store):
+        try:
+            n = write_reviews_csv(target, store)
+        except ExportError as exc:
+            _fail(str(exc))
+    console.print(EXPORT_TEXT[ui]["reviews"].format(path=target, n=n), highlight=False)
 
 
 @app.command("help")

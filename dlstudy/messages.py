@@ -25,6 +25,15 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
      "{inner} —— 是否有含 ': ' 或 '#' 的值缺了引号？"),
     ("{inner} (see dlstudy/exercises/ for the generators)",
      "{inner}（生成器见 dlstudy/exercises/）"),
+    # --- export targets (before the general path messages, which would match them) ---
+    ("--lang must be en, zh or both, not {value}", "--lang 必须是 en、zh 或 both，而不是 {value}"),
+    ("cannot write {path} — it is a folder; give a file name", "无法写入 {path} —— 它是一个文件夹；请给出文件名"),
+    ("cannot write {path} — {folder} is a file, not a folder", "无法写入 {path} —— {folder} 是文件，不是文件夹"),
+    ("cannot write {path} — the folder {folder} does not exist", "无法写入 {path} —— 文件夹 {folder} 不存在"),
+    ("cannot write {path} — the folder {folder} is not writable", "无法写入 {path} —— 文件夹 {folder} 不可写"),
+    ("cannot write {path} — the file is not writable", "无法写入 {path} —— 该文件不可写"),
+    ("cannot write {path} — {reason}", "无法写入 {path} —— {reason}"),
+    ("no card matches --topic {topic} --tag {tag}", "没有卡片符合 --topic {topic} --tag {tag}"),
     # --- the prefix of a problem in a card's text (`id` and `field` hold no backquote, so no
     # other message about a card matches it) ---
     ("card `{id}` {field}: {inner}", "卡片 `{id}` 的 {field}：{inner}"),
@@ -243,8 +252,6 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("the folder {path} does not exist", "文件夹 {path} 不存在"),
     ("the copy of {path} fails SQLite's integrity check ({check}); the database itself is damaged",
      "{path} 的副本没有通过 SQLite 的完整性检查（{check}）；数据库本身已损坏"),
-    ("the optimizer needs torch, pandas and tqdm: pip install 'fsrs[optimizer]' ({reason})",
-     "优化器需要 torch、pandas 和 tqdm：pip install 'fsrs[optimizer]'（{reason}）"),
     ("{reason}; run `dlstudy check`", "{reason}；请运行 `dlstudy check`"),
     # --- PyYAML's and Python's own words (the common ones) ---
     ("mapping values are not allowed in this context",

@@ -505,7 +505,7 @@ STATS_LABELS = {
            "cards": "cards: {states}", "scheduler": "scheduler: parameters version {version}, {params}",
            "personal": "personal (dlstudy optimize)", "defaults": "FSRS defaults",
            "fit": "fit of predicted recall to your history: log loss [b]{log_loss}[/b] · "
-                  "RMSE [b]{rmse}[/b] over {reviews} reviews a day or more apart",
+                  "RMSE (bins) [b]{rmse}[/b] over {reviews} reviews a day or more apart",
            "no_fit": "fit of predicted recall: no review a day or more after the previous one yet",
            "title": "Statistics", "per_day": "Reviews per day (last 14 days)",
            "forecast": "Due in the next 14 days", "topics": "Topics", "topic": "topic",
@@ -513,13 +513,18 @@ STATS_LABELS = {
            "recall_now": "recall now", "weak": "← weak", "calibration": "Predicted vs actual recall",
            "predicted": "predicted", "mean_predicted": "mean predicted", "actual": "actual",
            "day": "%a %d %b",
+           "true_retention": "True retention (reviews of cards in review state, as Anki counts)",
+           "period": "period", "young": "young (<21 d)", "mature": "mature (≥21 d)",
+           "all_cards": "all",
+           "periods": {"today": "today", "yesterday": "yesterday", "week": "last 7 days",
+                       "month": "last 30 days", "year": "last 365 days", "all": "all time"},
            "states": {"new": "new", "learning": "learning", "review": "review",
                       "relearning": "relearning", "removed": "removed"}},
     "zh": {"summary": "[b]{reviews}[/b] 次复习 · 记住率 [b]{retention}[/b]（未评为“重来”的比例）",
            "cards": "卡片：{states}", "scheduler": "调度器：参数版本 {version}，{params}",
            "personal": "个人参数（dlstudy optimize）", "defaults": "FSRS 默认参数",
            "fit": "预测记忆概率与你的历史的拟合：对数损失 [b]{log_loss}[/b] · "
-                  "RMSE [b]{rmse}[/b]，基于 {reviews} 次间隔一天以上的复习",
+                  "RMSE（分箱）[b]{rmse}[/b]，基于 {reviews} 次间隔一天以上的复习",
            "no_fit": "预测记忆概率的拟合：尚无与上次复习间隔一天以上的复习",
            "title": "统计", "per_day": "每日复习次数（最近 14 天）",
            "forecast": "未来 14 天到期", "topics": "主题", "topic": "主题",
@@ -527,6 +532,11 @@ STATS_LABELS = {
            "recall_now": "当前记忆", "weak": "← 薄弱", "calibration": "预测与实际记忆率",
            "predicted": "预测", "mean_predicted": "平均预测", "actual": "实际",
            "day": "%m-%d",
+           "true_retention": "真实记住率（复习状态卡片的复习，按 Anki 的算法）",
+           "period": "时段", "young": "年轻（<21 天）", "mature": "成熟（≥21 天）",
+           "all_cards": "全部",
+           "periods": {"today": "今天", "yesterday": "昨天", "week": "最近 7 天",
+                       "month": "最近 30 天", "year": "最近 365 天", "all": "全部时间"},
            "states": {"new": "新卡", "learning": "学习中", "review": "复习", "relearning": "重学",
                       "removed": "已移除"}},
 }
@@ -568,7 +578,8 @@ def stats_view(stats: Stats, lang: str = "en") -> RenderableType:
              str(text["scheduler"]).format(version=stats.parameters_version, params=params)]
     fit = stats.fit
     if fit.reviews:
-        lines.append(str(text["fit"]).format(log_loss=f"{fit.log_loss:.3f}", rmse=f"{fit.rmse:.3f}",
+        rmse = "—" if fit.rmse_bins is None else f"{fit.rmse_bins:.3f}"
+        lines.append(str(text["fit"]).format(log_loss=f"{fit.log_loss:.3f}", rmse=rmse,
                                              reviews=f"{fit.reviews:,}"))
     else:
         lines.append(str(text["no_fit"]))
@@ -588,6 +599,23 @@ def stats_view(stats: Stats, lang: str = "en") -> RenderableType:
             weak = f" [red]{text['weak']}[/red]" if t.topic in stats.weakest else ""
             table.add_row(escape(t.topic) + weak, str(t.cards), str(t.studied), f"{t.reviews:,}",
                           _pct(t.retention), _pct(t.mean_recall))
+        parts.append(table)
+    if any(t.total is not None for t in stats.true_retention):
+        periods: dict[str, str] = text["periods"]  # type: ignore[assignment]
+        table = Table(title=str(text["true_retention"]), expand=False)
+        table.add_column(str(text["period"]))
+        for key in ("young", "mature", "all_cards"):
+            table.add_column(str(text[key]), justify="right")
+
+        def cell(rate: float | None, passed: int, failed: int) -> str:
+            return "—" if rate is None else f"{_pct(rate)} ({passed}/{passed + failed})"
+
+        for tr in stats.true_retention:
+            table.add_row(periods.get(tr.period, tr.period),
+                          cell(tr.young, tr.young_passed, tr.young_failed),
+                          cell(tr.mature, tr.mature_passed, tr.mature_failed),
+                          cell(tr.total, tr.young_passed + tr.mature_passed,
+                               tr.young_failed + tr.mature_failed))
         parts.append(table)
     if stats.calibration:
         table = Table(title=str(text["calibration"]), expand=False)

@@ -36,6 +36,8 @@ from pathlib import Path
 
 from dlstudy.scheduler import CardState, Scheduler, SchedulerConfig, to_us, utcnow
 
+DAY_US = 86_400_000_000  # a day in microseconds
+
 DB_FILE = "reviews.sqlite3"
 BUSY_TIMEOUT_S = 30.0
 
@@ -115,6 +117,21 @@ MIGRATIONS: tuple[str, ...] = (
         flag         INTEGER NOT NULL DEFAULT 0 CHECK (flag BETWEEN 0 AND 7),
         leech        INTEGER                 -- when it became a leech (epoch µs), NULL if not
     );
+    """,
+    # 5 -> 6: what the metrics of `stats` need of each review, written when it is logged (older
+    # rows are filled by `backfill_before`): Anki's true retention counts reviews of cards in
+    # review state, young (interval < 21 days) or mature; the FSRS benchmark's RMSE (bins)
+    # groups scored reviews by days since the previous review, review number and lapses.
+    """
+    ALTER TABLE reviews ADD COLUMN state_before INTEGER;  -- 0 new, 1 learning, 2 review, 3 relearning
+    ALTER TABLE reviews ADD COLUMN interval_before REAL;  -- days from the previous review to the due date then
+    ALTER TABLE reviews ADD COLUMN elapsed_days INTEGER;  -- whole days since the card's previous review
+    ALTER TABLE reviews ADD COLUMN review_no INTEGER;     -- 1 for a card's first review, 2 …
+    ALTER TABLE reviews ADD COLUMN lapses_before INTEGER; -- Again on reviews a day or more apart, before
+    CREATE INDEX reviews_binned ON reviews(elapsed_days, review_no, lapses_before, predicted, rating)
+        WHERE predicted IS NOT NULL;
+    CREATE INDEX reviews_in_review ON reviews(at, rating, interval_before) WHERE state_before = 2;
+    INSERT OR REPLACE INTO meta (key, value) SELECT 'before_filled', '1' WHERE NOT EXISTS (SELECT 1 FROM reviews);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -462,6 +479,35 @@ class Store:
             conn.execute("INSERT INTO card_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           _state_row(number, state, first, last_id))
 
+    def backfill_before(self) -> int:
+        """Fill the columns of schema 5 (``state_before`` … ``lapses_before``) of reviews logged
+        before they existed, by replaying the cards that have such reviews. Returns the reviews
+        filled."""
+        if self.conn.execute("SELECT 1 FROM reviews WHERE state_before IS NULL LIMIT 1"
+                             ).fetchone() is None:
+            return 0
+
+        def run(conn: sqlite3.Connection) -> int:
+            cards = [c for (c,) in conn.execute(
+                "SELECT DISTINCT card FROM reviews WHERE state_before IS NULL")]
+            filled = []
+            for number in cards:
+                state: CardState | None = None
+                lapses = 0
+                for n, (rid, rating, at, duration, version) in enumerate(conn.execute(
+                        "SELECT id, rating, at, duration_ms, version FROM reviews WHERE card = ? "
+                        "ORDER BY id", (number,)).fetchall(), 1):
+                    before = _before(state, at)
+                    filled.append((*before, n, lapses, rid))
+                    lapses += rating == 1 and (before[2] or 0) > 0
+                    state = self._scheduler(version).review(number, state, rating, at, duration)
+            conn.executemany("UPDATE reviews SET state_before = ?, interval_before = ?, "
+                             "elapsed_days = ?, review_no = ?, lapses_before = ? WHERE id = ?",
+                             filled)
+            return len(filled)
+
+        return int(self.write(run))  # type: ignore[call-overload]
+
     # --- parameters versions --------------------------------------------------------------
 
     def scheduler(self, config: SchedulerConfig, origin: str = "settings") -> Scheduler:
@@ -554,11 +600,15 @@ class Store:
             at = self.clock()
             predicted = scheduler.predicted_recall(number, before, at)
             after = scheduler.review(number, before, rating, at, duration_ms)
+            done, lapses = conn.execute(
+                "SELECT count(*), coalesce(sum(rating = 1 AND elapsed_days > 0), 0) FROM reviews "
+                "WHERE card = ?", (number,)).fetchone()
             rid = conn.execute(
                 "INSERT INTO reviews (card, rating, at, duration_ms, version, predicted, mode, "
-                "seed, auto_rating, answer, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "seed, auto_rating, answer, outcome, state_before, interval_before, elapsed_days, "
+                "review_no, lapses_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (number, rating, at, duration_ms, scheduler.version, predicted, mode, seed,
-                 auto_rating, answer, outcome)).lastrowid
+                 auto_rating, answer, outcome, *_before(before, at), done + 1, lapses)).lastrowid
             assert rid is not None
             conn.execute("INSERT OR REPLACE INTO card_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          _state_row(number, after, at if row is None else row[6], rid))
@@ -748,6 +798,17 @@ class Store:
 
     def integrity(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _before(state: CardState | None, at: int) -> tuple[int, float | None, int | None]:
+    """``state_before``, ``interval_before`` and ``elapsed_days`` of a review at ``at`` of a card
+    in ``state``."""
+    if state is None:
+        return 0, None, None
+    if state.last_review is None:
+        return state.state, None, None
+    return (state.state, (state.due - state.last_review) / DAY_US,
+            (at - state.last_review) // DAY_US)
 
 
 def _state_row(number: int, state: CardState, first: int, last_id: int) -> tuple[object, ...]:

@@ -19,7 +19,7 @@ print(" ".join(m for m in ("torch", "sympy", "numpy") if m in sys.modules))
 
 @pytest.mark.parametrize("args", [["list"], ["show", "mlp-why-nonlinearity"], ["check"], ["--help"],
                                   ["list", "--kind", "code"], ["show", "code-gru-cell"],
-                                  ["search", "lstm", "gate"], ["search", "梯度"]])
+                                  ["search", "lstm", "gate"], ["search", "梯度"], ["stats"], ["optimize"]])
 def test_command_does_not_import_heavy_libraries(args: list[str]) -> None:
     out = subprocess.run([sys.executable, "-c", PROBE.format(args=args)],
                          capture_output=True, text=True, check=True)

@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from dlstudy.card import Card, Text
-from dlstudy.optimize import MIN_SCORED_REVIEWS, evaluate, fit, review_logs
+from dlstudy.optimize import (
+    ENGINE,
+    FALLBACK,
+    FALLBACK_NOTE,
+    MIN_SCORED_REVIEWS,
+    evaluate,
+    fit,
+    review_logs,
+)
 from dlstudy.scheduler import Scheduler, SchedulerConfig, default_parameters, from_us
 from dlstudy.session import local_day_start
 from dlstudy.stats import compute
@@ -76,19 +84,92 @@ def simulate(store: Store, clock: Clock, cards: int, reviews: int, truth: Schedu
             clock.advance(days=rng.choice((0, 1, 2, 5)))
 
 
-def test_fit_is_log_loss_and_rmse_of_the_logged_predictions(tmp_path: Path) -> None:
+def test_fit_is_log_loss_and_benchmark_rmse_bins_of_the_logged_predictions(tmp_path: Path) -> None:
     clock = Clock()
     with fast_store(tmp_path, clock) as store:
         simulate(store, clock, cards=6, reviews=8, truth=Scheduler(SchedulerConfig()))
-        pairs = [(r.predicted, 0.0 if r.rating == 1 else 1.0) for r in store.reviews()
-                 if r.predicted is not None]
+        logged = list(store.reviews())
         stats = compute(store, [], store.scheduler(SchedulerConfig()), now=clock.dt())
+    pairs = [(r.predicted, 0.0 if r.rating == 1 else 1.0) for r in logged if r.predicted is not None]
     assert stats.fit.reviews == len(pairs) == 6 * 7
     loss = -sum(y * math.log(p) + (1 - y) * math.log(1 - p) for p, y in pairs) / len(pairs)
-    rmse = math.sqrt(sum((p - y) ** 2 for p, y in pairs) / len(pairs))
-    assert stats.fit.log_loss == pytest.approx(loss) and stats.fit.rmse == pytest.approx(rmse)
+    assert stats.fit.log_loss == pytest.approx(loss)
+    # RMSE (bins) by hand, as the FSRS benchmark's rmse_matrix groups: interval, review number
+    # and lapses, each on its logarithmic scale; the weighted gap of mean predicted and recalled.
+    def scale(x: float, base: float, factor: float, digits: int) -> float:
+        return round(factor * base ** math.floor(math.log(x) / math.log(base)), digits)
+    bins: dict[tuple[float, float, float], list[float]] = {}
+    by_card: dict[str, list] = {}
+    for r in logged:
+        by_card.setdefault(r.card, []).append(r)
+    for history in by_card.values():
+        lapses = 0
+        for i, r in enumerate(history, 1):
+            if r.predicted is None:
+                continue
+            days = (r.at - history[i - 2].at) // 86_400_000_000
+            assert r.predicted is not None and days > 0
+            key = (scale(days, 3.62, 2.48, 2), scale(i, 1.89, 1.99, 0),
+                   scale(lapses, 1.73, 1.65, 0) if lapses else 0)
+            acc = bins.setdefault(key, [0, 0.0, 0.0])
+            y = 0.0 if r.rating == 1 else 1.0
+            acc[0] += 1
+            acc[1] += r.predicted
+            acc[2] += y
+            lapses += r.rating == 1
+    assert len(bins) > 3  # the grouping is not trivial here
+    expected = math.sqrt(sum(n * (p / n - y / n) ** 2 for n, p, y in bins.values()) / len(pairs))
+    assert stats.fit.rmse_bins == pytest.approx(expected)
+    per_review = math.sqrt(sum((p - y) ** 2 for p, y in pairs) / len(pairs))
+    assert stats.fit.rmse_bins < per_review  # not the old per-review quantity
     assert sum(b["reviews"] for b in stats.calibration) == len(pairs)
-    assert evaluate(default_parameters(), review_logs_of(tmp_path)).reviews == len(pairs)
+    replayed = evaluate(default_parameters(), review_logs_of(tmp_path))
+    assert replayed.reviews == len(pairs) and replayed.rmse_bins is not None
+
+
+def test_true_retention_counts_reviews_of_cards_in_review_state_young_and_mature(
+        tmp_path: Path) -> None:
+    clock = Clock()
+    with fast_store(tmp_path, clock) as store:
+        scheduler = store.scheduler(SchedulerConfig())
+        store.grade("c", 3, scheduler)             # new → learning
+        clock.advance(minutes=10)
+        store.grade("c", 3, scheduler)             # learning (not counted) → review
+        clock.advance(days=3)
+        store.grade("c", 1, scheduler)             # review, young: failed → relearning
+        clock.advance(minutes=10)
+        store.grade("c", 3, scheduler)             # relearning: not counted
+        state = store.state("c")
+        assert state is not None and state.state == 2
+        for _ in range(8):                         # reviews on the due date, intervals growing
+            clock.now = from_us(state.due)
+            _, state = store.grade("c", 3, scheduler)
+        rows = list(store.conn.execute("SELECT state_before, interval_before, rating FROM reviews"
+                                       " ORDER BY id"))
+        stats = compute(store, [], scheduler, now=clock.dt())
+    in_review = [(ivl, rating) for st, ivl, rating in rows if st == 2]
+    young = [r for ivl, r in in_review if ivl < 21]
+    mature = [r for ivl, r in in_review if ivl >= 21]
+    assert young and mature and [st for st, _, _ in rows][:4] == [0, 1, 2, 3]
+    whole = next(t for t in stats.true_retention if t.period == "all")
+    assert (whole.young_passed, whole.young_failed) == (sum(r > 1 for r in young), 1)
+    assert (whole.mature_passed, whole.mature_failed) == (len(mature), 0)
+    assert whole.total == pytest.approx((len(in_review) - 1) / len(in_review))
+    today = next(t for t in stats.true_retention if t.period == "today")
+    assert today.young_passed + today.mature_passed + today.young_failed + today.mature_failed == 1
+
+
+def test_old_logs_get_their_review_states_filled_once(tmp_path: Path) -> None:
+    clock = Clock()
+    with fast_store(tmp_path, clock) as store:
+        simulate(store, clock, cards=3, reviews=5, truth=Scheduler(SchedulerConfig()))
+        columns = "state_before, interval_before, elapsed_days, review_no, lapses_before"
+        written = list(store.conn.execute(f"SELECT {columns} FROM reviews ORDER BY id"))
+        assert any(row[4] for row in written)  # some lapses to count
+        store.conn.execute("UPDATE reviews SET state_before = NULL, interval_before = NULL, "
+                           "elapsed_days = NULL, review_no = NULL, lapses_before = NULL")
+        assert store.backfill_before() == 15
+        assert list(store.conn.execute(f"SELECT {columns} FROM reviews ORDER BY id")) == written
 
 
 def review_logs_of(home: Path):  # type: ignore[no-untyped-def]
@@ -120,7 +201,10 @@ def test_optimize_keeps_parameters_only_when_they_fit_better(
 
         monkeypatch.setitem(sys.modules, "fsrs.optimizer",
                             types.SimpleNamespace(Optimizer=FakeOptimizer))
-        same = fit(store, default_parameters())
+        monkeypatch.setitem(sys.modules, "fsrs_rs_python", None)  # not installed: the fallback
+        notes: list[str] = []
+        same = fit(store, default_parameters(), progress=notes.append)
+        assert same.engine == FALLBACK and notes[0] == FALLBACK_NOTE
         assert same.scored >= MIN_SCORED_REVIEWS and same.after == same.before and not same.kept
         assert store.parameters() is None
         answer[0] = forgetful()
@@ -151,7 +235,11 @@ def test_stats_command_json_and_rebuild(tmp_path: Path, monkeypatch: pytest.Monk
     result = invoke(["stats", "--json"])
     data = json.loads(result.output)
     assert data["reviews"] == 2 and data["retention"] == 0.5
-    assert set(data) >= {"per_day", "states", "forecast", "topics", "weakest", "fit", "calibration"}
+    assert set(data) >= {"per_day", "states", "forecast", "topics", "weakest", "fit", "calibration",
+                         "true_retention"}
+    assert set(data["fit"]) == {"reviews", "log_loss", "rmse_bins"}
+    assert [t["period"] for t in data["true_retention"]] == ["today", "yesterday", "week", "month",
+                                                             "year", "all"]
     assert next(t for t in data["topics"] if t["topic"] == "drill")["reviews"] == 2
     shown = invoke(["stats", "--rebuild"])
     assert shown.exit_code == 0
@@ -160,12 +248,63 @@ def test_stats_command_json_and_rebuild(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 @pytest.mark.slow
-def test_real_fsrs_optimizer_fits_a_forgetful_user(tmp_path: Path) -> None:
+def test_real_py_fsrs_optimizer_fallback_fits_a_forgetful_user(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("torch")
     pytest.importorskip("pandas")
+    monkeypatch.setitem(sys.modules, "fsrs_rs_python", None)  # as if it were not installed
     clock = Clock()
     with fast_store(tmp_path, clock) as store:
         simulate(store, clock, cards=60, reviews=11, truth=Scheduler(SchedulerConfig(parameters=forgetful())))
         outcome = fit(store, default_parameters())
     assert outcome.after is not None and outcome.fitted is not None
+    assert outcome.engine == FALLBACK and outcome.advice is None
     assert outcome.kept and outcome.after.log_loss < outcome.before.log_loss
+
+
+def test_reference_engine_fits_a_forgetful_user_and_advises_a_retention(tmp_path: Path) -> None:
+    pytest.importorskip("fsrs_rs_python")
+    clock = Clock()
+    with fast_store(tmp_path, clock) as store:
+        simulate(store, clock, cards=60, reviews=11, truth=Scheduler(SchedulerConfig(parameters=forgetful())))
+        logged = compute(store, [], store.scheduler(SchedulerConfig()), now=clock.dt()).fit
+        outcome = fit(store, default_parameters())
+        assert outcome.engine == ENGINE and outcome.fitted is not None and outcome.after is not None
+    # stats scores the predictions logged with the defaults; the engine scores the defaults on
+    # the same history: the same metrics, so nearly the same numbers
+    assert logged.log_loss == pytest.approx(outcome.before.log_loss, abs=0.02)
+    assert logged.rmse_bins == pytest.approx(outcome.before.rmse_bins, abs=0.02)
+    with Store.open(tmp_path) as store:
+        assert outcome.kept and store.parameters() == outcome.fitted
+    assert outcome.after.log_loss < outcome.before.log_loss
+    assert outcome.after.rmse_bins is not None and outcome.before.rmse_bins is not None
+    assert outcome.after.rmse_bins < outcome.before.rmse_bins
+    # a forgetful user: the fitted first-day stabilities sit well under the defaults
+    assert outcome.fitted[2] < default_parameters()[2]
+    assert outcome.advice is not None and 0.7 <= outcome.advice <= 0.99
+    # the simulator's year: a higher desired retention costs more minutes and keeps more cards
+    assert [w.retention for w in outcome.workload] == [0.80, 0.85, 0.90, 0.95]
+    minutes = [w.minutes_per_day for w in outcome.workload]
+    remembered = [w.remembered for w in outcome.workload]
+    assert minutes[-1] > 1.3 * minutes[0] and remembered[-1] > remembered[0]  # (60 cards: noisy between)
+    assert all(0 < r <= w.cards == 60 for r, w in zip(remembered, outcome.workload))
+    json.dumps(outcome.to_dict())
+
+
+def test_optimize_command_on_the_reference_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  isolated_home: Path) -> None:
+    pytest.importorskip("fsrs_rs_python")
+    clock = Clock()
+    with fast_store(isolated_home, clock) as store:
+        simulate(store, clock, cards=60, reviews=11, truth=Scheduler(SchedulerConfig(parameters=forgetful())))
+    result = invoke(["optimize"])
+    words = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "fsrs-rs-python" in words and "RMSE (bins)" in words and "Kept the fitted" in words
+    assert "minimum recommended retention" in words and "review min/day" in words
+    assert "90% ←" in words  # the desired retention in use, marked
+    monkeypatch.setenv("DLSTUDY_LANG", "zh")
+    zh = " ".join(invoke(["optimize"]).output.split())
+    assert "RMSE (bins)" in zh and "最低记住率" in zh
+    shown = " ".join(invoke(["stats"]).output.split())
+    assert "真实记住率" in shown and "RMSE（分箱）" in shown and "成熟（≥21 天）" in shown

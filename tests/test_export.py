@@ -1,0 +1,158 @@
+"""Export: an Anki package that the real ``anki`` library imports, and the review log as CSV."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from dlstudy.card import Card, Text
+from dlstudy.export import CSV_COLUMNS, guid, note_text, notes, write_apkg, write_reviews_csv
+from dlstudy.library import load_library
+from dlstudy.scheduler import SchedulerConfig
+from dlstudy.store import Store
+from tests.studykit import Clock, invoke, shared_cache
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared_cache(tmp_path_factory, monkeypatch)
+
+
+def one_of_each_kind() -> list[Card]:
+    """A recall, a claim, an exercise and a code card of the bundled decks, and a second card
+    of the recall card's topic."""
+    cards = list(load_library().cards.values())
+    chosen = [next(c for c in cards if c.kind == kind)
+              for kind in ("recall", "claim", "exercise", "code")]
+    chosen.append(next(c for c in cards if c.topic == chosen[0].topic and c not in chosen))
+    return chosen
+
+
+def imported(collection_path: Path, packages: list[Path]):  # type: ignore[no-untyped-def]
+    """A fresh Anki collection with ``packages`` imported in turn, as Anki's File → Import does."""
+    anki_collection = pytest.importorskip("anki.collection")
+    from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    col = anki_collection.Collection(str(collection_path))
+    for package in packages:
+        col.import_anki_package(ImportAnkiPackageRequest(
+            package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=False)))
+    return col
+
+
+def test_anki_imports_every_note_into_topic_decks_with_tags(tmp_path: Path) -> None:
+    cards = one_of_each_kind()
+    apkg = tmp_path / "cards.apkg"
+    decks = write_apkg(apkg, notes(cards, ("en", "zh")))
+    assert sum(decks.values()) == 2 * len(cards)
+    col = imported(tmp_path / "c.anki2", [apkg])
+    try:
+        assert col.note_count() == 2 * len(cards)
+        names = {d.name for d in col.decks.all_names_and_ids()}
+        assert {f"dlstudy::{c.topic}" for c in cards} <= names
+        for card in cards:
+            found = col.find_notes(f'"deck:dlstudy::{card.topic}" CardId:{card.id}')
+            assert len(found) == 2, card.id
+            for nid in found:
+                note = col.get_note(nid)
+                assert note.guid == guid(card.id, note["Lang"])
+                assert {card.topic, f"level::{card.level}", f"kind::{card.kind}",
+                        f"lang::{note['Lang']}"} <= set(note.tags)
+                assert "{{" not in note["Front"] + note["Back"]  # placeholders filled
+    finally:
+        col.close()
+
+
+def test_note_text_by_kind() -> None:
+    claim, exercise, code = (next(c for c in load_library().cards.values() if c.kind == k)
+                             for k in ("claim", "exercise", "code"))
+    back = note_text(claim, "en").back
+    assert ("TRUE" in back) != ("FALSE" in back)
+    assert claim.claim is not None and f"{claim.claim.derivation}.{claim.claim.row}" in back
+    assert "measured" in back and "<table>" in back
+    ex = note_text(exercise, "zh")
+    assert ex.front.count("种子") == 3 and ex.back.count("解题过程") == 3
+    assert note_text(exercise, "en").back == note_text(exercise, "en").back  # fixed seeds
+    assert "<pre>" in note_text(code, "en").back  # the reference solution, as code
+
+
+def test_text_is_escaped_and_math_kept() -> None:
+    text = Text(en="Is a<b & ∂L/∂W = δ·xᵀ?\nyes", zh="对吗？")
+    card = Card(id="esc", title=text, question=text, answer=text, topic="t")
+    front = note_text(card, "en").front
+    assert "a&lt;b &amp; ∂L/∂W = δ·xᵀ?<br>yes" in front
+
+
+def test_reexport_after_an_edit_updates_the_note_instead_of_adding_one(tmp_path: Path) -> None:
+    cards = one_of_each_kind()[:2]
+    first, second = tmp_path / "1.apkg", tmp_path / "2.apkg"
+    write_apkg(first, notes(cards, ("en",)))
+    edited = msgspec.structs.replace(cards[0], answer=Text(en="An edited answer.", zh="改过的答案。"))
+    write_apkg(second, notes([edited, cards[1]], ("en",)), timestamp=time.time() + 60)
+    col = imported(tmp_path / "c.anki2", [first, second])
+    try:
+        assert col.note_count() == 2
+        (nid,) = col.find_notes(f"CardId:{cards[0].id}")
+        assert "An edited answer." in col.get_note(nid)["Back"]
+    finally:
+        col.close()
+
+
+def test_export_command_writes_a_package_and_refuses_an_unwritable_path(tmp_path: Path) -> None:
+    target = tmp_path / "rnn.apkg"
+    result = invoke(["export", "anki", str(target), "--topic", "normalization", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert target.stat().st_size > 0 and "notes" in result.output
+    (tmp_path / "file").write_text("x")
+    for lang, words in (("en", "cannot write"), ("zh", "无法写入")):
+        bad = invoke(["export", "anki", str(tmp_path / "file" / "x.apkg"), "--lang", lang])
+        assert bad.exit_code == 2 and words in bad.output, bad.output
+        bad = invoke(["export", "reviews", str(tmp_path / "nowhere" / "r.csv")]
+                     ) if lang == "en" else invoke(["export", "reviews", str(tmp_path)])
+        assert bad.exit_code == 2 and "cannot write" in bad.output
+    bad = invoke(["export", "anki", str(target), "--lang", "fr"])
+    assert bad.exit_code == 2 and "en, zh or both" in bad.output
+    bad = invoke(["export", "anki", str(target), "--topic", "no-such-topic"])
+    assert bad.exit_code == 2 and "no-such-topic" in bad.output
+
+
+def test_reviews_csv_has_the_fsrs_optimizer_columns_and_states(tmp_path: Path,
+                                                               isolated_home: Path) -> None:
+    clock = Clock()
+    with Store.open(isolated_home, clock=clock.us) as store:
+        scheduler = store.scheduler(SchedulerConfig())
+        for rating, minutes in ((3, 0), (3, 15), (1, 60 * 24 * 3), (3, 10)):
+            clock.advance(minutes=minutes)
+            store.grade("some-card", rating, scheduler, duration_ms=4200)
+        path = tmp_path / "log.csv"
+        assert write_reviews_csv(path, store) == 4
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [r["review_rating"] for r in rows] == ["3", "3", "1", "3"]
+    assert [r["review_state"] for r in rows] == ["0", "1", "2", "3"]  # new, learning, review, relearning
+    times = [int(r["review_time"]) for r in rows]
+    assert times[1] - times[0] == 15 * 60 * 1000  # milliseconds
+    assert {r["review_duration"] for r in rows} == {"4200"} and rows[0]["card"] == "some-card"
+    result = invoke(["export", "reviews", str(tmp_path / "cli.csv")])
+    assert result.exit_code == 0 and "4 reviews" in " ".join(result.output.split())
+
+
+def test_a_failed_write_leaves_neither_half_a_file_nor_a_temporary_one(tmp_path: Path) -> None:
+    from dlstudy.export import ExportError, _replace
+
+    target = tmp_path / "cards.apkg"
+    target.write_bytes(b"the previous export")
+
+    def full_disk(tmp: str) -> None:
+        Path(tmp).write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(ExportError, match="No space left on device"):
+        _replace(target, full_disk)
+    assert target.read_bytes() == b"the previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["cards.apkg"]
