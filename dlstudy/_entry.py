@@ -20,8 +20,10 @@ def _early_interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    previous = signal.signal(signal.SIGINT, _early_interrupt)
+    signal.signal(signal.SIGINT, _early_interrupt)
     from dlstudy.cli import main as cli_main
 
-    signal.signal(signal.SIGINT, previous)
+    # From here on Ctrl-C is Python's KeyboardInterrupt again, which sessions, proofs and the
+    # code sandbox catch to save, stop their children and exit 130 cleanly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     cli_main()
