@@ -80,6 +80,16 @@ def experiment(p):
             p.greater("…with the kernel not rotated, max |Δ|",
                       (gx - F.conv2d(delta, w.detach().transpose(0, 1), padding=k - 1)).abs().max(), 1e-3,
                       id="unrotated_differs")
+    # with forward padding P the same holds with δ padded by k − 1 − P (the P border rows were padding)
+    cases = []
+    for pad in (1, 2):
+        y = F.conv2d(x, w, padding=pad)
+        delta = torch.randn(y.shape, generator=gen, dtype=dt).to(dev)
+        (gx,) = torch.autograd.grad(y, x, delta)
+        rot = w.detach().flip(-1, -2).transpose(0, 1)
+        cases.append((f"P = {pad}", (gx - F.conv2d(delta, rot, padding=k - 1 - pad)).abs().max()))
+    p.sweep("stride 1, forward padding P: max |autograd ∂L/∂x − (δ padded by k − 1 − P) ⋆ (W rotated 180°)|",
+            cases, "<", 1e-10, id="input_grad_flipped_padded")
     p.less("stride 1: max |autograd ∂L/∂W − x ⋆ δ (summed over the batch)|", gaps[1][0], 1e-10,
            id="weight_grad_correlation_s1")
     p.less("stride 1: max |autograd ∂L/∂x − conv_transpose2d(δ, W)|", gaps[1][1], 1e-10,
