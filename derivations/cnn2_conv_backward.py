@@ -6,7 +6,8 @@ Symbolic (1-D, stride 1, no padding): y_i = ∑_u w_u x_{i+u}. Differentiating L
 ∂L/∂w_u = ∑_i δ_i x_{i+u} — x correlated with δ — and ∂L/∂x_j = ∑_u δ_{j−u} w_u — δ zero-padded by
 k − 1 and correlated with the flipped kernel w_{k−1−u}. Numeric (2-D, several channels, stride 1
 and 2): autograd against ∂L/∂W = F.conv2d of the input with δ (batch and channels swapped, the
-stride becoming a dilation) and ∂L/∂x = F.conv_transpose2d(δ, W, stride); for stride 1, the same
+stride becoming a dilation) and ∂L/∂x = F.conv_transpose2d(δ, W, stride, output_padding =
+(H − k) mod stride), stride 2 at an odd and an even side; for stride 1, the same
 as F.conv2d of δ padded by k − 1 with the rotated, channel-transposed kernel.
 """
 
@@ -79,11 +80,38 @@ def experiment(p):
             p.greater("…with the kernel not rotated, max |Δ|",
                       (gx - F.conv2d(delta, w.detach().transpose(0, 1), padding=k - 1)).abs().max(), 1e-3,
                       id="unrotated_differs")
+    # with forward padding P the same holds with δ padded by k − 1 − P (the P border rows were padding)
+    cases = []
+    for pad in (1, 2):
+        y = F.conv2d(x, w, padding=pad)
+        delta = torch.randn(y.shape, generator=gen, dtype=dt).to(dev)
+        (gx,) = torch.autograd.grad(y, x, delta)
+        rot = w.detach().flip(-1, -2).transpose(0, 1)
+        cases.append((f"P = {pad}", (gx - F.conv2d(delta, rot, padding=k - 1 - pad)).abs().max()))
+    p.sweep("stride 1, forward padding P: max |autograd ∂L/∂x − (δ padded by k − 1 − P) ⋆ (W rotated 180°)|",
+            cases, "<", 1e-10, id="input_grad_flipped_padded")
     p.less("stride 1: max |autograd ∂L/∂W − x ⋆ δ (summed over the batch)|", gaps[1][0], 1e-10,
            id="weight_grad_correlation_s1")
     p.less("stride 1: max |autograd ∂L/∂x − conv_transpose2d(δ, W)|", gaps[1][1], 1e-10,
            id="input_grad_transposed_s1")
-    p.less("stride 2: max |autograd ∂L/∂W − x ⋆ δ with δ dilated by 2|", gaps[2][0], 1e-10,
-           id="weight_grad_correlation_s2")
-    p.less("stride 2: max |autograd ∂L/∂x − conv_transpose2d(δ, W, stride 2)|", gaps[2][1], 1e-10,
-           id="input_grad_transposed_s2")
+
+    # stride 2 at an odd and an even input side: when (H − k) is not a multiple of s the last rows and
+    # columns of x are never read, and conv_transpose2d needs output_padding = (H − k) mod s to return them
+    cases_w, cases_x, short = [], [], None
+    for side in (H, H + 1):
+        xs = torch.randn(N, C_in, side, side, generator=gen, dtype=dt).to(dev).requires_grad_(True)
+        y = F.conv2d(xs, w, stride=2)
+        delta = torch.randn(y.shape, generator=gen, dtype=dt).to(dev)
+        gx, gw = torch.autograd.grad(y, (xs, w), delta)
+        corr = F.conv2d(xs.detach().transpose(0, 1), delta.transpose(0, 1), dilation=2).transpose(0, 1)
+        tr = F.conv_transpose2d(delta, w.detach(), stride=2, output_padding=(side - k) % 2)
+        cases_w.append((f"H = {side}", (gw - corr[..., :k, :k]).abs().max()))
+        cases_x.append((f"H = {side}, output_padding {(side - k) % 2}", (gx - tr).abs().max()))
+        if (side - k) % 2:
+            short = F.conv_transpose2d(delta, w.detach(), stride=2).shape[-1]
+    p.sweep("stride 2: max |autograd ∂L/∂W − x ⋆ δ with δ dilated by 2| over H", cases_w, "<", 1e-10,
+            id="weight_grad_correlation_s2")
+    p.sweep("stride 2: max |autograd ∂L/∂x − conv_transpose2d(δ, W, stride 2, output_padding)| over H", cases_x,
+            "<", 1e-10, id="input_grad_transposed_s2")
+    p.equal(f"stride 2, H = {H + 1}: side of conv_transpose2d(δ, W, stride 2) without output_padding", short, H,
+            id="s2_needs_output_padding")

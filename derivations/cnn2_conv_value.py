@@ -99,6 +99,24 @@ def experiment(p):
         cases.append((f"k = {kk}", (same - manual).abs().max()))
     p.sweep("even k: padding='same' vs pad ((k − 1)//2 before, k//2 after), max |Δ|", cases, "<", 1e-12,
             id="even_same_is_asymmetric")
+    # the half-pixel offset accumulates: centroid of an impulse's response through L 'same' layers
+    # (positive box kernels) moves by −L/2 rows for an even k, by 0 for an odd k
+    def centroid_shift(kk, layers, side=31):
+        z = torch.zeros(1, 1, side, side, dtype=dt, device=dev)
+        z[0, 0, side // 2, side // 2] = 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(layers):
+                z = F.conv2d(z, torch.ones(1, 1, kk, kk, dtype=dt, device=dev), padding="same")
+        rows = torch.arange(side, dtype=dt, device=dev)
+        return float((z[0, 0].sum(1) * rows).sum() / z.sum()) - side // 2
+
+    p.sweep("even k, L 'same' layers: |centroid shift of an impulse + L/2| (k = 2, 4; L = 1 … 4)",
+            [(f"k = {kk}, L = {L}", abs(centroid_shift(kk, L) + L / 2)) for kk in (2, 4) for L in (1, 2, 3, 4)],
+            "<", 1e-9, id="even_same_shift_accumulates")
+    p.sweep("odd k, L 'same' layers: |centroid shift of an impulse| (k = 3, 5; L = 1 … 4)",
+            [(f"k = {kk}, L = {L}", abs(centroid_shift(kk, L))) for kk in (3, 5) for L in (1, 2, 3, 4)],
+            "<", 1e-9, id="odd_same_no_shift")
     wk = torch.randn(1, 1, 4, 4, generator=gen, dtype=dt).to(dev)
     sym = F.conv2d(one, wk, padding=2)
     p.equal("even k = 4 with equal padding 2 each side: output side (H = 7)", sym.shape[2], H + 1,

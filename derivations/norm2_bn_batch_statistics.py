@@ -85,6 +85,24 @@ def experiment(p):
     cos = ((gx * xhat).sum(0).abs() / (gx.norm(dim=0) * xhat.norm(dim=0))).max()
     p.less("max over channels |cos(∂L/∂x, x̂)| over the batch: ⟂ x̂ up to a term of order ε/σ²", cos, 1e-4,
            id="input_grad_orthogonal_xhat")
+    # the residue is exactly ∑ⱼ ∂L/∂xⱼ·x̂ⱼ = ε/(σ² + ε) · ∑ⱼ gⱼ(xⱼ − μ)/(σ² + ε) (g = ∂L/∂y): of order ε/σ².
+    # Closed form against autograd, and the cosine relative to ε/σ², over four decades of ε.
+    var = x.var(0, correction=0)
+    residue_gaps, ratios = [], []
+    for e in (1e-5, 1e-3, 1e-1):
+        xin = x.clone().requires_grad_(True)
+        y = F.batch_norm(xin, None, None, training=True, eps=e)
+        (gx_e,) = torch.autograd.grad(((y - target) ** 2).sum(), xin)
+        gy = 2 * (y.detach() - target)
+        xh = (x - x.mean(0)) / torch.sqrt(var + e)
+        closed = e / (var + e) * (gy * (x - x.mean(0))).sum(0) / (var + e)
+        residue_gaps.append((f"ε = {e:g}", float(((gx_e * xh).sum(0) - closed).abs().max())))
+        cos_e = ((gx_e * xh).sum(0).abs() / (gx_e.norm(dim=0) * xh.norm(dim=0))).max()
+        ratios.append((f"ε = {e:g}", float(cos_e / (e / var).max())))
+    p.sweep("|∑ⱼ ∂L/∂xⱼ·x̂ⱼ − ε/(σ² + ε)·∑ⱼ gⱼ(xⱼ − μ)/(σ² + ε)| (autograd vs closed form) over ε", residue_gaps,
+            "<", 1e-10, id="xhat_residue_closed_form")
+    p.sweep("max |cos(∂L/∂x, x̂)| / max(ε/σ²) over ε = 1e-5 … 1e-1", ratios, "<", 10,
+            id="xhat_residue_order_eps")
     gb_d, gx_d = grads(detach=True)
     p.greater("statistics detached: |∂L/∂b| (max over channels)", gb_d.abs().max(), 1e-2, id="detached_bias_grad")
     p.greater("statistics detached: max |∂L/∂x − autograd's|", (gx_d - gx).abs().max(), 1e-2,

@@ -66,9 +66,13 @@ def experiment(p):
     ln = torch.nn.LayerNorm((C, H, W), eps=eps, dtype=torch.float64).to(p.device)
     inorm = torch.nn.InstanceNorm2d(C, eps=eps, dtype=torch.float64).to(p.device)
     with torch.no_grad():
-        gn1, gnc = group_norm(x, 1), group_norm(x, C)
+        gnc = group_norm(x, C)
+        # the common misreading of G as "channels per group": GroupNorm(1, C) would then be one channel per
+        # group, i.e. InstanceNorm — that is what the counterfactual run puts in its place
+        gn1 = torch.nn.GroupNorm(C if p.myth else 1, C, eps=eps, dtype=x.dtype).to(x.device)(x)
         p.allclose("GroupNorm(1, C)(x) vs LayerNorm((C, H, W))(x)", gn1, ln(x), rtol=1e-10, atol=1e-12,
-                   id="gn1_equals_layernorm", refutes="GroupNorm with one group normalises each channel over the batch")
+                   id="gn1_equals_layernorm",
+                   refutes="G counts channels per group, so GroupNorm(1, C) normalises each channel on its own")
         p.allclose("GroupNorm(C, C)(x) vs InstanceNorm2d(C)(x)", gnc, inorm(x), rtol=1e-10, atol=1e-12,
                    id="gnc_equals_instancenorm")
 
