@@ -90,7 +90,7 @@ def experiment(p):
             id="d_loss_theta1")
     p.step("L_D*(θ) for θ = 0, ½, 1, 2, 4, 8, 12, 16", ", ".join(f"{v:.4f}" for v in losses))
 
-    # One fixed generator N(1, 1); a logistic discriminator on (x, x²) trained with real BCE.
+    # One fixed generator N(2, 1); a logistic discriminator on (x, x²) trained with real BCE.
     g = torch.Generator().manual_seed(p.seed)
     real = torch.randn(4000, generator=g, dtype=f64).to(p.device)
     fake = (2.0 + torch.randn(4000, generator=g, dtype=f64)).to(p.device)
