@@ -83,12 +83,23 @@ def _first_connected(p, n, k, dilated):
 
 
 def _lstm_loop(cell, xs):
-    """One LSTM layer step by step (flop_counter does not see inside the fused nn.LSTM kernel)."""
+    """One LSTM layer step by step. On a GPU nn.LSTM runs as one fused cuDNN kernel (aten._cudnn_rnn), for which
+    flop_counter has no formula; a cell loop is counted through its matmuls on every device."""
     import torch
 
     h = c = torch.zeros(1, cell.hidden_size, dtype=xs.dtype, device=xs.device)
     for x_t in xs:
         h, c = cell(x_t[None], (h, c))
+    return h
+
+
+def _elman_loop(cell, xs):
+    """One Elman layer (nn.RNN's computation) step by step, for the same reason."""
+    import torch
+
+    h = torch.zeros(1, cell.hidden_size, dtype=xs.dtype, device=xs.device)
+    for x_t in xs:
+        h = cell(x_t[None], h)
     return h
 
 
@@ -132,27 +143,39 @@ def experiment(p):
         return lin[3](attention_op(q, k_, v))
 
     d = 64
-    ratios, checks, lstm_sides = [], [], []
+    ratios, checks, lstm_sides, layer_vs_cells = [], [], [], []
     for n in (8, 32, 96, 160):
         xs = torch.randn(1, n, d, dtype=torch.float64, device=p.device)
         lin = [torch.nn.Linear(d, d, dtype=torch.float64).to(p.device) for _ in range(4)]
         with torch.no_grad():
             qkv = [m(xs) for m in lin[:3]]
-        rnn = torch.nn.RNN(d, d, dtype=torch.float64).to(p.device)
+        rnn = torch.nn.RNN(d, d, dtype=torch.float64)
+        lstm_layer = torch.nn.LSTM(d, d, dtype=torch.float64)
+        elman_cell = torch.nn.RNNCell(d, d, dtype=torch.float64)
+        cell = torch.nn.LSTMCell(d, d, dtype=torch.float64)
+        elman_cell.load_state_dict({k[:-3]: v for k, v in rnn.state_dict().items()})     # nn.RNN's own weights
+        cell.load_state_dict({k[:-3]: v for k, v in lstm_layer.state_dict().items()})
+        # On the CPU the full nn.RNN / nn.LSTM layers decompose into matmuls the counter sees: they must cost
+        # what their cell loops cost. (Counted on CPU tensors on every device: a GPU fuses them into cuDNN.)
+        x_cpu = xs[0].cpu()
+        layer_vs_cells.append((f"n = {n}", abs(flops(rnn, x_cpu[:, None]) - flops(_elman_loop, elman_cell, x_cpu))
+                               + abs(flops(lstm_layer, x_cpu[:, None]) - flops(_lstm_loop, cell, x_cpu))))
+        elman_cell, cell = elman_cell.to(p.device), cell.to(p.device)
         op, layer = flops(attention_op, *qkv), flops(attention_layer, xs, lin)
-        elman = flops(rnn, xs.transpose(0, 1))
-        cell = torch.nn.LSTMCell(d, d, dtype=torch.float64).to(p.device)
+        elman = flops(_elman_loop, elman_cell, xs[0])
         lstm = flops(_lstm_loop, cell, xs[0])
         at = {n_s: n, d_s: d}
         checks += [(f"n = {n}, attention op", abs(op - int(f["attention_op"].subs(at)))),
                    (f"n = {n}, attention layer", abs(layer - int((f["attention_op"] + f["projections"]).subs(at)))),
-                   (f"n = {n}, nn.RNN", abs(elman - int(f["elman"].subs(at)))),
+                   (f"n = {n}, nn.RNN (as an RNNCell loop)", abs(elman - int(f["elman"].subs(at)))),
                    (f"n = {n}, nn.LSTMCell loop", abs(lstm - int(f["lstm"].subs(at))))]
         lstm_sides.append((f"n = {n}", (layer - lstm) * (n - 2 * d)))
         # p.myth: cost the layer as its n²d op only, as the usual complexity table does.
         ratios.append((f"n = {n}, d = 64", (op if p.myth else layer) / elman))
     p.sweep("|flop_counter − formula| for the attention op, the attention layer, nn.RNN and an LSTMCell loop", checks, "<=", 0,
             id="flops_match")
+    p.sweep("CPU: |FLOPs(nn.RNN) − FLOPs(its RNNCell loop)| + |FLOPs(nn.LSTM) − FLOPs(its LSTMCell loop)|",
+            layer_vs_cells, "<=", 0, id="layers_count_as_cells_cpu")
     p.sweep("(FLOPs(attention layer) − FLOPs(LSTM)) · (n − 2d): attention is cheaper exactly when n < 2d", lstm_sides,
             ">=", 0, id="lstm_crossover_2d")
     p.sweep("FLOPs(self-attention layer) / FLOPs(nn.RNN layer), d = 64, n = 8 … 160", ratios, ">", 1.0,

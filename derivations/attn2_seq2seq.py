@@ -93,6 +93,11 @@ def experiment(p):
     s = torch.randn(4, 5, generator=g, dtype=f64).to(p.device)       # 4 decoder states
     h = torch.randn(9, 3, generator=g, dtype=f64).to(p.device)       # 9 encoder states
     scores = v(torch.tanh(W(s)[:, None, :] + U(h)[None, :, :])).squeeze(-1)
-    alpha = torch.softmax(scores, dim=1)
-    p.allclose("additive attention: Σ_j α_ij per output step", alpha.sum(1), torch.ones(4, dtype=f64, device=p.device),
-               rtol=1e-12, id="weights_sum_to_one")
+    try:
+        s @ h.T                                                        # a dot-product score sᵀh
+        dot_ok = True
+    except RuntimeError:
+        dot_ok = False
+    p.holds("d_s = 5, d_h = 3: additive scores have shape 4 × 9; the dot-product score sᵀh raises a shape error",
+            tuple(scores.shape) == (4, 9) and not dot_ok, f"{tuple(scores.shape)}, dot {'ran' if dot_ok else 'raised'}",
+            "(4, 9), dot raised", id="additive_handles_unequal_sizes")

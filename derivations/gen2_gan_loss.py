@@ -90,7 +90,17 @@ def experiment(p):
             id="d_loss_theta1")
     p.step("L_D*(θ) for θ = 0, ½, 1, 2, 4, 8, 12, 16", ", ".join(f"{v:.4f}" for v in losses))
 
-    # One fixed generator N(1, 1); a logistic discriminator on (x, x²) trained with real BCE.
+    # D winning (θ = 8, D = D* held fixed): the generator's gradient in θ by autograd through the quadrature,
+    # for the original minimax loss E_q[log(1 − D)] and the non-saturating E_q[−log D].
+    theta = torch.tensor(8.0, dtype=f64, device=p.device, requires_grad=True)
+    q_theta = (-0.5 * (x - theta) ** 2 - 0.5 * math.log(2 * math.pi)).exp()
+    _, _, log_d8, log_1md8 = log_dstar(8.0)
+    (g_minimax,) = torch.autograd.grad((q_theta * log_1md8).sum() * dx, theta, retain_graph=True)
+    (g_ns,) = torch.autograd.grad(-(q_theta * log_d8).sum() * dx, theta)
+    p.less("θ = 8, D = D*: |∂θ minimax G loss E[log(1 − D)]| / |∂θ non-saturating G loss E[−log D]|",
+           (g_minimax.abs() / g_ns.abs()).item(), 1e-3, id="minimax_g_gradient_vanishes")
+
+    # One fixed generator N(2, 1); a logistic discriminator on (x, x²) trained with real BCE.
     g = torch.Generator().manual_seed(p.seed)
     real = torch.randn(4000, generator=g, dtype=f64).to(p.device)
     fake = (2.0 + torch.randn(4000, generator=g, dtype=f64)).to(p.device)

@@ -6,9 +6,10 @@ Kantorovich–Rubinstein: W₁ = sup_{‖f‖_L ≤ 1} E_P f − E_Q f, attained
 Numeric: JS from torch's F.kl_div between discretised distributions whose supports are
 disjoint is log 2 at every shift tried, and its autograd gradient in the shift is 0, while the
 1-D W₁ of samples (mean |sorted x − sorted y|) grows like |θ|; a linear critic trained with
-torch.optim on N(0, 1) vs N(2, 1) estimates c·W₁ under weight clipping |w| ≤ c and W₁ itself
-with a gradient penalty λ(|f′| − 1)². Counterfactual (p.myth): the distributions are smoothed
-until their supports overlap, the assumption under which JS would keep a gradient.
+torch.optim on N(0, 1) vs N(2, 1) estimates c·W₁ under weight clipping |w| ≤ c, and with a
+gradient penalty λ(|f′| − 1)² the derived Δ(1 + Δ/(2λ)): W₁'s scale, overshooting by Δ²/(2λ).
+Counterfactual (p.myth): the distributions are smoothed until their supports overlap, the
+assumption under which JS would keep a gradient.
 """
 
 TITLE = {
@@ -21,8 +22,8 @@ CLAIMS = [
         "zh": "支撑不相交时 JS(P, Q) = log 2，与距离无关，所以不给生成器梯度；相距 θ 的两个点质量的 W₁ = |θ|。",
     },
     {
-        "en": "A critic with weights clipped to [−c, c] estimates W₁ only up to a scale set by c; a gradient penalty (|∇f| → 1) estimates W₁ itself.",
-        "zh": "权重裁剪到 [−c, c] 的评论家只能估计到由 c 决定的比例的 W₁；梯度惩罚（|∇f| → 1）估计的就是 W₁ 本身。",
+        "en": "A critic with weights clipped to [−c, c] estimates W₁ only up to a scale set by c; a gradient penalty λ(|∇f| − 1)² keeps the scale of W₁, overshooting it by Δ²/(2λ) for a linear critic.",
+        "zh": "权重裁剪到 [−c, c] 的评论家只能估计到由 c 决定的比例的 W₁；梯度惩罚 λ(|∇f| − 1)² 保住 W₁ 的尺度，对线性评论家多出 Δ²/(2λ)。",
     },
 ]
 

@@ -16,8 +16,8 @@ def _vector(values: list[float]) -> str:
 
 @generator("rnn2_glu_grad")
 def glu_grad(rng: random.Random) -> Drawing:
-    a = round(rng.uniform(-3, 3), 1)
-    b = round(rng.uniform(-3, 3), 1)
+    a = round(rng.uniform(-3, 3), 1) + 0.0          # + 0.0 turns a rounded −0.0 into 0.0 (no "−0" on screen)
+    b = round(rng.uniform(-3, 3), 1) + 0.0
     wrt = rng.choice(["a", "b"])
     prompt = text(f"x = ({a:g}, {b:g}) and y = F.glu(x, dim=0). What is ∂y/∂{wrt}? (3 significant figures)",
                   f"x = ({a:g}, {b:g})，y = F.glu(x, dim=0)。∂y/∂{wrt} 是多少？（3 位有效数字）")
