@@ -500,3 +500,21 @@ def test_stubs_and_solutions_are_laid_out_to_the_panel_width(lang: str) -> None:
             assert not long, (name, long)
             kept = [line.strip() for line in source.splitlines() if "#" not in line and '"""' not in line]
             assert all(line in laid_out for line in kept if cell_len(line) <= 70)
+
+
+# --- wrong solutions beyond the planted ones (review) ------------------------------------------
+
+@pytest.mark.parametrize(("name", "old", "new"), [
+    # an output width computed from the height: a square input hides it
+    ("conv2d_forward", "ow = (wd + 2 * padding - kw) // stride + 1",
+     "ow = (h + 2 * padding - kw) // stride + 1"),
+    ("maxpool_backward", "for j in range(ow):", "for j in range(oh):"),
+])
+def test_a_width_taken_from_the_height_fails_for_every_seed(name: str, old: str, new: str) -> None:
+    task = coding.get(name)
+    assert old in task.solution
+    wrong = load(task.solution.replace(old, new), task.function)
+    for seed in range(100):
+        cases = cases_for(task, seed)
+        assert any(c.args["x"].shape[2] != c.args["x"].shape[3] for c in cases), seed
+        assert not grade(task, wrong, cases, diagnose_mistakes=False)["passed"], seed
