@@ -20,8 +20,11 @@ def _early_interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    previous = signal.signal(signal.SIGINT, _early_interrupt)
+    signal.signal(signal.SIGINT, _early_interrupt)
     from dlstudy.cli import main as cli_main
 
-    signal.signal(signal.SIGINT, previous)
+    # From here Ctrl-C raises KeyboardInterrupt, which the CLI turns into a clean exit 130 (grades
+    # saved, a coding attempt's child process ended). Not the handler found on entry: under
+    # `python -m dlstudy` that is __main__'s quiet os._exit, which would skip all of that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     cli_main()
