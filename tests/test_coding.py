@@ -522,3 +522,11 @@ def test_a_width_taken_from_the_height_fails_for_every_seed(name: str, old: str,
         cases = cases_for(task, seed)
         assert any(c.args["x"].shape[2] != c.args["x"].shape[3] for c in cases), seed
         assert not grade(task, wrong, cases, diagnose_mistakes=False)["passed"], seed
+
+
+def test_the_gru_update_convention_is_attributed_as_the_rnn_deck_does() -> None:
+    """Cho et al. (2014, eq. 7) put z on the old state, as PyTorch does; the swapped form is
+    Chung et al.'s (review: the mistake's text named Cho et al. for it)."""
+    swapped = next(m for m in coding.get("gru_cell").mistakes if m.id == "swapped_update")
+    for text in (swapped.en, swapped.zh):
+        assert "Chung" in text and "Cho" in text.split("PyTorch")[1]

@@ -125,10 +125,11 @@ register(Task(
     name="gru_cell", function="gru_cell", outputs=("h_new",), stub=GRU_STUB, solution=GRU,
     build=gru_cases,
     mistakes=(
-        Mistake("swapped_update", "h' = z ⊙ n + (1 − z) ⊙ h is the other convention (Cho et al.); "
-                "in PyTorch z keeps the old state: h' = (1 − z) ⊙ n + z ⊙ h",
-                "h' = z ⊙ n + (1 − z) ⊙ h 是另一种约定（Cho 等）；PyTorch 中 z 保留旧状态："
-                "h' = (1 − z) ⊙ n + z ⊙ h", GRU_SWAPPED_Z),
+        Mistake("swapped_update", "h' = z ⊙ n + (1 − z) ⊙ h is the other convention (Chung et al., "
+                "colah's blog); in PyTorch, as in Cho et al., z keeps the old state: "
+                "h' = (1 − z) ⊙ n + z ⊙ h",
+                "h' = z ⊙ n + (1 − z) ⊙ h 是另一种约定（Chung 等、colah 的博客）；PyTorch 与 Cho 等一样，"
+                "z 保留旧状态：h' = (1 − z) ⊙ n + z ⊙ h", GRU_SWAPPED_Z),
         Mistake("reset_before", "the reset gate was applied to h before the matmul, W_hn(r ⊙ h); "
                 "PyTorch applies it after: r ⊙ (W_hn h + b_hn)",
                 "重置门在矩阵乘法之前作用于 h，即 W_hn(r ⊙ h)；PyTorch 在之后：r ⊙ (W_hn h + b_hn)",
