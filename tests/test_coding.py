@@ -530,3 +530,28 @@ def test_the_gru_update_convention_is_attributed_as_the_rnn_deck_does() -> None:
     swapped = next(m for m in coding.get("gru_cell").mistakes if m.id == "swapped_update")
     for text in (swapped.en, swapped.zh):
         assert "Chung" in text and "Cho" in text.split("PyTorch")[1]
+
+
+def test_a_stub_that_says_do_not_modify_the_inputs_is_held_to_it() -> None:
+    """Review: a solution writing into `param` or `running_mean` passed although the stub forbids it."""
+    from dlstudy.coding.grade import modified
+
+    assert {n for n in TASKS if coding.get(n).keeps_inputs} == \
+        {"batchnorm_forward", "sgd_momentum", "adam_step", "adamw_step"}
+    sgd = coding.get("sgd_momentum")
+    in_place = ("def sgd_step(param, grad, buf, lr, momentum, weight_decay):\n"
+                "    grad += weight_decay * param\n"
+                "    if buf is None:\n        buf = grad.copy()\n"
+                "    else:\n        buf *= momentum\n        buf += grad\n"
+                "    param -= lr * buf\n    return param, buf\n")
+    outcome = grade(sgd, load(in_place, sgd.function), cases_for(sgd, 0))
+    assert not outcome["passed"] and outcome["failure"]["kind"] == "modified"
+    assert "wrote into its argument `param`" in "\n".join(report.describe(outcome))
+    assert "原地修改了参数 `param`" in "\n".join(report.describe(outcome, "zh"))
+    bn = coding.get("batchnorm_forward")
+    code = bn.solution.replace("    new_mean = (1 - momentum) * running_mean + momentum * mean",
+                               "    running_mean *= 1 - momentum\n"
+                               "    running_mean += momentum * mean\n    new_mean = running_mean")
+    outcome = grade(bn, load(code, bn.function), cases_for(bn, 1))
+    assert outcome["failure"]["kind"] == "modified" and outcome["failure"]["output"] == "running_mean"
+    assert modified({"a": [1], "g": None}, {"a": [1], "g": None}) is None

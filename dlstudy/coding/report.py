@@ -21,6 +21,8 @@ WORDS = {
                  "tolerance {atol:g} + {rtol:g}·|expected|); {count} of {size} elements off",
         "type": "`{output}`: {detail}",
         "error": "your code raised an exception",
+        "modified": "your code wrote into its argument `{output}`; the stub asks it not to modify "
+                    "its inputs (compute new arrays)",
         "missing": "your code defines no function `{function}` (the name in the stub)",
         "memory": "stopped: your code asked for more memory than the limit ({memory_mb} MB "
                   "above the reference's)",
@@ -48,6 +50,7 @@ WORDS = {
                  "容差 {atol:g} + {rtol:g}·|期望值|）；{size} 个元素中有 {count} 个不对",
         "type": "`{output}`：{detail}",
         "error": "你的代码抛出了异常",
+        "modified": "你的代码原地修改了参数 `{output}`；框架要求不修改输入（请计算新的数组）",
         "missing": "你的代码没有定义函数 `{function}`（框架中的名字）",
         "memory": "已停止：你的代码申请的内存超过了限制（参考实现之外 {memory_mb} MB）",
         "timeout": "已停止：你的代码超过了时间限制（{seconds:g} 秒）——死循环？",
