@@ -555,3 +555,13 @@ def test_a_stub_that_says_do_not_modify_the_inputs_is_held_to_it() -> None:
     outcome = grade(bn, load(code, bn.function), cases_for(bn, 1))
     assert outcome["failure"]["kind"] == "modified" and outcome["failure"]["output"] == "running_mean"
     assert modified({"a": [1], "g": None}, {"a": [1], "g": None}) is None
+
+
+@pytest.mark.parametrize("wrong_d", ["v.shape[-1]", "k.shape[1]", "q.shape[1]"])
+def test_attention_scaled_by_another_dimension_fails_for_every_seed(wrong_d: str) -> None:
+    """Review: with d equal to dv, Lk or Lq by chance, scaling by √dv / √Lk / √Lq passed
+    (13, 40 and 160 seeds of 1000)."""
+    task = coding.get("attention_sdpa")
+    wrong = load(task.solution.replace("d = q.shape[-1]", f"d = {wrong_d}"), task.function)
+    for seed in range(300):
+        assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
