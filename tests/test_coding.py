@@ -565,3 +565,15 @@ def test_attention_scaled_by_another_dimension_fails_for_every_seed(wrong_d: str
     wrong = load(task.solution.replace("d = q.shape[-1]", f"d = {wrong_d}"), task.function)
     for seed in range(300):
         assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
+
+
+def test_conv2d_with_kh_and_kw_mixed_up_fails() -> None:
+    """Review: every kernel was square, so a solution swapping KH and KW passed 100/100 seeds."""
+    task = coding.get("conv2d_forward")
+    code = task.solution.replace("top:top + kh, left:left + kw", "top:top + kw, left:left + kh") \
+        .replace("(h + 2 * padding - kh)", "(h + 2 * padding - kw)") \
+        .replace("(wd + 2 * padding - kw)", "(wd + 2 * padding - kh)")
+    assert code != task.solution
+    wrong = load(code, task.function)
+    for seed in range(50):
+        assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed

@@ -48,8 +48,8 @@ def conv_cases(rng: Any) -> list[Case]:
     import torch
 
     def case(en: str, zh: str, n: int, c: int, h: int, w_: int, f: int, k: int, s: int,
-             p: int) -> Case:
-        x, w = rng.normal(size=(n, c, h, w_)), rng.normal(size=(f, c, k, k))
+             p: int, kw: int | None = None) -> Case:
+        x, w = rng.normal(size=(n, c, h, w_)), rng.normal(size=(f, c, k, kw or k))
         b = rng.normal(size=f)
         out = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b),
                                          stride=s, padding=p)
@@ -64,7 +64,10 @@ def conv_cases(rng: Any) -> list[Case]:
                  f"3×3 卷积核，步幅 1，填充 1，x {n}×{c}×{h}×{w_}", n, c, h, w_, f, 3, 1, 1),
             case(f"a batch of one, 3×3, stride 2, no padding, x 1×{c}×{h}×{w_}",
                  f"批大小为 1，3×3，步幅 2，无填充，x 1×{c}×{h}×{w_}", 1, c, h, w_, f, 3, 2, 0),
-            case("2×2 kernel, stride 2, padding 1", "2×2 卷积核，步幅 2，填充 1", n, c, h, w_, f, 2, 2, 1)]
+            case("2×2 kernel, stride 2, padding 1", "2×2 卷积核，步幅 2，填充 1", n, c, h, w_, f, 2, 2, 1),
+            # a kernel that is not square: KH and KW mixed up must not pass
+            case("a 2×3 kernel (KH=2, KW=3), stride 1, no padding", "2×3 卷积核（KH=2，KW=3），步幅 1，无填充",
+                 n, c, h, w_, f, 2, 1, 0, kw=3)]
 
 
 register(Task(
