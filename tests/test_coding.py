@@ -577,3 +577,14 @@ def test_conv2d_with_kh_and_kw_mixed_up_fails() -> None:
     wrong = load(code, task.function)
     for seed in range(50):
         assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
+
+
+def test_printing_in_a_loop_is_stopped_with_a_message_saying_so() -> None:
+    """Review: the output limit held, but the message was a bare OSError (File too large)."""
+    outcome = _sandboxed("def softmax_cross_entropy(logits, labels):\n"
+                         "    while True:\n        print('x' * 10000)\n")
+    assert outcome["failure"]["kind"] == "flood", outcome  # type: ignore[index]
+    assert "printed more than the limit (16 MB)" in "\n".join(report.describe(outcome))
+    assert "输出超过了限制（16 MB）" in "\n".join(report.describe(outcome, "zh"))
+    at_import = _sandboxed("print('x' * (20 * 2**20))\n")
+    assert at_import["failure"]["kind"] == "flood", at_import  # type: ignore[index]

@@ -172,6 +172,18 @@ def user_traceback(exc: BaseException, filename: str) -> str:
     return "".join(lines).rstrip()
 
 
+def error_kind(exc: BaseException) -> str:
+    """``memory`` (an allocation past the limit), ``flood`` (a write past the limit on what
+    the code may print: EFBIG) or ``error``."""
+    import errno
+
+    if _is_memory(exc):
+        return "memory"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        return "flood"
+    return "error"
+
+
 def _is_memory(exc: BaseException) -> bool:
     text = str(exc).lower()
     return isinstance(exc, MemoryError) or "can't allocate memory" in text \
@@ -230,7 +242,7 @@ def grade(task: Task, function: Callable[..., Any], cases: list[Case],
             with np.errstate(all="ignore"):
                 result = call(task, function, given, fresh=False)
         except (Exception, SystemExit) as exc:
-            kind = "memory" if _is_memory(exc) else "error"
+            kind = error_kind(exc)
             failure: dict[str, Any] = {"kind": kind, "traceback": user_traceback(exc, filename)}
             done.append({**label, "ok": False})
             return {"passed": False, "cases": done, "total": len(cases),

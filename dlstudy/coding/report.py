@@ -27,6 +27,7 @@ WORDS = {
         "memory": "stopped: your code asked for more memory than the limit ({memory_mb} MB "
                   "above the reference's)",
         "timeout": "stopped: your code ran past the time limit ({seconds:g} s) — an endless loop?",
+        "flood": "stopped: your code printed more than the limit ({output_mb:g} MB) — a print in a loop?",
         "crash": "the process running your code died ({status})",
         "mistake": "this is what a typical mistake gives: {text}",
         "cases": "cases:",
@@ -54,6 +55,7 @@ WORDS = {
         "missing": "你的代码没有定义函数 `{function}`（框架中的名字）",
         "memory": "已停止：你的代码申请的内存超过了限制（参考实现之外 {memory_mb} MB）",
         "timeout": "已停止：你的代码超过了时间限制（{seconds:g} 秒）——死循环？",
+        "flood": "已停止：你的代码输出超过了限制（{output_mb:g} MB）——循环里的 print？",
         "crash": "运行你代码的进程崩溃了（{status}）",
         "mistake": "这正是一个常见错误的结果：{text}",
         "cases": "用例：",
@@ -136,6 +138,8 @@ def _shape(shape: list[int]) -> str:
 def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None) -> list[str]:
     """The verdict and, for a failure, which case and how, as lines of Rich markup-free text
     (the first line may hold colour markup)."""
+    from dlstudy.coding.sandbox import OUTPUT_BYTES
+
     words = WORDS["zh" if lang == "zh" else "en"]
     cases = outcome.get("cases") or []
     total = total if total is not None else outcome.get("total")
@@ -159,7 +163,8 @@ def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None
               "count": failure.get("count"), "size": failure.get("size"),
               "seconds": failure.get("seconds", limits.get("seconds", 0)),
               "memory_mb": failure.get("memory_mb", limits.get("memory_mb", 0)),
-              "status": failure.get("status", ""), "function": failure.get("function", "")}
+              "status": failure.get("status", ""), "function": failure.get("function", ""),
+              "output_mb": OUTPUT_BYTES / 2**20}
     lines.append(words.get(kind, words["crash"]).format(**values))
     if kind == "gave_up":
         return [words["failed"], words["gave_up"]]

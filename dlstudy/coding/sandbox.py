@@ -168,7 +168,7 @@ def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
     import resource
 
     from dlstudy import coding
-    from dlstudy.coding.grade import cases_for, grade, load, user_traceback
+    from dlstudy.coding.grade import cases_for, error_kind, grade, load, user_traceback
 
     task = coding.get(task_name)
     try:
@@ -199,9 +199,7 @@ def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
     try:
         function = load(code, task.function, filename)
     except BaseException as exc:  # SyntaxError, a NameError at import, SystemExit…
-        kind = "missing" if isinstance(exc, LookupError) else "error"
-        if isinstance(exc, MemoryError):
-            kind = "memory"
+        kind = "missing" if isinstance(exc, LookupError) else error_kind(exc)
         failure = {"case": None, "kind": kind, "function": task.function}
         if kind != "missing":
             failure["traceback"] = user_traceback(exc, filename)
