@@ -119,19 +119,20 @@ def run(task: str, code: str, seed: int, limits: Limits | None = None,
 def _kill(child: subprocess.Popen[bytes]) -> None:
     """End the child and whatever the user's code started: a supervisor still running is asked
     to end its descendants (SIGTERM, see :func:`_supervise`); then the process group is killed."""
-    if child.poll() is None:
-        try:
+    try:
+        if child.poll() is None:
             child.terminate()
             child.wait(5)
-        except (subprocess.TimeoutExpired, ProcessLookupError):
-            pass
-    try:
-        os.killpg(child.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
+    except (subprocess.TimeoutExpired, ProcessLookupError):
         pass
-    if child.poll() is None:
-        child.kill()
-    child.wait()
+    finally:  # a second Ctrl-C while the supervisor cleans up still ends the group
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if child.poll() is None:
+            child.kill()
+        child.wait()
 
 
 def _died(code: int, tail: str, limits: Limits, timed_out: bool = False) -> dict[str, Any]:
