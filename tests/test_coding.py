@@ -588,3 +588,24 @@ def test_printing_in_a_loop_is_stopped_with_a_message_saying_so() -> None:
     assert "输出超过了限制（16 MB）" in "\n".join(report.describe(outcome, "zh"))
     at_import = _sandboxed("print('x' * (20 * 2**20))\n")
     assert at_import["failure"]["kind"] == "flood", at_import  # type: ignore[index]
+
+
+def test_rnn_cells_sliced_by_d_instead_of_h_fail_for_every_seed() -> None:
+    """Review: D and H were drawn independently, so slicing the gates by D passed 49/200 seeds."""
+    lstm = ("import numpy as np\n"
+            "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
+            "    H = x.shape[1]\n"  # D, not H
+            "    s = lambda a: 1 / (1 + np.exp(-a))\n"
+            "    g = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh\n"
+            "    i, f, o = s(g[:, :H]), s(g[:, H:2 * H]), s(g[:, 3 * H:4 * H])\n"
+            "    c2 = f * c + i * np.tanh(g[:, 2 * H:3 * H])\n"
+            "    return o * np.tanh(c2), c2\n")
+    gru = coding.get("gru_cell").solution.replace(
+        "n = np.tanh(i_n + r * h_n)",
+        "H = x.shape[1]\n    n = np.tanh(i_n + r * (h @ W_hh[2 * H:].T + b_hh[2 * H:]))")
+    for name, code in (("lstm_cell", lstm), ("gru_cell", gru)):
+        task = coding.get(name)
+        wrong = load(code, task.function)
+        for seed in range(100):
+            assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], \
+                (name, seed)

@@ -62,6 +62,7 @@ def _cell_case(rng: Any, en: str, zh: str, n: int, d: int, h: int, gates: int,
 
 def lstm_cases(rng: Any) -> list[Case]:
     n, d, h = int(rng.integers(2, 6)), int(rng.integers(2, 6)), int(rng.integers(2, 6))
+    h += h == d  # D ≠ H: gates sliced by D instead of H must not pass
     return [_cell_case(rng, f"N={n}, D={d}, H={h}", f"N={n}，D={d}，H={h}", n, d, h, 4, False),
             _cell_case(rng, f"a batch of one, D={d}, H={h}", f"批大小为 1，D={d}，H={h}", 1, d, h, 4, False),
             _cell_case(rng, "large inputs (saturated gates)", "很大的输入（门饱和）", n, d, h, 4,
@@ -115,6 +116,7 @@ GRU_RESET_BEFORE = GRU.replace("n = np.tanh(i_n + r * h_n)",
 
 def gru_cases(rng: Any) -> list[Case]:
     n, d, h = int(rng.integers(2, 6)), int(rng.integers(2, 6)), int(rng.integers(2, 6))
+    h += h == d  # D ≠ H: gates sliced by D instead of H must not pass
     return [_cell_case(rng, f"N={n}, D={d}, H={h}", f"N={n}，D={d}，H={h}", n, d, h, 3, True),
             _cell_case(rng, f"a batch of one, D={d}, H={h}", f"批大小为 1，D={d}，H={h}", 1, d, h, 3, True),
             _cell_case(rng, "large inputs (saturated gates)", "很大的输入（门饱和）", n, d, h, 3,
