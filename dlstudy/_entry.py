@@ -23,7 +23,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, _early_interrupt)
     from dlstudy.cli import main as cli_main
 
-    # From here on Ctrl-C is Python's KeyboardInterrupt again, which sessions, proofs and the
-    # code sandbox catch to save, stop their children and exit 130 cleanly.
+    # From here Ctrl-C raises KeyboardInterrupt, which the CLI turns into a clean exit 130 (grades
+    # saved, a coding attempt's child process ended). Not the handler found on entry: under
+    # `python -m dlstudy` that is __main__'s quiet os._exit, which would skip all of that.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     cli_main()

@@ -444,10 +444,13 @@ def test_ctrl_c_while_the_code_runs_ends_the_session_and_its_child(tmp_path: Pat
     out, _ = session.communicate(timeout=30)
     assert session.returncode == 130, out
     assert [(c, r) for c, r, *_ in _log(isolated_home)] == [("code-softmax-cross-entropy", 3)]
-    assert children() == []
+    assert children() == []  # review: under `python -m dlstudy` Ctrl-C was an os._exit that left it
 
 
-def test_processes_the_users_code_starts_do_not_outlive_the_attempt(tmp_path: Path) -> None:
+@pytest.mark.parametrize("own_session", [False, True])
+def test_processes_the_users_code_starts_do_not_outlive_the_attempt(tmp_path: Path,
+                                                                     own_session: bool) -> None:
+    """Even one that left the process group (setsid) — review: it used to outlive the attempt."""
     import os
     import time
 
@@ -456,7 +459,8 @@ def test_processes_the_users_code_starts_do_not_outlive_the_attempt(tmp_path: Pa
                                       "    pathlib.Path(sys.argv[1]).touch()\n    time.sleep(0.1)\n")
     code = ("import os, subprocess, sys, time\n"
             "def softmax_cross_entropy(logits, labels):\n"
-            f"    subprocess.Popen([sys.executable, {str(spin)!r}, {str(marker)!r}])\n"
+            f"    subprocess.Popen([sys.executable, {str(spin)!r}, {str(marker)!r}], "
+            f"start_new_session={own_session})\n"
             f"    while not os.path.exists({str(marker)!r}):\n"
             "        time.sleep(0.05)\n"
             "    return 0.0, logits\n")
@@ -500,3 +504,108 @@ def test_stubs_and_solutions_are_laid_out_to_the_panel_width(lang: str) -> None:
             assert not long, (name, long)
             kept = [line.strip() for line in source.splitlines() if "#" not in line and '"""' not in line]
             assert all(line in laid_out for line in kept if cell_len(line) <= 70)
+
+
+# --- wrong solutions beyond the planted ones (review) ------------------------------------------
+
+@pytest.mark.parametrize(("name", "old", "new"), [
+    # an output width computed from the height: a square input hides it
+    ("conv2d_forward", "ow = (wd + 2 * padding - kw) // stride + 1",
+     "ow = (h + 2 * padding - kw) // stride + 1"),
+    ("maxpool_backward", "for j in range(ow):", "for j in range(oh):"),
+])
+def test_a_width_taken_from_the_height_fails_for_every_seed(name: str, old: str, new: str) -> None:
+    task = coding.get(name)
+    assert old in task.solution
+    wrong = load(task.solution.replace(old, new), task.function)
+    for seed in range(100):
+        cases = cases_for(task, seed)
+        assert any(c.args["x"].shape[2] != c.args["x"].shape[3] for c in cases), seed
+        assert not grade(task, wrong, cases, diagnose_mistakes=False)["passed"], seed
+
+
+def test_the_gru_update_convention_is_attributed_as_the_rnn_deck_does() -> None:
+    """Cho et al. (2014, eq. 7) put z on the old state, as PyTorch does; the swapped form is
+    Chung et al.'s (review: the mistake's text named Cho et al. for it)."""
+    swapped = next(m for m in coding.get("gru_cell").mistakes if m.id == "swapped_update")
+    for text in (swapped.en, swapped.zh):
+        assert "Chung" in text and "Cho" in text.split("PyTorch")[1]
+
+
+def test_a_stub_that_says_do_not_modify_the_inputs_is_held_to_it() -> None:
+    """Review: a solution writing into `param` or `running_mean` passed although the stub forbids it."""
+    from dlstudy.coding.grade import modified
+
+    assert {n for n in TASKS if coding.get(n).keeps_inputs} == \
+        {"batchnorm_forward", "sgd_momentum", "adam_step", "adamw_step"}
+    sgd = coding.get("sgd_momentum")
+    in_place = ("def sgd_step(param, grad, buf, lr, momentum, weight_decay):\n"
+                "    grad += weight_decay * param\n"
+                "    if buf is None:\n        buf = grad.copy()\n"
+                "    else:\n        buf *= momentum\n        buf += grad\n"
+                "    param -= lr * buf\n    return param, buf\n")
+    outcome = grade(sgd, load(in_place, sgd.function), cases_for(sgd, 0))
+    assert not outcome["passed"] and outcome["failure"]["kind"] == "modified"
+    assert "wrote into its argument `param`" in "\n".join(report.describe(outcome))
+    assert "原地修改了参数 `param`" in "\n".join(report.describe(outcome, "zh"))
+    bn = coding.get("batchnorm_forward")
+    code = bn.solution.replace("    new_mean = (1 - momentum) * running_mean + momentum * mean",
+                               "    running_mean *= 1 - momentum\n"
+                               "    running_mean += momentum * mean\n    new_mean = running_mean")
+    outcome = grade(bn, load(code, bn.function), cases_for(bn, 1))
+    assert outcome["failure"]["kind"] == "modified" and outcome["failure"]["output"] == "running_mean"
+    assert modified({"a": [1], "g": None}, {"a": [1], "g": None}) is None
+
+
+@pytest.mark.parametrize("wrong_d", ["v.shape[-1]", "k.shape[1]", "q.shape[1]"])
+def test_attention_scaled_by_another_dimension_fails_for_every_seed(wrong_d: str) -> None:
+    """Review: with d equal to dv, Lk or Lq by chance, scaling by √dv / √Lk / √Lq passed
+    (13, 40 and 160 seeds of 1000)."""
+    task = coding.get("attention_sdpa")
+    wrong = load(task.solution.replace("d = q.shape[-1]", f"d = {wrong_d}"), task.function)
+    for seed in range(300):
+        assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
+
+
+def test_conv2d_with_kh_and_kw_mixed_up_fails() -> None:
+    """Review: every kernel was square, so a solution swapping KH and KW passed 100/100 seeds."""
+    task = coding.get("conv2d_forward")
+    code = task.solution.replace("top:top + kh, left:left + kw", "top:top + kw, left:left + kh") \
+        .replace("(h + 2 * padding - kh)", "(h + 2 * padding - kw)") \
+        .replace("(wd + 2 * padding - kw)", "(wd + 2 * padding - kh)")
+    assert code != task.solution
+    wrong = load(code, task.function)
+    for seed in range(50):
+        assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
+
+
+def test_printing_in_a_loop_is_stopped_with_a_message_saying_so() -> None:
+    """Review: the output limit held, but the message was a bare OSError (File too large)."""
+    outcome = _sandboxed("def softmax_cross_entropy(logits, labels):\n"
+                         "    while True:\n        print('x' * 10000)\n")
+    assert outcome["failure"]["kind"] == "flood", outcome  # type: ignore[index]
+    assert "printed more than the limit (16 MB)" in "\n".join(report.describe(outcome))
+    assert "输出超过了限制（16 MB）" in "\n".join(report.describe(outcome, "zh"))
+    at_import = _sandboxed("print('x' * (20 * 2**20))\n")
+    assert at_import["failure"]["kind"] == "flood", at_import  # type: ignore[index]
+
+
+def test_rnn_cells_sliced_by_d_instead_of_h_fail_for_every_seed() -> None:
+    """Review: D and H were drawn independently, so slicing the gates by D passed 49/200 seeds."""
+    lstm = ("import numpy as np\n"
+            "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
+            "    H = x.shape[1]\n"  # D, not H
+            "    s = lambda a: 1 / (1 + np.exp(-a))\n"
+            "    g = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh\n"
+            "    i, f, o = s(g[:, :H]), s(g[:, H:2 * H]), s(g[:, 3 * H:4 * H])\n"
+            "    c2 = f * c + i * np.tanh(g[:, 2 * H:3 * H])\n"
+            "    return o * np.tanh(c2), c2\n")
+    gru = coding.get("gru_cell").solution.replace(
+        "n = np.tanh(i_n + r * h_n)",
+        "H = x.shape[1]\n    n = np.tanh(i_n + r * (h @ W_hh[2 * H:].T + b_hh[2 * H:]))")
+    for name, code in (("lstm_cell", lstm), ("gru_cell", gru)):
+        task = coding.get(name)
+        wrong = load(code, task.function)
+        for seed in range(100):
+            assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], \
+                (name, seed)

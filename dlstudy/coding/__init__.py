@@ -66,6 +66,7 @@ class Task:
         build: ``build(rng)`` → the cases, from a ``numpy.random.Generator``; imports numpy and
             torch itself and computes the expected outputs with torch.
         area: the module it lives in.
+        keeps_inputs: the stub says "do not modify the inputs", and the grader checks it.
     """
 
     name: str
@@ -76,6 +77,7 @@ class Task:
     mistakes: tuple[Mistake, ...]
     build: Callable[[Any], list[Case]]
     area: str = ""
+    keeps_inputs: bool = False
 
     def stub_in(self, lang: str) -> str:
         """The stub with its docstring in ``lang`` (en or zh; the code is the same)."""
@@ -93,6 +95,8 @@ def register(task: Task) -> Task:
     task = replace(task, area=task.build.__module__.rsplit(".", 1)[-1])
     if task.name in TASKS:
         raise ValueError(f"coding task {task.name!r} is registered twice")
+    if task.keeps_inputs != ("do not modify the inputs" in task.stub):
+        raise ValueError(f"coding task {task.name!r}: keeps_inputs and the stub disagree")
     if len(task.mistakes) < 2:
         raise ValueError(f"coding task {task.name!r} needs at least two planted mistakes")
     TASKS[task.name] = task

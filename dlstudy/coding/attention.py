@@ -51,13 +51,20 @@ SOFTMAX_QUERY_AXIS = SOLUTION.replace(
 UNSTABLE = SOLUTION.replace("scores = scores - scores.max(axis=-1, keepdims=True)", "scores = scores")
 
 
+def _distinct(value: int, taken: set[int]) -> int:
+    """``value``, or the next integer above it that is not in ``taken``."""
+    while value in taken:
+        value += 1
+    return value
+
+
 def cases(rng: Any) -> list[Case]:
     import torch
 
     def case(en: str, zh: str, b: int, lq: int, lk: int, d: int, masked: bool, causal: bool,
              scale: float = 1.0) -> Case:
         q, k = rng.normal(size=(b, lq, d)) * scale, rng.normal(size=(b, lk, d)) * scale
-        v = rng.normal(size=(b, lk, int(rng.integers(2, 5))))
+        v = rng.normal(size=(b, lk, _distinct(int(rng.integers(2, 5)), {d, lq, lk})))
         mask = None
         if masked:
             mask = rng.random(size=(b, lq, lk)) < 0.5
@@ -71,6 +78,9 @@ def cases(rng: Any) -> list[Case]:
                     (out.numpy(),), rtol=1e-7, atol=1e-9)
 
     b, lq, lk, d = (int(rng.integers(lo, hi)) for lo, hi in ((2, 4), (3, 7), (3, 7), (2, 9)))
+    # Lq, Lk, d and dv all differ: scaling by √dv, √Lk or √Lq instead of √d must not pass
+    lk = _distinct(lk, {lq})
+    d = _distinct(d, {lq, lk})
     return [case(f"no mask, B={b}, Lq={lq}, Lk={lk}, d={d}", f"无掩码，B={b}，Lq={lq}，Lk={lk}，d={d}",
                  b, lq, lk, d, False, False),
             case("a boolean mask; row 0 allows only the last key",

@@ -48,8 +48,8 @@ def conv_cases(rng: Any) -> list[Case]:
     import torch
 
     def case(en: str, zh: str, n: int, c: int, h: int, w_: int, f: int, k: int, s: int,
-             p: int) -> Case:
-        x, w = rng.normal(size=(n, c, h, w_)), rng.normal(size=(f, c, k, k))
+             p: int, kw: int | None = None) -> Case:
+        x, w = rng.normal(size=(n, c, h, w_)), rng.normal(size=(f, c, k, kw or k))
         b = rng.normal(size=f)
         out = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b),
                                          stride=s, padding=p)
@@ -58,11 +58,16 @@ def conv_cases(rng: Any) -> list[Case]:
 
     n, c, f = int(rng.integers(2, 4)), int(rng.integers(1, 4)), int(rng.integers(2, 5))
     h, w_ = int(rng.integers(6, 10)), int(rng.integers(6, 10))
+    if w_ == h:  # never square: a square input hides an output width computed from the height
+        w_ += 1
     return [case(f"3×3 kernel, stride 1, padding 1, x {n}×{c}×{h}×{w_}",
                  f"3×3 卷积核，步幅 1，填充 1，x {n}×{c}×{h}×{w_}", n, c, h, w_, f, 3, 1, 1),
             case(f"a batch of one, 3×3, stride 2, no padding, x 1×{c}×{h}×{w_}",
                  f"批大小为 1，3×3，步幅 2，无填充，x 1×{c}×{h}×{w_}", 1, c, h, w_, f, 3, 2, 0),
-            case("2×2 kernel, stride 2, padding 1", "2×2 卷积核，步幅 2，填充 1", n, c, h, w_, f, 2, 2, 1)]
+            case("2×2 kernel, stride 2, padding 1", "2×2 卷积核，步幅 2，填充 1", n, c, h, w_, f, 2, 2, 1),
+            # a kernel that is not square: KH and KW mixed up must not pass
+            case("a 2×3 kernel (KH=2, KW=3), stride 1, no padding", "2×3 卷积核（KH=2，KW=3），步幅 1，无填充",
+                 n, c, h, w_, f, 2, 1, 0, kw=3)]
 
 
 register(Task(
@@ -127,8 +132,8 @@ def maxpool2d_backward(dout, x, kernel, stride):
 def pool_cases(rng: Any) -> list[Case]:
     import torch
 
-    def case(en: str, zh: str, n: int, c: int, h: int, k: int, s: int) -> Case:
-        x = rng.permutation(n * c * h * h).reshape(n, c, h, h) / 7.0 + rng.normal(size=(n, c, h, h)) * 0.01
+    def case(en: str, zh: str, n: int, c: int, h: int, w: int, k: int, s: int) -> Case:
+        x = rng.permutation(n * c * h * w).reshape(n, c, h, w) / 7.0 + rng.normal(size=(n, c, h, w)) * 0.01
         xt = torch.tensor(x, requires_grad=True)
         out = torch.nn.functional.max_pool2d(xt, k, s)
         dout = rng.normal(size=tuple(out.shape))
@@ -137,9 +142,10 @@ def pool_cases(rng: Any) -> list[Case]:
                     (xt.grad.numpy(),), rtol=1e-9, atol=1e-12)  # type: ignore[union-attr]
 
     n, c, h = int(rng.integers(2, 4)), int(rng.integers(1, 4)), int(rng.integers(6, 10))
-    return [case(f"2×2, stride 2, x {n}×{c}×{h}×{h}", f"2×2，步幅 2，x {n}×{c}×{h}×{h}", n, c, h, 2, 2),
-            case("overlapping windows: 3×3, stride 1", "重叠的窗口：3×3，步幅 1", n, c, h, 3, 1),
-            case("a batch of one, 3×3, stride 2", "批大小为 1，3×3，步幅 2", 1, c, h, 3, 2)]
+    w = h + 1 if h < 9 else h - 2  # never square: a square input hides a width taken from the height
+    return [case(f"2×2, stride 2, x {n}×{c}×{h}×{w}", f"2×2，步幅 2，x {n}×{c}×{h}×{w}", n, c, h, w, 2, 2),
+            case("overlapping windows: 3×3, stride 1", "重叠的窗口：3×3，步幅 1", n, c, h, w, 3, 1),
+            case("a batch of one, 3×3, stride 2", "批大小为 1，3×3，步幅 2", 1, c, h, w, 3, 2)]
 
 
 register(Task(

@@ -47,10 +47,11 @@ def parameters(task: Task) -> list[str]:
     raise LookupError(f"the stub of {task.name!r} defines no function `{task.function}`")
 
 
-def call(task: Task, function: Callable[..., Any], args: dict[str, Any]) -> Any:
-    """``function`` on a fresh copy of ``args``: positionally, in the stub's order (so the
-    user may rename parameters); an argument the stub does not name, by keyword."""
-    args = copy.deepcopy(args)
+def call(task: Task, function: Callable[..., Any], args: dict[str, Any], fresh: bool = True) -> Any:
+    """``function`` on a fresh copy of ``args`` (``fresh=False``: on ``args``' own values):
+    positionally, in the stub's order (so the user may rename parameters); an argument the stub
+    does not name, by keyword."""
+    args = copy.deepcopy(args) if fresh else dict(args)
     positional = []
     for name in parameters(task):
         if name not in args:
@@ -146,6 +147,21 @@ def check_case(task: Task, case: Case, result: Any) -> dict[str, Any] | None:
     return None
 
 
+def modified(given: dict[str, Any], original: dict[str, Any]) -> str | None:
+    """The name of the first argument the call wrote into (``given`` was passed, ``original``
+    is a pristine copy), or None."""
+    import numpy as np
+
+    for name, value in original.items():
+        now = given[name]
+        values = value if isinstance(value, list) else [value]
+        nows = now if isinstance(now, list) else [now]
+        for before, after in zip(values, nows):
+            if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
+                return name
+    return None
+
+
 def user_traceback(exc: BaseException, filename: str) -> str:
     """The exception, with the frames of the user's own file only (library frames are noise)."""
     tb = traceback.TracebackException.from_exception(exc)
@@ -154,6 +170,18 @@ def user_traceback(exc: BaseException, filename: str) -> str:
     lines += traceback.StackSummary.from_list(frames).format()
     lines += list(tb.format_exception_only())
     return "".join(lines).rstrip()
+
+
+def error_kind(exc: BaseException) -> str:
+    """``memory`` (an allocation past the limit), ``flood`` (a write past the limit on what
+    the code may print: EFBIG) or ``error``."""
+    import errno
+
+    if _is_memory(exc):
+        return "memory"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        return "flood"
+    return "error"
 
 
 def _is_memory(exc: BaseException) -> bool:
@@ -209,16 +237,21 @@ def grade(task: Task, function: Callable[..., Any], cases: list[Case],
     done: list[dict[str, Any]] = []
     for case in cases:
         label = {"en": case.en, "zh": case.zh}
+        given = copy.deepcopy(case.args)
         try:
             with np.errstate(all="ignore"):
-                result = call(task, function, case.args)
+                result = call(task, function, given, fresh=False)
         except (Exception, SystemExit) as exc:
-            kind = "memory" if _is_memory(exc) else "error"
+            kind = error_kind(exc)
             failure: dict[str, Any] = {"kind": kind, "traceback": user_traceback(exc, filename)}
             done.append({**label, "ok": False})
             return {"passed": False, "cases": done, "total": len(cases),
                     "failure": {"case": label, **failure}}
         failure_or_none = check_case(task, case, result)
+        if failure_or_none is None and task.keeps_inputs:  # the stub says so: do not write into them
+            changed = modified(given, case.args)
+            if changed is not None:
+                failure_or_none = {"kind": "modified", "output": changed}
         done.append({**label, "ok": failure_or_none is None})
         if failure_or_none is not None:
             mistake = diagnose(task, case, result) if diagnose_mistakes else None

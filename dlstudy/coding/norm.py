@@ -74,7 +74,7 @@ def bn_forward_cases(rng: Any) -> list[Case]:
 register(Task(
     name="batchnorm_forward", function="batchnorm_train_forward",
     outputs=("out", "new_running_mean", "new_running_var"), stub=BN_FORWARD_STUB,
-    solution=BN_FORWARD, build=bn_forward_cases,
+    solution=BN_FORWARD, build=bn_forward_cases, keeps_inputs=True,
     mistakes=(
         Mistake("unbiased_normalisation", "normalised with the unbiased variance (÷N−1); "
                 "training mode normalises with the biased one (÷N)",

@@ -77,7 +77,7 @@ def sgd_cases(rng: Any) -> list[Case]:
 
 register(Task(
     name="sgd_momentum", function="sgd_step", outputs=("new_param", "new_buf"), stub=SGD_STUB,
-    solution=SGD, build=sgd_cases,
+    solution=SGD, build=sgd_cases, keeps_inputs=True,
     mistakes=(
         Mistake("ema_momentum", "the buffer was an average, m·buf + (1 − m)·g (dampening); "
                 "PyTorch's default adds the whole gradient: m·buf + g",
@@ -201,7 +201,7 @@ register(Task(
     name="adam_step", function="adam_step", outputs=("new_param", "new_m", "new_v"),
     stub=ADAM_STUB.format(name="adam_step", cls="Adam", decay=(
         "Weight decay in Adam is L2 in the gradient: g = grad + weight_decay·param.")),
-    solution=ADAM, build=adam_cases,
+    solution=ADAM, build=adam_cases, keeps_inputs=True,
     mistakes=(
         Mistake("no_bias_correction", "the moments were not bias-corrected: divide m by 1 − β₁ᵗ "
                 "and v by 1 − β₂ᵗ", "矩估计没有做偏差校正：m 除以 1 − β₁ᵗ，v 除以 1 − β₂ᵗ",
@@ -218,7 +218,7 @@ register(Task(
     stub=ADAM_STUB.format(name="adamw_step", cls="AdamW", decay=(
         "AdamW decouples the decay: param ← param·(1 − lr·weight_decay) first, then the Adam\n"
         "    step on the raw gradient.")),
-    solution=ADAMW, build=adamw_cases,
+    solution=ADAMW, build=adamw_cases, keeps_inputs=True,
     mistakes=(
         Mistake("l2", "weight decay was added to the gradient (Adam + L2); AdamW shrinks the "
                 "weights directly, outside the moments", "把权重衰减加进了梯度（Adam + L2）；AdamW "

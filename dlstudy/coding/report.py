@@ -21,10 +21,13 @@ WORDS = {
                  "tolerance {atol:g} + {rtol:g}·|expected|); {count} of {size} elements off",
         "type": "`{output}`: {detail}",
         "error": "your code raised an exception",
+        "modified": "your code wrote into its argument `{output}`; the stub asks it not to modify "
+                    "its inputs (compute new arrays)",
         "missing": "your code defines no function `{function}` (the name in the stub)",
         "memory": "stopped: your code asked for more memory than the limit ({memory_mb} MB "
                   "above the reference's)",
         "timeout": "stopped: your code ran past the time limit ({seconds:g} s) — an endless loop?",
+        "flood": "stopped: your code printed more than the limit ({output_mb:g} MB) — a print in a loop?",
         "crash": "the process running your code died ({status})",
         "mistake": "this is what a typical mistake gives: {text}",
         "cases": "cases:",
@@ -48,9 +51,11 @@ WORDS = {
                  "容差 {atol:g} + {rtol:g}·|期望值|）；{size} 个元素中有 {count} 个不对",
         "type": "`{output}`：{detail}",
         "error": "你的代码抛出了异常",
+        "modified": "你的代码原地修改了参数 `{output}`；框架要求不修改输入（请计算新的数组）",
         "missing": "你的代码没有定义函数 `{function}`（框架中的名字）",
         "memory": "已停止：你的代码申请的内存超过了限制（参考实现之外 {memory_mb} MB）",
         "timeout": "已停止：你的代码超过了时间限制（{seconds:g} 秒）——死循环？",
+        "flood": "已停止：你的代码输出超过了限制（{output_mb:g} MB）——循环里的 print？",
         "crash": "运行你代码的进程崩溃了（{status}）",
         "mistake": "这正是一个常见错误的结果：{text}",
         "cases": "用例：",
@@ -133,6 +138,8 @@ def _shape(shape: list[int]) -> str:
 def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None) -> list[str]:
     """The verdict and, for a failure, which case and how, as lines of Rich markup-free text
     (the first line may hold colour markup)."""
+    from dlstudy.coding.sandbox import OUTPUT_BYTES
+
     words = WORDS["zh" if lang == "zh" else "en"]
     cases = outcome.get("cases") or []
     total = total if total is not None else outcome.get("total")
@@ -156,7 +163,8 @@ def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None
               "count": failure.get("count"), "size": failure.get("size"),
               "seconds": failure.get("seconds", limits.get("seconds", 0)),
               "memory_mb": failure.get("memory_mb", limits.get("memory_mb", 0)),
-              "status": failure.get("status", ""), "function": failure.get("function", "")}
+              "status": failure.get("status", ""), "function": failure.get("function", ""),
+              "output_mb": OUTPUT_BYTES / 2**20}
     lines.append(words.get(kind, words["crash"]).format(**values))
     if kind == "gave_up":
         return [words["failed"], words["gave_up"]]

@@ -62,6 +62,7 @@ def _cell_case(rng: Any, en: str, zh: str, n: int, d: int, h: int, gates: int,
 
 def lstm_cases(rng: Any) -> list[Case]:
     n, d, h = int(rng.integers(2, 6)), int(rng.integers(2, 6)), int(rng.integers(2, 6))
+    h += h == d  # D ≠ H: gates sliced by D instead of H must not pass
     return [_cell_case(rng, f"N={n}, D={d}, H={h}", f"N={n}，D={d}，H={h}", n, d, h, 4, False),
             _cell_case(rng, f"a batch of one, D={d}, H={h}", f"批大小为 1，D={d}，H={h}", 1, d, h, 4, False),
             _cell_case(rng, "large inputs (saturated gates)", "很大的输入（门饱和）", n, d, h, 4,
@@ -115,6 +116,7 @@ GRU_RESET_BEFORE = GRU.replace("n = np.tanh(i_n + r * h_n)",
 
 def gru_cases(rng: Any) -> list[Case]:
     n, d, h = int(rng.integers(2, 6)), int(rng.integers(2, 6)), int(rng.integers(2, 6))
+    h += h == d  # D ≠ H: gates sliced by D instead of H must not pass
     return [_cell_case(rng, f"N={n}, D={d}, H={h}", f"N={n}，D={d}，H={h}", n, d, h, 3, True),
             _cell_case(rng, f"a batch of one, D={d}, H={h}", f"批大小为 1，D={d}，H={h}", 1, d, h, 3, True),
             _cell_case(rng, "large inputs (saturated gates)", "很大的输入（门饱和）", n, d, h, 3,
@@ -125,10 +127,11 @@ register(Task(
     name="gru_cell", function="gru_cell", outputs=("h_new",), stub=GRU_STUB, solution=GRU,
     build=gru_cases,
     mistakes=(
-        Mistake("swapped_update", "h' = z ⊙ n + (1 − z) ⊙ h is the other convention (Cho et al.); "
-                "in PyTorch z keeps the old state: h' = (1 − z) ⊙ n + z ⊙ h",
-                "h' = z ⊙ n + (1 − z) ⊙ h 是另一种约定（Cho 等）；PyTorch 中 z 保留旧状态："
-                "h' = (1 − z) ⊙ n + z ⊙ h", GRU_SWAPPED_Z),
+        Mistake("swapped_update", "h' = z ⊙ n + (1 − z) ⊙ h is the other convention (Chung et al., "
+                "colah's blog); in PyTorch, as in Cho et al., z keeps the old state: "
+                "h' = (1 − z) ⊙ n + z ⊙ h",
+                "h' = z ⊙ n + (1 − z) ⊙ h 是另一种约定（Chung 等、colah 的博客）；PyTorch 与 Cho 等一样，"
+                "z 保留旧状态：h' = (1 − z) ⊙ n + z ⊙ h", GRU_SWAPPED_Z),
         Mistake("reset_before", "the reset gate was applied to h before the matmul, W_hn(r ⊙ h); "
                 "PyTorch applies it after: r ⊙ (W_hn h + b_hn)",
                 "重置门在矩阵乘法之前作用于 h，即 W_hn(r ⊙ h)；PyTorch 在之后：r ⊙ (W_hn h + b_hn)",

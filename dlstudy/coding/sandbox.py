@@ -17,8 +17,14 @@ child's output going to a file, waits, and reads the child's JSON outcome. In th
 Whatever the child does — a crash, ``os._exit``, a segmentation fault, a kill — the parent
 turns into an outcome with ``kind`` ``timeout``, ``memory`` or ``crash`` and the tail of the
 child's output; the parent also kills a child that outlives ``seconds`` plus a start-up
-allowance. The child runs in a process group of its own, killed as a whole when it is done,
-so nothing the user's code started outlives it. Nothing is ever raised into the session.
+allowance. Nothing is ever raised into the session.
+
+Nothing the user's code starts outlives the attempt, even a process that leaves the process
+group (``setsid``, ``start_new_session=True``) or whose parent has died: the child is a small
+*supervisor* that marks itself a child subreaper (orphaned descendants become its children),
+forks the *runner* that does steps 1–3, waits for it, then kills every process still below it
+and ends as the runner did (the same exit status or signal). The parent asks the supervisor to
+do the same (SIGTERM) when it stops an attempt early, and kills the whole process group after.
 """
 
 from __future__ import annotations
@@ -111,14 +117,22 @@ def run(task: str, code: str, seed: int, limits: Limits | None = None,
 
 
 def _kill(child: subprocess.Popen[bytes]) -> None:
-    """End the child and whatever the user's code started (its process group)."""
+    """End the child and whatever the user's code started: a supervisor still running is asked
+    to end its descendants (SIGTERM, see :func:`_supervise`); then the process group is killed."""
     try:
-        os.killpg(child.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
+        if child.poll() is None:
+            child.terminate()
+            child.wait(5)
+    except (subprocess.TimeoutExpired, ProcessLookupError):
         pass
-    if child.poll() is None:
-        child.kill()
-    child.wait()
+    finally:  # a second Ctrl-C while the supervisor cleans up still ends the group
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if child.poll() is None:
+            child.kill()
+        child.wait()
 
 
 def _died(code: int, tail: str, limits: Limits, timed_out: bool = False) -> dict[str, Any]:
@@ -155,7 +169,7 @@ def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
     import resource
 
     from dlstudy import coding
-    from dlstudy.coding.grade import cases_for, grade, load, user_traceback
+    from dlstudy.coding.grade import cases_for, error_kind, grade, load, user_traceback
 
     task = coding.get(task_name)
     try:
@@ -186,9 +200,7 @@ def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
     try:
         function = load(code, task.function, filename)
     except BaseException as exc:  # SyntaxError, a NameError at import, SystemExit…
-        kind = "missing" if isinstance(exc, LookupError) else "error"
-        if isinstance(exc, MemoryError):
-            kind = "memory"
+        kind = "missing" if isinstance(exc, LookupError) else error_kind(exc)
         failure = {"case": None, "kind": kind, "function": task.function}
         if kind != "missing":
             failure["traceback"] = user_traceback(exc, filename)
@@ -205,9 +217,100 @@ def _child(task_name: str, seed: int, source: Path, out: Path, seconds: float,
     out.write_text(json.dumps(outcome), encoding="utf-8")
 
 
+# --- the supervisor: nothing the user's code starts outlives the attempt ----------------------
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _become_subreaper() -> None:
+    """Orphaned descendants (their parent died, or they double-forked) become our children
+    instead of init's, so :func:`_end_descendants` finds them (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _descendants(root: int) -> list[int]:
+    """Every live process below ``root`` (from each process's parent in /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for pid in parents.get(todo.pop(), []):
+            found.append(pid)
+            todo.append(pid)
+    return found
+
+
+def _end_descendants() -> None:
+    """SIGKILL every process below this one and reap them (orphans come to us as they die)."""
+    while True:
+        for pid in _descendants(os.getpid()):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+
+
+def _supervise(work: Any) -> None:
+    """Fork a runner for ``work``, wait for it, end whatever it left behind, and end as it did."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+    _become_subreaper()
+    runner = os.fork()
+    if runner == 0:
+        status = 1
+        try:
+            work()
+            sys.stdout.flush()
+            status = 0
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            os._exit(status)  # the user's code may have left threads or atexit hooks behind
+
+    def stop(signum: int, frame: Any) -> None:  # the parent stops the attempt early
+        _end_descendants()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        try:
+            _, status = os.waitpid(runner, 0)
+            break
+        except InterruptedError:
+            continue
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _end_descendants()
+    if os.WIFSIGNALED(status):  # end as the runner did: the parent reads the signal
+        number = os.WTERMSIG(status)
+        if number not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
 if __name__ == "__main__":
     task_arg, seed_arg, source_arg, out_arg, seconds_arg, memory_arg, name_arg = sys.argv[1:8]
-    _child(task_arg, int(seed_arg), Path(source_arg), Path(out_arg), float(seconds_arg),
-           int(memory_arg), name_arg)
-    sys.stdout.flush()
-    os._exit(0)  # the user's code may have left threads or atexit hooks behind
+    _supervise(lambda: _child(task_arg, int(seed_arg), Path(source_arg), Path(out_arg),
+                              float(seconds_arg), int(memory_arg), name_arg))
