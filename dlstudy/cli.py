@@ -1566,11 +1566,21 @@ EXPORT_TEXT = {
                    "(File → Import); exporting again updates the notes already imported",
            "reviews": "wrote {path}: {n:,} reviews (the FSRS optimizer's columns, then "
                       "dlstudy's)",
-           "drawing": "drawing {n} exercise instances (torch)…"},
+           "drawing": "drawing {n} exercise instances (torch)…",
+           "running": "plots: running {n} of {total} derivations (quick, on the CPU; cached for "
+                      "the next export; --no-plots skips them)…",
+           "left_out": "the plots of {id} are left out: its quick CPU run {verdict}",
+           "failed": "failed", "error": "did not finish",
+           "media": "{n} plots as media"},
     "zh": {"anki": "已写入 {path}：{notes} 条笔记，{decks} 个牌组（{langs}）；在 Anki 中导入"
                    "（文件 → 导入）；再次导出会更新已导入的笔记，不会重复",
            "reviews": "已写入 {path}：{n:,} 条复习记录（先是 FSRS 优化器的列，然后是 dlstudy 的列）",
-           "drawing": "正在生成 {n} 个练习实例（torch）…"},
+           "drawing": "正在生成 {n} 个练习实例（torch）…",
+           "running": "图：正在运行 {total} 个推导中的 {n} 个（quick，CPU；结果会缓存，下次导出不再运行；"
+                      "--no-plots 可跳过）…",
+           "left_out": "{id} 的图未导出：它的 quick CPU 运行{verdict}",
+           "failed": "未通过", "error": "没有完成",
+           "media": "{n} 张图（媒体文件）"},
 }
 
 
@@ -1581,13 +1591,28 @@ def export_anki(
                                        "both (one note per card and language).")] = "",
     topic: TopicOpt = None,
     tag: TagOpt = None,
+    no_plots: Annotated[bool, typer.Option(
+        "--no-plots", help="Leave out the plots (otherwise drawn from the derivations' quick CPU "
+        "results: the proof cache's, else a run, minutes the first time).")] = False,
 ) -> None:
     """Write the cards as an Anki package: decks dlstudy::TOPIC, one note per card and language.
 
     Each note keeps its GUID across exports (it is made of the card id and the language), so
-    importing a newer export updates the notes instead of adding copies.
+    importing a newer export updates the notes instead of adding copies. The plots of a card's
+    derivations come along as images (dlstudy-DERIVATION-N.png) unless --no-plots.
     """
-    from dlstudy.export import LANG_CHOICES, ExportError, check_target, langs_of, notes, write_apkg
+    import tempfile
+
+    from dlstudy.export import (
+        LANG_CHOICES,
+        ExportError,
+        check_target,
+        draw_plots,
+        langs_of,
+        media_of,
+        notes,
+        write_apkg,
+    )
 
     choice = langs or _lang(None)
     if choice not in LANG_CHOICES:
@@ -1606,16 +1631,60 @@ def export_anki(
         check_target(target)  # before drawing the exercises, which takes a while
     except ExportError as exc:
         _fail(str(exc))
+    results = [] if no_plots else _plot_results(library, selection, ui)
     exercises = sum(1 for c in selection if c.kind == "exercise")
     if exercises:
         err.print(EXPORT_TEXT[ui]["drawing"].format(n=3 * exercises * len(langs_of(choice))),
                   highlight=False)
+    with tempfile.TemporaryDirectory(prefix="dlstudy-plots-") as folder:
+        try:
+            plots = draw_plots(results, Path(folder))
+        except (OSError, ValueError) as exc:
+            _fail(f"cannot draw the plots: {exc}")
+        texts = notes(selection, langs_of(choice), plots=plots)
+        media = media_of(texts, plots)
+        try:
+            decks = write_apkg(target, texts, media=media)
+        except ExportError as exc:
+            _fail(str(exc))
+    said = EXPORT_TEXT[ui]["anki"].format(path=target, notes=sum(decks.values()),
+                                          decks=len(decks), langs=choice)
+    if media:
+        said += ("，" if ui == "zh" else ", ") + EXPORT_TEXT[ui]["media"].format(n=len(media))
+    console.print(said, highlight=False)
+
+
+def _plot_results(library: Library, cards: list[Card], ui: str) -> list[Result]:
+    """The quick CPU results of the derivations of ``cards`` that can record a plot: from the
+    proof cache, else run now (with a progress bar) and cached. Ctrl-C exits 130."""
+    from dlstudy.export import may_plot
+    from dlstudy.runner import Interrupted, leave_on_second_interrupt
+    from dlstudy.runner import prove as run_proofs
+
+    ids = dict.fromkeys(d for c in cards for d in c.derivations if d in library.derivations)
+    infos = [library.derivations[d] for d in ids if may_plot(library.derivations[d])]
+    if not infos:
+        return []
+    cache = _proof_cache()
+    todo = sum(cache.get(info, "cpu", "quick") is None for info in infos)
+    if todo:
+        err.print(EXPORT_TEXT[ui]["running"].format(n=todo, total=len(infos)), highlight=False)
     try:
-        decks = write_apkg(target, notes(selection, langs_of(choice)))
-    except ExportError as exc:
-        _fail(str(exc))
-    console.print(EXPORT_TEXT[ui]["anki"].format(path=target, notes=sum(decks.values()),
-                                                 decks=len(decks), langs=choice), highlight=False)
+        results = _run_with_progress(run_proofs, infos, "cpu", "quick", ui, _jobs(None, ui),
+                                     cache, False, _timeout(None, "quick", ui),
+                                     show=sys.stderr.isatty())
+    except Interrupted as stop:
+        leave_on_second_interrupt()
+        done = sum(r.verdict != "error" for r in stop.finished)
+        err.print(_msg(ui, "interrupted", done=done, total=stop.total), highlight=False)
+        raise typer.Exit(130) from None
+    if cache.problem:
+        _warn(cache.problem)
+    for result in results:
+        if result.verdict != "pass":
+            _warn(EXPORT_TEXT[ui]["left_out"].format(id=result.id,
+                                                     verdict=EXPORT_TEXT[ui][result.verdict]))
+    return [r for r in results if r.verdict == "pass"]
 
 
 @export_app.command("reviews")

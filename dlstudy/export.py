@@ -10,7 +10,10 @@ second one. Decks are ``dlstudy::<topic>``; tags name the topic, the level and t
   the derivation's recorded quick snapshot (``derivations/_evidence/quick/``: nothing runs);
 - exercise cards: a few fixed-seed instances, each with the expected answer and the worked
   solution (drawing one computes it with torch);
-- code cards: the task and its stub → a reference solution.
+- code cards: the task and its stub → a reference solution;
+- every card: the plots its derivations record, drawn from their quick CPU results (the proof
+  cache's, else a run) as PNG media ``dlstudy-<derivation>-<n>.png``. The names never change,
+  so importing a newer export finds the same file instead of adding a second one.
 
 Text is HTML-escaped (a card's ``<`` and ``&`` stay text) and math stays Unicode.
 
@@ -27,12 +30,14 @@ import hashlib
 import html
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dlstudy.card import Card
+from dlstudy.derivation import DerivationInfo, read_source
+from dlstudy.evidence import Result
 
 LANG_CHOICES = ("en", "zh", "both")
 EXERCISE_SEEDS = (1, 2, 3)  # fixed: the same instances on every export
@@ -47,6 +52,7 @@ pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 14
 .verdict { font-weight: bold; font-size: 22px; }
 table { border-collapse: collapse; font-size: 15px; }
 th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; }
+img.plot { max-width: 100%; height: auto; display: block; margin: 6px 0; }
 """
 
 
@@ -61,13 +67,15 @@ WORDS = {
            "no_row": "no recorded evidence for this row: run `dlstudy prove {d} --record`",
            "statement": "True or false?", "instance": "Instance {i} (seed {seed})",
            "expected_answer": "Answer", "solution": "Worked solution", "task": "Write this function",
-           "reference": "A reference solution", "sources": "Sources", "colon": ": "},
+           "reference": "A reference solution", "sources": "Sources", "colon": ": ",
+           "plots": "Plots (quick run of {d})"},
     "zh": {"answer": "答案", "correction": "常见误解", "proved": "证明见", "true": "正确",
            "false": "错误", "row": "决定性证据（quick 运行）", "passed": "通过", "failed": "未通过",
            "no_row": "这一行还没有记录的证据：运行 `dlstudy prove {d} --record`",
            "statement": "判断对错：", "instance": "实例 {i}（种子 {seed}）",
            "expected_answer": "答案", "solution": "解题过程", "task": "写出这个函数",
-           "reference": "参考解答", "sources": "来源", "colon": "："},
+           "reference": "参考解答", "sources": "来源", "colon": "：",
+           "plots": "图（{d} 的 quick 运行）"},
 }
 
 
@@ -155,8 +163,58 @@ def _exercise_parts(card: Card, lang: str, seeds: Sequence[int]) -> tuple[str, s
     return "<hr>".join(front), "<hr>".join(back)
 
 
-def note_text(card: Card, lang: str, seeds: Sequence[int] = EXERCISE_SEEDS) -> NoteText:
-    """The front and back of ``card``'s note in ``lang``."""
+@dataclass(frozen=True)
+class PlotFile:
+    """One plot drawn as a media file: its name in the package, its title, where it lies."""
+
+    name: str
+    title: str
+    path: Path
+
+
+def media_name(derivation: str, n: int) -> str:
+    """The media file of a derivation's ``n``-th plot (from 1): the same on every export."""
+    return f"dlstudy-{derivation}-{n}.png"
+
+
+def may_plot(info: DerivationInfo) -> bool:
+    """Whether the derivation can record a plot: its source mentions ``plot`` (``p.plot(…)``).
+    Those that cannot are never run for an export. An unreadable module counts as plotting
+    (running it reports the problem)."""
+    try:
+        return "plot" in read_source(info.path)
+    except (OSError, ValueError):
+        return True
+
+
+def draw_plots(results: Iterable[Result], folder: Path) -> dict[str, list[PlotFile]]:
+    """Draw each result's plots as PNG files in ``folder``; derivation id → its plot files."""
+    from dlstudy.render import draw_plot
+
+    drawn: dict[str, list[PlotFile]] = {}
+    for result in results:
+        for n, plot in enumerate(result.plots, 1):
+            name = media_name(result.id, n)
+            draw_plot(plot, str(folder / name), stable=True)
+            drawn.setdefault(result.id, []).append(PlotFile(name, plot.title, folder / name))
+    return drawn
+
+
+def _plots_html(card: Card, lang: str, plots: Mapping[str, Sequence[PlotFile]]) -> str:
+    parts = []
+    for derivation in dict.fromkeys(card.derivations):
+        files = plots.get(derivation, ())
+        if files:
+            parts.append(f'<div class="label">{_h(WORDS[lang]["plots"].format(d=derivation))}</div>'
+                         + "".join(f'<img class="plot" src="{html.escape(f.name)}" '
+                                   f'alt="{html.escape(f.title)}">' for f in files))
+    return "".join(parts)
+
+
+def note_text(card: Card, lang: str, seeds: Sequence[int] = EXERCISE_SEEDS,
+              plots: Mapping[str, Sequence[PlotFile]] | None = None) -> NoteText:
+    """The front and back of ``card``'s note in ``lang``; ``plots`` (derivation id → its plot
+    files) adds the plots of the card's derivations to the back."""
     w = WORDS[lang]
     title = f"<b>{_h(card.title.get(lang))}</b>"
     question = _h(card.question.get(lang))
@@ -189,6 +247,10 @@ def note_text(card: Card, lang: str, seeds: Sequence[int] = EXERCISE_SEEDS) -> N
     if sources:
         back += (f'<div class="label">{w["sources"]}{w["colon"]}'
                  + "<br>".join(_h(s) for s in sources) + "</div>")
+    if plots:
+        shown = _plots_html(card, lang, plots)
+        if shown:
+            back += "<hr>" + shown
     deck = f"dlstudy::{card.topic or 'cards'}"
     return NoteText(card.id, lang, front, back, deck, tags_of(card, lang))
 
@@ -237,17 +299,24 @@ def _replace(path: Path, write: Any) -> None:
             os.unlink(tmp)
 
 
-def notes(cards: Iterable[Card], langs: Sequence[str],
-          seeds: Sequence[int] = EXERCISE_SEEDS) -> list[NoteText]:
-    return [note_text(card, lang, seeds) for card in cards for lang in langs]
+def notes(cards: Iterable[Card], langs: Sequence[str], seeds: Sequence[int] = EXERCISE_SEEDS,
+          plots: Mapping[str, Sequence[PlotFile]] | None = None) -> list[NoteText]:
+    return [note_text(card, lang, seeds, plots) for card in cards for lang in langs]
 
 
-def write_apkg(path: Path, texts: Sequence[NoteText],
-               timestamp: float | None = None) -> dict[str, int]:
+def media_of(texts: Iterable[NoteText], plots: Mapping[str, Sequence[PlotFile]]) -> list[Path]:
+    """The plot files the notes reference (each once): what the package must carry."""
+    wanted = "".join(t.back for t in texts)
+    return [f.path for files in plots.values() for f in files if f'src="{f.name}"' in wanted]
+
+
+def write_apkg(path: Path, texts: Sequence[NoteText], timestamp: float | None = None,
+               media: Sequence[Path] = ()) -> dict[str, int]:
     """Write the notes to ``path`` as an Anki package; returns the number of notes per deck.
 
     ``timestamp`` (default: now) is the notes' modification time: Anki updates a note it already
-    has when the imported one is newer."""
+    has when the imported one is newer. ``media``: files the notes reference by their name
+    (``<img src="NAME">``), carried in the package."""
     check_target(path)
     import genanki
 
@@ -259,7 +328,7 @@ def write_apkg(path: Path, texts: Sequence[NoteText],
             deck = decks[t.deck] = genanki.Deck(stable_id("deck", t.deck), t.deck)
         deck.add_note(genanki.Note(model=model, fields=[t.front, t.back, t.card_id, t.lang],
                                    tags=list(t.tags), guid=guid(t.card_id, t.lang)))
-    package = genanki.Package(list(decks.values()))
+    package = genanki.Package(list(decks.values()), media_files=[str(m) for m in media])
     _replace(path, lambda tmp: package.write_to_file(tmp, timestamp=timestamp))
     return {name: len(deck.notes) for name, deck in decks.items()}
 

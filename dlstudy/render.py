@@ -470,11 +470,6 @@ def summary_table(results: Sequence[Result], lang: str = "en") -> Table:
 
 def save_plots(results: Sequence[Result], target: str) -> list[str]:
     """Write every plot to PNG: ``out.png`` for one, ``out-<id>-<n>.png`` for several."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     plots = [(r.id, i, p) for r in results for i, p in enumerate(r.plots, 1)]
     stem, dot, ext = target.rpartition(".")
     if not dot:
@@ -482,7 +477,23 @@ def save_plots(results: Sequence[Result], target: str) -> list[str]:
     written = []
     for rid, i, plot in plots:
         name = target if len(plots) == 1 else f"{stem}-{rid}-{i}.{ext}"
-        fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+        draw_plot(plot, name)
+        written.append(name)
+    return written
+
+
+def draw_plot(plot: Plot, target: str, stable: bool = False) -> None:
+    """Draw ``plot`` with matplotlib into the file ``target`` (its extension names the format).
+
+    ``stable``: leave out the "Software" metadata, so the same plot gives the same bytes under
+    any matplotlib version (a PNG has no date)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    try:
         for label, (xs, ys) in plot.series.items():
             ax.plot(xs, ys, label=label, marker="." if len(xs) < 60 else None)
         if plot.logy:
@@ -494,10 +505,9 @@ def save_plots(results: Sequence[Result], target: str) -> list[str]:
         if len(plot.series) > 1:
             ax.legend()
         fig.tight_layout()
-        fig.savefig(name)
+        fig.savefig(target, metadata={"Software": None} if stable else None)
+    finally:
         plt.close(fig)
-        written.append(name)
-    return written
 
 
 STATS_LABELS = {
