@@ -1570,7 +1570,7 @@ EXPORT_TEXT = {
            "running": "plots: running {n} of {total} derivations (quick, on the CPU; cached for "
                       "the next export; --no-plots skips them)…",
            "left_out": "the plots of {id} are left out: its quick CPU run {verdict}",
-           "failed": "failed", "error": "did not finish",
+           "fail": "failed", "error": "did not finish",
            "media": "{n} plots as media"},
     "zh": {"anki": "已写入 {path}：{notes} 条笔记，{decks} 个牌组（{langs}）；在 Anki 中导入"
                    "（文件 → 导入）；再次导出会更新已导入的笔记，不会重复",
@@ -1579,7 +1579,7 @@ EXPORT_TEXT = {
            "running": "图：正在运行 {total} 个推导中的 {n} 个（quick，CPU；结果会缓存，下次导出不再运行；"
                       "--no-plots 可跳过）…",
            "left_out": "{id} 的图未导出：它的 quick CPU 运行{verdict}",
-           "failed": "未通过", "error": "没有完成",
+           "fail": "未通过", "error": "没有完成",
            "media": "{n} 张图（媒体文件）"},
 }
 

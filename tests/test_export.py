@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import csv
+import json
 import time
+import zipfile
 from pathlib import Path
 
 import msgspec
 import pytest
 
 from dlstudy.card import Card, Text
-from dlstudy.export import CSV_COLUMNS, guid, note_text, notes, write_apkg, write_reviews_csv
+from dlstudy.export import (
+    CSV_COLUMNS,
+    PlotFile,
+    guid,
+    media_name,
+    note_text,
+    notes,
+    write_apkg,
+    write_reviews_csv,
+)
 from dlstudy.library import load_library
 from dlstudy.scheduler import SchedulerConfig
 from dlstudy.store import Store
+from tests.conftest import write
 from tests.studykit import Clock, invoke, shared_cache
 
 
@@ -156,3 +168,143 @@ def test_a_failed_write_leaves_neither_half_a_file_nor_a_temporary_one(tmp_path:
         _replace(target, full_disk)
     assert target.read_bytes() == b"the previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["cards.apkg"]
+
+
+# -- plots as media ---------------------------------------------------------------------------
+
+PLOTTED_DECK = """
+topic: plotted
+title: {en: Plotted, zh: 有图}
+cards:
+  - id: plotted-squares
+    title: {en: Squares, zh: 平方}
+    question: {en: How does x² grow?, zh: x² 怎样增长？}
+    answer: {en: Quadratically., zh: 二次增长。}
+    derivations: [user_squares]
+  - id: plotted-broken
+    title: {en: Broken, zh: 坏了}
+    question: {en: Does it hold?, zh: 成立吗？}
+    answer: {en: No., zh: 不成立。}
+    derivations: [user_broken]
+  - id: plotted-none
+    title: {en: No proof, zh: 无证明}
+    question: {en: Plain?, zh: 普通？}
+    answer: {en: Yes., zh: 是。}
+"""
+
+SQUARES = '''
+"""x² against x, with a plot."""
+TITLE = {"en": "Squares", "zh": "平方"}
+CLAIMS = [{"en": "3² = 9", "zh": "3² = 9"}]
+
+
+def derive(p):
+    pass
+
+
+def experiment(p):
+    xs = [0.0, 1.0, 2.0, 3.0]
+    p.close("3²", 3.0 ** 2, 9.0, id="nine")
+    p.plot("x² against x (∂y/∂x = 2x)", {"x²": (xs, [x * x for x in xs])}, xlabel="x", ylabel="y")
+    p.plot("2x against x", {"2x": (xs, [2 * x for x in xs])}, xlabel="x", ylabel="dy/dx")
+'''
+
+BROKEN = '''
+"""A claim that fails, with a plot."""
+TITLE = {"en": "Broken", "zh": "坏了"}
+CLAIMS = [{"en": "1 = 2", "zh": "1 = 2"}]
+
+
+def derive(p):
+    pass
+
+
+def experiment(p):
+    p.close("one", 1.0, 2.0, id="one")
+    p.plot("a line", {"y": ([0.0, 1.0], [0.0, 1.0])})
+'''
+
+
+@pytest.fixture
+def plotted_deck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user deck whose cards link a derivation with two plots, a failing one, and none; and
+    an empty cache (library and proofs)."""
+    folder = tmp_path / "mine"
+    write(folder, "questions/plotted.yaml", PLOTTED_DECK)
+    write(folder, "derivations/user_squares.py", SQUARES)
+    write(folder, "derivations/user_broken.py", BROKEN)
+    monkeypatch.setenv("DLSTUDY_DECKS", str(folder))
+    monkeypatch.setenv("DLSTUDY_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def media_in(apkg: Path) -> dict[str, bytes]:
+    """The media files of a package by name (genanki stores them as 0, 1, … with a map)."""
+    with zipfile.ZipFile(apkg) as z:
+        names = json.loads(z.read("media"))
+        return {name: z.read(number) for number, name in names.items()}
+
+
+def test_plots_travel_as_media_that_anki_imports_and_reexport_reuses(
+        tmp_path: Path, plotted_deck: Path) -> None:
+    first, second = tmp_path / "1.apkg", tmp_path / "2.apkg"
+    result = invoke(["export", "anki", str(first), "--topic", "plotted", "--lang", "both"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "running 2 of 2 derivations" in out and "2 plots as media" in out
+    assert "plots of user_broken are left out" in out  # its claim fails: no plot of it
+    media = media_in(first)
+    squares = [media_name("user_squares", n) for n in (1, 2)]
+    assert sorted(media) == squares == ["dlstudy-user_squares-1.png", "dlstudy-user_squares-2.png"]
+    assert all(data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000
+               for data in media.values())
+
+    result = invoke(["export", "anki", str(second), "--topic", "plotted", "--lang", "both"])
+    assert result.exit_code == 0 and "running" not in result.output  # the proof cache's results
+    assert media_in(second) == media  # the same names and the same bytes
+
+    col = imported(tmp_path / "c.anki2", [first, second])
+    try:
+        assert col.note_count() == 6
+        assert sorted(Path(col.media.dir()).iterdir()) == [Path(col.media.dir()) / n for n in squares]
+        assert all(col.media.have(n) for n in squares)
+        for lang in ("en", "zh"):
+            (nid,) = col.find_notes(f"CardId:plotted-squares Lang:{lang}")
+            back = col.get_note(nid)["Back"]
+            assert [f'<img class="plot" src="{n}"' in back for n in squares] == [True, True]
+            assert "∂y/∂x = 2x" in back  # the title, as the image's alt text
+        for card in ("plotted-broken", "plotted-none"):
+            assert all("<img" not in col.get_note(nid)["Back"]
+                       for nid in col.find_notes(f"CardId:{card}"))
+        check = col.media.check()
+        assert not check.missing and not check.unused  # every reference resolves, none is spare
+    finally:
+        col.close()
+
+
+def test_no_plots_leaves_them_out_and_runs_nothing(tmp_path: Path, plotted_deck: Path) -> None:
+    apkg = tmp_path / "np.apkg"
+    result = invoke(["export", "anki", str(apkg), "--topic", "plotted", "--no-plots"])
+    assert result.exit_code == 0, result.output
+    assert "running" not in result.output and "media" not in result.output
+    assert media_in(apkg) == {}
+    assert not (plotted_deck / "proofs").exists() or not any((plotted_deck / "proofs").iterdir())
+    col = imported(tmp_path / "c.anki2", [apkg])
+    try:
+        assert col.note_count() == 3
+        assert not any("<img" in col.get_note(nid)["Back"] for nid in col.find_notes("deck:*"))
+        assert not list(Path(col.media.dir()).iterdir())
+    finally:
+        col.close()
+
+
+def test_a_card_shows_only_its_own_derivations_plots_escaped() -> None:
+    text = Text(en="Q", zh="问")
+    card = Card(id="c", title=text, question=text, answer=text, topic="t",
+                derivations=["a", "b"])
+    plots = {"a": [PlotFile(media_name("a", 1), 'x<y & "z"', Path("unused"))],
+             "other": [PlotFile(media_name("other", 1), "o", Path("unused"))]}
+    back = note_text(card, "en", plots=plots).back
+    assert '<img class="plot" src="dlstudy-a-1.png" alt="x&lt;y &amp; &quot;z&quot;">' in back
+    assert "dlstudy-other-1.png" not in back and "Plots (quick run of a)" in back
+    assert "<img" not in note_text(card, "zh").back  # no plots given: none shown
