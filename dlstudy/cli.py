@@ -75,6 +75,13 @@ def _lang(lang: Optional[str]) -> str:
     return lang
 
 
+def _messages_in(lang: Optional[str]) -> None:
+    """A command with no cards to show still takes ``--lang`` for its messages; without it,
+    they follow DLSTUDY_LANG, the settings file or the locale (read only when needed)."""
+    if lang is not None:
+        _lang(lang)
+
+
 def _ui_lang() -> str:
     """The language of messages: the command's ``--lang`` once read, else ``DLSTUDY_LANG``,
     the settings file (when already read) or the locale."""
@@ -1403,6 +1410,7 @@ def stats(
 def backup(
     target: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the copy "
                                            "(a new file).")],
+    lang: LangOpt = None,
 ) -> None:
     """Copy the review database to FILE, safely, even while a session is running.
 
@@ -1414,6 +1422,7 @@ def backup(
 
     from dlstudy.store import DB_FILE, BackupError, backup_database
 
+    _messages_in(lang)
     source = _data_dir() / DB_FILE
     try:
         reviews = backup_database(source, target)
@@ -1437,7 +1446,7 @@ def backup(
 
 
 @app.command()
-def optimize() -> None:
+def optimize(lang: LangOpt = None) -> None:
     """Fit FSRS's parameters to your own review log; keep them only if they predict it better.
 
     Uses fsrs-rs-python, the FSRS engine Anki runs; then the simulator's advice on the desired
@@ -1445,6 +1454,7 @@ def optimize() -> None:
     """
     from dlstudy.optimize import FALLBACK, FALLBACK_NOTE, MIN_SCORED_REVIEWS, fit
 
+    _messages_in(lang)
     ui = "zh" if _ui_lang() == "zh" else "en"
     words = OPTIMIZE_TEXT[ui]
     with _store() as store:
@@ -1621,6 +1631,7 @@ def export_anki(
 @export_app.command("reviews")
 def export_reviews(
     target: Annotated[Path, typer.Argument(metavar="FILE.csv", help="The CSV file to write.")],
+    lang: LangOpt = None,
 ) -> None:
     """Write the review log as CSV in the FSRS optimizer's format.
 
@@ -1630,6 +1641,7 @@ def export_reviews(
     """
     from dlstudy.export import ExportError, write_reviews_csv
 
+    _messages_in(lang)
     ui = "zh" if _ui_lang() == "zh" else "en"
     with _store() as store, _readable(store):
         try:
