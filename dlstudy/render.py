@@ -77,7 +77,7 @@ def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], l
     topic_w = max([len(c.topic) for c in cards] + [cell_len(words["topic"])])
     kind_w = max([len(c.kind) for c in cards] + [cell_len(words["kind"])])
     if width - id_w - 7 < _MIN_TITLE:  # 7: the borders and padding of two columns
-        return _cards_list(cards, lang, title)
+        return _cards_list(cards, lang, title, marks)
     room = width - id_w - topic_w - kind_w
     table = Table(title=title, show_lines=False, expand=False)
     table.add_column(words["id"], style="cyan", no_wrap=True)
@@ -105,16 +105,36 @@ def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], l
     return table
 
 
-def _cards_list(cards: Sequence[Card], lang: str, title: str) -> RenderableType:
-    """Cards on two lines each — the id with its topic and kind, then the title — for a
+def _cards_list(cards: Sequence[Card], lang: str, title: str,
+                marks: dict[str, list[str]] | None = None) -> RenderableType:
+    """Cards on two lines each — the id with its topic and kind, then the title (a long one
+    wraps under itself) with the card's marks and, with no derivation, *unproved* — for a
     terminal too narrow for a table."""
-    lines = RichText(f"{title}\n", style="italic")
+    parts: list[RenderableType] = [RichText(title, style="italic")]
     for card in cards:
-        lines.append(card.id, style="cyan")
-        lines.append(f"  {card.topic} · {card.kind}\n", style="dim")
-        lines.append(f"  {card.title.get(lang)}\n")
-    lines.overflow = "fold"
-    return lines
+        head = RichText(card.id, style="cyan", overflow="fold")
+        head.append(f"  {card.topic} · {card.kind}", style="dim")
+        body = RichText(card.title.get(lang), overflow="fold")
+        shown = list((marks or {}).get(card.id, []))
+        if shown:
+            body.append(f" [{', '.join(shown)}]", style="magenta")
+        if not card.derivations:
+            body.append(f" [{UNPROVED[lang]}]", style="yellow")
+        parts += [head, _Indented(body)]
+    return Group(*parts)
+
+
+class _Indented:
+    """Text wrapped two columns in, each of its lines indented (Padding would also pad every
+    line out to the full width with spaces)."""
+
+    def __init__(self, text: RichText, indent: int = 2) -> None:
+        self.text, self.indent = text, indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.text.wrap(console, max(1, options.max_width - self.indent)):
+            line.rstrip()
+            yield RichText(" " * self.indent) + line
 
 
 def cards_tsv(cards: Sequence[Card], lang: str) -> str:
