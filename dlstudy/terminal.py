@@ -167,10 +167,12 @@ SAY = {
 }
 SUMMARY = {
     "en": {"over": "[b]Session over[/b]: {cards}, {grades}{ratings}, {took}.",
-           "skipped": "Skipped {n}.", "left": "{cards} left in the queue.",
+           "skipped": "Skipped {n}.", "suspended": "Suspended {n} (`dlstudy unsuspend CARD` brings "
+           "one back).", "buried": "Buried {n} until tomorrow.", "left": "{cards} left in the queue.",
            "next": "Next due: {due}.", "nothing": "Nothing scheduled yet.", "instant": "< 1 s"},
     "zh": {"over": "[b]本次结束[/b]：{cards}张卡片，{grades}次评分{ratings}，用时 {took}。",
-           "skipped": "跳过 {n} 张。", "left": "队列中还剩 {cards} 张卡片。",
+           "skipped": "跳过 {n} 张。", "suspended": "暂停 {n} 张（`dlstudy unsuspend CARD` 可恢复）。",
+           "buried": "搁置 {n} 张，到明天。", "left": "队列中还剩 {cards} 张卡片。",
            "next": "下一张到期：{due}。", "nothing": "尚无安排到期的卡片。", "instant": "不到 1 秒"},
 }
 
@@ -917,8 +919,9 @@ def summary_text(summary: Summary, lang: str = "en") -> str:
         left = plural(summary.left, "card")
         ratings = f" ({grades})" if grades else ""
     lines = [words["over"].format(cards=cards, grades=grades_n, ratings=ratings, took=took)]
-    if summary.skipped:
-        lines.append(words["skipped"].format(n=summary.skipped))
+    for kind in ("skipped", "suspended", "buried"):
+        if getattr(summary, kind):
+            lines.append(words[kind].format(n=getattr(summary, kind)))
     if summary.left:
         lines.append(words["left"].format(cards=left))
     if summary.next_due is None:

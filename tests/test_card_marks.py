@@ -140,6 +140,9 @@ def test_session_keys_suspend_bury_and_flag(decks: Path, isolated_home: Path) ->
     assert "flagged drill-01 5 (pink)" in result.output
     assert "suspended drill-01" in result.output and "buried drill-02 until tomorrow" in result.output
     assert log(isolated_home) == [("drill-03", 3)]
+    # the summary says what became of the two cards, not that they were skipped
+    assert "Suspended 1" in result.output and "Buried 1 until tomorrow" in result.output
+    assert "Skipped" not in result.output
     with Store.open(isolated_home) as store:
         assert store.card_marks("drill-01") == Marks(suspended="user", flag=5)
         assert store.card_marks("drill-02").buried_until is not None
