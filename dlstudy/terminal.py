@@ -524,7 +524,8 @@ class Study:
                outcome: str | None = None, easy: float | None = None,
                hard: float | None = None) -> str:
         """After an auto-graded answer: Enter records ``auto``, 1–4 records another grade (the
-        log keeps both). ``auto`` None: the user grades. Quitting records ``auto`` first.
+        log keeps both). ``auto`` None: the user grades. Quitting — ``q``, Ctrl-D or Ctrl-C —
+        records ``auto`` first: the answer was given, and is not lost.
         ``redraw`` puts the question and the result back on screen (after paging a proof)."""
         if auto is not None:
             name = self.grade_name(auto)
@@ -542,7 +543,13 @@ class Study:
         help_line = AUTO_HELP[self.lang]["settle" if auto is not None else "self"]
         self.console.print(help_line, style="dim", highlight=False)
         while True:
-            key = self.keys.read()
+            try:
+                key = self.keys.read()
+            except KeyboardInterrupt:
+                if auto is not None:
+                    self.grade(card, auto, duration_ms, seed=seed, auto_rating=auto,
+                               answer=answer, outcome=outcome)
+                raise
             quitting = key is None or key in ("q", "quit")
             if quitting and auto is None:
                 return "quit"
