@@ -1597,7 +1597,15 @@ def export_anki(
     Each note keeps its GUID across exports (it is made of the card id and the language), so
     importing a newer export updates the notes instead of adding copies.
     """
-    from dlstudy.export import LANG_CHOICES, ExportError, check_target, langs_of, notes, write_apkg
+    from dlstudy.export import (
+        LANG_CHOICES,
+        ExportError,
+        check_target,
+        is_stream,
+        langs_of,
+        notes,
+        write_apkg,
+    )
 
     choice = langs or _lang(None)
     if choice not in LANG_CHOICES:
@@ -1610,7 +1618,7 @@ def export_anki(
     selection = library.select(topic, tag)
     if not selection:
         _fail(f"no card matches --topic {topic} --tag {tag}")
-    if not target.suffix:
+    if not target.suffix and not is_stream(target):
         target = target.with_suffix(".apkg")
     try:
         check_target(target)  # before drawing the exercises, which takes a while
@@ -1624,8 +1632,9 @@ def export_anki(
         decks = write_apkg(target, notes(selection, langs_of(choice)))
     except ExportError as exc:
         _fail(str(exc))
-    console.print(EXPORT_TEXT[ui]["anki"].format(path=target, notes=sum(decks.values()),
-                                                 decks=len(decks), langs=choice), highlight=False)
+    (err if is_stream(target) else console).print(  # not into the package piped to stdout
+        EXPORT_TEXT[ui]["anki"].format(path=target, notes=sum(decks.values()), decks=len(decks),
+                                       langs=choice), highlight=False)
 
 
 @export_app.command("reviews")
@@ -1639,7 +1648,7 @@ def export_reviews(
     card's state when reviewed: 0 new, 1 learning, 2 review, 3 relearning), review_duration
     (ms); then dlstudy's: card, mode, predicted, auto_rating, seed, parameters_version.
     """
-    from dlstudy.export import ExportError, write_reviews_csv
+    from dlstudy.export import ExportError, is_stream, write_reviews_csv
 
     _messages_in(lang)
     ui = "zh" if _ui_lang() == "zh" else "en"
@@ -1648,7 +1657,8 @@ def export_reviews(
             n = write_reviews_csv(target, store)
         except ExportError as exc:
             _fail(str(exc))
-    console.print(EXPORT_TEXT[ui]["reviews"].format(path=target, n=n), highlight=False)
+    (err if is_stream(target) else console).print(  # not into the CSV piped to stdout
+        EXPORT_TEXT[ui]["reviews"].format(path=target, n=n), highlight=False)
 
 
 @app.command("help")

@@ -156,3 +156,31 @@ def test_a_failed_write_leaves_neither_half_a_file_nor_a_temporary_one(tmp_path:
         _replace(target, full_disk)
     assert target.read_bytes() == b"the previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["cards.apkg"]
+
+
+def test_a_link_is_kept_and_a_pipe_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """`export reviews log.csv` through a symbolic link updates the file it names; into a pipe
+    or a device (`/dev/stdout`) it streams the CSV and leaves the path alone (it once renamed a
+    regular file over them, which as root replaced /dev/stdout itself)."""
+    import os
+    import threading
+
+    real = tmp_path / "synced" / "log.csv"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "log.csv"
+    link.symlink_to(real)
+    assert invoke(["export", "reviews", str(link)]).exit_code == 0
+    assert link.is_symlink() and real.read_text().startswith("card_id,review_time")
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = invoke(["export", "reviews", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert got and got[0].startswith(b"card_id,review_time")
+    assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["log.csv", "pipe",
+                                                                             "synced"]
