@@ -540,7 +540,7 @@ STATS_LABELS = {
                        "month": "last 30 days", "year": "last 365 days", "all": "all time"},
            "states": {"new": "new", "learning": "learning", "review": "review",
                       "relearning": "relearning", "removed": "removed"}},
-    "zh": {"summary": "[b]{reviews}[/b] 次复习 · 记住率 [b]{retention}[/b]（未评为“重来”的比例）",
+    "zh": {"summary": "[b]{reviews}[/b] 次复习 · 记住率 [b]{retention}[/b]（未评为“忘记”的比例）",
            "cards": "卡片：{states}", "scheduler": "调度器：参数版本 {version}，{params}",
            "personal": "个人参数（dlstudy optimize）", "defaults": "FSRS 默认参数",
            "fit": "预测记忆概率与你的历史的拟合：对数损失 [b]{log_loss}[/b] · "

@@ -257,3 +257,14 @@ def test_commands_without_cards_take_lang_too(command: list[str], chinese: str,
     english = runner.invoke(app, [*args, "--lang", "en"]).output
     assert not CJK.search(english), english
     assert runner.invoke(app, [*args, "--lang", "fr"]).exit_code == 2
+
+
+def test_stats_names_the_grades_as_the_session_does() -> None:
+    """The retention line of `stats --lang zh` names Again as the session's keys do (忘记),
+    not a second word for it."""
+    from dlstudy.render import STATS_LABELS
+    from dlstudy.terminal import RATING_NAMES
+
+    for lang in ("en", "zh"):
+        summary = STATS_LABELS[lang]["summary"]
+        assert RATING_NAMES[lang][1] in summary, summary
