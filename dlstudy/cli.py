@@ -1020,8 +1020,24 @@ def search(
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=text["found"].format(n=len(hits), terms=" ".join(terms)),
-                  title_justify="left", show_lines=True)
+    found = text["found"].format(n=len(hits), terms=" ".join(terms))
+    if console.width - max(len(h.card.id) for h in hits) - 18 < 30:  # 18: rank, score, borders
+        from rich.console import Group
+        from rich.text import Text
+
+        from dlstudy.render import Indented
+
+        parts: list[Any] = [Text(found, style="italic")]  # too narrow for a table: lines
+        for rank, h in enumerate(hits, 1):
+            head = Text(f"{rank}. ", style="dim", overflow="fold")
+            head.append(h.card.id, style="cyan")
+            head.append(f"  {h.card.topic} · {h.score:.1f}", style="dim")
+            body = Text(h.card.title.get(lang) + "\n", overflow="fold")
+            body.append(snippet(h.card, terms, lang), style="dim")
+            parts += [head, Indented(body)]
+        console.print(Group(*parts))
+        return
+    table = Table(title=found, title_justify="left", show_lines=True)
     table.add_column(text["rank"], justify="right", style="dim")
     table.add_column("id", style="cyan", no_wrap=True)
     table.add_column(text["score"], justify="right")

@@ -120,11 +120,11 @@ def _cards_list(cards: Sequence[Card], lang: str, title: str,
             body.append(f" [{', '.join(shown)}]", style="magenta")
         if not card.derivations:
             body.append(f" [{UNPROVED[lang]}]", style="yellow")
-        parts += [head, _Indented(body)]
+        parts += [head, Indented(body)]
     return Group(*parts)
 
 
-class _Indented:
+class Indented:
     """Text wrapped two columns in, each of its lines indented (Padding would also pad every
     line out to the full width with spaces)."""
 
