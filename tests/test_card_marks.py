@@ -12,7 +12,7 @@ import pytest
 from dlstudy.card import Card
 from dlstudy.cardinfo import card_info, info_view
 from dlstudy.library import load_library
-from dlstudy.scheduler import SchedulerConfig, to_us
+from dlstudy.scheduler import SchedulerConfig, from_us, to_us
 from dlstudy.session import Session, quiz_queue, review_queue
 from dlstudy.store import MIGRATIONS, SCHEMA_VERSION, Marks, Store, _statements
 from tests.studykit import TOPIC, Clock, drill_deck, invoke, log, shared_cache
@@ -282,14 +282,35 @@ def test_card_info_reports_recall_now_and_on_the_plan_date(decks: Path, tmp_path
         assert "recall on 2026-04-01 (plan)" in out and "42" in out and "4.0 s" in out
 
 
-def io_text(renderable: object) -> str:
+def io_text(renderable: object, width: int = 120) -> str:
     import io
 
     from rich.console import Console
 
     out = io.StringIO()
-    Console(file=out, width=120).print(renderable)
+    Console(file=out, width=width).print(renderable)
     return out.getvalue()
+
+
+def test_card_history_on_a_narrow_terminal_is_one_line_an_answer_not_a_cut_table(
+        tmp_path: Path) -> None:
+    """At 50 columns the history table cut the date, the grade and the mode (`qu`) and lost the
+    answer column; there each answer takes a line, with what was typed under it."""
+    clock = Clock()
+    with Store.open(tmp_path, clock=clock.us) as store:
+        scheduler = store.scheduler(SchedulerConfig())
+        store.grade("drill-01", 1, scheduler, 4000, "quiz", seed=1097127993, auto_rating=1,
+                    answer="152064")
+        info = card_info(store, "drill-01", scheduler, now=clock.dt())
+    for lang, grade in (("en", "Again"), ("zh", "忘记")):
+        wide = io_text(info_view(info, lang, now=clock.dt()))
+        assert "┏" in wide and "1097127993" in wide and "152064" in wide
+        narrow = io_text(info_view(info, lang, now=clock.dt()), width=50)
+        assert "┏" not in narrow
+        when = from_us(info.history[0].at).astimezone().strftime("%Y-%m-%d %H:%M")
+        flat = " ".join(narrow.split())
+        assert f"{when} {grade} 4.0 s quiz" in flat and "1097127993" in flat
+        assert "\n  152064" in narrow
 
 
 @pytest.mark.parametrize("line, message", [
