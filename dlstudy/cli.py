@@ -1057,12 +1057,14 @@ NEW_TEXT = {
                         "it in DLSTUDY_DECKS (export DLSTUDY_DECKS=~/my-decks) or in extra_folders "
                         "in {file} (extra_folders = [\"~/my-decks\"]), then run `dlstudy new` again",
            "wrote": "new card {card} in {deck}", "module": "its derivation skeleton: {path}",
-           "next": "Edit them, then `dlstudy check {deck}` and `dlstudy show {card}`."},
+           "next": "Edit them, then `dlstudy check {deck}` and `dlstudy show {card}`.",
+           "next_one": "Edit it, then `dlstudy check {deck}` and `dlstudy show {card}`."},
     "zh": {"no_folder": "没有你自己的卡组文件夹可写入。请新建一个文件夹，并在 DLSTUDY_DECKS"
                         "（export DLSTUDY_DECKS=~/my-decks）或 {file} 的 extra_folders"
                         "（extra_folders = [\"~/my-decks\"]）中指定它，然后再运行 `dlstudy new`",
            "wrote": "新卡片 {card} 已写入 {deck}", "module": "它的推导框架：{path}",
-           "next": "编辑它们，然后运行 `dlstudy check {deck}` 和 `dlstudy show {card}`。"},
+           "next": "编辑它们，然后运行 `dlstudy check {deck}` 和 `dlstudy show {card}`。",
+           "next_one": "编辑它，然后运行 `dlstudy check {deck}` 和 `dlstudy show {card}`。"},
 }
 
 
@@ -1102,7 +1104,8 @@ def new(
     problems = check_library(library, only=only)
     for problem in problems:
         print(problem)
-    console.print(text["next"].format(deck=made.deck, card=made.card_id), highlight=False)
+    console.print(text["next" if made.derivation else "next_one"].format(
+        deck=made.deck, card=made.card_id), highlight=False)
     if problems:
         raise typer.Exit(1)
 

@@ -141,8 +141,10 @@ def test_new_scaffolds_checked_cards_with_fresh_ids(decks: Path) -> None:
     first = invoke(["new", "--topic", "study"])
     assert first.exit_code == 0, first.output
     assert "new card study-card-1" in first.output
+    assert "Edit it, then" in first.output  # one file written: not "them"
     second = invoke(["new", "--topic", "study", "--kind", "claim", "--with-derivation"])
     assert second.exit_code == 0, second.output
+    assert "Edit them, then" in second.output  # the card and its derivation
     module = decks / "study_card_2.py"  # no derivations/ folder there: beside questions/
     source = module.read_text(encoding="utf-8")
     for part in ("TITLE = {", "CLAIMS = [", "def derive(p)", "def experiment(p)", 'id="example_row"'):
