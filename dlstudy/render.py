@@ -220,11 +220,12 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
         rule = AUTO_LABELS[lang]["asserts" if claim.statement == "asserts" else "denies"]
         parts.append(RichText(AUTO_LABELS[lang]["decided"], style="bold"))
         parts.append(RichText(f"  {claim.derivation}.{claim.row} — {rule}", style="dim"))
+    colon = "：" if lang == "zh" else ": "
     if card.exercise is not None:
-        parts.append(RichText(f"  {AUTO_LABELS[lang]['generator']}: {card.exercise.generator} · "
-                              f"dlstudy show {card.id} --seed N", style="dim"))
+        parts.append(RichText(f"  {AUTO_LABELS[lang]['generator']}{colon}{card.exercise.generator}"
+                              f" · dlstudy show {card.id} --seed N", style="dim"))
     if card.code is not None:
-        parts.append(RichText(f"  {AUTO_LABELS[lang]['task']}: {card.code.task} · "
+        parts.append(RichText(f"  {AUTO_LABELS[lang]['task']}{colon}{card.code.task} · "
                               f"dlstudy show {card.id} --seed N", style="dim"))
     shown = [s.label() for s in card.sources if s.label()]
     if shown:

@@ -268,3 +268,11 @@ def test_stats_names_the_grades_as_the_session_does() -> None:
     for lang in ("en", "zh"):
         summary = STATS_LABELS[lang]["summary"]
         assert RATING_NAMES[lang][1] in summary, summary
+
+
+def test_show_in_chinese_uses_full_width_colons_after_its_labels() -> None:
+    from dlstudy.render import AUTO_LABELS
+
+    for card, label in (("attn2-exercise-additive-params", "generator"), ("code-dropout", "task")):
+        out = " ".join(runner.invoke(app, ["show", card, "--lang", "zh"]).output.split())
+        assert f"{AUTO_LABELS['zh'][label]}：" in out, out
