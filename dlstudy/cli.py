@@ -836,6 +836,8 @@ def _study(session: Session, library: Library, lang: str, selection: list[Card],
                   easy_within=settings.easy_within, hard_after=settings.hard_after,
                   seeds=random.Random(seed), code_limits=_code_limits())
     summary = study.run(selection={c.id for c in selection})
+    if study.hung_up:
+        raise typer.Exit(129)  # 128 + SIGHUP; every grade (and an answer on screen) is saved
     console.print(summary_text(summary, lang), highlight=False)
     if study.failure is not None:  # a grade could not be saved: the session stopped there
         raise typer.Exit(1)

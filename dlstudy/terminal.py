@@ -199,6 +199,7 @@ class Keys:
             self.tty = False
         self._saved: list[Any] | None = None
         self._pending = ""
+        self.closed = False  # the terminal was closed (reading it failed)
 
     def __enter__(self) -> Keys:
         if self.tty:
@@ -214,14 +215,22 @@ class Keys:
         if self._saved is not None:
             import termios
 
-            termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
+            try:
+                termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
+            except (termios.error, OSError):
+                pass  # the terminal is gone (closed): nothing to restore
             self._saved = None
 
     def read(self) -> str | None:
         """One command: ``enter``, ``1``–``4``, ``p``, ``s``, ``u``, ``q``, another word, or None."""
         if self.tty:
             if not self._pending:
-                data = os.read(self.stream.fileno(), 64).decode("utf-8", "replace")
+                try:
+                    raw = os.read(self.stream.fileno(), 64)
+                except OSError:  # EIO: the terminal was closed — the end of the input
+                    self.closed = True
+                    return None
+                data = raw.decode("utf-8", "replace")
                 if not data:
                     return None
                 if data[0] == "\x1b":  # an arrow key or another escape sequence: ignored
@@ -323,11 +332,31 @@ class Study:
     def text(self, message: str, **values: object) -> str:
         return SAY[self.lang][message].format(**values)
 
+    @property
+    def hung_up(self) -> bool:
+        """The terminal was closed during the session."""
+        return bool(getattr(self.keys, "closed", False))
+
     def grade_name(self, rating: int) -> str:
         return RATING_NAMES[self.lang][rating]
 
     def run(self, selection: set[str] | None = None) -> Summary:
-        """Ask cards until the queue is empty or the user quits; ``selection`` is for "next due"."""
+        """Ask cards until the queue is empty or the user quits; ``selection`` is for "next due".
+        A closed terminal does not kill it (SIGHUP is ignored meanwhile): reading the keys then
+        ends as the end of the input does — an answer on screen is recorded — and it stops."""
+        import signal
+        import threading
+
+        previous: Any = None
+        if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        try:
+            return self._run(selection)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGHUP, previous)
+
+    def _run(self, selection: set[str] | None) -> Summary:
         try:
             with self.keys:
                 while True:
@@ -345,6 +374,10 @@ class Study:
         except KeyboardInterrupt:
             self.interrupted = True
             self.console.print()
+        except OSError:
+            if not self.keys.closed:
+                raise
+            # the terminal is gone: writing to it fails too; every grade is already saved
         except SaveFailed as failed:
             self.failure = failed
             why = self.text("not_saved", card=failed.card.id, grade=self.grade_name(failed.rating),
