@@ -177,6 +177,10 @@ SUMMARY = {
 }
 
 
+def _ignore(signum: int, frame: object) -> None:
+    """A signal handler that does nothing (the interrupted read is retried, then fails)."""
+
+
 class SaveFailed(Exception):
     """A grade could not be committed: the session stops (see :meth:`Study.run`)."""
 
@@ -342,14 +346,15 @@ class Study:
 
     def run(self, selection: set[str] | None = None) -> Summary:
         """Ask cards until the queue is empty or the user quits; ``selection`` is for "next due".
-        A closed terminal does not kill it (SIGHUP is ignored meanwhile): reading the keys then
+        A closed terminal does not kill it (SIGHUP is caught and does nothing; unlike SIG_IGN,
+        the editor, pager and workers it starts still get the default): reading the keys then
         ends as the end of the input does — an answer on screen is recorded — and it stops."""
         import signal
         import threading
 
         previous: Any = None
         if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            previous = signal.signal(signal.SIGHUP, _ignore)
         try:
             return self._run(selection)
         finally:
