@@ -463,7 +463,7 @@ MESSAGES = {
         "no_topic": "no topic {topic!r}; topics are: {topics}",
         "missing_link": "linked derivation {id!r} does not exist; run `dlstudy check`",
         "scale": "--scale must be quick or full, not {value!r}",
-        "rebuilt": "rebuilt the card states from {n:,} reviews; integrity check: {check}",
+        "rebuilt": "rebuilt the card states from {n:,} review{s}; integrity check: {check}",
         "replaying": "replaying {n:,} reviews…",
         "backfilling": "adding each old review's card state to the log (once): replaying "
                        "{n:,} reviews…",
@@ -1414,7 +1414,10 @@ def stats(
             if store.count() > 10_000:
                 err.print(_msg(lang, "replaying", n=store.count()), highlight=False)
             replayed = store.rebuild()
-            err.print(_msg(lang, "rebuilt", n=replayed, check=store.integrity()), highlight=False)
+            check = store.integrity()
+            err.print(_msg(lang, "rebuilt", n=replayed, s="" if replayed == 1 else "s",
+                           check="通过" if lang == "zh" and check == "ok" else check),
+                      highlight=False)
         if store.get_meta("before_filled") is None and store.count() > 10_000:
             err.print(_msg(lang, "backfilling", n=store.count()), highlight=False)
         result = compute(store, list(library.cards.values()), _scheduler(store),

@@ -522,7 +522,7 @@ def save_plots(results: Sequence[Result], target: str) -> list[str]:
 
 
 STATS_LABELS = {
-    "en": {"summary": "[b]{reviews}[/b] reviews · retention [b]{retention}[/b] (share not graded Again)",
+    "en": {"summary": "[b]{reviews}[/b] review{s} · retention [b]{retention}[/b] (share not graded Again)",
            "cards": "cards: {states}", "scheduler": "scheduler: parameters version {version}, {params}",
            "personal": "personal (dlstudy optimize)", "defaults": "FSRS defaults",
            "fit": "fit of predicted recall to your history: log loss [b]{log_loss}[/b] · "
@@ -594,6 +594,7 @@ def stats_view(stats: Stats, lang: str = "en") -> RenderableType:
                         if n or name in ("new", "review"))
     params = text["personal"] if stats.personal_parameters else text["defaults"]
     lines = [str(text["summary"]).format(reviews=f"{stats.reviews:,}",
+                                         s="" if stats.reviews == 1 else "s",
                                          retention=_pct(stats.retention)),
              str(text["cards"]).format(states=states),
              str(text["scheduler"]).format(version=stats.parameters_version, params=params)]
