@@ -1598,7 +1598,7 @@ app.add_typer(export_app, name="export")
 EXPORT_TEXT = {
     "en": {"anki": "wrote {path}: {notes} notes in {decks} deck(s) ({langs}); import it in Anki "
                    "(File → Import); exporting again updates the notes already imported",
-           "reviews": "wrote {path}: {n:,} reviews (the FSRS optimizer's columns, then "
+           "reviews": "wrote {path}: {n:,} review{s} (the FSRS optimizer's columns, then "
                       "dlstudy's)",
            "drawing": "drawing {n} exercise instances (torch)…"},
     "zh": {"anki": "已写入 {path}：{notes} 条笔记，{decks} 个牌组（{langs}）；在 Anki 中导入"
@@ -1682,7 +1682,8 @@ def export_reviews(
         except ExportError as exc:
             _fail(str(exc))
     (err if is_stream(target) else console).print(  # not into the CSV piped to stdout
-        EXPORT_TEXT[ui]["reviews"].format(path=target, n=n), highlight=False)
+        EXPORT_TEXT[ui]["reviews"].format(path=target, n=n, s="" if n == 1 else "s"),
+        highlight=False)
 
 
 @app.command("help")

@@ -257,6 +257,8 @@ def test_stats_says_one_review_not_one_reviews(tmp_path: Path, monkeypatch: pyte
     invoke(["quiz", "--topic", "drill"], "\n3\n")
     shown = " ".join(invoke(["stats", "--rebuild"]).output.split())
     assert "from 1 review;" in shown and "1 review · retention" in shown
+    exported = invoke(["export", "reviews", str(tmp_path / "log.csv")]).output
+    assert ": 1 review (" in " ".join(exported.split())
 
 
 @pytest.mark.slow
