@@ -887,6 +887,14 @@ def quiz(
 
     with _store() as store, _readable(store):
         queue = quiz_queue(store, cards, number, include_hidden=include_suspended)
+        if not queue:  # every matching card is suspended or buried: say so, and what asks them
+            hidden = len(cards)
+            err.print(f"[yellow]匹配的 {hidden} 张卡片都已暂停或搁置[/yellow]；"
+                      "`--include-suspended` 照样考它们，`dlstudy unsuspend CARD` 恢复" if lang == "zh"
+                      else f"[yellow]{'the matching card is' if hidden == 1 else f'all {hidden} matching cards are'}"
+                      " suspended or buried[/yellow]; `--include-suspended` asks them anyway, "
+                      "`dlstudy unsuspend CARD` brings one back", highlight=False)
+            raise typer.Exit(1)
         if lang == "zh":
             what = "答案照样记录，复习安排不变" if no_schedule else "答案照样记录并重新安排"
             console.print(f"[b]测验[/b] · {len(queue)} 张卡片 · {what}", highlight=False)

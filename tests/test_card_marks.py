@@ -82,6 +82,13 @@ def test_suspended_cards_are_left_out_of_quiz_and_review_until_unsuspended(
     assert "1 card" in result.output and log(isolated_home) == [("drill-03", 3)]
     result = invoke(["quiz", "--topic", TOPIC, "--include-suspended"], "q\n")
     assert "3 cards" in result.output
+    assert invoke(["bury", "drill-03"]).exit_code == 0
+    for lang, words in (("en", "all 3 matching cards are suspended or buried"),
+                        ("zh", "匹配的 3 张卡片都已暂停或搁置")):
+        result = invoke(["quiz", "--topic", TOPIC, "--lang", lang], "q\n")  # not "Quiz · 0 cards"
+        assert result.exit_code == 1 and words in " ".join(result.output.split()), result.output
+        assert "--include-suspended" in result.output
+    assert invoke(["unsuspend", "drill-03"]).exit_code == 0
     result = invoke(["review", "--topic", TOPIC], "q\n")
     assert "0 due · 0 new" in result.output or "Nothing is due" in result.output
     assert invoke(["unsuspend", "drill-01"]).exit_code == 0
