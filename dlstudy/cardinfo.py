@@ -116,19 +116,54 @@ def info_view(info: CardInfo, lang: str = "en", now: datetime | None = None) -> 
                   or str(words["none"]))
     if not info.history:
         return facts
+    columns = ("when", "grade", "time", "mode", "seed", "predicted", "answer")
     log = Table(title=words["history"], title_justify="left")
-    for column in ("when", "grade", "time", "mode", "seed", "predicted", "answer"):
+    for column in columns:
         log.add_column(str(words[column]), overflow="fold", no_wrap=column != "answer")
     ratings = words["ratings"]
+    rows = []
     for review in info.history:
         grade = str(ratings[review.rating])
         if review.overridden and review.auto_rating is not None:
             grade += str(words["auto"]).format(g=ratings[review.auto_rating])
         answer = (review.answer or "").strip().splitlines()
-        log.add_row(from_us(review.at).astimezone().strftime("%Y-%m-%d %H:%M"), grade,
-                    "" if review.duration_ms is None else f"{review.duration_ms / 1000:.1f} s",
-                    review.mode, "" if review.seed is None else str(review.seed),
-                    "" if review.predicted is None else f"{review.predicted:.0%}",
-                    Text(answer[0][:60] + (" …" if len(answer) > 1 or len(answer[0]) > 60 else ""))
-                    if answer else "")
-    return Group(facts, log)
+        row = (from_us(review.at).astimezone().strftime("%Y-%m-%d %H:%M"), grade,
+               "" if review.duration_ms is None else f"{review.duration_ms / 1000:.1f} s",
+               review.mode, "" if review.seed is None else str(review.seed),
+               "" if review.predicted is None else f"{review.predicted:.0%}",
+               answer[0][:60] + (" …" if len(answer) > 1 or len(answer[0]) > 60 else "")
+               if answer else "")
+        rows.append(row)
+        log.add_row(*row[:-1], Text(row[-1]))
+    return Group(facts, _History(log, [dict(zip(columns, r)) for r in rows], words))
+
+
+class _History:
+    """The history table, or — on a terminal too narrow for its columns, which would be cut —
+    one line per answer (date, grade, time, mode, seed, prediction) and the answer under it."""
+
+    def __init__(self, table: Table, rows: list[dict[str, str]], words: dict[str, Any]) -> None:
+        self.table, self.rows, self.words = table, rows, words
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.cells import cell_len
+
+        needed = 1 + sum(3 + max([cell_len(str(self.words[key]))]
+                                 + [cell_len(row[key]) for row in self.rows])
+                         for key in ("when", "grade", "time", "mode", "seed", "predicted"))
+        if needed + 3 + cell_len(str(self.words["answer"])) <= options.max_width:
+            yield self.table
+            return
+        yield Text(str(self.words["history"]), style="italic")
+        for row in self.rows:
+            line = Text(row["when"], overflow="fold")
+            line.append(f"  {row['grade']}", style="bold")
+            for key in ("time", "mode", "seed", "predicted"):
+                if row[key]:
+                    line.append(f"  {row[key]}" if key in ("time", "mode")
+                                else f"  {self.words[key]} {row[key]}")
+            yield line
+            if row["answer"]:
+                for wrapped in Text(row["answer"], style="dim").wrap(
+                        console, max(1, options.max_width - 2)):
+                    yield Text("  ") + wrapped

@@ -75,6 +75,13 @@ def _lang(lang: Optional[str]) -> str:
     return lang
 
 
+def _messages_in(lang: Optional[str]) -> None:
+    """A command with no cards to show still takes ``--lang`` for its messages; without it,
+    they follow DLSTUDY_LANG, the settings file or the locale (read only when needed)."""
+    if lang is not None:
+        _lang(lang)
+
+
 def _ui_lang() -> str:
     """The language of messages: the command's ``--lang`` once read, else ``DLSTUDY_LANG``,
     the settings file (when already read) or the locale."""
@@ -456,7 +463,7 @@ MESSAGES = {
         "no_topic": "no topic {topic!r}; topics are: {topics}",
         "missing_link": "linked derivation {id!r} does not exist; run `dlstudy check`",
         "scale": "--scale must be quick or full, not {value!r}",
-        "rebuilt": "rebuilt the card states from {n:,} reviews; integrity check: {check}",
+        "rebuilt": "rebuilt the card states from {n:,} review{s}; integrity check: {check}",
         "replaying": "replaying {n:,} reviews…",
         "backfilling": "adding each old review's card state to the log (once): replaying "
                        "{n:,} reviews…",
@@ -829,6 +836,8 @@ def _study(session: Session, library: Library, lang: str, selection: list[Card],
                   easy_within=settings.easy_within, hard_after=settings.hard_after,
                   seeds=random.Random(seed), code_limits=_code_limits())
     summary = study.run(selection={c.id for c in selection})
+    if study.hung_up:
+        raise typer.Exit(129)  # 128 + SIGHUP; every grade (and an answer on screen) is saved
     console.print(summary_text(summary, lang), highlight=False)
     if study.failure is not None:  # a grade could not be saved: the session stopped there
         raise typer.Exit(1)
@@ -878,6 +887,14 @@ def quiz(
 
     with _store() as store, _readable(store):
         queue = quiz_queue(store, cards, number, include_hidden=include_suspended)
+        if not queue:  # every matching card is suspended or buried: say so, and what asks them
+            hidden = len(cards)
+            err.print(f"[yellow]匹配的 {hidden} 张卡片都已暂停或搁置[/yellow]；"
+                      "`--include-suspended` 照样考它们，`dlstudy unsuspend CARD` 恢复" if lang == "zh"
+                      else f"[yellow]{'the matching card is' if hidden == 1 else f'all {hidden} matching cards are'}"
+                      " suspended or buried[/yellow]; `--include-suspended` asks them anyway, "
+                      "`dlstudy unsuspend CARD` brings one back", highlight=False)
+            raise typer.Exit(1)
         if lang == "zh":
             what = "答案照样记录，复习安排不变" if no_schedule else "答案照样记录并重新安排"
             console.print(f"[b]测验[/b] · {len(queue)} 张卡片 · {what}", highlight=False)
@@ -1013,8 +1030,24 @@ def search(
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=text["found"].format(n=len(hits), terms=" ".join(terms)),
-                  title_justify="left", show_lines=True)
+    found = text["found"].format(n=len(hits), terms=" ".join(terms))
+    if console.width - max(len(h.card.id) for h in hits) - 18 < 30:  # 18: rank, score, borders
+        from rich.console import Group
+        from rich.text import Text
+
+        from dlstudy.render import Indented
+
+        parts: list[Any] = [Text(found, style="italic")]  # too narrow for a table: lines
+        for rank, h in enumerate(hits, 1):
+            head = Text(f"{rank}. ", style="dim", overflow="fold")
+            head.append(h.card.id, style="cyan")
+            head.append(f"  {h.card.topic} · {h.score:.1f}", style="dim")
+            body = Text(h.card.title.get(lang) + "\n", overflow="fold")
+            body.append(snippet(h.card, terms, lang), style="dim")
+            parts += [head, Indented(body)]
+        console.print(Group(*parts))
+        return
+    table = Table(title=found, title_justify="left", show_lines=True)
     table.add_column(text["rank"], justify="right", style="dim")
     table.add_column("id", style="cyan", no_wrap=True)
     table.add_column(text["score"], justify="right")
@@ -1034,12 +1067,14 @@ NEW_TEXT = {
                         "it in DLSTUDY_DECKS (export DLSTUDY_DECKS=~/my-decks) or in extra_folders "
                         "in {file} (extra_folders = [\"~/my-decks\"]), then run `dlstudy new` again",
            "wrote": "new card {card} in {deck}", "module": "its derivation skeleton: {path}",
-           "next": "Edit them, then `dlstudy check {deck}` and `dlstudy show {card}`."},
+           "next": "Edit them, then `dlstudy check {deck}` and `dlstudy show {card}`.",
+           "next_one": "Edit it, then `dlstudy check {deck}` and `dlstudy show {card}`."},
     "zh": {"no_folder": "没有你自己的卡组文件夹可写入。请新建一个文件夹，并在 DLSTUDY_DECKS"
                         "（export DLSTUDY_DECKS=~/my-decks）或 {file} 的 extra_folders"
                         "（extra_folders = [\"~/my-decks\"]）中指定它，然后再运行 `dlstudy new`",
            "wrote": "新卡片 {card} 已写入 {deck}", "module": "它的推导框架：{path}",
-           "next": "编辑它们，然后运行 `dlstudy check {deck}` 和 `dlstudy show {card}`。"},
+           "next": "编辑它们，然后运行 `dlstudy check {deck}` 和 `dlstudy show {card}`。",
+           "next_one": "编辑它，然后运行 `dlstudy check {deck}` 和 `dlstudy show {card}`。"},
 }
 
 
@@ -1079,7 +1114,8 @@ def new(
     problems = check_library(library, only=only)
     for problem in problems:
         print(problem)
-    console.print(text["next"].format(deck=made.deck, card=made.card_id), highlight=False)
+    console.print(text["next" if made.derivation else "next_one"].format(
+        deck=made.deck, card=made.card_id), highlight=False)
     if problems:
         raise typer.Exit(1)
 
@@ -1386,7 +1422,10 @@ def stats(
             if store.count() > 10_000:
                 err.print(_msg(lang, "replaying", n=store.count()), highlight=False)
             replayed = store.rebuild()
-            err.print(_msg(lang, "rebuilt", n=replayed, check=store.integrity()), highlight=False)
+            check = store.integrity()
+            err.print(_msg(lang, "rebuilt", n=replayed, s="" if replayed == 1 else "s",
+                           check="通过" if lang == "zh" and check == "ok" else check),
+                      highlight=False)
         if store.get_meta("before_filled") is None and store.count() > 10_000:
             err.print(_msg(lang, "backfilling", n=store.count()), highlight=False)
         result = compute(store, list(library.cards.values()), _scheduler(store),
@@ -1403,6 +1442,7 @@ def stats(
 def backup(
     target: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the copy "
                                            "(a new file).")],
+    lang: LangOpt = None,
 ) -> None:
     """Copy the review database to FILE, safely, even while a session is running.
 
@@ -1414,6 +1454,7 @@ def backup(
 
     from dlstudy.store import DB_FILE, BackupError, backup_database
 
+    _messages_in(lang)
     source = _data_dir() / DB_FILE
     try:
         reviews = backup_database(source, target)
@@ -1437,7 +1478,7 @@ def backup(
 
 
 @app.command()
-def optimize() -> None:
+def optimize(lang: LangOpt = None) -> None:
     """Fit FSRS's parameters to your own review log; keep them only if they predict it better.
 
     Uses fsrs-rs-python, the FSRS engine Anki runs; then the simulator's advice on the desired
@@ -1445,6 +1486,7 @@ def optimize() -> None:
     """
     from dlstudy.optimize import FALLBACK, FALLBACK_NOTE, MIN_SCORED_REVIEWS, fit
 
+    _messages_in(lang)
     ui = "zh" if _ui_lang() == "zh" else "en"
     words = OPTIMIZE_TEXT[ui]
     with _store() as store:
@@ -1564,7 +1606,7 @@ app.add_typer(export_app, name="export")
 EXPORT_TEXT = {
     "en": {"anki": "wrote {path}: {notes} notes in {decks} deck(s) ({langs}); import it in Anki "
                    "(File → Import); exporting again updates the notes already imported",
-           "reviews": "wrote {path}: {n:,} reviews (the FSRS optimizer's columns, then "
+           "reviews": "wrote {path}: {n:,} review{s} (the FSRS optimizer's columns, then "
                       "dlstudy's)",
            "drawing": "drawing {n} exercise instances (torch)…",
            "running": "plots: running {n} of {total} derivations (quick, on the CPU; cached for "
@@ -1608,6 +1650,7 @@ def export_anki(
         ExportError,
         check_target,
         draw_plots,
+        is_stream,
         langs_of,
         media_of,
         notes,
@@ -1625,7 +1668,7 @@ def export_anki(
     selection = library.select(topic, tag)
     if not selection:
         _fail(f"no card matches --topic {topic} --tag {tag}")
-    if not target.suffix:
+    if not target.suffix and not is_stream(target):
         target = target.with_suffix(".apkg")
     try:
         check_target(target)  # before drawing the exercises, which takes a while
@@ -1651,7 +1694,7 @@ def export_anki(
                                           decks=len(decks), langs=choice)
     if media:
         said += ("，" if ui == "zh" else ", ") + EXPORT_TEXT[ui]["media"].format(n=len(media))
-    console.print(said, highlight=False)
+    (err if is_stream(target) else console).print(said, highlight=False)  # not into a piped package
 
 
 def _plot_results(library: Library, cards: list[Card], ui: str) -> list[Result]:
@@ -1690,6 +1733,7 @@ def _plot_results(library: Library, cards: list[Card], ui: str) -> list[Result]:
 @export_app.command("reviews")
 def export_reviews(
     target: Annotated[Path, typer.Argument(metavar="FILE.csv", help="The CSV file to write.")],
+    lang: LangOpt = None,
 ) -> None:
     """Write the review log as CSV in the FSRS optimizer's format.
 
@@ -1697,15 +1741,18 @@ def export_reviews(
     card's state when reviewed: 0 new, 1 learning, 2 review, 3 relearning), review_duration
     (ms); then dlstudy's: card, mode, predicted, auto_rating, seed, parameters_version.
     """
-    from dlstudy.export import ExportError, write_reviews_csv
+    from dlstudy.export import ExportError, is_stream, write_reviews_csv
 
+    _messages_in(lang)
     ui = "zh" if _ui_lang() == "zh" else "en"
     with _store() as store, _readable(store):
         try:
             n = write_reviews_csv(target, store)
         except ExportError as exc:
             _fail(str(exc))
-    console.print(EXPORT_TEXT[ui]["reviews"].format(path=target, n=n), highlight=False)
+    (err if is_stream(target) else console).print(  # not into the CSV piped to stdout
+        EXPORT_TEXT[ui]["reviews"].format(path=target, n=n, s="" if n == 1 else "s"),
+        highlight=False)
 
 
 @app.command("help")

@@ -29,6 +29,7 @@ import csv
 import hashlib
 import html
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -266,10 +267,20 @@ def _model() -> Any:
         css=_CSS, sort_field_index=2)
 
 
+def is_stream(path: Path) -> bool:
+    """A path that is neither a file nor a folder: a device or a pipe (``/dev/stdout``)."""
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
 def check_target(path: Path) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
+    if is_stream(path):
+        if not os.access(path, os.W_OK):
+            raise ExportError(f"cannot write {path} — it is not writable")
+        return
     if path.is_dir():
         raise ExportError(f"cannot write {path} — it is a folder; give a file name")
+    real = Path(os.path.realpath(path))  # a symbolic link: the file it names is written
+    folder = real.parent if str(path.parent) else Path(".")
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"cannot write {path} — {folder} is a file, not a folder")
     if not folder.is_dir():
@@ -281,17 +292,25 @@ def check_target(path: Path) -> None:
 
 
 def _replace(path: Path, write: Any) -> None:
-    """Write through a temporary file in the same folder, then rename: never half a file."""
+    """Write through a temporary file in the same folder, then rename: never half a file.
+    Through a symbolic link, the file it names is replaced and the link kept; a device or a
+    pipe (``/dev/stdout``) gets the finished file streamed into it, and is never replaced."""
     check_target(path)
+    special = is_stream(path)
+    target = path if special else Path(os.path.realpath(path))
     mask = os.umask(0)
     os.umask(mask)
     tmp = ""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=None if special else target.parent)
         os.close(fd)
         write(tmp)
-        os.chmod(tmp, 0o666 & ~mask)  # as an ordinary new file (mkstemp makes it private)
-        os.replace(tmp, path)
+        if special:
+            with open(tmp, "rb") as finished, open(path, "wb") as out:
+                shutil.copyfileobj(finished, out)
+        else:
+            os.chmod(tmp, 0o666 & ~mask)  # as an ordinary new file (mkstemp makes it private)
+            os.replace(tmp, target)
     except OSError as exc:
         raise ExportError(f"cannot write {path} — {exc.strerror or exc}") from None
     finally:

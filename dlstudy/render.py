@@ -77,7 +77,7 @@ def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], l
     topic_w = max([len(c.topic) for c in cards] + [cell_len(words["topic"])])
     kind_w = max([len(c.kind) for c in cards] + [cell_len(words["kind"])])
     if width - id_w - 7 < _MIN_TITLE:  # 7: the borders and padding of two columns
-        return _cards_list(cards, lang, title)
+        return _cards_list(cards, lang, title, marks)
     room = width - id_w - topic_w - kind_w
     table = Table(title=title, show_lines=False, expand=False)
     table.add_column(words["id"], style="cyan", no_wrap=True)
@@ -105,16 +105,36 @@ def cards_table(cards: Sequence[Card], derivations: dict[str, DerivationInfo], l
     return table
 
 
-def _cards_list(cards: Sequence[Card], lang: str, title: str) -> RenderableType:
-    """Cards on two lines each — the id with its topic and kind, then the title — for a
+def _cards_list(cards: Sequence[Card], lang: str, title: str,
+                marks: dict[str, list[str]] | None = None) -> RenderableType:
+    """Cards on two lines each — the id with its topic and kind, then the title (a long one
+    wraps under itself) with the card's marks and, with no derivation, *unproved* — for a
     terminal too narrow for a table."""
-    lines = RichText(f"{title}\n", style="italic")
+    parts: list[RenderableType] = [RichText(title, style="italic")]
     for card in cards:
-        lines.append(card.id, style="cyan")
-        lines.append(f"  {card.topic} · {card.kind}\n", style="dim")
-        lines.append(f"  {card.title.get(lang)}\n")
-    lines.overflow = "fold"
-    return lines
+        head = RichText(card.id, style="cyan", overflow="fold")
+        head.append(f"  {card.topic} · {card.kind}", style="dim")
+        body = RichText(card.title.get(lang), overflow="fold")
+        shown = list((marks or {}).get(card.id, []))
+        if shown:
+            body.append(f" [{', '.join(shown)}]", style="magenta")
+        if not card.derivations:
+            body.append(f" [{UNPROVED[lang]}]", style="yellow")
+        parts += [head, Indented(body)]
+    return Group(*parts)
+
+
+class Indented:
+    """Text wrapped two columns in, each of its lines indented (Padding would also pad every
+    line out to the full width with spaces)."""
+
+    def __init__(self, text: RichText, indent: int = 2) -> None:
+        self.text, self.indent = text, indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.text.wrap(console, max(1, options.max_width - self.indent)):
+            line.rstrip()
+            yield RichText(" " * self.indent) + line
 
 
 def cards_tsv(cards: Sequence[Card], lang: str) -> str:
@@ -200,11 +220,12 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
         rule = AUTO_LABELS[lang]["asserts" if claim.statement == "asserts" else "denies"]
         parts.append(RichText(AUTO_LABELS[lang]["decided"], style="bold"))
         parts.append(RichText(f"  {claim.derivation}.{claim.row} — {rule}", style="dim"))
+    colon = "：" if lang == "zh" else ": "
     if card.exercise is not None:
-        parts.append(RichText(f"  {AUTO_LABELS[lang]['generator']}: {card.exercise.generator} · "
-                              f"dlstudy show {card.id} --seed N", style="dim"))
+        parts.append(RichText(f"  {AUTO_LABELS[lang]['generator']}{colon}{card.exercise.generator}"
+                              f" · dlstudy show {card.id} --seed N", style="dim"))
     if card.code is not None:
-        parts.append(RichText(f"  {AUTO_LABELS[lang]['task']}: {card.code.task} · "
+        parts.append(RichText(f"  {AUTO_LABELS[lang]['task']}{colon}{card.code.task} · "
                               f"dlstudy show {card.id} --seed N", style="dim"))
     shown = [s.label() for s in card.sources if s.label()]
     if shown:
@@ -511,7 +532,7 @@ def draw_plot(plot: Plot, target: str, stable: bool = False) -> None:
 
 
 STATS_LABELS = {
-    "en": {"summary": "[b]{reviews}[/b] reviews · retention [b]{retention}[/b] (share not graded Again)",
+    "en": {"summary": "[b]{reviews}[/b] review{s} · retention [b]{retention}[/b] (share not graded Again)",
            "cards": "cards: {states}", "scheduler": "scheduler: parameters version {version}, {params}",
            "personal": "personal (dlstudy optimize)", "defaults": "FSRS defaults",
            "fit": "fit of predicted recall to your history: log loss [b]{log_loss}[/b] · "
@@ -530,7 +551,7 @@ STATS_LABELS = {
                        "month": "last 30 days", "year": "last 365 days", "all": "all time"},
            "states": {"new": "new", "learning": "learning", "review": "review",
                       "relearning": "relearning", "removed": "removed"}},
-    "zh": {"summary": "[b]{reviews}[/b] 次复习 · 记住率 [b]{retention}[/b]（未评为“重来”的比例）",
+    "zh": {"summary": "[b]{reviews}[/b] 次复习 · 记住率 [b]{retention}[/b]（未评为“忘记”的比例）",
            "cards": "卡片：{states}", "scheduler": "调度器：参数版本 {version}，{params}",
            "personal": "个人参数（dlstudy optimize）", "defaults": "FSRS 默认参数",
            "fit": "预测记忆概率与你的历史的拟合：对数损失 [b]{log_loss}[/b] · "
@@ -583,6 +604,7 @@ def stats_view(stats: Stats, lang: str = "en") -> RenderableType:
                         if n or name in ("new", "review"))
     params = text["personal"] if stats.personal_parameters else text["defaults"]
     lines = [str(text["summary"]).format(reviews=f"{stats.reviews:,}",
+                                         s="" if stats.reviews == 1 else "s",
                                          retention=_pct(stats.retention)),
              str(text["cards"]).format(states=states),
              str(text["scheduler"]).format(version=stats.parameters_version, params=params)]

@@ -49,7 +49,9 @@ class Summary:
     graded: int = 0
     cards: int = 0
     ratings: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0, 4: 0})
-    skipped: int = 0
+    skipped: int = 0  # put aside with `s`, not counting the cards suspended or buried
+    suspended: int = 0
+    buried: int = 0
     seconds: float = 0.0
     left: int = 0
     next_due: int | None = None
@@ -57,6 +59,7 @@ class Summary:
     def to_dict(self) -> dict[str, object]:
         return {"graded": self.graded, "cards": self.cards,
                 "ratings": {str(k): v for k, v in self.ratings.items()}, "skipped": self.skipped,
+                "suspended": self.suspended, "buried": self.buried,
                 "seconds": round(self.seconds, 1), "left": self.left, "next_due": self.next_due}
 
 
@@ -91,7 +94,8 @@ class Session:
         self.leech_action = leech_action
         self.current: Card | None = None
         self.history: list[Graded] = []
-        self.skipped: list[Card] = []
+        self.skipped: list[Card] = []  # left for this session: skipped, suspended or buried
+        self.set_aside: dict[str, str] = {}  # card id → "suspended" or "buried"
         self.started = clock()
 
     @property
@@ -172,6 +176,7 @@ class Session:
         self.store.mark([card.id], suspended="user")
         self.queue = deque(c for c in self.queue if c.id != card.id)
         self.skipped.append(card)
+        self.set_aside[card.id] = "suspended"
         return card
 
     def bury(self) -> Card:
@@ -180,6 +185,7 @@ class Session:
         self.store.mark([card.id], buried_until=to_us(local_day_start(self.clock(), 1)))
         self.queue = deque(c for c in self.queue if c.id != card.id)
         self.skipped.append(card)
+        self.set_aside[card.id] = "buried"
         return card
 
     def flag(self, number: int) -> Card:
@@ -227,7 +233,10 @@ class Session:
             ratings[g.review.rating] += 1
         left = len(self.queue) + (self.current is not None)
         return Summary(graded=len(self.history), cards=len({g.card.id for g in self.history}),
-                       ratings=ratings, skipped=len(self.skipped),
+                       ratings=ratings,
+                       skipped=len({c.id for c in self.skipped} - set(self.set_aside)),
+                       suspended=sum(v == "suspended" for v in self.set_aside.values()),
+                       buried=sum(v == "buried" for v in self.set_aside.values()),
                        seconds=(self.clock() - self.started).total_seconds(), left=left,
                        next_due=self.store.next_due(selection))
 

@@ -167,12 +167,18 @@ SAY = {
 }
 SUMMARY = {
     "en": {"over": "[b]Session over[/b]: {cards}, {grades}{ratings}, {took}.",
-           "skipped": "Skipped {n}.", "left": "{cards} left in the queue.",
+           "skipped": "Skipped {n}.", "suspended": "Suspended {n} (`dlstudy unsuspend CARD` brings "
+           "one back).", "buried": "Buried {n} until tomorrow.", "left": "{cards} left in the queue.",
            "next": "Next due: {due}.", "nothing": "Nothing scheduled yet.", "instant": "< 1 s"},
     "zh": {"over": "[b]本次结束[/b]：{cards}张卡片，{grades}次评分{ratings}，用时 {took}。",
-           "skipped": "跳过 {n} 张。", "left": "队列中还剩 {cards} 张卡片。",
+           "skipped": "跳过 {n} 张。", "suspended": "暂停 {n} 张（`dlstudy unsuspend CARD` 可恢复）。",
+           "buried": "搁置 {n} 张，到明天。", "left": "队列中还剩 {cards} 张卡片。",
            "next": "下一张到期：{due}。", "nothing": "尚无安排到期的卡片。", "instant": "不到 1 秒"},
 }
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """A signal handler that does nothing (the interrupted read is retried, then fails)."""
 
 
 class SaveFailed(Exception):
@@ -197,6 +203,7 @@ class Keys:
             self.tty = False
         self._saved: list[Any] | None = None
         self._pending = ""
+        self.closed = False  # the terminal was closed (reading it failed)
 
     def __enter__(self) -> Keys:
         if self.tty:
@@ -212,14 +219,22 @@ class Keys:
         if self._saved is not None:
             import termios
 
-            termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
+            try:
+                termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
+            except (termios.error, OSError):
+                pass  # the terminal is gone (closed): nothing to restore
             self._saved = None
 
     def read(self) -> str | None:
         """One command: ``enter``, ``1``–``4``, ``p``, ``s``, ``u``, ``q``, another word, or None."""
         if self.tty:
             if not self._pending:
-                data = os.read(self.stream.fileno(), 64).decode("utf-8", "replace")
+                try:
+                    raw = os.read(self.stream.fileno(), 64)
+                except OSError:  # EIO: the terminal was closed — the end of the input
+                    self.closed = True
+                    return None
+                data = raw.decode("utf-8", "replace")
                 if not data:
                     return None
                 if data[0] == "\x1b":  # an arrow key or another escape sequence: ignored
@@ -321,11 +336,32 @@ class Study:
     def text(self, message: str, **values: object) -> str:
         return SAY[self.lang][message].format(**values)
 
+    @property
+    def hung_up(self) -> bool:
+        """The terminal was closed during the session."""
+        return bool(getattr(self.keys, "closed", False))
+
     def grade_name(self, rating: int) -> str:
         return RATING_NAMES[self.lang][rating]
 
     def run(self, selection: set[str] | None = None) -> Summary:
-        """Ask cards until the queue is empty or the user quits; ``selection`` is for "next due"."""
+        """Ask cards until the queue is empty or the user quits; ``selection`` is for "next due".
+        A closed terminal does not kill it (SIGHUP is caught and does nothing; unlike SIG_IGN,
+        the editor, pager and workers it starts still get the default): reading the keys then
+        ends as the end of the input does — an answer on screen is recorded — and it stops."""
+        import signal
+        import threading
+
+        previous: Any = None
+        if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGHUP, _ignore)
+        try:
+            return self._run(selection)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGHUP, previous)
+
+    def _run(self, selection: set[str] | None) -> Summary:
         try:
             with self.keys:
                 while True:
@@ -343,6 +379,10 @@ class Study:
         except KeyboardInterrupt:
             self.interrupted = True
             self.console.print()
+        except OSError:
+            if not self.keys.closed:
+                raise
+            # the terminal is gone: writing to it fails too; every grade is already saved
         except SaveFailed as failed:
             self.failure = failed
             why = self.text("not_saved", card=failed.card.id, grade=self.grade_name(failed.rating),
@@ -522,7 +562,8 @@ class Study:
                outcome: str | None = None, easy: float | None = None,
                hard: float | None = None) -> str:
         """After an auto-graded answer: Enter records ``auto``, 1–4 records another grade (the
-        log keeps both). ``auto`` None: the user grades. Quitting records ``auto`` first.
+        log keeps both). ``auto`` None: the user grades. Quitting — ``q``, Ctrl-D or Ctrl-C —
+        records ``auto`` first: the answer was given, and is not lost.
         ``redraw`` puts the question and the result back on screen (after paging a proof)."""
         if auto is not None:
             name = self.grade_name(auto)
@@ -540,7 +581,13 @@ class Study:
         help_line = AUTO_HELP[self.lang]["settle" if auto is not None else "self"]
         self.console.print(help_line, style="dim", highlight=False)
         while True:
-            key = self.keys.read()
+            try:
+                key = self.keys.read()
+            except KeyboardInterrupt:
+                if auto is not None:
+                    self.grade(card, auto, duration_ms, seed=seed, auto_rating=auto,
+                               answer=answer, outcome=outcome)
+                raise
             quitting = key is None or key in ("q", "quit")
             if quitting and auto is None:
                 return "quit"
@@ -917,8 +964,9 @@ def summary_text(summary: Summary, lang: str = "en") -> str:
         left = plural(summary.left, "card")
         ratings = f" ({grades})" if grades else ""
     lines = [words["over"].format(cards=cards, grades=grades_n, ratings=ratings, took=took)]
-    if summary.skipped:
-        lines.append(words["skipped"].format(n=summary.skipped))
+    for kind in ("skipped", "suspended", "buried"):
+        if getattr(summary, kind):
+            lines.append(words[kind].format(n=getattr(summary, kind)))
     if summary.left:
         lines.append(words["left"].format(cards=left))
     if summary.next_due is None:

@@ -12,7 +12,7 @@ import pytest
 from dlstudy.card import Card
 from dlstudy.cardinfo import card_info, info_view
 from dlstudy.library import load_library
-from dlstudy.scheduler import SchedulerConfig, to_us
+from dlstudy.scheduler import SchedulerConfig, from_us, to_us
 from dlstudy.session import Session, quiz_queue, review_queue
 from dlstudy.store import MIGRATIONS, SCHEMA_VERSION, Marks, Store, _statements
 from tests.studykit import TOPIC, Clock, drill_deck, invoke, log, shared_cache
@@ -82,6 +82,13 @@ def test_suspended_cards_are_left_out_of_quiz_and_review_until_unsuspended(
     assert "1 card" in result.output and log(isolated_home) == [("drill-03", 3)]
     result = invoke(["quiz", "--topic", TOPIC, "--include-suspended"], "q\n")
     assert "3 cards" in result.output
+    assert invoke(["bury", "drill-03"]).exit_code == 0
+    for lang, words in (("en", "all 3 matching cards are suspended or buried"),
+                        ("zh", "匹配的 3 张卡片都已暂停或搁置")):
+        result = invoke(["quiz", "--topic", TOPIC, "--lang", lang], "q\n")  # not "Quiz · 0 cards"
+        assert result.exit_code == 1 and words in " ".join(result.output.split()), result.output
+        assert "--include-suspended" in result.output
+    assert invoke(["unsuspend", "drill-03"]).exit_code == 0
     result = invoke(["review", "--topic", TOPIC], "q\n")
     assert "0 due · 0 new" in result.output or "Nothing is due" in result.output
     assert invoke(["unsuspend", "drill-01"]).exit_code == 0
@@ -140,6 +147,9 @@ def test_session_keys_suspend_bury_and_flag(decks: Path, isolated_home: Path) ->
     assert "flagged drill-01 5 (pink)" in result.output
     assert "suspended drill-01" in result.output and "buried drill-02 until tomorrow" in result.output
     assert log(isolated_home) == [("drill-03", 3)]
+    # the summary says what became of the two cards, not that they were skipped
+    assert "Suspended 1" in result.output and "Buried 1 until tomorrow" in result.output
+    assert "Skipped" not in result.output
     with Store.open(isolated_home) as store:
         assert store.card_marks("drill-01") == Marks(suspended="user", flag=5)
         assert store.card_marks("drill-02").buried_until is not None
@@ -279,14 +289,35 @@ def test_card_info_reports_recall_now_and_on_the_plan_date(decks: Path, tmp_path
         assert "recall on 2026-04-01 (plan)" in out and "42" in out and "4.0 s" in out
 
 
-def io_text(renderable: object) -> str:
+def io_text(renderable: object, width: int = 120) -> str:
     import io
 
     from rich.console import Console
 
     out = io.StringIO()
-    Console(file=out, width=120).print(renderable)
+    Console(file=out, width=width).print(renderable)
     return out.getvalue()
+
+
+def test_card_history_on_a_narrow_terminal_is_one_line_an_answer_not_a_cut_table(
+        tmp_path: Path) -> None:
+    """At 50 columns the history table cut the date, the grade and the mode (`qu`) and lost the
+    answer column; there each answer takes a line, with what was typed under it."""
+    clock = Clock()
+    with Store.open(tmp_path, clock=clock.us) as store:
+        scheduler = store.scheduler(SchedulerConfig())
+        store.grade("drill-01", 1, scheduler, 4000, "quiz", seed=1097127993, auto_rating=1,
+                    answer="152064")
+        info = card_info(store, "drill-01", scheduler, now=clock.dt())
+    for lang, grade in (("en", "Again"), ("zh", "忘记")):
+        wide = io_text(info_view(info, lang, now=clock.dt()))
+        assert "┏" in wide and "1097127993" in wide and "152064" in wide
+        narrow = io_text(info_view(info, lang, now=clock.dt()), width=50)
+        assert "┏" not in narrow
+        when = from_us(info.history[0].at).astimezone().strftime("%Y-%m-%d %H:%M")
+        flat = " ".join(narrow.split())
+        assert f"{when} {grade} 4.0 s quiz" in flat and "1097127993" in flat
+        assert "\n  152064" in narrow
 
 
 @pytest.mark.parametrize("line, message", [

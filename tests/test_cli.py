@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 from typer.testing import CliRunner
 
 from dlstudy.cli import app
@@ -198,3 +199,24 @@ def test_list_in_a_narrow_terminal_keeps_ids_and_titles_whole() -> None:
     flat = " ".join(texts[60].split())
     for card in cards:
         assert f"{card.id} {card.topic} · {card.kind} {' '.join(card.title.en.split())}" in flat
+
+
+def test_list_in_a_narrow_terminal_keeps_the_marks_and_indents_a_wrapped_title() -> None:
+    """Two lines a card still says what the table says: the card's marks and *unproved*; a
+    title too long for one line wraps under itself, not at the left edge."""
+    from rich.console import Console
+
+    from dlstudy.render import UNPROVED, cards_table
+
+    library = load_library()
+    card = library.cards["residual-gradient-depth"]
+    bare = msgspec.structs.replace(card, id="user-card", derivations=[])
+    console = Console(width=44, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(cards_table([card, bare], library.derivations, "en", 44,
+                              marks={card.id: ["suspended", "flag 2 (orange)"]}))
+    lines = console.export_text().splitlines()
+    start = lines.index("residual-gradient-depth  residual · recall")
+    body = lines[start + 1:lines.index("user-card  residual · recall")]
+    assert len(body) > 1 and all(line.startswith("  ") and line == line.rstrip() for line in body)
+    assert "[suspended, flag 2 (orange)]" in " ".join(line.strip() for line in body)
+    assert lines[-1].endswith(f"[{UNPROVED['en']}]")

@@ -308,3 +308,31 @@ def test_a_card_shows_only_its_own_derivations_plots_escaped() -> None:
     assert '<img class="plot" src="dlstudy-a-1.png" alt="x&lt;y &amp; &quot;z&quot;">' in back
     assert "dlstudy-other-1.png" not in back and "Plots (quick run of a)" in back
     assert "<img" not in note_text(card, "zh").back  # no plots given: none shown
+
+
+def test_a_link_is_kept_and_a_pipe_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """`export reviews log.csv` through a symbolic link updates the file it names; into a pipe
+    or a device (`/dev/stdout`) it streams the CSV and leaves the path alone (it once renamed a
+    regular file over them, which as root replaced /dev/stdout itself)."""
+    import os
+    import threading
+
+    real = tmp_path / "synced" / "log.csv"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "log.csv"
+    link.symlink_to(real)
+    assert invoke(["export", "reviews", str(link)]).exit_code == 0
+    assert link.is_symlink() and real.read_text().startswith("card_id,review_time")
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = invoke(["export", "reviews", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert got and got[0].startswith(b"card_id,review_time")
+    assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["log.csv", "pipe",
+                                                                             "synced"]

@@ -238,3 +238,41 @@ def test_yaml_syntax_errors_read_in_chinese(text: str, chinese: str, tmp_path: P
     path = tmp_path / "deck.yaml"
     path.write_text(text, encoding="utf-8")
     assert [tr(p.message, "zh") for p in load_deck(path)[1]] == [chinese]
+
+
+@pytest.mark.parametrize(("command", "chinese"), [
+    (["optimize"], "历史记录还不够"),
+    (["backup", "{home}/copy.sqlite3"], "条复习记录从"),
+    (["export", "reviews", "{home}/log.csv"], "条复习记录（先是"),
+])
+def test_commands_without_cards_take_lang_too(command: list[str], chinese: str,
+                                              isolated_home: Path) -> None:
+    """Every command that prints a message takes `--lang`, as the README says it overrides
+    DLSTUDY_LANG and the settings (these three once answered `No such option: --lang`)."""
+    args = [a.format(home=isolated_home) for a in command]
+    runner.invoke(app, ["stats"])  # the review database exists, as after a first session
+    result = runner.invoke(app, [*args, "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert chinese in result.output
+    english = runner.invoke(app, [*args, "--lang", "en"]).output
+    assert not CJK.search(english), english
+    assert runner.invoke(app, [*args, "--lang", "fr"]).exit_code == 2
+
+
+def test_stats_names_the_grades_as_the_session_does() -> None:
+    """The retention line of `stats --lang zh` names Again as the session's keys do (忘记),
+    not a second word for it."""
+    from dlstudy.render import STATS_LABELS
+    from dlstudy.terminal import RATING_NAMES
+
+    for lang in ("en", "zh"):
+        summary = STATS_LABELS[lang]["summary"]
+        assert RATING_NAMES[lang][1] in summary, summary
+
+
+def test_show_in_chinese_uses_full_width_colons_after_its_labels() -> None:
+    from dlstudy.render import AUTO_LABELS
+
+    for card, label in (("attn2-exercise-additive-params", "generator"), ("code-dropout", "task")):
+        out = " ".join(runner.invoke(app, ["show", card, "--lang", "zh"]).output.split())
+        assert f"{AUTO_LABELS['zh'][label]}：" in out, out

@@ -141,8 +141,10 @@ def test_new_scaffolds_checked_cards_with_fresh_ids(decks: Path) -> None:
     first = invoke(["new", "--topic", "study"])
     assert first.exit_code == 0, first.output
     assert "new card study-card-1" in first.output
+    assert "Edit it, then" in first.output  # one file written: not "them"
     second = invoke(["new", "--topic", "study", "--kind", "claim", "--with-derivation"])
     assert second.exit_code == 0, second.output
+    assert "Edit them, then" in second.output  # the card and its derivation
     module = decks / "study_card_2.py"  # no derivations/ folder there: beside questions/
     source = module.read_text(encoding="utf-8")
     for part in ("TITLE = {", "CLAIMS = [", "def derive(p)", "def experiment(p)", 'id="example_row"'):
@@ -174,3 +176,29 @@ def test_camel_case_names_are_found_by_their_parts() -> None:
     found = [h.card.id for h in search(cards, "layer norm")]
     assert "norm-why-ln-transformers" in found  # its text writes LayerNorm, never "layer norm"
     assert "norm-why-ln-transformers" in [h.card.id for h in search(cards, "layernorm")]
+
+
+@pytest.mark.parametrize("width", [60, 120])
+def test_search_on_a_narrow_terminal_gives_each_hit_lines_not_a_sliver_of_table(
+        width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 60 columns the table left the title and text a column a few letters wide; there each
+    hit takes lines — rank, id, topic and score, then the title and snippet indented."""
+    import io
+
+    from rich.console import Console
+
+    import dlstudy.cli
+
+    out = io.StringIO()
+    monkeypatch.setattr(dlstudy.cli, "console", Console(file=out, width=width, force_terminal=True,
+                                                        color_system=None))
+    assert invoke(["search", "残差", "--topic", "residual", "--lang", "zh"]).exit_code == 0
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= width for line in lines)
+    if width == 120:
+        assert any(line.startswith("┏") for line in lines)  # wide: still the table
+        return
+    assert not any(line.startswith(("┏", "│")) for line in lines)
+    first = next(i for i, line in enumerate(lines) if line.startswith("1. "))
+    assert lines[first].split()[1] in {c.id for c in load_library().select("residual")}
+    assert lines[first + 1].startswith("  ") and "残差" in lines[first + 1] + lines[first + 2]

@@ -245,6 +245,20 @@ def test_stats_command_json_and_rebuild(tmp_path: Path, monkeypatch: pytest.Monk
     assert shown.exit_code == 0
     assert "rebuilt the card states from 2 reviews; integrity check: ok" in shown.output
     assert "Statistics" in shown.output and "drill" in shown.output
+    chinese = invoke(["stats", "--rebuild", "--lang", "zh"]).output
+    assert "完整性检查：通过" in chinese and "ok" not in chinese  # no English word left in it
+
+
+def test_stats_says_one_review_not_one_reviews(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path_factory: pytest.TempPathFactory) -> None:
+    shared_cache(tmp_path_factory, monkeypatch)
+    drill_deck(tmp_path / "decks", n=1)
+    monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path / "decks"))
+    invoke(["quiz", "--topic", "drill"], "\n3\n")
+    shown = " ".join(invoke(["stats", "--rebuild"]).output.split())
+    assert "from 1 review;" in shown and "1 review · retention" in shown
+    exported = invoke(["export", "reviews", str(tmp_path / "log.csv")]).output
+    assert ": 1 review (" in " ".join(exported.split())
 
 
 @pytest.mark.slow

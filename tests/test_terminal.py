@@ -68,6 +68,66 @@ def test_ctrl_c_ends_the_session_and_keeps_the_grades(tmp_path: Path) -> None:
     assert log(home) == [("drill-01", 2)]
 
 
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_ctrl_c_at_the_automatic_grade_records_it_as_q_does(tmp_path: Path) -> None:
+    """The answer was typed and graded on screen; Ctrl-C before Enter must not lose it (q and
+    Ctrl-D already recorded it)."""
+    from tests.test_auto_cards import write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder)
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "claim",
+                                   "-n", "1"], env=subprocess_env(home, folder),
+                          encoding="utf-8", timeout=120, dimensions=(40, 120))
+    try:
+        child.expect("True or false\\?")
+        child.expect("(auto-claim-true|auto-claim-false) · auto")
+        card = child.match.group(1)
+        child.send("t\r")
+        child.expect("automatic grade")
+        child.expect("accept")
+        child.sendintr()
+        child.expect("Session over")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    assert log(home) == [(card, 3 if card == "auto-claim-true" else 1)]
+
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_a_closed_terminal_at_the_automatic_grade_records_it(tmp_path: Path) -> None:
+    """Closing the terminal window (the pty's hang-up: SIGHUP, then reads fail) once the answer
+    is graded on screen keeps that grade and ends the process; SIGHUP used to kill it first."""
+    import os
+    import time
+
+    from tests.test_auto_cards import write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder)
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "claim",
+                                   "-n", "1"], env=subprocess_env(home, folder),
+                          encoding="utf-8", timeout=120, dimensions=(40, 120))
+    child.expect("(auto-claim-true|auto-claim-false) · auto")
+    card = child.match.group(1)
+    child.send("t\r")
+    child.expect("accept")
+    os.close(child.child_fd)  # the terminal window is closed
+    child.child_fd = -1
+    for _ in range(300):
+        pid, _status = os.waitpid(child.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child.pid, 9)
+        pytest.fail("the session did not end when its terminal was closed")
+    assert log(home) == [(card, 3 if card == "auto-claim-true" else 1)]
+
+
 def type_slowly(child: object, text: str) -> None:
     """One character at a time, at a (fast) human pace."""
     import time
