@@ -8,7 +8,7 @@ Numeric: torch.utils.flop_counter's count of nn.MultiheadAttention equals F(n) f
 the saved-for-backward bytes of a hand softmax(QKᵀ/√d)V (autograd's saved_tensors_hooks)
 grow ×4 per doubling of n, while F.scaled_dot_product_attention's CPU kernel saves only O(n)
 (q, k, v, its output and one log-sum-exp per row) — measured the same way. At full scale the
-wall time of the plain forward (best of 5) is timed for n = 1024 … 4096 (4096 … 16384 on a GPU) and its log-log slope must
+wall time of the plain forward (best of 5) is timed for n = 1024 … 4096 (up to 4096 … 16384 on a GPU, as memory allows) and its log-log slope must
 exceed 1.5 (quadratic: 2).
 """
 
@@ -117,9 +117,14 @@ def _timing(p, hand):
     import torch
 
     # A GPU is not saturated by n = 1024 (launches, not arithmetic, set the time there), so on
-    # CUDA the sizes start where the n² work dominates: 8·16384² fp32 scores are 8.6 GB.
+    # CUDA the sizes go as far as memory allows (8·16384² fp32 scores are 8.6 GB; the softmax
+    # needs a few such tensors at once), up to 4096 … 16384.
     d, times = 64, []
-    sizes = (4096, 8192, 16384) if p.device == "cuda" else (1024, 2048, 4096)
+    sizes = (1024, 2048, 4096)
+    if p.device == "cuda":
+        free, _ = torch.cuda.mem_get_info()
+        top = max((n for n in (4096, 8192, 16384) if 4 * 8 * n * n * 4 < 0.8 * free), default=4096)
+        sizes = (top // 4, top // 2, top)
     for n in sizes:
         q = torch.randn(1, 8, n, d, device=p.device)
         for _ in range(2):
