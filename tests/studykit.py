@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -104,3 +105,47 @@ def quick_run(derivation_id: str, myth: bool = False) -> dict[str, object]:
         path = paths.bundled_derivations() / f"{derivation_id}.py"
         _RUNS[key] = run_one(derivation_id, str(path), derivation_id, "cpu", "quick", myth=myth)
     return _RUNS[key]
+
+
+def check_against_closed_form(
+    name: str, closed_form: Any, draws: int, *, rel_tol: float = 1e-9, abs_tol: float = 1e-12,
+    exact_int_type: bool = True, shown: Any = None, wrong: Any = None, extra: Any = None,
+    same_draw: bool = True, variety_key: Any = repr, min_variety: int = 10,
+) -> None:
+    """Draw exercise ``name`` for seeds 0…draws−1 and hold each draw to an independent closed
+    form, the shared part of every topic's exercise test:
+
+    the expected answer equals ``closed_form(params)`` (integers exactly, reals within
+    ``rel_tol``/``abs_tol``); ``shown(exercise)`` — strings of which one must appear in the worked
+    solution; ``wrong(exercise)`` — answers that must be rejected; the expected answer itself is
+    accepted; both languages have a prompt and a solution; a seed draws the same exercise again;
+    ``extra(exercise, seed)`` — a topic's own checks; and the draws vary (``min_variety``).
+    """
+    import math
+
+    from dlstudy import exercises
+
+    variety = set()
+    for seed in range(draws):
+        exercise = exercises.draw(name, seed)
+        closed = closed_form(exercise.params)
+        if exercise.answer_type == "integer":
+            assert exercise.expected == closed, (seed, exercise.params, exercise.expected, closed)
+            if exact_int_type:
+                assert isinstance(exercise.expected, int), (seed, exercise.expected)
+        else:
+            assert isinstance(exercise.expected, float)
+            assert math.isclose(exercise.expected, closed, rel_tol=rel_tol, abs_tol=abs_tol), (
+                seed, exercise.params, exercise.expected, closed)
+        if shown is not None:
+            assert any(s in exercise.solution.en for s in shown(exercise)), (seed, exercise.solution.en)
+        for answer in wrong(exercise) if wrong is not None else ():
+            assert not exercise.check(answer), (seed, exercise.expected, answer)
+        assert exercise.check(exercise.expected)
+        assert exercise.prompt.en and exercise.prompt.zh and exercise.solution.en and exercise.solution.zh
+        if same_draw:
+            assert exercise == exercises.draw(name, seed)
+        if extra is not None:
+            extra(exercise, seed)
+        variety.add(variety_key(exercise.expected))
+    assert len(variety) >= min_variety, f"{name} draws too few different answers: {len(variety)}"

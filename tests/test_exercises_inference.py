@@ -13,6 +13,7 @@ import pytest
 
 from dlstudy import exercises
 from dlstudy.exercises import r
+from tests.studykit import check_against_closed_form
 
 DRAWS = 40
 BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
@@ -57,26 +58,22 @@ def test_every_inf_generator_has_a_closed_form() -> None:
 
 @pytest.mark.parametrize("name", sorted(CLOSED_FORMS))
 def test_inf_generator_agrees_with_the_closed_form(name: str) -> None:
-    variety = set()
-    for seed in range(DRAWS):
-        exercise = exercises.draw(name, seed)
-        closed = CLOSED_FORMS[name](exercise.params)
-        if exercise.answer_type == "integer":
-            assert exercise.expected == closed and isinstance(exercise.expected, int), (seed, exercise.params)
-            assert f"{exercise.expected:,}" in exercise.solution.en, (seed, exercise.solution.en)
-        else:
-            assert isinstance(exercise.expected, float)
-            assert math.isclose(exercise.expected, closed, rel_tol=1e-9, abs_tol=1e-12), (seed, exercise.params)
-            assert any(s in exercise.solution.en for s in (r(exercise.expected), f"{exercise.expected:,.2f}")), (
-                seed, exercise.solution.en)
-            assert exercise.check(float(f"{exercise.expected:.3g}"))          # three figures are accepted
-            assert not exercise.check(exercise.expected * 1.05 + 0.01)       # a wrong answer is not
-        assert exercise.check(exercise.expected)
-        assert not exercise.check(exercise.expected + 1 if exercise.answer_type == "integer" else -1.0)
-        assert exercise.prompt.en and exercise.prompt.zh and exercise.solution.en and exercise.solution.zh
-        assert exercise == exercises.draw(name, seed)
-        variety.add(repr(exercise.expected))
-    assert len(variety) >= 10, f"{name} draws too few different answers: {len(variety)}"
+    def shown(e: Any) -> tuple[str, ...]:
+        if e.answer_type == "integer":
+            return (f"{e.expected:,}",)
+        return (r(e.expected), f"{e.expected:,.2f}")
+
+    def wrong(e: Any) -> list[Any]:
+        if e.answer_type == "integer":
+            return [e.expected + 1]
+        return [e.expected * 1.05 + 0.01, -1.0]                 # a wrong answer is not accepted
+
+    def three_figures(e: Any, seed: int) -> None:
+        if e.answer_type != "integer":
+            assert e.check(float(f"{e.expected:.3g}")), seed     # three figures are accepted
+
+    check_against_closed_form(name, CLOSED_FORMS[name], DRAWS, shown=shown, wrong=wrong,
+                              extra=three_figures)
 
 
 def test_kv_cache_counts_kv_heads_not_query_heads() -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from dlstudy import exercises
 from dlstudy.exercises import r
+from tests.studykit import check_against_closed_form
 
 DRAWS = 40
 
@@ -68,30 +69,24 @@ def test_every_numerics_generator_has_a_closed_form() -> None:
 
 @pytest.mark.parametrize("name", sorted(CLOSED_FORMS))
 def test_numerics_generator_agrees_with_the_closed_form(name: str) -> None:
-    variety = set()
-    for seed in range(DRAWS):
-        exercise = exercises.draw(name, seed)
-        closed = CLOSED_FORMS[name](exercise.params)
-        if exercise.answer_type == "integer":
-            assert exercise.expected == closed, (seed, exercise.params, exercise.expected, closed)
-            assert not exercise.check(int(closed) + 1)
-        else:
-            assert isinstance(exercise.expected, float)
-            # float formats reach 2^-149: an absolute tolerance would make the comparison vacuous there
-            tiny_ok = 0.0 if name.startswith("num_") else 1e-12
-            assert math.isclose(exercise.expected, closed, rel_tol=1e-9, abs_tol=tiny_ok), (
-                seed, exercise.params, exercise.expected, closed)
-            assert exercise.check(float(r(exercise.expected, 3))), (seed, exercise.expected)  # 3 figures accepted
-            wrong = exercise.expected + 0.05 * abs(exercise.expected) + 1e-3 * (exercise.expected == 0)
-            assert not exercise.check(wrong), (seed, exercise.expected)
-            if exercise.expected != 0:
-                assert not exercise.check(0.0), (seed, exercise.expected)  # 0 is no answer for 2^-133
-        assert exercise.check(exercise.expected)
-        assert exercise.prompt.en and exercise.prompt.zh and exercise.solution.en and exercise.solution.zh
-        shown = {r(float(exercise.expected)), str(exercise.expected)}
-        assert any(s in exercise.solution.en for s in shown), (seed, exercise.solution.en)
-        variety.add(round(float(exercise.expected), 12))
-    assert len(variety) >= 8, f"{name} draws too few different answers: {len(variety)}"
+    def wrong(e: Any) -> list[Any]:
+        if e.answer_type == "integer":
+            return [int(e.expected) + 1]
+        answers = [e.expected + 0.05 * abs(e.expected) + 1e-3 * (e.expected == 0)]
+        if e.expected != 0:
+            answers.append(0.0)  # 0 is no answer for 2^-133
+        return answers
+
+    def three_figures(e: Any, seed: int) -> None:
+        if e.answer_type != "integer":
+            assert e.check(float(r(e.expected, 3))), (seed, e.expected)  # 3 figures accepted
+
+    # float formats reach 2^-149: an absolute tolerance would make the comparison vacuous there
+    check_against_closed_form(
+        name, CLOSED_FORMS[name], DRAWS, abs_tol=0.0 if name.startswith("num_") else 1e-12,
+        exact_int_type=False, shown=lambda e: {r(float(e.expected)), str(e.expected)},
+        wrong=wrong, extra=three_figures, same_draw=False,
+        variety_key=lambda x: round(float(x), 12), min_variety=8)
 
 
 def test_float_format_matches_torch_finfo_where_torch_has_the_dtype() -> None:
