@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from typer import _click as click
+from typer.core import TyperGroup
 
 from dlstudy import __version__
 
@@ -27,7 +29,49 @@ if TYPE_CHECKING:
     from dlstudy.settings import Settings
     from dlstudy.store import Store
 
+class Commands(TyperGroup):
+    """dlstudy's command tree. The language is settled before any option is parsed
+    (:func:`_lang_before_parsing`); in a zh run the tree gets its Chinese text and the parser's
+    usage errors leave in Chinese (``dlstudy.help_zh``, imported only then). An English run goes
+    through Typer untouched."""
+
+    chinese = False
+
+    def main(self, args: Optional[Sequence[str]] = None, prog_name: Optional[str] = None,
+             complete_var: Optional[str] = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
+        if _lang_before_parsing(sys.argv[1:] if args is None else list(args)) != "zh":
+            return super().main(args, prog_name, complete_var, standalone_mode,
+                                windows_expand_args, **extra)
+        from dlstudy import help_zh
+
+        help_zh.localize(self)
+        self.chinese = True
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode,
+                                windows_expand_args, **extra)
+        finally:
+            help_zh.restore_typer_words()
+
+    def make_context(self, info_name: Optional[str], args: list[str],
+                     parent: Optional[click.Context] = None, **extra: Any) -> click.Context:
+        with self._errors():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with self._errors():
+            return super().invoke(ctx)
+
+    def _errors(self) -> AbstractContextManager[None]:
+        if not self.chinese:
+            return nullcontext()
+        from dlstudy.help_zh import chinese_errors
+
+        return chinese_errors()
+
+
 app = typer.Typer(
+    cls=Commands,
     name="dlstudy",
     help="Deep-learning interview cards whose every claim is proved by code that runs.\n\n"
     "Start with `dlstudy list`, read a card with `dlstudy show ID`, and run its proof with "
@@ -66,7 +110,8 @@ def _lang(lang: Optional[str]) -> str:
     from dlstudy.settings import default_lang
 
     if lang is None:
-        state.lang = default_lang(_settings().lang)
+        if state.lang is None:  # not given before the command either (`dlstudy --lang zh quiz`)
+            state.lang = default_lang(_settings().lang)
         return state.lang
     if lang not in ("en", "zh"):
         _error(f"--lang must be en or zh, not {lang!r}")
@@ -95,14 +140,50 @@ def _ui_lang() -> str:
 def _file_lang() -> Optional[str]:
     """The ``lang`` line of the settings file when the file as a whole cannot be used (so that
     the error about it is in the language it asks for); None when there is none."""
+    return _lang_line(state.data_dir)
+
+
+def _lang_line(data_dir: Optional[Path]) -> Optional[str]:
+    """The ``lang`` line of the settings file in ``data_dir`` (None: the default data folder),
+    read without reading the rest of the file; None when there is none."""
     from dlstudy import paths
 
     try:
-        text = (paths.data_dir(state.data_dir) / "settings.toml").read_text(encoding="utf-8-sig")
+        text = (paths.data_dir(data_dir) / "settings.toml").read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
     found = re.search(r'^\s*lang\s*=\s*["\'](en|zh)["\']\s*(#.*)?$', text, re.MULTILINE)
     return found.group(1) if found else None
+
+
+def _lang_before_parsing(args: list[str]) -> str:
+    """The language of this run's help and usage errors, known before Click parses anything:
+    the last ``--lang``/``-l`` of the command line that says en or zh (``--lang zh``,
+    ``--lang=zh``, ``-l zh``, ``-lzh``), else ``DLSTUDY_LANG``, the settings file's ``lang``
+    line (of ``--data-dir`` when given) or the locale."""
+    asked = data_dir = None
+    i = 0
+    while i < len(args):
+        arg, value = args[i], None
+        if arg == "--":
+            break
+        if arg in ("--lang", "-l", "--data-dir") and i + 1 < len(args):
+            value = args[i + 1]
+            i += 1
+        elif arg.startswith(("--lang=", "--data-dir=")):
+            arg, value = arg.split("=", 1)
+        elif arg.startswith("-l") and not arg.startswith("--"):
+            arg, value = "-l", arg[2:]
+        if arg == "--data-dir":
+            data_dir = value
+        elif value in ("en", "zh"):
+            asked = value
+        i += 1
+    if asked is not None:
+        return asked
+    from dlstudy.settings import default_lang
+
+    return default_lang(_lang_line(Path(data_dir) if data_dir else None))
 
 
 LABELS = {"en": {"error": "[red]error:[/red] ", "warning": "[yellow]warning:[/yellow] "},
@@ -214,11 +295,16 @@ def main_options(
         "the command.")] = None,
     version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    lang: Annotated[Optional[str], typer.Option(
+        "--lang", "-l", hidden=True, help="Language: en or zh, before the command as after it "
+        "(`dlstudy --lang zh quiz --help`).")] = None,
 ) -> None:
     """Deep-learning interview cards whose every claim is proved by code that runs."""
     state.data_dir = data_dir
     state.lang = None
     state.settings = None  # read again for this data dir (tests invoke the app repeatedly)
+    if lang is not None:  # the command's own --lang, when it has one too, overrides it
+        _lang(lang)
 
 
 LIST_FORMATS = ("table", "tsv", "json")
@@ -1757,8 +1843,10 @@ def export_reviews(
 
 @app.command("help")
 def help_(ctx: typer.Context, command: Annotated[Optional[str], typer.Argument(
-        help="A command to explain (default: all of them).")] = None) -> None:
+        help="A command to explain (default: all of them).")] = None,
+          lang: LangOpt = None) -> None:
     """Show this help (the same as --help); `dlstudy help COMMAND` explains one command."""
+    _messages_in(lang)  # the help itself is in that language already: see Commands.main
     group: Any = ctx.parent  # the `dlstudy` group's context (click's, as typer vendors it)
     if command is None:
         typer.echo(group.get_help(), nl=False)
@@ -1766,8 +1854,8 @@ def help_(ctx: typer.Context, command: Annotated[Optional[str], typer.Argument(
     sub = group.command.get_command(group, command)
     if sub is None:
         _fail(f"no command {command!r}; commands: {', '.join(group.command.list_commands(group))}")
-    with type(group)(sub, info_name=command, parent=group) as sub_ctx:
-        typer.echo(sub.get_help(sub_ctx), nl=False)
+    with sub.context_class(sub, info_name=command, parent=group) as sub_ctx:
+        typer.echo(sub_ctx.get_help(), nl=False)
 
 
 def _global_options_first(args: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ is printed as it is. Only ``re`` is imported: ``list`` and ``quiz`` stay light.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # (English template, Chinese template). The first template that matches the whole message wins,
 # so a specific one goes before a general one it would also match, and a prefix or a suffix
@@ -347,8 +348,19 @@ def _pattern(template: str) -> re.Pattern[str]:
 def _catalogue() -> list[tuple[re.Pattern[str], str]]:
     global _compiled
     if _compiled is None:
-        _compiled = [(_pattern(en), zh) for en, zh in CATALOGUE]
+        _compiled = compile_catalogue(CATALOGUE)
     return _compiled
+
+
+def compile_catalogue(entries: Iterable[tuple[str, str]]) -> list[tuple[re.Pattern[str], str]]:
+    """(English template, Chinese template) pairs made ready for :func:`tr_with`."""
+    return [(_pattern(en), zh) for en, zh in entries]
+
+
+def tr_with(message: str, catalogue: list[tuple[re.Pattern[str], str]]) -> str:
+    """``message`` in Chinese by another catalogue (the command line's own words: see
+    ``dlstudy.help_zh``), matched and filled in as this one is; as it is when not catalogued."""
+    return _zh(message, 0, catalogue)
 
 
 def tr(message: str, lang: str) -> str:
@@ -358,17 +370,18 @@ def tr(message: str, lang: str) -> str:
     return _zh(message, 0)
 
 
-def _zh(message: str, depth: int) -> str:
+def _zh(message: str, depth: int,
+        catalogue: list[tuple[re.Pattern[str], str]] | None = None) -> str:
     if depth > 8:
         return message
-    for pattern, zh in _catalogue():
+    for pattern, zh in _catalogue() if catalogue is None else catalogue:
         m = pattern.fullmatch(message)
         if m is None:
             continue
         values = m.groupdict()
         for name in ("inner", "value", "origin"):  # a message within the message
             if name in values:
-                values[name] = _zh(values[name], depth + 1)
+                values[name] = _zh(values[name], depth + 1, catalogue)
         return _fill(zh, values)
     return message
 
