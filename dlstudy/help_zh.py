@@ -324,7 +324,8 @@ def use_typer_words() -> None:
     from typer import rich_utils
 
     for module, name, value in [(rich_utils, n, w) for n, w in TYPER_WORDS.items()] + [
-            (rich._wrap, "words", chinese_words)]:
+            (rich._wrap, "words", chinese_words),
+            (rich_utils, "_make_rich_text", _folding(rich_utils._make_rich_text))]:
         key = f"{module.__name__}.{name}"
         if key not in _english:
             _english[key] = (module, getattr(module, name))  # AttributeError: see the module doc
@@ -340,6 +341,22 @@ _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CLOSE = "，。、；：！？）》」』】”’"
 _OPEN = "（《「『【“‘"
 _WORD = re.compile(rf"\s*(?:[{_OPEN}]*(?:[{_CJK}]|[^\s{_CJK}{_OPEN}{_CLOSE}]+)[{_CLOSE}]*|\S)\s*")
+
+
+def _folding(make: Any) -> Any:
+    """Typer's maker of help text, whose text folds where Rich would crop it with "…" (a table
+    cell narrower than Rich measured the text: it measures words by spaces alone)."""
+    if getattr(make, "folds", False):
+        return make
+
+    def make_rich_text(**kwargs: Any) -> Any:
+        text = make(**kwargs)
+        if hasattr(text, "overflow"):
+            text.overflow = "fold"
+        return text
+
+    make_rich_text.folds = True  # type: ignore[attr-defined]
+    return make_rich_text
 
 
 def chinese_words(text: str) -> Iterator[tuple[int, int, str]]:
