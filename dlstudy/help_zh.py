@@ -388,7 +388,7 @@ def chinese_errors() -> Iterator[None]:
     except _click.exceptions.ClickException as exc:
         use_typer_words()
         _raise_in_chinese(exc)
-    except Abort:
+    except (Abort, EOFError):  # Typer says "Aborted." for both
         use_typer_words()
         raise
 
