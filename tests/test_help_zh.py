@@ -166,12 +166,16 @@ def test_typer_still_offers_what_help_zh_relies_on() -> None:
     help_zh.use_typer_words()
     try:
         assert rich_utils.OPTIONS_PANEL_TITLE == "选项"
-        lines = rich.text.Text("只选这种类型的卡片：recall（回忆，自己评分）").wrap(
-            rich.console.Console(), 12)
-        assert len(lines) > 1 and not any(str(line).startswith("，") for line in lines)
+        # Rich breaks lines where its `words` end (without folding, a run of Chinese is one word)
+        text = "只选这种类型的卡片：recall（回忆，自己评分）"
+        breaks = rich._wrap.divide_line(text, 12, fold=False)
+        assert breaks and all(text[at] not in "，：）" for at in breaks), breaks
+        lines = rich.text.Text(text).wrap(rich.console.Console(), 12, overflow="ellipsis")
+        assert "".join(str(line).strip() for line in lines) == text
     finally:
         help_zh.restore_typer_words()
     assert rich_utils.OPTIONS_PANEL_TITLE == "Options" and rich._wrap.words.__module__ == "rich._wrap"
+    assert rich._wrap.divide_line("只选这种类型的卡片", 8, fold=False) == []  # Rich's own, back
 
 
 PROBE = """
