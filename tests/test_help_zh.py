@@ -129,7 +129,8 @@ def test_english_text_is_unchanged_even_after_a_chinese_run() -> None:
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     now = texts()
     changed = [k for k in expected if expected[k] != now[k]]
-    assert not changed, (f"English output changed for {changed}; if on purpose, run "
+    assert not changed, (f"English output changed for {changed}; if on purpose, bring the "
+                         "Chinese in dlstudy/help_zh.py up to date with it, then run "
                          "`python -m tests.cli_text`")
 
 
