@@ -123,15 +123,15 @@ def experiment(p):
             out = compute()
         return counter.macs, out
 
-    def torch_jvp(fn, x, v):  # torch's own forward mode: one dual-number pass
+    def dual_jvp(fn, x, v):  # torch's own forward mode: one dual-number pass
         with fwAD.dual_level():
             return fwAD.unpack_dual(fn(fwAD.make_dual(x, v))).tangent
 
     # The work torch does, measured in multiply-adds: the Jacobian by forward mode in units of one JVP,
     # by reverse mode (after its one forward pass) in units of one VJP.
     eye_n = torch.eye(n, dtype=dt, device=dev)
-    one_jvp = work(lambda: torch_jvp(f, x, eye_n[0]))[0]
-    fwd_work, J_torch_fwd = work(lambda: torch.stack([torch_jvp(f, x, e) for e in eye_n], dim=1))
+    one_jvp = work(lambda: dual_jvp(f, x, eye_n[0]))[0]
+    fwd_work, J_torch_fwd = work(lambda: torch.stack([dual_jvp(f, x, e) for e in eye_n], dim=1))
     p.close(f"torch forward-mode AD: work for the 5×12 Jacobian ÷ work of one JVP vs n = {n}",
             fwd_work / one_jvp, n, rtol=1e-12, id="jacobian_forward_jvps")
     xr = x.clone().requires_grad_()
@@ -173,7 +173,7 @@ def experiment(p):
 
     def scalar_gradient():
         if p.myth:  # the misconception: forward mode costs the same, so use it (one JVP per input)
-            return torch.stack([torch_jvp(g, xb, e)[0] for e in torch.eye(n_big, dtype=dt, device=dev)])
+            return torch.stack([dual_jvp(g, xb, e)[0] for e in torch.eye(n_big, dtype=dt, device=dev)])
         xg = xb.clone().requires_grad_()
         return torch.autograd.grad(g(xg)[0], xg)[0]
 
