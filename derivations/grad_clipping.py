@@ -18,9 +18,10 @@ TITLE = {
 CLAIMS = [
     {
         "en": "clip_grad_norm_ multiplies all gradients by min(1, c/(‖g‖ + 1e-6)), ‖g‖ the norm of all "
-              "parameters' gradients concatenated: the direction is kept and the new norm is c.",
+              "parameters' gradients concatenated: the direction is kept, and when ‖g‖ > c the new norm is c "
+              "(a hair under); below the threshold the gradient is unchanged.",
         "zh": "clip_grad_norm_ 把所有梯度乘以 min(1, c/(‖g‖ + 1e-6))，其中 ‖g‖ 是全部参数梯度拼接后的范数："
-              "方向不变，新范数为 c。",
+              "方向不变；‖g‖ > c 时新范数为 c（略小于 c），低于阈值时梯度不变。",
     },
     {
         "en": "clip_grad_value_ clamps each entry to [−c, c], which changes the direction of the update "

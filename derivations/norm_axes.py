@@ -4,10 +4,12 @@ Symbolic: on a small symbolic batch, BN's statistics run down each column (one
 feature, all samples) and LN's along each row (one sample, all features); each
 normalised column (BN) or row (LN) has mean 0 and variance σ²/(σ² + ε), and each
 is blind to a shift along its own axis but not along the other. With one
-normalisation function whose axis is a parameter, sympy's derivatives show that a
-BN output reads the other samples and an LN output reads none.
+normalisation function whose reduced dims are a parameter, on a symbolic [N, L, F]
+batch, sympy's derivatives show that a BN output (dims N, L) reads the other samples
+and the other tokens, and an LN output (dim F) reads neither.
 Numeric: the real nn.BatchNorm1d and nn.LayerNorm against hand-written mean/var
-formulas, including the [N, L, F] case where BatchNorm1d wants channels second.
+formulas, including the [N, L, F] case where BatchNorm1d wants channels second, and
+autograd's Jacobian of nn.LayerNorm(F), whose entries between tokens are exactly 0.
 """
 
 TITLE = {
@@ -42,6 +44,8 @@ CLAIMS = [
 
 
 def derive(p):
+    import itertools
+
     import sympy as sp
 
     n, f = 3, 2
@@ -86,33 +90,47 @@ def derive(p):
                sp.Matrix([sp.expand(a - mean(row_shifted)) for a in row_shifted] + [var(row_shifted)]),
                sp.Matrix([sp.expand(a - mean(row)) for a in row] + [var(row)]),
                shown=sp.Eq(sp.Symbol("(x₁ⱼ + c) − μ(x₁ + c), σ²(x₁ + c)"), sp.Symbol("x₁ⱼ − μ(x₁), σ²(x₁)")))
-    # Which entries does an output read? One normalisation, two axes: derive ∂output/∂(another sample).
-    def normalise(axes):
-        """x̂ of every entry of X, with mean and biased variance taken over `axes` (0: samples, 1: features)."""
-        out = sp.zeros(n, f)
-        for i in range(n):
-            for j in range(f):
-                group = [X[a, b] for a in range(n) for b in range(f)
-                         if (0 in axes or a == i) and (1 in axes or b == j)]
-                out[i, j] = (X[i, j] - mean(group)) / sp.sqrt(var(group) + eps)
+    # Which entries does an output read? One normalisation whose reduced dims are a parameter (torch's `dim=`),
+    # on a symbolic [N, L, F] = [2, 2, 2] batch; differentiate every output by every input entry.
+    shape = (2, 2, 2)
+    T = {idx: sp.Symbol("x" + "".join(str(i + 1) for i in idx), real=True)
+         for idx in itertools.product(*(range(d) for d in shape))}
+
+    def normalise(dims):
+        """x̂ of every entry, with mean and biased variance over the dims in `dims` (keepdim-style)."""
+        out = {}
+        for idx in T:
+            group = [T[o] for o in T if all(o[d] == idx[d] for d in range(3) if d not in dims)]
+            out[idx] = (T[idx] - mean(group)) / sp.sqrt(var(group) + eps)
         return out
 
-    bn_out = normalise((0,))
+    point = {sym: sp.Rational(v) for sym, v in zip(T.values(), [1, -2, 0, 3, 2, 1, -1, 4])}
+    point[eps] = sp.Rational(1, 10)
+
+    def reads(out):
+        """How many derivatives ∂x̂[n,l,f]/∂x[n′,l′,f′] are non-zero at a numeric point: (other sample n′ ≠ n,
+        same sample but another token l′ ≠ l, n′ = n), each of how many."""
+        other_sample, other_token = [0, 0], [0, 0]
+        for i in out:
+            for k in T:
+                if k[0] == i[0] and k[1] == i[1]:
+                    continue
+                tally = other_sample if k[0] != i[0] else other_token
+                tally[1] += 1
+                tally[0] += sp.diff(out[i], T[k]).subs(point) != 0
+        return other_sample, other_token
+
+    bn_sample, bn_token = reads(normalise((0, 1)))  # BatchNorm1d on [N, L, F]: statistics over N and L
     # p.myth: the misconception that LN's statistics also run over the batch.
-    ln_out = normalise((0, 1) if p.myth else (1,))
-    at = {sym: val for sym, val in zip(X, [1, -2, 0, 3, 2, 1])}
-    d_bn = sp.diff(bn_out[1, 0], X[0, 0])
-    p.step("∂BN(X)₂₁/∂x₁₁ at one numeric batch (ε = 0): sample 2's BN output moves with sample 1",
-           sp.nsimplify(d_bn.subs(at).subs(eps, 0)))
-    p.holds("(sympy) BN: ∂x̂₂₁/∂x₁₁ ≠ 0", d_bn.subs(at).subs(eps, 0) != 0,
-            measured=str(sp.nsimplify(d_bn.subs(at).subs(eps, 0))), expected="≠ 0", id="bn_reads_other_samples")
-    cross = [sp.diff(ln_out[i, j], X[k, m]) for i in range(n) for j in range(f) for k in range(n) if k != i
-             for m in range(f)]
-    p.step("LN: sympy differentiates each output x̂ᵢⱼ by each entry xₖₘ of another sample (k ≠ i)",
-           sp.Tuple(*cross[:4]))
-    p.equal("(sympy) LN: derivatives ∂x̂ᵢⱼ/∂xₖₘ (k ≠ i) that are not identically 0, of "
-            f"{len(cross)}", sum(1 for d in cross if d != 0), 0,
-            id="ln_reads_no_other_sample", refutes="LayerNorm's output depends on the other samples in the batch")
+    ln_sample, ln_token = reads(normalise((0, 2) if p.myth else (2,)))  # nn.LayerNorm(F): over F only
+    p.step("Non-zero ∂x̂[n,l,f]/∂x[n′,l′,f′] at a numeric point: BN over (N, L) reads other samples "
+           f"{bn_sample[0]}/{bn_sample[1]}, other tokens of its sample {bn_token[0]}/{bn_token[1]}")
+    p.holds("(sympy) LN over F reads no other sample and no other token, while the same function with BN's dims "
+            "(N, L) reads both", ln_sample[0] == 0 and ln_token[0] == 0 and bn_sample[0] > 0 and bn_token[0] > 0,
+            measured=f"LN {ln_sample[0]}/{ln_sample[1]}, {ln_token[0]}/{ln_token[1]}; "
+                     f"BN {bn_sample[0]}/{bn_sample[1]}, {bn_token[0]}/{bn_token[1]}",
+            expected="LN 0, 0; BN > 0, > 0", id="ln_reads_no_other_sample",
+            refutes="LayerNorm's output depends on the other samples in the batch")
 
 
 def experiment(p):
@@ -169,6 +187,17 @@ def experiment(p):
         hat, mu = by_hand(x3, (2,))
         p.allclose("[N,L,F] nn.LayerNorm(F) vs stats over F per token ([N, L, 1])", ln3(x3), hat, rtol=1e-10,
                    atol=1e-12, id="nlf_ln_per_token")
+        # Which inputs does each token's LN output read? Autograd's Jacobian of the real module on a small batch.
+        # p.myth: the misconception's LayerNorm on [N, L, F], statistics over the whole sample (L and F).
+        ln_tested = torch.nn.LayerNorm((3, F) if p.myth else F, elementwise_affine=False, dtype=dt).to(dev)
+        from torch.autograd.functional import jacobian
+
+        J = jacobian(ln_tested, x3[:2, :3]).reshape(6, F, 6, F).permute(0, 2, 1, 3)  # [token, token′, f, f′]
+        other_token = ~torch.eye(6, dtype=torch.bool, device=dev)
+        p.equal("[N,L,F] nn.LayerNorm(F): autograd Jacobian entries linking two different tokens (same or other "
+                f"sample) that are not exactly 0, of {int(other_token.sum()) * F * F}",
+                int((J[other_token] != 0).sum()), 0, id="nlf_ln_reads_only_its_token",
+                refutes="LayerNorm on [N, L, F] mixes the tokens of a sample (statistics over L and F)")
         ln_lf = torch.nn.LayerNorm((L, F), elementwise_affine=False, dtype=dt).to(dev)
         p.allclose("[N,L,F] nn.LayerNorm((L, F)) vs stats over the trailing (L, F)",
                    ln_lf(x3), by_hand(x3, (1, 2))[0], rtol=1e-10, atol=1e-12, id="nlf_ln_last_two_axes")

@@ -1,10 +1,12 @@
 """In train mode a sample's BatchNorm output depends on the rest of the batch (and on padding); LayerNorm's does not.
 
 Symbolic: for a batch of two, BN (ε = 0) maps the larger value to +1 and the
-smaller to −1 whatever they are; for a batch of three, ∂x̂₁/∂x₂ ≠ 0. Padding a
+smaller to −1 whatever they are; for a batch of three, ∂x̂₁/∂x₂ ≠ 0; over any group of
+n entries sharing a statistic, ∂x̂ₐ/∂xᵦ = (δₐᵦ − 1/n − x̂ₐx̂ᵦ/n)/s. Padding a
 sequence batch with z zero tokens scales BN's per-channel mean by n/(n + z).
 Numeric: torch.nn.BatchNorm1d vs nn.LayerNorm on the same sample in different
-batches, with more or less padding, and the spread of one sample's BN output
+batches, with more or less padding; autograd's Jacobians of both modules against that
+formula (LN's groups are samples, so its cross-sample entries are exactly 0); and the spread of one sample's BN output
 across random batches against its large-batch prediction √((1 + x₀²/2)/B).
 """
 
@@ -53,6 +55,48 @@ def _noise_std(sp):
     return x0, B, f, grad, variance
 
 
+def _closed_form(sp):
+    """∂x̂ₐ/∂xᵦ = (δₐᵦ − 1/n − x̂ₐx̂ᵦ/n)/s, as an expression in (δₐᵦ, n, x̂ₐ, x̂ᵦ, s)."""
+    d, n, ha, hb, s = sp.symbols("delta n xhat_a xhat_b s", real=True)
+    return (d, n, ha, hb, s), (d - 1 / n - ha * hb / n) / s
+
+
+def _group_jacobian(sp, n):
+    """The Jacobian of x̂ = (x − μ)/√(σ² + ε) over a group of n entries: sympy's derivative of the definition,
+    and the closed form evaluated with the same symbols."""
+    x = sp.symbols(f"x1:{n + 1}", real=True)
+    eps = sp.Symbol("epsilon", positive=True)
+    mu = sum(x) / n
+    s = sp.sqrt(sum((v - mu) ** 2 for v in x) / n + eps)
+    xhat = [(v - mu) / s for v in x]
+    jac = [[sp.diff(xhat[a], x[b]) for b in range(n)] for a in range(n)]
+    args, closed = _closed_form(sp)
+    formula = [[closed.subs(dict(zip(args, (int(a == b), n, xhat[a], xhat[b], s)))) for b in range(n)]
+               for a in range(n)]
+    return x, jac, formula
+
+
+def _jacobian_by_formula(xhat, s, dim):
+    """The derived closed form for every pair sharing a statistic (groups run along `dim` of a 2-D [B, F]
+    input), 0 for every other pair: a [B, F, B, F] tensor to hold against autograd's Jacobian."""
+    import sympy as sp
+    import torch
+
+    args, closed = _closed_form(sp)
+    entry = sp.lambdify(args, closed, modules=[{}])  # + − × ÷ only: evaluates on torch tensors
+    B, F = xhat.shape
+    n = xhat.shape[dim]
+    full = torch.zeros(B, F, B, F, dtype=xhat.dtype, device=xhat.device)
+    for i in range(B if dim == 1 else F):
+        h = xhat[i] if dim == 1 else xhat[:, i]
+        block = entry(torch.eye(n, dtype=h.dtype, device=h.device), n, h[:, None], h[None, :], s[i])
+        if dim == 1:
+            full[i, :, i, :] = block
+        else:
+            full[:, i, :, i] = block
+    return full
+
+
 def derive(p):
     import sympy as sp
 
@@ -78,26 +122,17 @@ def derive(p):
     p.holds("(sympy) ∂x̂₁/∂x₂ ≠ 0: sample 1's BN output depends on sample 2", dx.subs(at) != 0,
             measured=str(sp.nsimplify(dx.subs(at))), expected="≠ 0", id="bn_output_reads_other_sample")
 
-    # The same batch of three as three samples with two features each: BN and LN are one normalisation with
-    # a different axis; differentiate every LN output by every entry of another sample.
-    X = sp.Matrix(3, 2, lambda i, j: sp.Symbol(f"x{i + 1}{j + 1}", real=True))
-
-    def normalise(axes):
-        out = sp.zeros(3, 2)
-        for i in range(3):
-            for j in range(2):
-                group = [X[r, q] for r in range(3) for q in range(2)
-                         if (0 in axes or r == i) and (1 in axes or q == j)]
-                m = sum(group) / len(group)
-                out[i, j] = (X[i, j] - m) / sp.sqrt(sum((v - m) ** 2 for v in group) / len(group) + eps)
-        return out
-
-    ln_out = normalise((0, 1) if p.myth else (1,))  # p.myth: LN statistics taken over the batch as well
-    cross = [sp.diff(ln_out[i, j], X[k, q]) for i in range(3) for j in range(2) for k in range(3) if k != i
-             for q in range(2)]
-    p.equal(f"(sympy) LN: derivatives of a sample's output by another sample's entries not identically 0, of "
-            f"{len(cross)}", sum(1 for d in cross if d != 0), 0, id="ln_output_reads_no_other_sample",
-            refutes="LayerNorm's output depends on the other samples in the batch")
+    # Which entries does a normalised output read? Derive the Jacobian of a normalisation over a group of n
+    # entries from its definition; the experiment holds the real modules' Jacobians against it.
+    group, jac, formula = _group_jacobian(sp, 3)
+    p.step("x̂ₐ = (xₐ − μ)/s over a group of n = 3 entries, s = √(σ² + ε): sympy's ∂x̂₁/∂x₂",
+           sp.factor(sp.together(jac[0][1])))
+    # Row a = 1 covers every case (b = a and b ≠ a); the others follow by permuting the group.
+    p.identity("∂x̂ₐ/∂xᵦ = (δₐᵦ − 1/n − x̂ₐx̂ᵦ/n)/s, for a = 1 and b = 1, 2, 3",
+               sp.Matrix([sp.expand(sp.together(jac[0][b] - formula[0][b])) for b in range(3)]), sp.zeros(3, 1),
+               shown=sp.Eq(sp.Symbol("∂x̂ₐ/∂xᵦ"), sp.Symbol("(δₐᵦ − 1/n − x̂ₐx̂ᵦ/n)/s")), id="group_jacobian")
+    p.step("An entry outside the group enters neither xₐ nor μ, σ²: its derivative is 0. LN's group is one "
+           "sample's features, BN's one feature across the batch — the experiment checks both modules against this")
 
     # The noise one sample's BN output carries, to first order (delta method).
     x0, B, f, grad, variance = _noise_std(sp)
@@ -142,6 +177,32 @@ def experiment(p):
         p.allclose("LN: output of x₀ identical in batch A and batch B", ln_tested(batch_a)[0], ln_tested(batch_b)[0],
                    rtol=0, atol=1e-14, id="ln_batch_independent",
                    refutes="LayerNorm's output depends on the other samples in the batch")
+
+    # The whole Jacobian of each module on a batch of 4, by autograd, against the derived group formula.
+    from torch.autograd.functional import jacobian
+
+    small = (rand(4, F) * 2 + 0.5).to(dev)
+    J_ln = jacobian(ln_tested, small)  # [4, F, 4, F]
+    J_bn = jacobian(lambda x: torch.nn.functional.batch_norm(x, None, None, training=True, eps=1e-5), small)
+    other = ~torch.eye(4, dtype=torch.bool, device=dev)  # pairs (sample i, sample k ≠ i)
+    p.equal("LN: entries ∂LN(x)ᵢⱼ/∂xₖₘ (k ≠ i) of autograd's Jacobian that are not exactly 0, of "
+            f"{int(other.sum()) * F * F}", int((J_ln.permute(0, 2, 1, 3)[other] != 0).sum()), 0,
+            id="ln_output_reads_no_other_sample",
+            refutes="LayerNorm's output depends on the other samples in the batch")
+    ln_mu, ln_var = small.mean(1, keepdim=True), small.var(1, keepdim=True, correction=0)
+    ln_s = torch.sqrt(ln_var + 1e-5)
+    p.allclose("LN: autograd's Jacobian vs the derived formula, groups = each sample's features",
+               J_ln, _jacobian_by_formula((small - ln_mu) / ln_s, ln_s.flatten(), 1), rtol=1e-9, atol=1e-12,
+               id="ln_jacobian_formula")
+    bn_mu, bn_var = small.mean(0, keepdim=True), small.var(0, keepdim=True, correction=0)
+    bn_s = torch.sqrt(bn_var + 1e-5)
+    p.allclose("BN (train): autograd's Jacobian vs the derived formula, groups = each feature across the batch",
+               J_bn, _jacobian_by_formula((small - bn_mu) / bn_s, bn_s.flatten(), 0), rtol=1e-9, atol=1e-12,
+               id="bn_jacobian_formula")
+    p.greater("BN (train): max |∂BN(x)ᵢⱼ/∂xₖⱼ| over k ≠ i", J_bn.permute(0, 2, 1, 3)[other].abs().max(), 0.01,
+              id="bn_jacobian_other_samples")
+
+    with torch.no_grad():
         bn.eval()
         p.allclose("eval BN: output of x₀ identical in batch A and batch B", bn(batch_a)[0], bn(batch_b)[0],
                    rtol=0, atol=1e-14)

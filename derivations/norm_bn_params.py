@@ -13,10 +13,10 @@ TITLE = {
 }
 CLAIMS = [
     {
-        "en": "nn.BatchNorm1d/2d(C) learn 2C numbers (weight γ, bias β) and keep 2C + 1 buffers "
+        "en": "nn.BatchNorm1d/2d(C) learn 2C numbers (weight γ, bias β) and keep 2C + 1 buffer entries "
               "(running_mean, running_var, num_batches_tracked) that the optimizer never touches; "
               "nn.LayerNorm(F) learns 2F and has no buffers.",
-        "zh": "nn.BatchNorm1d/2d(C) 有 2C 个可学习参数（weight γ、bias β），另有 2C + 1 个缓冲区"
+        "zh": "nn.BatchNorm1d/2d(C) 有 2C 个可学习参数（weight γ、bias β），另有三个缓冲区、共 2C + 1 个数"
               "（running_mean、running_var、num_batches_tracked），优化器不更新它们；"
               "nn.LayerNorm(F) 有 2F 个参数、没有缓冲区。",
     },

@@ -32,9 +32,9 @@ CLAIMS = [
     {
         "en": "With the same steps and learning rate, the BN network's eval-mode test MSE at batch size 2 is more than "
               "4× its value at batch size 64 and more than 2× the LN network's at batch size 2; LN degrades far "
-              "less (only through noisier gradients) and also trains at batch size 1, which nn.BatchNorm1d refuses.",
+              "less (its batch-2 run takes noisier steps and sees fewer examples in the same steps) and also trains at batch size 1, which nn.BatchNorm1d refuses.",
         "zh": "在相同步数和学习率下，BN 网络在 batch 为 2 时的 eval 模式测试 MSE 超过 batch 为 64 时的 4 倍，"
-              "也超过同样 batch 为 2 的 LN 网络的 2 倍；LN 的退化小得多（只来自更嘈杂的梯度），而且 batch 为 1 "
+              "也超过同样 batch 为 2 的 LN 网络的 2 倍；LN 的退化小得多（batch 为 2 时梯度更嘈杂、相同步数下见到的样本更少），而且 batch 为 1 "
               "也能训练，而 nn.BatchNorm1d 拒绝这种输入。",
     },
     {

@@ -337,3 +337,19 @@ def test_operands_are_bracketed_when_negative() -> None:
     assert f"{o(-0.5)}·{o(-0.5)} + 2" == "(-0.5)·(-0.5) + 2"
     assert f"{o(1.5)}·{o(2.25)} + {o(-1.5)}" == "1.5·2.25 + (-1.5)"
     assert o(-3) == "(-3)" and o(0.0) == "0" and o(-1e-9, 2) == "(-1e-09)"
+
+
+def test_clip_solution_does_not_claim_the_norm_exceeds_itself_when_it_equals_max_norm() -> None:
+    # p.grad = [3, 4] with max_norm = 5: torch still scales, by 5/(5 + 1e-6), just below 1.
+    equal = []
+    for seed in range(200):
+        exercise = exercises.draw("grad_clip_norm", seed)
+        norm = math.sqrt(sum(v * v for v in exercise.params["grad"]))
+        if exercise.params["ask"] == "component" and math.isclose(norm, exercise.params["max_norm"]):
+            equal.append(exercise)
+    assert equal, "no draw with ‖g‖ = max_norm in 200 seeds"
+    for exercise in equal:
+        m = exercise.params["max_norm"]
+        assert f"{m} > {m}" not in exercise.solution.en and f"{m} > {m}" not in exercise.solution.zh
+        assert "= max_norm" in exercise.solution.en and "= max_norm" in exercise.solution.zh
+        assert exercise.check(exercise.expected)

@@ -41,7 +41,13 @@ def clip_norm(rng: random.Random) -> Drawing:
         work = f"it returns the norm BEFORE clipping: ‖g‖ = √({' + '.join(f'{o(v)}²' for v in g)}) = {r(norm)}"
         work_zh = f"它返回裁剪之前的范数：‖g‖ = √({' + '.join(f'{o(v)}²' for v in g)}) = {r(norm)}"
     else:
-        if factor < 1:
+        if math.isclose(norm, max_norm):  # ‖g‖ = max_norm: the factor is 1 − 1e-6/(‖g‖ + 1e-6), just below 1
+            work = (f"‖g‖ = {r(norm)} = max_norm: torch multiplies by min(1, max_norm/(‖g‖ + 1e-6)) = "
+                    f"{factor:.7f}, just below 1, so the gradient barely changes: "
+                    f"{o(g[j])}·{factor:.7f} = {expected:.7f} ≈ {r(expected)}")
+            work_zh = (f"‖g‖ = {r(norm)} = max_norm：torch 乘以 min(1, max_norm/(‖g‖ + 1e-6)) = {factor:.7f}，"
+                       f"略小于 1，梯度几乎不变：{o(g[j])}·{factor:.7f} = {expected:.7f} ≈ {r(expected)}")
+        elif factor < 1:
             work = (f"‖g‖ = {r(norm)} > {max_norm}: every component is scaled by max_norm/(‖g‖ + 1e-6) = "
                     f"{r(factor)}, keeping the direction: {o(g[j])}·{r(factor)} = {r(expected)}")
             work_zh = (f"‖g‖ = {r(norm)} > {max_norm}：每个分量乘以 max_norm/(‖g‖ + 1e-6) = {r(factor)}，"

@@ -44,7 +44,7 @@ def mlp_param_count(rng: random.Random) -> Drawing:
     for i, (a, b) in enumerate(zip(widths, widths[1:])):
         last = i == len(widths) - 2
         bias = last_bias if last else True
-        terms.append(f"Linear({a}, {b}): {a}·{b}" + (f" + {b}" if bias else "") + f" = {n(a * b + (b if bias else 0))}")
+        terms.append(f"Linear({a}, {b}" + ("" if bias else ", bias=False") + f"): {a}·{b}" + (f" + {b}" if bias else "") + f" = {n(a * b + (b if bias else 0))}")
         if norm and not last:
             terms.append(f"BatchNorm1d({b}): γ, β = 2·{b} = {2 * b}")
     body = "\n".join(terms)
