@@ -337,3 +337,16 @@ def test_operands_are_bracketed_when_negative() -> None:
     assert f"{o(-0.5)}·{o(-0.5)} + 2" == "(-0.5)·(-0.5) + 2"
     assert f"{o(1.5)}·{o(2.25)} + {o(-1.5)}" == "1.5·2.25 + (-1.5)"
     assert o(-3) == "(-3)" and o(0.0) == "0" and o(-1e-9, 2) == "(-1e-09)"
+
+
+def test_a_loader_with_no_batch_is_never_asked_for_its_last_batch() -> None:
+    """drop_last=True with N < B yields no batch: the draw asks len(loader) (= 0), and the worked
+    solution says so instead of quoting a full last batch."""
+    empty = [e for e in (exercises.draw("train_dataloader_batches", s) for s in range(3000))
+             if e.params["drop_last"] and e.params["size"] < e.params["batch_size"]]
+    assert empty, "no draw with N < B and drop_last: widen the seed range"
+    for e in empty:
+        assert e.params["ask"] != "last", e.params
+        assert "no batch at all" in e.solution.en and "last batch" not in e.solution.en, e.solution.en
+        if e.params["ask"] == "len":
+            assert e.expected == 0
