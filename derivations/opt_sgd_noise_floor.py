@@ -35,8 +35,9 @@ def _floor():
     import sympy as sp
 
     a, eta, s, B = sp.symbols("a eta s B", positive=True)
-    e, xi, V = sp.symbols("e xi V")
-    step = sp.expand(e - eta * (a * e + xi))
+    e, xi, V, w, w_star = sp.symbols("e xi V w w_star")
+    grad = sp.diff(a * (w - w_star) ** 2 / 2, w) + xi  # the stochastic gradient: exact gradient plus noise ξ
+    step = sp.expand((w - eta * grad - w_star).subs(w, e + w_star))  # the new error, in terms of e = w − w*
     # Var of the new error (ξ independent of e, zero mean): (1 − ηa)²V + η²·s²/B.
     var_next = sp.expand(step**2).coeff(e, 2) * V + sp.expand(step**2).coeff(xi, 2) * s**2 / B
     V_inf = sp.solve(sp.Eq(V, var_next), V)[0]
@@ -47,7 +48,7 @@ def derive(p):
     import sympy as sp
 
     (a, eta, s, B, e, xi, V), step, var_next, V_inf = _floor()
-    p.step("One SGD step on ½a(w − w*)², error e = w − w*, gradient noise ξ", step)
+    p.step("One SGD step w − η(∂/∂w ½a(w − w*)² + ξ), written in the error e = w − w*", step)
     p.identity("e ← (1 − ηa)e − ηξ", step, (1 - eta * a) * e - eta * xi)
     p.step("Var(e_new) = (1 − ηa)²·V + η²·s²/B", var_next)
     p.step("Stationary variance: V = (1 − ηa)²V + η²s²/B ⇒ V =", V_inf)
