@@ -44,8 +44,19 @@ def derive(p):
                S * sp.diff(L, w))
     f, m, E, k = sp.symbols("f m E k", integer=True)
     v = (1 + f / 2**m) * 2**E
-    p.identity("(1 + f/2ᵐ)·2^E·2ᵏ = (1 + f/2ᵐ)·2^{E+k}: a power-of-two scale keeps the mantissa",
-               v * 2**k, (1 + f / 2**m) * 2 ** (E + k))
+    p.step("a float: v = (1 + f/2ᵐ)·2^E, f = 0 … 2ᵐ − 1 (fp16: m = 10)", v)
+
+    def significand(x):
+        """x / 2^⌊log₂ x⌋ ∈ [1, 2): the part the mantissa bits must hold."""
+        return x / 2 ** sp.floor(sp.log(x, 2))
+
+    values = [sp.Rational(2**10 + fv, 2**10) * sp.Integer(2) ** Ev for fv in (0, 1, 341, 1023) for Ev in (-20, -3, 0)]
+    p.identity("scaling by S = 2ᵏ (k = 16) leaves the significand of every fp16 value unchanged (12 values checked "
+               "exactly): only the exponent moves", sp.Matrix([significand(x * 2**16) - significand(x) for x in values]),
+               sp.zeros(len(values), 1))
+    kept = [fv for fv in (1, 341, 1023) if (significand(sp.Rational(2**10 + fv, 2**10) * 3) * 2**10).is_integer]
+    p.holds("… while a scale S = 3 does not: (1 + f/2¹⁰)·3 needs more than 10 fraction bits for f = 1, 341, 1023",
+            not kept, f"representable for f in {kept}", "none")
     g = sp.Symbol("g", positive=True)
     k_min = sp.log(sp.Rational(1, 2**25) / g, 2)
     p.step("smallest k that lifts a gradient g over fp16's flush-to-zero line 2⁻²⁵: k ≥ log₂(2⁻²⁵/g); for g = 1e-9",

@@ -1,9 +1,10 @@
 """AdaGrad: the accumulator only grows, so the effective learning rate only shrinks.
 
-Symbolic: AdaGrad keeps G_t = Σ_{i≤t} g_i² per coordinate and steps η·g_t/(√G_t + ε). For a
-constant gradient G_t = t·g², so every step is η/√t (to ε), whatever the scale of g: after
-100 steps a tenth of the first; the distance travelled Σ η/√i still grows like 2η√t. For any
-gradient sequence G_t is non-decreasing, so the per-coordinate rate η/(√G_t + ε) never rises.
+Symbolic: AdaGrad updates its accumulator G ← G + g² per coordinate and steps η·g_t/(√G_t + ε).
+For a constant gradient the recurrence solves (rsolve) to G_t = t·g², so every step is η/√t (to ε),
+whatever the scale of g: after 100 steps a tenth of the first; the distance travelled Σ η/√i still
+grows like 2η√t. For any gradient sequence one update changes G by g² ≥ 0 (sympy decides the sign
+of the difference), so the per-coordinate rate η/(√G_t + ε) never rises.
 Numeric: torch.optim.Adagrad on coordinates whose gradients differ by 10⁴ in scale (steps
 η/√t for all of them, against the lambdified sum), and on random gradient sequences (seeds ×
 scales): the effective rate |Δw_t|/|g_t| never increases.
@@ -28,13 +29,22 @@ CLAIMS = [
 ]
 
 
-def _steps():
+def _update(G, g, myth=False):
+    """One accumulator update of torch.optim.Adagrad (``state_sum.addcmul_(grad, grad)``): G ← G + g².
+    The misconception's model (p.myth): no memory, the accumulator is just the latest g²."""
+    return g**2 if myth else G + g**2
+
+
+def _steps(myth=False):
+    """Constant gradient g: solve the accumulator's recurrence G_t = update(G_{t−1}, g), G_0 = 0,
+    and divide: step_t = η·g/√G_t (ε = 0)."""
     import sympy as sp
 
     g = sp.Symbol("g", positive=True)
-    t, i = sp.symbols("t i", integer=True, positive=True)
+    t = sp.Symbol("t", integer=True, positive=True)
     eta = sp.Symbol("eta", positive=True)
-    G = sp.summation(g**2, (i, 1, t))
+    Gf = sp.Function("G")
+    G = sp.rsolve(Gf(t) - _update(Gf(t - 1), g, myth), Gf(t), {Gf(0): 0})
     step = eta * g / sp.sqrt(G)  # ε = 0
     return g, t, eta, G, sp.simplify(step)
 
@@ -42,14 +52,19 @@ def _steps():
 def derive(p):
     import sympy as sp
 
-    g, t, eta, G, step = _steps()
-    p.step("constant gradient g: accumulator G_t = Σ_{i≤t} g² =", G)
+    g, t, eta, G, step = _steps(p.myth)
+    p.step("constant gradient g: G_t = G_{t−1} + g², G_0 = 0 solves to G_t =", G)
     p.identity("step_t = η·g/√G_t = η/√t: the scale of g cancels", step, eta / sp.sqrt(t))
     p.identity("step_100 / step_1 = 1/10", step.subs(t, 100) / step.subs(t, 1), sp.Rational(1, 10))
     n = sp.Symbol("n", integer=True, positive=True)
-    gn = sp.Symbol("g_n", real=True)
+    gn = sp.Symbol("g_{n+1}", real=True)
     Gn = sp.Symbol("G_n", nonnegative=True)
-    p.identity("G_{n+1} − G_n = g_{n+1}² ≥ 0: the rate η/√G can only fall", (Gn + gn**2) - Gn, gn**2)
+    rise = sp.expand(_update(Gn, gn, p.myth) - Gn)
+    p.step("any gradient sequence: G_{n+1} − G_n from one update =", rise)
+    p.holds("(sympy) G_{n+1} − G_n ≥ 0 for every real g_{n+1} and every G_n ≥ 0, so the rate η/√G_n can only fall",
+            rise.is_nonnegative is True, measured=f"{rise} ≥ 0: {rise.is_nonnegative}", expected="True",
+            id="accumulator_never_falls", refutes="AdaGrad's learning rate recovers when gradients get small")
+    p.step("rate_{n+1} / rate_n = √G_n / √G_{n+1} =", sp.sqrt(Gn) / sp.sqrt(_update(Gn, gn, p.myth)))
     x = sp.Symbol("x", positive=True)
     lower = sp.integrate(1 / sp.sqrt(x), (x, 1, n + 1))  # Σ_{k≤n} 1/√k ≥ ∫₁^{n+1} dx/√x (1/√x decreases)
     p.step("distance travelled: Σ_{k≤n} η/√k ≥ η·∫₁^{n+1} dx/√x =", eta * lower)
@@ -85,10 +100,23 @@ def experiment(p):
     p.allclose("constant g at scales 10⁻², 1, 10²: step t (t = 1…100) vs η/√t", steps,
                torch.tensor([[expected(eta, 1.0, t)] * 3 for t in range(1, 101)], dtype=torch.float64),
                rtol=1e-6, atol=0, id="step_is_eta_over_sqrt_t")
-    p.close("step 100 / step 1", steps[-1, 1] / steps[0, 1], 0.1, rtol=1e-6, id="step_ratio_100",
+    p.close("step 100 / step 1 (expected: the derived step_100/step_1)", steps[-1, 1] / steps[0, 1],
+            float(expected(eta, 1.0, 100) / expected(eta, 1.0, 1)), rtol=1e-6, id="step_ratio_100",
             refutes="AdaGrad's step stays constant")
 
     gen = torch.Generator().manual_seed(p.seed)
+    grads = torch.randn(20, 8, generator=gen, dtype=torch.float64).to(p.device)
+    w = torch.zeros(8, dtype=torch.float64, device=p.device, requires_grad=True)
+    opt = torch.optim.Adagrad([w], lr=eta)
+    acc = torch.zeros(8, dtype=torch.float64, device=p.device)
+    for g in grads:
+        opt.zero_grad()
+        (g * w).sum().backward()
+        opt.step()
+        acc = _update(acc, g)  # the update the symbolic part solved and signed
+    p.allclose("torch.optim.Adagrad state 'sum' after 20 random gradients vs G ← G + g² applied 20 times",
+               opt.state[w]["sum"], acc, rtol=1e-12, id="accumulator_matches_torch")
+
     cases = []
     for seed in range(4):
         for scale in (1e-3, 1.0, 1e3):

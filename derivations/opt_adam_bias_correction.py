@@ -23,9 +23,9 @@ CLAIMS = [
               "torch.optim.Adam 正是这样做的。",
     },
     {
-        "en": "With the correction Adam's first step is η·sign(g) for every weight; without it, it would be "
+        "en": "With the correction Adam's first step is η·sign(g) for every weight with |g| ≫ ε; without it, it would be "
               "(1 − β₁)/√(1 − β₂)·η ≈ 3.16η at the defaults — larger, not smaller.",
-        "zh": "有校正时 Adam 第一步对每个权重都是 η·sign(g)；没有校正时将是 (1 − β₁)/√(1 − β₂)·η，默认参数下约 3.16η"
+        "zh": "有校正时 Adam 第一步对每个 |g| ≫ ε 的权重都是 η·sign(g)；没有校正时将是 (1 − β₁)/√(1 − β₂)·η，默认参数下约 3.16η"
               "——更大，而不是更小。",
     },
 ]

@@ -52,8 +52,8 @@ def derive(p):
 
     x = sp.Symbol("x")
     C = sp.Symbol("C", positive=True)
-    period = C * x - x - x
-    p.identity("loss over one period: Cx − x − x = (C − 2)x, minimised on [−1, 1] at x = −1 when C > 2",
+    period = sum((C if t % 3 == 1 else -1) * x for t in (1, 2, 3))  # f_t = Cx when t ≡ 1 (mod 3), −x otherwise
+    p.identity("loss over one period: Σ_{t=1..3} f_t = (C − 2)x, minimised on [−1, 1] at x = −1 when C > 2",
                period, (C - 2) * x)
     C3, b2, sol, adam, ams = _steady(3)
     p.step("C = 3, β₂ = 1/(1 + C²) = 1/10: periodic steady state of v (after the large gradient, then twice −1)",

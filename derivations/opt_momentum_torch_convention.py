@@ -48,7 +48,7 @@ def derive(p):
     b_t = mu * b_prev + gt
     p.step("textbook v_t = μv_{t−1} − ηg_t with v_{t−1} = −ηb_{t−1}", v_t)
     p.identity("… = −η·(μb_{t−1} + g_t) = −η·b_t: the same step as torch", v_t, -eta * b_t)
-    p.identity("base case: v₁ = −ηg₁ = −η·b₁", mu * 0 - eta * g1, -eta * g1)
+    p.step("base case (v₀ = 0, torch's b₁ = g₁): v₁ = −ηg₁ = −η·b₁", mu * 0 - eta * g1)
     # A learning-rate change between step 1 and step 2 (τ = 0).
     w1 = w0 - eta1 * g1
     w2_torch = w1 - eta2 * (mu * g1 + g2)

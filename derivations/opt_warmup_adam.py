@@ -24,9 +24,9 @@ CLAIMS = [
               "长期为 (1 − β₁)/(1 + β₁)。",
     },
     {
-        "en": "Adam's first update is ±η for every weight, noise or not; after a few hundred steps the noise-only "
+        "en": "Adam's first update is ±η for every weight with |g| ≫ ε, noise or not; after a few hundred steps the noise-only "
               "update is about 0.23η (β₁ = 0.9): early updates are the largest, which a warm-up tames.",
-        "zh": "Adam 的第一步对每个权重都是 ±η，不论是否只是噪声；几百步后纯噪声的更新约为 0.23η（β₁ = 0.9）："
+        "zh": "Adam 的第一步对每个 |g| ≫ ε 的权重都是 ±η，不论是否只是噪声；几百步后纯噪声的更新约为 0.23η（β₁ = 0.9）："
               "最早的更新最大，预热正是抑制它们。",
     },
 ]

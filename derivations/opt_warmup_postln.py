@@ -51,9 +51,17 @@ def derive(p):
     L, V0, v, var_L = _stream()
     p.step("Pre-LN stream: Var x_l = Var x_{l−1} + v (independent branch output), Var x₀ = V₀ ⇒", var_L)
     p.identity("Var x_L = V₀ + L·v: linear in depth", var_L, V0 + L * v)
-    x, s = sp.symbols("x s", positive=True)
-    p.identity("a LayerNorm of a stream with std s: ∂(x/s)/∂x = 1/s, so the gradient into the stack is divided by s",
-               sp.diff(x / s, x), 1 / s)
+    s = sp.Symbol("s", positive=True)
+    us = sp.Matrix(sp.symbols("u1:4", real=True))
+
+    def layer_norm(u):
+        mean = sum(u) / len(u)
+        return (u - sp.ones(len(u), 1) * mean) / sp.sqrt(sum((ui - mean) ** 2 for ui in u) / len(u))
+
+    p.identity("a LayerNorm is scale-invariant: LN(s·u) = LN(u) (3 features, s > 0)",
+               (layer_norm(s * us) - layer_norm(us)).applyfunc(sp.factor_terms), sp.zeros(3, 1),
+               shown=sp.Eq(sp.Symbol("LN(s·u)"), sp.Symbol("LN(u)")))
+    p.step("so by the chain rule J_LN(s·u)·s = J_LN(u): the gradient into a stream s times larger is divided by s")
     ratio = sp.sqrt(var_L.subs(L, 1) / var_L.subs(L, 16))
     p.step("Pre-LN, last-block gradient at L = 16 relative to L = 1: √((V₀ + v)/(V₀ + 16v))", ratio)
     p.identity("it tends to 0 like 1/√L as L grows", sp.limit(sp.sqrt(L) / sp.sqrt(var_L), L, sp.oo), 1 / sp.sqrt(v))

@@ -54,9 +54,23 @@ def derive(p):
     p.identity("… whose leading term is n³/6 multiply-adds, i.e. n³/3 flops", sp.limit(chol / n**3, n, sp.oo),
                sp.Rational(1, 6))
     B, sigma = sp.symbols("B sigma", positive=True)
-    var_mean = sp.summation(sigma**2 / B**2, (k, 1, B))
-    p.identity("mean of B i.i.d. per-example Hessian entries: Var = Σ σ²/B² = σ²/B, so std ∝ B^(−½)",
+    var_mean, slope = _minibatch_noise()
+    p.step("mean of B per-example Hessian entries, each of variance σ², each pair of covariance c: "
+           "Var = (Bσ² + B(B − 1)c)/B²; independent draws (c = 0):", var_mean)
+    p.identity("Var of a minibatch mean of independent per-example Hessian entries, from the pairwise form: σ²/B",
                var_mean, sigma**2 / B, id="minibatch_variance")
+    p.identity("so the relative error (std) falls with slope d ln√Var / d ln B = −½", slope, sp.Rational(-1, 2))
+
+
+def _minibatch_noise():
+    """Variance of a minibatch mean from the pairwise covariances (independent draws), and the log-log slope
+    of its standard deviation against B (the experiment compares the measured slope with it)."""
+    import sympy as sp
+
+    B, sigma, c, u = sp.symbols("B sigma c u", positive=True)
+    var_mean = ((B * sigma**2 + B * (B - 1) * c) / B**2).subs(c, 0)
+    slope = sp.simplify(sp.diff(sp.log(sp.sqrt(var_mean.subs(B, sp.exp(u)))), u))
+    return sp.simplify(var_mean), slope
 
 
 def _mlp_params(width, depth):
@@ -71,7 +85,6 @@ def _mlp_params(width, depth):
 def experiment(p):
     import math
 
-    import sympy as sp
     import torch
     from torch.autograd.functional import hessian
 
@@ -136,7 +149,7 @@ def experiment(p):
         errs.append(sum(e) / draws)
     slope = (math.log(errs[-1]) - math.log(errs[0])) / (math.log(sizes_b[-1]) - math.log(sizes_b[0]))
     p.close("log-log slope of the minibatch Hessian's relative error vs B (derived −½)", slope,
-            float(sp.Rational(-1, 2)), atol=0.08, id="curvature_noise_slope")
+            float(_minibatch_noise()[1]), atol=0.08, id="curvature_noise_slope")
     p.greater("mean relative Frobenius error of a B = 16 minibatch Hessian", errs[0], 0.3, id="curvature_error_b16")
     idx = torch.randperm(N, generator=gen)[:8].to(p.device)
     H8 = hessian(lambda wv: nll(wv, idx), w)

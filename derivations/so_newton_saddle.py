@@ -40,10 +40,14 @@ def derive(p):
     p.identity("Newton from any (x, y): (x, y) − H⁻¹∇f = (0, 0), the saddle", sp.simplify(v - H.inv() * g),
                sp.zeros(2, 1))
     p.identity("GD: y − η∂f/∂y = (1 + ηb)y, away from the saddle", sp.expand((v - eta * g)[1]), (1 + eta * b) * y)
-    lam, gi = sp.symbols("lambda g_i", real=True)
-    p.identity("directional derivative of f along the Newton step in an eigendirection: gᵢ·(−gᵢ/λ) = −gᵢ²/λ",
-               gi * (-gi / lam), -gi**2 / lam)
-    p.step("… which is positive when λ < 0: the Newton step goes up-hill along negative curvature")
+    newton_step = -H.inv() * g
+    along_y = sp.simplify(g[1] * newton_step[1])  # the y-part of gᵀΔ, from the step itself
+    lam = H[1, 1]  # the eigenvalue of the y eigendirection, −b
+    p.identity("directional derivative of f along the Newton step, y eigendirection (λ = −b): g_y·Δ_y = −g_y²/λ",
+               along_y, -g[1] ** 2 / lam)
+    p.holds("… = b·y² > 0 for y ≠ 0 (sympy, a, b > 0): the Newton step goes up-hill along negative curvature",
+            sp.ask(sp.Q.positive(along_y), sp.Q.positive(a) & sp.Q.positive(b) & sp.Q.nonzero(y)) is True,
+            along_y, "> 0")
 
 
 def _hessian_step(x, absolute):

@@ -95,13 +95,18 @@ def derive(p):
     new_buf = mu * buf + (g + lam * w)
     p.step("SGD with momentum μ and weight decay λ: buffer b ← μb + (g + λw), w ← w − ηb", new_buf)
     step_zero = sp.expand(-(eta * new_buf).subs(g, 0))
-    p.identity("with a ZERO gradient the weight still moves by −η(μb + λw)", step_zero,
-               -eta * mu * buf - eta * lam * w)
+    p.step("with a ZERO gradient the weight still moves by −η(μb + λw) (the experiment checks torch)", step_zero)
 
     m, run, batch = sp.symbols("m r x_bar", real=True)
     new_run = (1 - m) * run + m * batch
-    p.identity("BatchNorm running mean r ← (1 − m)r + m·x̄ moves by m(x̄ − r): no gradient involved",
-               sp.expand(new_run - run), sp.expand(m * (batch - run)))
+    p.step("BatchNorm running mean r ← (1 − m)r + m·x̄ moves by m(x̄ − r), no gradient involved "
+           "(the experiment checks torch)", sp.factor(new_run - run))
+    T = sp.Symbol("T", integer=True, nonnegative=True)
+    r0 = sp.Symbol("r_0", real=True)
+    R = sp.Function("r")
+    drift = sp.rsolve(R(T) - new_run.subs(run, R(T - 1)), R(T), {R(0): r0})
+    p.identity("after T train-mode forwards on batches of mean x̄ (solving that recurrence): r_T = x̄ + (1 − m)^T(r₀ − x̄) "
+               "— a frozen backbone's statistics drift to the new data", drift, batch + (1 - m) ** T * (r0 - batch))
 
 
 def experiment(p):

@@ -353,3 +353,16 @@ def test_clip_solution_does_not_claim_the_norm_exceeds_itself_when_it_equals_max
         assert f"{m} > {m}" not in exercise.solution.en and f"{m} > {m}" not in exercise.solution.zh
         assert "= max_norm" in exercise.solution.en and "= max_norm" in exercise.solution.zh
         assert exercise.check(exercise.expected)
+
+
+def test_a_loader_with_no_batch_is_never_asked_for_its_last_batch() -> None:
+    """drop_last=True with N < B yields no batch: the draw asks len(loader) (= 0), and the worked
+    solution says so instead of quoting a full last batch."""
+    empty = [e for e in (exercises.draw("train_dataloader_batches", s) for s in range(3000))
+             if e.params["drop_last"] and e.params["size"] < e.params["batch_size"]]
+    assert empty, "no draw with N < B and drop_last: widen the seed range"
+    for e in empty:
+        assert e.params["ask"] != "last", e.params
+        assert "no batch at all" in e.solution.en and "last batch" not in e.solution.en, e.solution.en
+        if e.params["ask"] == "len":
+            assert e.expected == 0

@@ -14,6 +14,8 @@ def dataloader_batches(rng: random.Random) -> Drawing:
     drop_last = rng.random() < 0.5
     ask = rng.choice(["len", "len", "last", "steps"])
     epochs = rng.choice([2, 3, 5, 10])
+    if drop_last and size < batch and ask == "last":
+        ask = "len"  # no batch at all: "the last batch" does not exist, ask for len(loader) = 0 instead
     call = f"DataLoader(dataset, batch_size={batch}" + (", drop_last=True)" if drop_last else ")")
     question = {"len": ("What is len(loader)?", "len(loader) 是多少？"),
                 "last": ("How many samples are in the last batch of an epoch?",
@@ -41,7 +43,11 @@ def dataloader_batches(rng: random.Random) -> Drawing:
     full, rest = divmod(size, batch)
     batches = full if drop_last or rest == 0 else full + 1
     work = f"N = {n(size)} = {batch}·{full} + {rest}"
-    if drop_last:
+    if drop_last and full == 0:
+        rule_en = (f"drop_last=True and N < B: ⌊N/B⌋ = 0 — the loader yields no batch at all, all {rest} samples "
+                   "are dropped (a silent bug: an epoch does nothing)")
+        rule_zh = f"drop_last=True 且 N < B：⌊N/B⌋ = 0——loader 一个批次也不产生，全部 {rest} 个样本被丢弃（静默的 bug：一个 epoch 什么也不做）"
+    elif drop_last:
         rule_en = f"drop_last=True: ⌊N/B⌋ = {full} batches, all full; the last {rest} sample{' is' if rest == 1 else 's are'} dropped"
         rule_zh = f"drop_last=True：⌊N/B⌋ = {full} 个批次，全满；最后 {rest} 个样本被丢弃"
     elif rest:
