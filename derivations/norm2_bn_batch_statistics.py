@@ -38,7 +38,7 @@ def derive(p):
     p.step("y₁ = (x₁ + b) − mean(x + b), n = 3", sp.simplify(y1))
     p.identity("∂y₁/∂b with the mean in the graph = 0", sp.diff(y1, b), 0)
     frozen = sp.Symbol("m")  # the mean treated as a constant
-    p.identity("∂y₁/∂b with the mean held constant = 1", sp.diff(shifted[0] - frozen, b), 1)
+    p.step("∂y₁/∂b with the mean held constant (what the myth differentiates)", sp.diff(shifted[0] - frozen, b))
     dL = sp.symbols("g1:4")  # upstream gradients ∂L/∂yᵢ
     grad_x = [sum(dL[i] * sp.diff(shifted[i] - mean, xs[j]) for i in range(3)) for j in range(3)]
     p.step("∂L/∂xⱼ through the centring: gⱼ − mean(g)", sp.Matrix(grad_x))
@@ -46,9 +46,18 @@ def derive(p):
 
     B = sp.Symbol("B", positive=True, integer=True)
     sigma = sp.Symbol("sigma", positive=True)
-    i = sp.Symbol("i", integer=True)
-    var_mean = sp.summation(sigma ** 2, (i, 1, B)) / B ** 2  # independent draws: variances add
-    p.identity("Var(batch mean) = ∑ᵢ σ²/B² = σ²/B", var_mean, sigma ** 2 / B)
+    rho = sp.Symbol("rho")
+    weights = sp.OneMatrix(B, 1) / B  # the batch mean is aᵀx with a = (1/B, …, 1/B)
+
+    def var_of_mean(cov):
+        """Var(aᵀx) = aᵀ Σ a, from the definition of the variance of a linear combination."""
+        return sp.simplify(sp.Trace((weights.T * cov * weights).doit()).doit())
+
+    p.identity("Var(batch mean) = aᵀ(σ²I)a for independent draws = σ²/B", var_of_mean(sigma ** 2 * sp.Identity(B)),
+               sigma ** 2 / B)
+    correlated = var_of_mean(sigma ** 2 * ((1 - rho) * sp.Identity(B) + rho * sp.OneMatrix(B, B)))
+    p.step("…with correlation ρ between the samples of a batch (no longer shrinks to 0)", sp.factor(correlated))
+    p.identity("correlated draws: the limit B → ∞ is ρσ², not 0", sp.limit(correlated, B, sp.oo), rho * sigma ** 2)
 
 
 def experiment(p):
