@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data dir, so no test touches the user's reviews or cache."""
     home = tmp_path_factory.mktemp("dlstudy-home")
+    for name in [n for n in os.environ if n.startswith("DLSTUDY_")]:  # the user's own settings
+        monkeypatch.delenv(name)
     monkeypatch.setenv("DLSTUDY_HOME", str(home))
-    monkeypatch.delenv("DLSTUDY_DECKS", raising=False)
     monkeypatch.setenv("DLSTUDY_LANG", "en")
     return home
 
