@@ -15,10 +15,11 @@ TITLE = {
 }
 CLAIMS = [
     {
-        "en": "nn.ConvTranspose2d turns W into S(W − 1) − 2P + D(F − 1) + output_padding + 1: the "
-              "largest input of the matching conv, minus up to S − 1 that the floor lets share W.",
-        "zh": "nn.ConvTranspose2d 把 W 变成 S(W − 1) − 2P + D(F − 1) + output_padding + 1：即对应卷积的输入尺寸；"
-              "向下取整使 S 个输入尺寸共享同一输出，output_padding 在其中挑选。",
+        "en": "nn.ConvTranspose2d turns W into S(W − 1) − 2P + D(F − 1) + output_padding + 1: with "
+              "output_padding = 0 the smallest input the matching conv maps to W; the floor lets the next S − 1 "
+              "sizes give W too, and output_padding (0 … S − 1) picks among them.",
+        "zh": "nn.ConvTranspose2d 把 W 变成 S(W − 1) − 2P + D(F − 1) + output_padding + 1：output_padding = 0 时是"
+              "对应卷积映射到 W 的最小输入尺寸；向下取整使其后 S − 1 个尺寸也得到 W，output_padding（0 … S − 1）在其中挑选。",
     },
     {
         "en": "It computes Cᵀy for the matrix C of the conv with the same weights: the adjoint, equal to "

@@ -125,5 +125,8 @@ def experiment(p):
     _, lq, log_d, _ = log_dstar(2.0)
     at_dstar = (-(lq.exp() * log_d).sum() * dx).item()
     p.less("G loss after 2 D steps vs its value at D*", g_losses[2], at_dstar, id="g_loss_2_steps")
-    p.close("G loss after 200 D steps vs −E_q log D* by quadrature", g_losses[200], at_dstar, rtol=0.05,
-            id="g_loss_200_steps")
+    # 4000 + 4000 samples: the fitted D and the sample mean both carry sampling error; over seeds 0…39 the G loss
+    # after 200 steps lies within 13 % of the quadrature value (5 % failed 2 seeds of 12), so the tolerance is 15 %.
+    # Still far from the 2-step value (about −54 %): the point is that the same G scores very differently.
+    p.close("G loss after 200 D steps vs −E_q log D* by quadrature (within the sampling spread, ±15 %)",
+            g_losses[200], at_dstar, rtol=0.15, id="g_loss_200_steps")

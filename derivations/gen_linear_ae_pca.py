@@ -78,7 +78,6 @@ def derive(p):
     # Two code units: an invertible A mixes the code and leaves the map unchanged.
     A = sp.Matrix(2, 2, sp.symbols("a0:4"))
     p.step("Mix the two code units with any invertible A; its inverse", A.inv())
-    p.identity("A A⁻¹ = I", A * A.inv(), sp.eye(2))
     Wd, E = sp.Matrix(3, 2, sp.symbols("w0:6")), sp.Matrix(2, 3, sp.symbols("e0:6"))
     mixed = ((Wd * A) * (A.inv() * E)).applyfunc(sp.cancel)
     p.identity("decoder W → WA, encoder E → A⁻¹E: (WA)(A⁻¹E) = W(AA⁻¹)E = WE, the same autoencoder",

@@ -30,15 +30,20 @@ CLAIMS = [
 def derive(p):
     import sympy as sp
 
-    psi = sp.Symbol("Ψ", positive=True)
-    fp32 = 4 * psi + 4 * psi + (4 + 4) * psi
-    p.identity("fp32 Adam: weights 4Ψ + gradients 4Ψ + m 4Ψ + v 4Ψ = 16Ψ", fp32, 16 * psi)
-    K = 4 + 4 + 4
-    mixed = 2 * psi + 2 * psi + K * psi
-    p.identity("mixed precision: 2Ψ + 2Ψ + KΨ with K = 12 (fp32 master, m, v) = 16Ψ", mixed, 16 * psi,
-               id="mixed_sixteen")
-    p.identity("mixed − fp32 = 0: the model states take the same memory", mixed - fp32, 0)
-    p.identity("SGD with momentum in fp32: 4 + 4 + 4 = 12 bytes per parameter", (4 + 4 + 4) * psi, 12 * psi)
+    # Bytes per parameter from the list of tensors each scheme keeps, with the element sizes left symbolic
+    # (s16 for a 16-bit float, s32 for a 32-bit one): which tensors exist is the modelling choice, and the
+    # experiment checks it against a real torch.optim.Adam step.
+    s16, s32 = sp.symbols("s_16 s_32", positive=True)
+    fp32 = {"weights": s32, "gradients": s32, "m": s32, "v": s32}
+    mixed = {"half weights": s16, "half gradients": s16, "fp32 master": s32, "m": s32, "v": s32}
+    gap = sp.expand(sum(mixed.values()) - sum(fp32.values()))
+    p.step("fp32 Adam keeps " + ", ".join(fp32) + "; mixed precision keeps " + ", ".join(mixed) +
+           ": mixed − fp32 bytes per parameter", gap)
+    p.identity("mixed − fp32 = 0 exactly when a 32-bit float is twice a 16-bit one (solve for s₃₂)",
+               sp.solve(gap, s32)[0], 2 * s16)
+    p.identity("with s₁₆ = 2, s₃₂ = 4: mixed precision keeps 16 bytes per parameter (K = 12 of them fp32)",
+               sum(mixed.values()).subs({s16: 2, s32: 4}), 16, id="mixed_sixteen")
+    p.step("SGD with momentum in fp32 (weights, gradients, momentum): bytes per parameter", 3 * 4)
     p.step("a 7.5B-parameter model: model states in GB (10⁹ bytes)", sp.Float(16 * 7.5, 4))
 
 
@@ -94,5 +99,15 @@ def experiment(p):
             id="mixed_bytes")
     p.equal("mixed-precision bytes per parameter − fp32 bytes per parameter", persistent / n - per_param_fp32, 0,
             id="mixed_equals_fp32", refutes="mixed-precision training halves the memory of weights, gradients and Adam")
-    p.equal("Adam's m and v take the dtype of the parameter they follow (fp32 master → fp32)",
-            str(state_tensors(opt)[0].dtype), "torch.bfloat16" if p.myth else "torch.float32")
+
+    def moment_dtypes(dtype):
+        """The dtypes of Adam's m and v after one step on a parameter of this dtype."""
+        q = torch.zeros(4, dtype=dtype, device=p.device, requires_grad=True)
+        q.grad = torch.ones_like(q)
+        o = torch.optim.Adam([q], lr=1e-3)
+        o.step()
+        return [str(o.state[q]["exp_avg"].dtype), str(o.state[q]["exp_avg_sq"].dtype)]
+
+    p.equal("Adam's m and v dtypes for an fp32 parameter, then for a bf16 one (they follow the parameter)",
+            moment_dtypes(torch.float32) + moment_dtypes(torch.bfloat16),
+            ["torch.float32"] * 2 + ["torch.bfloat16"] * 2, id="moments_follow_param_dtype")

@@ -46,11 +46,15 @@ def derive(p):
     import sympy as sp
 
     psi, n = sp.symbols("Ψ n", positive=True)
-    one = (n - 1) * psi / n  # one ring reduce-scatter or all-gather
-    dp = 2 * one
+    j = sp.Symbol("j", positive=True, integer=True)
+    one = sp.summation(psi / n, (j, 1, n - 1))  # one ring pass: n − 1 steps, each sends one chunk of Ψ/n
+    p.identity("one ring reduce-scatter or all-gather: n − 1 steps of Ψ/n = (n − 1)Ψ/n per worker", one,
+               psi - psi / n)
+    dp = 2 * one  # plain DP: all-reduce = reduce-scatter + all-gather of the gradient
     zero12 = one + one
     zero3 = one + one + one
-    p.identity("ZeRO-1/2: reduce-scatter grads + all-gather weights = the all-reduce of plain DP", zero12, dp)
+    p.step("ZeRO-1/2: reduce-scatter the gradients + all-gather the updated weights — the two halves of DP's "
+           "all-reduce, so the same traffic", zero12)
     p.identity("ZeRO-3 / DP = 3/2", zero3 / dp, sp.Rational(3, 2), id="zero3_ratio_symbolic")
     p.identity("as n → ∞: DP and ZeRO-1/2 → 2Ψ, ZeRO-3 → 3Ψ", sp.limit(zero3, n, sp.oo), 3 * psi)
 

@@ -48,7 +48,8 @@ def derive(p):
     p.identity("N_d → ∞: stage 1 → 4Ψ (half weights and gradients stay replicated)", sp.limit(mem["stage1"], nd, sp.oo),
                4 * psi)
     p.identity("N_d → ∞: stage 2 → 2Ψ (the half weights stay replicated)", sp.limit(mem["stage2"], nd, sp.oo), 2 * psi)
-    p.identity("N_d = 1: every stage equals the baseline", mem["stage2"].subs(nd, 1) - mem["baseline"], 0)
+    for stage in ("stage1", "stage2", "stage3"):
+        p.identity(f"N_d = 1: {stage} equals the baseline (nothing to partition)", mem[stage].subs(nd, 1), mem["baseline"])
 
 
 def experiment(p):

@@ -43,7 +43,9 @@ def derive(p):
     grad = sp.Matrix([sp.diff(ce, t) for t in z])
     p.step("∂/∂z of CE = −Σ yᵢ log pᵢ", grad)
     closed = probs * sum(y) - y
-    p.identity("∂CE/∂z = p·Σyᵢ − y", grad, closed)
+    # The difference is a rational function of the exp(zᵢ): cancel() zeroes it in ~0.04 s where simplify() takes ~0.3 s.
+    p.identity("∂CE/∂z = p·Σyᵢ − y", (grad - closed).applyfunc(sp.cancel), sp.zeros(K, 1),
+               shown=sp.Eq(sp.Symbol("∂CE/∂z"), closed, evaluate=False))
     p.step("with Σyᵢ = 1 (one-hot or any distribution) this is p − y")
     p.identity("its entries sum to Σpᵢ − Σyᵢ = 1 − 1 = 0",
                sum(closed.subs(y[K - 1], 1 - sum(y[:K - 1]))), 0)

@@ -62,17 +62,19 @@ def separable_params(rng: random.Random) -> Drawing:
     point = torch.nn.Conv2d(c_in, c_out, 1, bias=bias, device="meta")
     count = sum(q.numel() for q in (*depth.parameters(), *point.parameters()))
     full = c_in * c_out * k * k + (c_out if bias else 0)
-    biases = f" + {c_in} + {c_out} biases" if bias else ""
-    biases_zh = f" + {c_in} + {c_out} 个偏置" if bias else ""
+    depth_w, point_w = c_in * k * k, c_in * c_out
+    biases = f"; biases {c_in} + {c_out}" if bias else " (bias=False: no biases)"
+    biases_zh = f"；偏置 {c_in} + {c_out}" if bias else "（bias=False：没有偏置）"
+    total = f"{n(depth_w)} + {n(point_w)}" + (f" + {c_in + c_out}" if bias else "")
     return Exercise(
         params={"in_channels": c_in, "out_channels": c_out, "kernel": k, "bias": bias}, prompt=prompt,
         expected=count, answer_type="integer",
-        solution=text(f"depthwise: C_in·k² = {c_in}·{k}² (each filter sees 1 channel); pointwise: C_in·C_out = "
-                      f"{c_in}·{c_out}{biases} → {n(count)}. A standard {k}×{k} Conv2d({c_in}, {c_out}) would "
-                      f"have {n(full)}.",
-                      f"逐通道：C_in·k² = {c_in}·{k}²（每个卷积核只看 1 个通道）；逐点：C_in·C_out = "
-                      f"{c_in}·{c_out}{biases_zh} → {n(count)}。标准的 {k}×{k} Conv2d({c_in}, {c_out}) 有 "
-                      f"{n(full)} 个。"),
+        solution=text(f"depthwise: C_in·k² = {c_in}·{k}² = {n(depth_w)} (each filter sees 1 channel); pointwise: "
+                      f"C_in·C_out = {c_in}·{c_out} = {n(point_w)}{biases} → {total} = {n(count)}. A standard "
+                      f"{k}×{k} Conv2d({c_in}, {c_out}) would have {n(full)}.",
+                      f"逐通道：C_in·k² = {c_in}·{k}² = {n(depth_w)}（每个卷积核只看 1 个通道）；逐点：C_in·C_out = "
+                      f"{c_in}·{c_out} = {n(point_w)}{biases_zh} → {total} = {n(count)}。标准的 {k}×{k} "
+                      f"Conv2d({c_in}, {c_out}) 有 {n(full)} 个。"),
     )
 
 
