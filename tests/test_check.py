@@ -154,3 +154,14 @@ def test_plain_statements_are_not_caught(text: str) -> None:
     from dlstudy.check import unseen_sources
 
     assert unseen_sources(text) == [], text
+
+
+def test_bundled_derivation_claims_cite_no_unseen_source() -> None:
+    """``show DERIVATION`` and ``prove`` print a derivation's claims: the same rule as for cards."""
+    from dlstudy.check import unseen_sources
+    from dlstudy.library import load_library
+
+    found = [(info.id, lang, unseen_sources(claim.raw(lang)))
+             for info in load_library().derivations.values() for claim in info.claims
+             for lang in ("en", "zh") if unseen_sources(claim.raw(lang))]
+    assert found == []
