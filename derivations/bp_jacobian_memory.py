@@ -28,9 +28,9 @@ CLAIMS = [
         "zh": "N = 64，D = M = 4096，float32：∂Y/∂X 占 2³⁸ B = 256 GiB（≈ 275 GB）；∂Y/∂W 占 2⁴⁴ B = 16 TiB。",
     },
     {
-        "en": "The widely copied 256 GB is the size of ∂Y/∂X, not of ∂Y/∂W as claimed (N·M·D·M was evaluated as "
+        "en": "The commonly quoted 256 GB is the size of ∂Y/∂X, not of ∂Y/∂W as claimed (N·M·D·M was evaluated as "
               "64·4096·64·4096).",
-        "zh": "流传很广的 256 GB 其实是 ∂Y/∂X 的大小，而不是所说的 ∂Y/∂W（把 N·M·D·M 算成了 64·4096·64·4096）。",
+        "zh": "常被引用的 256 GB 其实是 ∂Y/∂X 的大小，而不是所说的 ∂Y/∂W（把 N·M·D·M 算成了 64·4096·64·4096）。",
     },
 ]
 

@@ -27,8 +27,8 @@ CLAIMS = [
               "∂c/∂b ≈ −0.3818，f′(x) ≈ −80.39，与 autograd 一致到 1e-12。",
     },
     {
-        "en": "The widely copied c = 1, ∂c/∂b = cos 90 = 0 and f′ = 0 come from sin/cos in degrees; they are wrong.",
-        "zh": "流传很广的 c = 1、∂c/∂b = cos 90 = 0、f′ = 0 是把 sin/cos 按角度计算得到的，是错的。",
+        "en": "The commonly quoted c = 1, ∂c/∂b = cos 90 = 0 and f′ = 0 come from sin/cos in degrees; they are wrong.",
+        "zh": "常被引用的 c = 1、∂c/∂b = cos 90 = 0、f′ = 0 是把 sin/cos 按角度计算得到的，是错的。",
     },
 ]
 

@@ -32,9 +32,9 @@ CLAIMS = [
         "zh": "闭式解与 torch.distributions.kl_divergence 一致，也与蒙特卡洛估计在标准误差范围内一致。",
     },
     {
-        "en": "With s = log σ² the term is ½(μ² + eˢ − 1 − s); Σ(eˢ − (1 + s) + μ²) (a widely copied form) is exactly "
+        "en": "With s = log σ² the term is ½(μ² + eˢ − 1 − s); Σ(eˢ − (1 + s) + μ²) (a common form) is exactly "
               "2·KL, and it is not the KL at all if eˢ is read as the standard deviation.",
-        "zh": "用 s = log σ² 表示时该项为 ½(μ² + eˢ − 1 − s)；Σ(eˢ − (1 + s) + μ²)（一种流传很广的写法）恰为 2·KL；"
+        "zh": "用 s = log σ² 表示时该项为 ½(μ² + eˢ − 1 − s)；Σ(eˢ − (1 + s) + μ²)（一种常见写法）恰为 2·KL；"
               "若把 eˢ 当作标准差，它就根本不是 KL。",
     },
 ]
@@ -90,7 +90,7 @@ def derive(p):
     p.identity("with s = log σ²: KL = ½(μ² + eˢ − 1 − s)", kl_s, (mu**2 + sp.exp(s) - 1 - s) / 2)
     p.identity("∂KL/∂s = ½(eˢ − 1) = ½(σ² − 1)", sp.diff(kl_s, s), (sp.exp(s) - 1) / 2)
     copied_form = sp.exp(s) - (1 + s) + mu**2
-    p.identity("the widely copied eˢ − (1 + s) + μ² = 2·KL when s is the log-variance", copied_form, 2 * kl_s)
+    p.identity("the common form eˢ − (1 + s) + μ² = 2·KL when s is the log-variance", copied_form, 2 * kl_s)
     kl_logstd = kl.subs(sigma, sp.exp(s))
     p.identity("if eˢ is the standard deviation instead (c = m + eˢ·e): KL = ½(μ² + e²ˢ − 1 − 2s)",
                kl_logstd, (mu**2 + sp.exp(2 * s) - 1 - 2 * s) / 2)

@@ -37,8 +37,8 @@ CLAIMS = [
               "L = F 时，或没有 γ、β 和缓冲区时（affine=False、track_running_stats=False），不报错却在错误的维度上归一化。",
     },
     {
-        "en": "Per-position statistics of shape [1, L, F] (a widely copied answer) are not what BatchNorm1d computes.",
-        "zh": "形状为 [1, L, F] 的逐位置统计量（一种流传很广的说法）并不是 BatchNorm1d 的计算方式。",
+        "en": "Per-position statistics of shape [1, L, F] (a common mistake) are not what BatchNorm1d computes.",
+        "zh": "形状为 [1, L, F] 的逐位置统计量（一种常见的错误说法）并不是 BatchNorm1d 的计算方式。",
     },
 ]
 

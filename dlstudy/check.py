@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,6 +42,8 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
                                         "every card needs `derivations: [id, ...]` that prove it"))
             problems += _auto_graded(library, deck.path, tree, card, index, sources)
             problems += _numbers(library, deck.path, tree, card, index, sources, snapshots)
+            if bundled:  # a user's own deck may well quote the user's own notes
+                problems += _unseen_sources(deck.path, tree, card, index)
     used = {ref for deck in library.decks for card in deck.cards for ref in card.derivations}
     for info in library.derivations.values():
         if info.id not in used:
@@ -117,6 +120,48 @@ def _numbers(library: Library, path: Path, tree: yaml.Node | None, card: Card, i
                                         "by hand: write {{derivation.row}} to quote an evidence "
                                         "row, or list it under the card's `constants:` if it is "
                                         "a definition or formula constant"))
+    return problems
+
+
+# A claim put in the mouth of a note, write-up, blog or tutorial the card does not name: the
+# reader cannot look it up, and "widely copied" is a claim of its own that the card cannot back.
+# A bundled card states the misconception itself ("It is often said that …", "A common mistake
+# is …", "常有人说……", "常见的错误是……") and cites the paper or docs that settle it.
+UNSEEN_SOURCE = re.compile(
+    r"\bwidely[- ](?:copied|circulated|repeated|shared|quoted)\b"
+    r"|\b(?:a|an|one|some|many|several|another|the same|this|that|these|those|most)\s+"
+    r"(?:(?:popular|common|well-known|famous|online|widely[- ]\w+)\s+)?"
+    r"(?:notes?|write-?ups?|blogs?|blog posts?|tutorials?|summar(?:y|ies)|cheat ?sheets?|"
+    r"online answers?|answers? online|articles? online)\b"
+    r"|\bnotes?\s+(?:says?|writes?|gives|claims?|calls|recommends|states)\b"
+    r"|\bon the (?:internet|web)\b"
+    r"|流传|笔记|网上|网络上|同一来源"
+    r"|(?:有些|一些|某些|有的|许多|很多|不少|一篇|某篇|一份|某份|一种|另一份|另一篇|同一份|同一篇)"
+    r"(?:资料|教程|博客|文章|总结|帖子|网帖)",
+    re.IGNORECASE)
+
+
+def unseen_sources(text: str) -> list[str]:
+    """The phrases of ``text`` that attribute a claim to a source the reader cannot see."""
+    return list(dict.fromkeys(m.group(0) for m in UNSEEN_SOURCE.finditer(text)))
+
+
+def _unseen_sources(path: Path, tree: yaml.Node | None, card: Card, index: int) -> list[Problem]:
+    problems: list[Problem] = []
+    loc = _card_loc(tree, card.id, index)
+    for name in TEXT_FIELDS:
+        text = getattr(card, name)
+        if text is None:
+            continue
+        for lang in ("en", "zh"):
+            found = unseen_sources(text.raw(lang))
+            if found:
+                shown = ", ".join(f"`{t}`" for t in found)
+                problems.append(Problem(path, _line_of(tree, [*loc, name, lang]),
+                                        f"card `{card.id}` {name}.{lang}: {shown} attributes a "
+                                        "claim to a source the reader cannot see; state the claim "
+                                        "itself (\"It is often said that …\", \"A common mistake "
+                                        "is …\") and cite the paper or docs that settle it"))
     return problems
 
 

@@ -141,6 +141,11 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
      "constant",
      "{numbers} 看起来是测量值，却是手写的：请写 {{derivation.row}} 引用证据行；如果它是定义或"
      "公式中的常数，请列在卡片的 `constants:` 下"),
+    ("{phrases} attributes a claim to a source the reader cannot see; state the claim itself "
+     "(\"It is often said that …\", \"A common mistake is …\") and cite the paper or docs that "
+     "settle it",
+     "{phrases} 把说法归于读者看不到的来源；请直接陈述这个说法（如“常有人说……”“常见的错误是……”），"
+     "并引用能定论的论文或文档"),
     ("placeholder {ref} is not of the form {{[full/]derivation_id.row_id[.expected][|format]}}",
      "占位符 {ref} 的格式不是 {{[full/]derivation_id.row_id[.expected][|format]}}"),
     ("placeholder {ref}: `{format}` is not a format spec for a number (try .3g, .2f, .1%, .2e)",

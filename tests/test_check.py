@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from dlstudy.cli import app
@@ -91,3 +92,76 @@ def test_check_summary_follows_lang(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["check", str(tmp_path), "--lang", "zh"])
     assert bad.exit_code == 1 and "1 个问题" in bad.output
     assert "1 problem\n" in runner.invoke(app, ["check", str(tmp_path)]).output
+
+
+# --- bundled cards state a misconception themselves, never through a source the reader lacks ---
+
+UNSEEN = GOOD_CARD + """    correction:
+      en: A widely copied note says BN's statistics have shape [1, L, F]; another note says so too.
+      zh: 一份流传很广的笔记说 BN 的统计量形状是 [1, L, F]。
+"""
+STATED = GOOD_CARD.replace("user-card", "stated-card") + """    correction:
+      en: It is often said that BN's statistics have shape [1, L, F]; a common mistake is to agree.
+      zh: 常有人说 BN 的统计量形状是 [1, L, F]；常见的错误是照此实现。
+"""
+
+
+def test_a_bundled_card_that_cites_an_unseen_note_is_flagged_in_en_and_zh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dlstudy import paths
+    from dlstudy.check import check_library
+    from dlstudy.library import load_library
+
+    deck = write(tmp_path, "questions/user.yaml", HEADER + UNSEEN + STATED)
+    write(tmp_path, "derivations/user_proof.py", GOOD_DERIVATION)
+    assert check(tmp_path) == (0, [])  # a user's own deck may quote the user's own notes
+    monkeypatch.setattr(paths, "bundled_questions", lambda: tmp_path / "questions")
+    problems = check_library(load_library([tmp_path]), only=[tmp_path])
+    fix = ("attributes a claim to a source the reader cannot see; state the claim itself (\"It is "
+           "often said that …\", \"A common mistake is …\") and cite the paper or docs that settle it")
+    assert [str(p) for p in problems] == [
+        f"{deck}:10: card `user-card` correction.en: `A widely copied note`, `another note` {fix}",
+        f"{deck}:11: card `user-card` correction.zh: `流传`, `笔记` {fix}",
+    ]
+    assert problems[1].shown("zh") == (
+        f"{deck}:11: 卡片 `user-card` 的 correction.zh：`流传`, `笔记` 把说法归于读者看不到的来源；"
+        "请直接陈述这个说法（如“常有人说……”“常见的错误是……”），并引用能定论的论文或文档")
+
+
+@pytest.mark.parametrize("text", [
+    "A widely copied write-up gives the model as σ(w·x).", "A widely circulated derivation drops it.",
+    "A widely repeated claim says so.", "A note says the gates are related.",
+    "Another note says ReLU avoids it.", "The same note says blocks stack forever.",
+    "A common summary says MLPs imitate any function.", "Many tutorials copy it unpadded.",
+    "Some blog posts say otherwise.", "As many answers online put it, …", "on the internet",
+    "一种流传很广的说法是……", "广为流传的写法", "一份笔记说", "网上的说法是", "有些资料把它叫作准确率",
+    "许多教程照抄", "同一来源后文又说",
+])
+def test_unseen_source_phrasings_are_caught(text: str) -> None:
+    from dlstudy.check import unseen_sources
+
+    assert unseen_sources(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "It is often said that the LSTM solves vanishing gradients.", "A common mistake is to write it.",
+    "The online softmax keeps a running max.", "Chung et al. and colah's blog write h′ = …",
+    "Note that the gradient is summed.", "准确率 is widely used for accuracy.",
+    "Where do they differ from other write-ups?", "常有人说 GRU 的参数少三分之一。", "常见的笔误是写成 =。",
+    "读资料时先确认哪个词指哪个比例。", "see the CS231n notes", "an online convex problem",
+])
+def test_plain_statements_are_not_caught(text: str) -> None:
+    from dlstudy.check import unseen_sources
+
+    assert unseen_sources(text) == [], text
+
+
+def test_bundled_derivation_claims_cite_no_unseen_source() -> None:
+    """``show DERIVATION`` and ``prove`` print a derivation's claims: the same rule as for cards."""
+    from dlstudy.check import unseen_sources
+    from dlstudy.library import load_library
+
+    found = [(info.id, lang, unseen_sources(claim.raw(lang)))
+             for info in load_library().derivations.values() for claim in info.claims
+             for lang in ("en", "zh") if unseen_sources(claim.raw(lang))]
+    assert found == []
