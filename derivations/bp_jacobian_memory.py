@@ -63,7 +63,7 @@ def derive(p):
     p.identity("∂Y/∂X: bytes = 2³⁸ = 256 GiB", bx, 256 * 2 ** 30)
     p.step("∂Y/∂W — prime factors of the byte count", sp.factorint(bw))
     p.identity("∂Y/∂W: bytes = 2⁴⁴ = 16 TiB", bw, 16 * 2 ** 40)
-    p.identity("the copied product 64·4096·64·4096·4 is N·M·N·D·s, the size of ∂Y/∂X",
+    p.identity("the mistaken product 64·4096·64·4096·4 is N·M·N·D·s, the size of ∂Y/∂X",
                sp.Integer(64 * 4096 * 64 * 4096 * 4), bx)
     p.identity("while the gradient ∂L/∂W itself is D·M·s = 64 MiB", (d * m * bytes_per).subs(numbers), 64 * 2 ** 20)
 

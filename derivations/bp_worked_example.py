@@ -106,11 +106,11 @@ def experiment(p):
     p.close("f′(−4.499): autograd vs sympy", x.grad, exact_grad, rtol=1e-12, id="f_prime")
 
     # The widely copied numbers, tested against what autograd computes.
-    p.close("copied b = 90 (fine to 2 significant digits)", b, 90.0, rtol=1e-3)
-    p.greater("|c − copied 1| (autograd's c)", abs(c.item() - 1.0), 0.05, id="c_is_not_one",
+    p.close("b = 90 as in the mistaken example (fine to 2 significant digits)", b, 90.0, rtol=1e-3)
+    p.greater("|c − the mistaken 1| (autograd's c)", abs(c.item() - 1.0), 0.05, id="c_is_not_one",
               refutes="c = sin(exp(4.499)) = sin 90 = 1")
-    p.greater("|f′ − copied 0| (autograd's f′)", abs(x.grad.item()), 50.0, id="f_prime_is_not_zero",
+    p.greater("|f′ − the mistaken 0| (autograd's f′)", abs(x.grad.item()), 50.0, id="f_prime_is_not_zero",
               refutes="∂c/∂b = cos 90 = 0, so f′(−4.499) = 0")
     # Reproduce the copied numbers: sin and cos of b taken in degrees give ≈ 1 and ≈ 0.
-    p.close("sin(b°) with b in degrees ≈ copied c = 1", math.sin(math.radians(exact[1])), 1.0, rtol=1e-5)
-    p.close("cos(b°) with b in degrees ≈ copied 0", math.cos(math.radians(exact[1])), 0.0, atol=2e-3)
+    p.close("sin(b°) with b in degrees ≈ the mistaken c = 1", math.sin(math.radians(exact[1])), 1.0, rtol=1e-5)
+    p.close("cos(b°) with b in degrees ≈ the mistaken 0", math.cos(math.radians(exact[1])), 0.0, atol=2e-3)

@@ -137,12 +137,12 @@ def experiment(p):
 
     # The widely copied form, Σ(eˢ − (1 + s) + μ²).
     copied_form = (torch.exp(log_var) - (1 + log_var) + mu**2).sum()
-    p.close("copied form with s = log σ²: equals 2·KL", copied_form, 2 * closed, rtol=1e-12,
+    p.close("the form eˢ − (1 + s) + μ² with s = log σ²: equals 2·KL", copied_form, 2 * closed, rtol=1e-12,
             id="copied_form_log_variance")
     log_std = log_var / 2  # the same q, but now exp(·) read as the standard deviation
     misread = (torch.exp(log_std) - (1 + log_std) + mu**2).sum()
     # p.myth: the reading under which that form would be 2·KL with exp(s) the standard deviation
     reference = misread / 2 if p.myth else closed
-    p.greater("copied form with s = log σ (exp(s) read as the std): |value − 2·KL| (it is not the KL)",
+    p.greater("the form eˢ − (1 + s) + μ² with s = log σ (exp(s) read as the std): |value − 2·KL| (it is not the KL)",
               (misread - 2 * reference).abs(), 0.1, id="copied_form_std_reading",
               refutes="Σ(exp(σ) − (1 + σ) + m²) is 2·KL when exp(σ) is the standard deviation")

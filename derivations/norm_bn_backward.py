@@ -121,7 +121,7 @@ def experiment(p):
         dxhat = dy * bn.weight
         copied_dx = (N * dxhat - dxhat.sum(0) - xhat * (dxhat * xhat).sum(0)) * inv_std / (N if p.myth else 1)
         scale = (copied_dx * x.grad).sum() / (x.grad * x.grad).sum()
-        p.close("copied NumPy code's dx ÷ autograd's dx (least-squares factor) = N", scale, N, rtol=1e-10,
+        p.close("NumPy backward without the 1/N: its dx ÷ autograd's dx (least-squares factor) = N", scale, N, rtol=1e-10,
                 id="copied_code_factor_n", refutes="the NumPy BatchNorm backward without the 1/N is correct")
 
     # Eval mode: running statistics are constants, so the backward is a plain per-feature scale.
