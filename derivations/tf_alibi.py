@@ -88,6 +88,4 @@ def experiment(p):
     w = torch.softmax(same @ same.transpose(-1, -2) / d ** 0.5 + bias, -1)[0, :, -1]   # last query
     p.allclose("equal content: weight(distance 2)/weight(distance 1) = e^(−m_h) per head",
                w[:, n - 3] / w[:, n - 2], torch.exp(-slopes), rtol=1e-12, id="geometric_decay")
-    long = alibi_bias(4 * n, slopes, device=p.device)
-    p.holds("a 4× longer sequence: the bias exists and is finite on and below the diagonal",
-            bool(torch.isfinite(long.tril()).all()), "finite", "finite", id="any_length")
+    # No row for "defined for any length": −m·(i − j) is finite for every finite i, j, so it could not fail.
