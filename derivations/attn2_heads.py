@@ -34,7 +34,9 @@ def derive(p):
     M = sp.Matrix([[w1], [w2]]) * sp.Matrix([[alpha, 1 - alpha]])
     p.step("single head: y = w·(αx₁ + (1 − α)x₂) = M·(x₁, x₂)ᵀ with M =", M)
     p.identity("det M = 0 for every α, w: rank ≤ 1", M.det(), 0, id="single_head_rank_one")
-    p.holds("(sympy) the target map is I₂ with det 1 ≠ 0: one head cannot represent it", sp.eye(2).det() != 0, "1", "≠ 0")
+    fits = sp.solve(list(M - sp.eye(2)), [alpha, w1, w2], dict=True)
+    p.holds("(sympy) M = I₂ (copy token 1 to channel 1, token 2 to channel 2) has no solution in α, w₁, w₂: "
+            "one head cannot represent it", fits == [], str(fits) if fits else "no solution", "no solution")
     # Best rank-1 approximation of I₂ in Frobenius norm (= expected squared error for unit, uncorrelated tokens).
     u = sp.Symbol("u", real=True)
     vec = sp.Matrix([sp.cos(u), sp.sin(u)])

@@ -39,13 +39,25 @@ def _lost_share():
 def derive(p):
     import sympy as sp
 
-    # A rank-d orthogonal projection in ℝ^{ne} keeps tr(P Σ) of tr(Σ); with Σ = I that is tr(P) = d.
-    Q = sp.Matrix([[1, 0], [0, 1], [0, 0], [0, 0]])         # an orthonormal basis of a 2-D subspace of ℝ⁴
-    P = Q * Q.T
-    p.identity("rank-2 projection in ℝ⁴ (n·e = 4, d = 2): P² = P", P * P, P)
-    p.identity("kept share tr(P)/4 = 2/4", P.trace() / 4, sp.Rational(2, 4))
+    # A rank-d orthogonal projection in ℝ^{ne} keeps tr(P Σ) of tr(Σ); with Σ = I that is tr(P).
+    # A 2-D subspace of ℝ⁴ in general position: e₁, e₂ turned by three Givens rotations with free angles.
+    t1, t2, t3 = sp.symbols("theta1:4", real=True)
+
+    def givens(i, j, t):
+        G = sp.eye(4)
+        G[i, i], G[i, j], G[j, i], G[j, j] = sp.cos(t), -sp.sin(t), sp.sin(t), sp.cos(t)
+        return G
+
+    Q = (givens(0, 2, t1) * givens(1, 3, t2) * givens(0, 1, t3))[:, :2]
+    gram = (Q.T * Q).applyfunc(sp.trigsimp)
+    p.identity("its basis is orthonormal for any angles, QᵀQ = I₂, so P = QQᵀ is a projection (P² = Q(QᵀQ)Qᵀ = P)",
+               gram, sp.eye(2))
+    kept = sp.trigsimp((Q * Q.T).trace())
+    p.identity("kept share of isotropic variance tr(P)/(n·e) = 2/4 for every such subspace", kept / 4, sp.Rational(2, 4))
     d, n, e, lost = _lost_share()
     p.step("in general, for Σ = I in ℝ^{ne}: kept share = tr(P)/(ne) = d/(ne); lost at least", lost)
+    p.identity("the general 1 − d/(ne) at d = 2, n·e = 2·2 equals 1 − tr(P)/4 derived above",
+               lost.subs({d: 2, n: 2, e: 2}), 1 - kept / 4)
     da, ds, dh = sp.symbols("d_a d_s d_h", positive=True, integer=True)
     count = da * ds + da * dh + da                           # W (d_a × d_s), U (d_a × d_h), v (d_a)
     p.identity("additive score parameters: d_a·d_s + d_a·d_h + d_a = d_a(d_s + d_h + 1)", count,

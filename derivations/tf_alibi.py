@@ -6,8 +6,8 @@ the bias depends on the keys' positions only through differences, and for two ke
 content the weight ratio is e^(−m·Δ), Δ their distance.
 Numeric (float64): the ALiBi bias passed as a float attn_mask to F.scaled_dot_product_attention
 (with the causal −∞) equals the hand formula; the bias +m·j alone (query term dropped, keys at
-positions 1000 …) gives the same outputs through the real kernel; for equal content the weight ratio of keys at distances 1 and 2 is e^(−m); the same
-parameter-free bias is built for a sequence 4× longer than any 'training' length.
+positions 1000 …) gives the same outputs through the real kernel; for equal content the weight ratio of keys at distances 1 and 2 is e^(−m).
+The bias has no parameters and no table, so it is defined for any length by construction (no row checks that).
 """
 
 TITLE = {
@@ -88,6 +88,4 @@ def experiment(p):
     w = torch.softmax(same @ same.transpose(-1, -2) / d ** 0.5 + bias, -1)[0, :, -1]   # last query
     p.allclose("equal content: weight(distance 2)/weight(distance 1) = e^(−m_h) per head",
                w[:, n - 3] / w[:, n - 2], torch.exp(-slopes), rtol=1e-12, id="geometric_decay")
-    long = alibi_bias(4 * n, slopes, device=p.device)
-    p.holds("a 4× longer sequence: the bias exists and is finite on and below the diagonal",
-            bool(torch.isfinite(long.tril()).all()), "finite", "finite", id="any_length")
+    # No row for "defined for any length": −m·(i − j) is finite for every finite i, j, so it could not fail.

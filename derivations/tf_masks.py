@@ -10,7 +10,8 @@ every later token. −1e9 in float32 gives exactly the −∞ result for rows wi
 becomes −∞ when cast to float16. A fully masked row: the hand softmax with −∞ is NaN; with
 −1e4 it silently attends as if unmasked; with finfo.min it averages the values uniformly;
 nn.MultiheadAttention returns NaN with its default need_weights=True but not with need_weights=False
-(then it calls the fused kernel); F.scaled_dot_product_attention in the installed torch on the CPU
+in train mode (then it calls the fused kernel) — in eval mode under no_grad with 2 heads its inference
+fast path returns NaN again; F.scaled_dot_product_attention in the installed torch on the CPU
 returns zeros, gradients included (these checks run on the CPU whatever the device).
 """
 
@@ -133,7 +134,15 @@ def experiment(p):
             "outputs are NaN", bool(torch.isnan(y[1]).all() and torch.isfinite(y[0]).all()), "NaN", "NaN",
             id="mha_empty_row_nan")
     attended = y_fused[1] - mha.out_proj.bias                          # what came out of the attention kernel
-    p.holds("nn.MultiheadAttention with need_weights=False (it calls F.scaled_dot_product_attention), the same "
-            "all-padding sequence: finite, attention output 0 before out_proj's bias",
+    p.holds("nn.MultiheadAttention in train mode with need_weights=False (it calls "
+            "F.scaled_dot_product_attention), the same all-padding sequence: finite, attention output 0 before "
+            "out_proj's bias",
             bool(torch.isfinite(y_fused).all() and (attended.abs().max() < 1e-12)),
             "NaN" if bool(torch.isnan(y_fused).any()) else "0, finite", "0, finite", id="mha_no_weights_zero")
+    fast = torch.nn.MultiheadAttention(d, 2, batch_first=True, dtype=f64).eval()
+    with torch.no_grad():                                 # eval + no_grad + self-attention: the inference fast path
+        y_fast, _ = fast(x, x, x, key_padding_mask=pad, need_weights=False)
+    p.holds("nn.MultiheadAttention, 2 heads, eval mode under no_grad (its inference fast path), "
+            "need_weights=False, the same all-padding sequence: NaN again",
+            bool(torch.isnan(y_fast[1]).all() and torch.isfinite(y_fast[0]).all()),
+            "NaN" if bool(torch.isnan(y_fast[1]).any()) else "finite", "NaN", id="mha_fastpath_nan")

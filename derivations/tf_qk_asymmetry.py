@@ -10,8 +10,8 @@ its attention weights; at its default initialisation S is far from symmetric; wi
 """
 
 TITLE = {
-    "en": "Q, K, V are projections of one input; q_A·k_B ≠ q_B·k_A unless W_Q = W_K",
-    "zh": "Q、K、V 是同一输入的三个投影；除非 W_Q = W_K，否则 q_A·k_B ≠ q_B·k_A",
+    "en": "Q, K, V are projections of one input; q_A·k_B ≠ q_B·k_A unless W_QW_Kᵀ is symmetric (e.g. W_Q = W_K)",
+    "zh": "Q、K、V 是同一输入的三个投影；除非 W_QW_Kᵀ 对称（例如 W_Q = W_K），否则 q_A·k_B ≠ q_B·k_A",
 }
 CLAIMS = [
     {

@@ -95,7 +95,10 @@ def show(value: Any, fmt: str = "") -> str:
     x = float(value)
     if not math.isfinite(x):
         return {math.inf: "∞", -math.inf: "−∞"}.get(x, "NaN")
-    text = format(x, fmt or ".3g")
+    try:        # an integer keeps its type where the spec allows it: `,` gives 44,140,544, not 44,140,544.0
+        text = format(value if isinstance(value, int) else x, fmt or ".3g")
+    except ValueError:
+        text = format(x, fmt or ".3g")
     m = re.fullmatch(r"(-?[0-9.]+)e([+-])0*(\d+)", text)
     if m:
         mantissa, sign, exp = m.groups()

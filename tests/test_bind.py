@@ -16,7 +16,8 @@ from tests.conftest import write
 @pytest.mark.parametrize(("value", "fmt", "shown"), [
     (15312.4, "", "1.53·10⁴"), (0.000272, "", "0.000272"), (1e-11, "", "10⁻¹¹"), (3, "", "3"),
     (0.1234, ".1%", "12.3%"), (-2.5e-5, ".2e", "−2.50·10⁻⁵"), ("8×64", "", "8×64"),
-    (float("inf"), "", "∞"), (0.5, ".2f", "0.50"),
+    (float("inf"), "", "∞"), (0.5, ".2f", "0.50"), (44140544, ",", "44,140,544"), (3, ".2f", "3.00"),
+    (44140544, ".3g", "4.41·10⁷"),
 ])
 def test_values_print_as_a_card_shows_them(value: object, fmt: str, shown: str) -> None:
     assert bind.show(value, fmt) == shown

@@ -92,3 +92,16 @@ def test_tf_prompts_come_before_torch() -> None:
              "print('torch' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_mha_prompt_names_the_kdim_and_vdim_that_were_counted() -> None:
+    # The closed form reads kdim/vdim from the params, so it cannot see a prompt that omits them: read them
+    # back from the call shown (absent = d, PyTorch's default). Seed 96 drew kdim = d, vdim = 32.
+    import re
+
+    for seed in [96, 98, 239, *range(60)]:
+        e = exercises.draw("tf_mha_params", seed)
+        call = e.prompt.en
+        shown = {k: int(m.group(1)) if (m := re.search(rf"{k}=(\d+)", call)) else e.params["d"]
+                 for k in ("kdim", "vdim")}
+        assert shown == {"kdim": e.params["kdim"], "vdim": e.params["vdim"]}, (seed, call)

@@ -29,7 +29,7 @@ def mha_params(rng: random.Random) -> Drawing:
         args.append("bias=False")
     if bias_kv:
         args.append("add_bias_kv=True")
-    if kdim != d:
+    if (kdim, vdim) != (d, d):     # either differing from d must be in the call, or the count is for another module
         args += [f"kdim={kdim}", f"vdim={vdim}"]
     call = f"nn.MultiheadAttention({', '.join(args)})"
     prompt = text(f"How many learnable parameters does {call} have?", f"{call} 有多少个可学习参数？")
