@@ -11,6 +11,10 @@ with its best fixed step on the same quadratic; the optimiser's stored history h
 n-vectors.
 """
 
+# How closely tests/test_evidence_binding.py asks a fresh quick run to repeat these rows of the
+# snapshot (others: 1e-6): the distance after LBFGS's last step depends on the CPU's rounding through ~50 iterations (3e-4 relative between plain and AVX2 kernels).
+SNAPSHOT_RTOL = {"lbfgs_quadratic": 0.01}
+
 TITLE = {
     "en": "L-BFGS (torch.optim.LBFGS): curvature from m stored step pairs, 2mn numbers instead of n²",
     "zh": "L-BFGS（torch.optim.LBFGS）：用保存的 m 对步长向量估计曲率，只需 2mn 个数而非 n²",
