@@ -19,8 +19,10 @@ CLAIMS = [
         "zh": "T = 6·N·D / (n·F·MFU)；GPT-3 的 6ND = 3.15·10²³，与论文报告的 3.14·10²³ FLOPs 一致。",
     },
     {
-        "en": "With activation checkpointing the hardware executes 8N FLOPs per token; MFU counts 6N, so HFU = 4/3·MFU.",
-        "zh": "使用激活检查点时硬件每个 token 执行 8N FLOPs；MFU 只计 6N，所以 HFU = 4/3·MFU。",
+        "en": "With full recomputation (every block re-run, use_reentrant=True) the hardware executes 8N FLOPs per token; "
+              "MFU counts 6N, so HFU = 4/3·MFU. The non-reentrant checkpoint stops early and re-runs less.",
+        "zh": "完全重算（每个块重跑，use_reentrant=True）时硬件每个 token 执行 8N FLOPs；MFU 只计 6N，所以 HFU = 4/3·MFU。"
+              "非重入检查点会提前停止，重算得更少。",
     },
 ]
 
