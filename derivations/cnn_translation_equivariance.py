@@ -23,9 +23,9 @@ CLAIMS = [
         "zh": "步长会破坏等变性：步长 2 时只有偶数步的输入平移才对应输出的平移。",
     },
     {
-        "en": "Weight sharing: as a matrix, a 3×3 conv on an 8×8 image is 64×64 with only 9 distinct "
+        "en": "Weight sharing: as a matrix, a 3×3 conv with padding 1 on an 8×8 image is 64×64 with only 9 distinct "
               "non-zero values (the kernel), against 4,096 free weights for a dense layer.",
-        "zh": "权重共享：8×8 图像上的 3×3 卷积写成矩阵是 64×64，但只有 9 个不同的非零值（即卷积核），"
+        "zh": "权重共享：8×8 图像上填充 1 的 3×3 卷积写成矩阵是 64×64，但只有 9 个不同的非零值（即卷积核），"
               "而全连接层有 4,096 个自由权重。",
     },
 ]

@@ -106,6 +106,15 @@ def experiment(p):
     p.equal("a 10-wide input also gives 5; output_padding = 1 maps 5 back to 10",
             [out.shape[-1], torch.nn.functional.conv_transpose2d(out, weight, stride=2, padding=1,
                                                                  output_padding=1).shape[-1]], [5, 10])
+    # output_padding may be as large as D − 1 when D > S, but then it leaves the floor's ambiguity: with S = 1, D = 2
+    # the transposed conv of a 5-wide input gives 9 (output_padding 0) or 10 (1), and the conv maps 10 to 6, not 5.
+    y5 = torch.zeros(1, 4, 5, 5, **dev)             # the conv output side: 4 channels
+    sizes = []
+    for op in (0, 1):
+        t = torch.nn.functional.conv_transpose2d(y5, weight, dilation=2, output_padding=op)
+        sizes += [t.shape[-1], torch.nn.functional.conv2d(t, weight, dilation=2).shape[-1]]
+    p.equal("S = 1, D = 2, W = 5: transposed size and the conv of it, output_padding 0 then 1 (1 ≥ S: not W again)",
+            sizes, [9, 5, 10, 6], id="output_padding_beyond_stride")
 
     # Not an inverse: stride-1 'same' conv then its transpose does not return x.
     w1 = torch.randn(3, 3, 3, 3, generator=gen, dtype=torch.float64).to(p.device)

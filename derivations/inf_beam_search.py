@@ -36,9 +36,16 @@ def derive(p):
 
     pa, pb, flat, peak = sp.Rational(6, 10), sp.Rational(4, 10), sp.Rational(1, 4), sp.Rational(9, 10)
     greedy, best = pa * flat, pb * peak
-    p.identity("greedy: P(A)·max P(·|A) = 0.6·¼ = 3/20", greedy, sp.Rational(3, 20))
-    p.identity("via B: P(B)·P(·|B) = 0.4·0.9 = 9/25", best, sp.Rational(9, 25))
-    p.identity("the best sequence is 12/5 times as likely as greedy's", best / greedy, sp.Rational(12, 5),
+    # The example as a table (second token from 4: flat after A, peaked after B); greedy and an exhaustive search
+    # over the joint P(x₁)·P(x₂|x₁) run on it, so the ratio is searched, not typed.
+    first = {"A": pa, "B": pb}
+    second = {"A": [flat] * 4, "B": [peak] + [(1 - peak) / 3] * 3}
+    x1 = max(first, key=first.get)
+    greedy_path = first[x1] * max(second[x1])
+    exhaustive = max(first[a] * q for a in first for q in second[a])
+    p.step("greedy: P(A)·max P(·|A) = 0.6·¼", greedy_path)
+    p.step("exhaustive search over the 8 sequences: P(B)·P(·|B) = 0.4·0.9", exhaustive)
+    p.identity("the best sequence is 12/5 times as likely as greedy's", exhaustive / greedy_path, best / greedy,
                id="toy_ratio")
     x1, x2 = sp.symbols("x1 x2")
     f, g_ = sp.Function("f"), sp.Function("g")

@@ -120,7 +120,7 @@ def experiment(p):
 
     base = nn.Linear(48, 24, dtype=f64).to(p.device)
     lora = LoRALinear(base, 4, 8).to(p.device)
-    x = torch.randn(16, 48, dtype=f64, device=p.device)
+    x = torch.randn(16, 48, dtype=f64).to(p.device)  # drawn on the CPU generator: the same x on every device
     with torch.no_grad():
         gap0 = (lora(x) - base(x)).abs().max()
     p.less("max |LoRA(x) − nn.Linear(x)| at initialisation", gap0, 1e-300, id="lora_init_unchanged",

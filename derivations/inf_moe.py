@@ -60,7 +60,9 @@ def derive(p):
                sp.Matrix([sp.Rational(1, 4)] * 4), id="balanced_minimiser")
     p.identity("its value: E·Σ (1/E)² = 1 (the loss is α)", (4 * sum(x**2 for x in P)).subs(sol), 1,
                id="balanced_loss_value")
-    p.identity("all tokens on one expert: E·1·1 = E", 4 * 1 * 1, 4)
+    onehot = sp.Matrix([1, 0, 0, 0])
+    aux = (4 * onehot.dot(onehot))                      # E·Σ fᵢPᵢ with f = P = the one-hot of expert 0
+    p.identity("all tokens on one expert (f = P = one-hot): E·Σ fᵢPᵢ = E", aux, 4)
 
 
 def experiment(p):

@@ -8,6 +8,9 @@ the micro-batch means carry different weights and 1/k is no longer exact.
 Numeric: a small model with LayerNorm (no batch-coupled layer) — gradients and one
 torch.optim.AdamW step of the accumulated run against one run on the whole batch; then a
 padded next-token loss (ignore_index) and a BatchNorm model, where the equality breaks.
+Counterfactual (p.myth): the misconception's picture of .grad — successive backward calls average their
+gradients instead of adding them — under which the unscaled sum would be the mean and loss/k would be k
+times too small.
 """
 
 TITLE = {
@@ -80,17 +83,22 @@ def experiment(p):
         for xb, yb in zip(x.chunk(k), y.chunk(k)):
             loss = torch.nn.functional.mse_loss(model(xb), yb)
             (loss / k if divide else loss).backward()
+        if p.myth:  # the myth: .grad keeps the mean of the k backward calls, not their sum
+            for q in model.parameters():
+                q.grad /= k
         g = grads(model).clone()
         opt.step()
         return g, torch.cat([q.detach().flatten() for q in model.parameters()])
 
     g_full, w_full = full_step(make(torch.nn.LayerNorm))
-    g_acc, w_acc = accumulated_step(make(torch.nn.LayerNorm), divide=not p.myth)
+    g_acc, w_acc = accumulated_step(make(torch.nn.LayerNorm))
     p.allclose("LayerNorm model: accumulated gradient (loss/k, k = 4) vs whole batch", g_acc, g_full, rtol=1e-10,
                atol=1e-13, id="accumulated_equals_full", refutes="accumulating micro-batch gradients needs no 1/k")
     p.allclose("… and the weights after one AdamW step", w_acc, w_full, rtol=1e-10, atol=1e-13)
     g_raw, _ = accumulated_step(make(torch.nn.LayerNorm), divide=False)
-    p.close("without the 1/k: ‖accumulated‖ / ‖full‖", g_raw.norm() / g_full.norm(), k, rtol=1e-10)
+    p.close("without the 1/k: ‖sum of the k micro-batch mean-loss gradients‖ / ‖full-batch gradient‖ (k = 4)",
+            g_raw.norm() / g_full.norm(), k, rtol=1e-10, id="unscaled_sum_is_k_times",
+            refutes="summing the micro-batch mean-loss gradients gives the full-batch gradient")
 
     # Why a forgotten 1/k hides under Adam: its step m̂/(√v̂ + ε) is invariant to scaling the gradient, up to ε.
     w_adam = {}

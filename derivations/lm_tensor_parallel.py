@@ -7,7 +7,9 @@ end. Splitting A by rows instead would need the sum X₁A₁ + X₂A₂ before t
 GeLU(a + b) ≠ GeLU(a) + GeLU(b). Attention is split the same way: heads by columns of W_Q, W_K, W_V,
 and W_O by rows: one all-reduce per block in the forward pass (and one in the backward).
 Numeric: shards of real torch.nn.Linear weights on t simulated devices, summed, against the
-unsplit nn.Sequential MLP; heads split across devices against nn.MultiheadAttention.
+unsplit nn.Sequential MLP; heads split across devices against nn.MultiheadAttention; and what one rank's
+MLP shard saves for the backward (saved_tensors_hooks): the hidden activations shrink by t, the block input
+X does not (d + 8d/t values per token against 9d unsplit).
 """
 
 TITLE = {
@@ -98,3 +100,35 @@ def experiment(p):
         got = torch.stack(partial).sum(0) + mha.out_proj.bias
         p.allclose("attention, heads split over 2 devices, W_O by rows, summed vs nn.MultiheadAttention", got, want,
                    rtol=1e-12, atol=1e-13, id="attention_split_matches")
+
+    # What one rank keeps for the backward: count the activation values autograd saves for a rank's MLP shard
+    # (F.linear saves its input, GELU its input) with saved_tensors_hooks, weight shards left out. The hidden
+    # activations shrink with t, but the block input X that the column-split matmul saves is whole on every rank.
+    def saved_activation_values(shards):
+        weights = {w.untyped_storage().data_ptr() for w in shards}
+        seen, total = set(), 0
+
+        def pack(tensor):
+            nonlocal total
+            key = (tensor.untyped_storage().data_ptr(), tuple(tensor.shape), tensor.stride())
+            if key[0] not in weights and key not in seen:
+                seen.add(key)
+                total += tensor.numel()
+            return tensor
+
+        xin = x.detach().clone().requires_grad_()          # the layer below needs ∂L/∂X, so X is an input to train
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            hidden = torch.nn.functional.gelu(torch.nn.functional.linear(xin, shards[0], shards[1]))
+            torch.nn.functional.linear(hidden, shards[2])
+        return total / (T * d)                             # values per token, in units of d
+
+    rows = slice(0, 4 * d // t)
+    full_saved = saved_activation_values([w.detach().clone().requires_grad_() for w in (A, a_bias, B)])
+    rank_saved = saved_activation_values([w.detach().clone().requires_grad_() for w in (A[rows], a_bias[rows],
+                                                                                         B[:, rows])])
+    p.equal("unsplit MLP block: activation values autograd saves per token (units of d: X, GELU's input, "
+            "Linear2's input)", full_saved, 9.0, id="mlp_saved_unsplit")
+    p.close(f"t = {t}: one rank's MLP shard saves per token (units of d) vs 1 + 8/t — the input X is saved whole",
+            rank_saved, 1 + 8 / t, rtol=1e-12, id="mlp_saved_per_rank")
+    p.greater(f"t = {t}: one rank's saved activations ÷ (unsplit / t): above 1, so not divided by t",
+              rank_saved / (full_saved / t), 1.0, id="mlp_saved_over_ideal")
