@@ -36,8 +36,12 @@ def derive(p):
     a, top_p = sp.symbols("a p", positive=True)
     p.step("m tokens of probability a, sorted first: mass of the first j is j·a; keep the smallest j with j·a ≥ p",
            sp.ceiling(top_p / a))
-    p.identity("flat: 100 tokens of 1/100, p = 0.9 → 90 tokens", sp.ceiling(sp.Rational(9, 10) / sp.Rational(1, 100)), 90,
-               id="flat_nucleus_size")
+    # 64 tokens, not 100: 0.9·100 is a whole number, so whether the 90th token reaches p would be
+    # decided by floating-point rounding of the running sum; 0.9·64 = 57.6 is not.
+    flat_size = sp.ceiling(sp.Rational(9, 10) / sp.Rational(1, 64))
+    p.step("flat: 64 tokens of 1/64, p = 0.9 → ⌈0.9·64⌉ tokens", flat_size)
+    smallest = next(j for j in range(1, 65) if sp.Rational(j, 64) >= sp.Rational(9, 10))  # searched, exactly
+    p.identity("⌈0.9·64⌉ = the smallest j with j/64 ≥ 9/10 (exact search)", flat_size, smallest, id="flat_nucleus_size")
     p.identity("renormalised probability on S: a / (j·a) = 1/j", sp.simplify(a / (sp.ceiling(top_p / a) * a)),
                1 / sp.ceiling(top_p / a))
     p.step("a peaked distribution with p₁ ≥ p: j = 1 — only the argmax survives", sp.Integer(1))
@@ -117,10 +121,10 @@ def experiment(p):
     p.less("max |frequency − renormalised p| / standard error on the nucleus", ((counts[keep] / n - ref[keep]).abs()
                                                                                  / se).max(), 4.5, id="mc_matches_reference")
 
-    flat = torch.zeros(100, dtype=f64)
-    peaked = torch.tensor([8.0] + [0.0] * 99, dtype=f64)
-    p.equal("tokens kept by top-p = 0.9, flat over 100", int(torch.isfinite(nucleus_filter(flat, 0.9)).sum()), 90,
-            id="flat_kept")
-    p.equal("tokens kept by top-p = 0.9, one logit 8 above 99 zeros",
+    flat = torch.zeros(64, dtype=f64)
+    peaked = torch.tensor([8.0] + [0.0] * 63, dtype=f64)
+    p.equal("tokens kept by top-p = 0.9, flat over 64", int(torch.isfinite(nucleus_filter(flat, 0.9)).sum()),
+            len([x for x in reference(torch.softmax(flat, -1), top_p=0.9) if x > 0]), id="flat_kept")
+    p.equal("tokens kept by top-p = 0.9, one logit 8 above 63 zeros",
             int(torch.isfinite(nucleus_filter(peaked, 0.9)).sum()),
             len([x for x in reference(torch.softmax(peaked, -1), top_p=0.9) if x > 0]), id="peaked_kept")
