@@ -29,8 +29,9 @@ CLAIMS = [
               "最小值 −log 4 在 p_g = p_data 时取得，此时 D* = ½。",
     },
     {
-        "en": "A discriminator trained with binary cross-entropy (real → 1, fake → 0) converges to D*.",
-        "zh": "用二元交叉熵（真 → 1，假 → 0）训练的判别器收敛到 D*。",
+        "en": "A discriminator free to take any value at each point (one logit per point, as the proof assumes) "
+              "trained with binary cross-entropy (real → 1, fake → 0) converges to D*.",
+        "zh": "每个点都可自由取值的判别器（每点一个 logit，正如证明所假设）用二元交叉熵（真 → 1，假 → 0）训练后收敛到 D*。",
     },
     {
         "en": "The non-saturating generator loss E_{p_g}[−log D*] (D* held fixed) has the gradient of "

@@ -17,8 +17,8 @@ decoding is compute bound implicitly assumes.
 """
 
 TITLE = {
-    "en": "Decoding is memory-bandwidth bound: arithmetic intensity and batching",
-    "zh": "解码受内存带宽限制：算术强度与批处理",
+    "en": "Decoding at small batch is memory-bandwidth bound: arithmetic intensity and batching",
+    "zh": "小批量解码受内存带宽限制：算术强度与批处理",
 }
 CLAIMS = [
     {

@@ -26,10 +26,11 @@ CLAIMS = [
               "（预测值 2Φ(−ln 99/√(n·E[a²]))）：饱和，σ′ ≈ 0。",
     },
     {
-        "en": "With N(0, 0.01²) weights every sigmoid output is ≈ ½ (std ≈ 0.0125 = √v*, v* = n s²/(4(16 − n s²)) "
-              "the fixed point of the variance); tanh activations shrink by 10× per layer.",
-        "zh": "权重为 N(0, 0.01²) 时所有 sigmoid 输出都 ≈ ½（标准差 ≈ 0.0125 = √v*，v* = n s²/(4(16 − n s²)) "
-              "为方差的不动点）；tanh 激活每层缩小 10 倍。",
+        "en": "With N(0, 0.01²) weights and the same 100 inputs, every sigmoid output is ≈ ½ (std ≈ 0.0125 = √v*, "
+              "v* = n s²/(4(16 − n s²)) the fixed point of the variance); tanh activations shrink by 1/(√n·s) = 10× "
+              "per layer.",
+        "zh": "权重为 N(0, 0.01²)、同样 100 个输入时，所有 sigmoid 输出都 ≈ ½（标准差 ≈ 0.0125 = √v*，"
+              "v* = n s²/(4(16 − n s²)) 为方差的不动点）；tanh 激活每层缩小 1/(√n·s) = 10 倍。",
     },
     {
         "en": "Variance 0.01 (std 0.1) is not the collapsing case: for n = 100 it is exactly Xavier's 1/n, "

@@ -1,4 +1,4 @@
-"""Constant (or zero) initialisation: hidden units stay identical for ever.
+"""Constant (or zero) initialisation: hidden units stay identical for ever (without dropout).
 
 Symbolic: a net y = v₁σ(w₁·x) + v₂σ(w₂·x) with loss ½(y − t)². If w₁ = w₂ and v₁ = v₂,
 sympy's gradients for the two units are equal, so one gradient step keeps them equal,
@@ -13,16 +13,16 @@ from zero and from a random start reaches the same loss (convex, no hidden units
 """
 
 TITLE = {
-    "en": "Zero or constant initialisation keeps hidden units symmetric for ever",
-    "zh": "全零或常数初始化使隐藏单元永远对称",
+    "en": "Zero or constant initialisation keeps hidden units symmetric for ever (without dropout)",
+    "zh": "全零或常数初始化使隐藏单元永远对称（不用 dropout 时）",
 }
 CLAIMS = [
     {
         "en": "If two hidden units start with equal incoming weights, biases and outgoing weights, their gradients "
               "are equal, so SGD keeps them equal at every step: the layer acts as one unit (random biases "
-              "alone break it).",
+              "alone break it, and so does dropout, whose masks differ per unit).",
         "zh": "若两个隐藏单元的输入权重、偏置与输出权重初始相同，它们的梯度也相同，SGD 每一步都保持相同："
-              "整层等于一个单元（仅偏置随机就能打破对称）。",
+              "整层等于一个单元（仅偏置随机就能打破对称，dropout 也能：它对各单元的掩码不同）。",
     },
     {
         "en": "With all-zero weights and a tanh net every weight gradient is exactly zero: nothing but the "
@@ -62,7 +62,7 @@ def derive(p):
     p.identity("all four gradients vanish", grads, sp.zeros(4, 1))
 
 
-def _train(p, init, steps=50, lr=0.05, random_bias=False):
+def _train(p, init, steps=50, lr=0.05, random_bias=False, dropout=0.0):
     import torch
 
     gen = torch.Generator().manual_seed(p.seed)
@@ -79,9 +79,16 @@ def _train(p, init, steps=50, lr=0.05, random_bias=False):
     target = torch.sin(x.sum(1, keepdim=True))
     start = [prm.detach().clone() for prm in model.parameters()]
     losses = []
+    def forward(h):  # with dropout: an inverted-dropout mask (from gen) after each hidden tanh
+        for module in model:
+            h = module(h)
+            if dropout and isinstance(module, torch.nn.Tanh):
+                h = h * (torch.rand(h.shape, generator=gen, dtype=dt) >= dropout).to(dt).to(dev) / (1 - dropout)
+        return h
+
     for _ in range(steps):
         model.zero_grad()
-        loss = ((model(x) - target) ** 2).mean()
+        loss = ((forward(x) - target) ** 2).mean()
         loss.backward()
         with torch.no_grad():  # plain SGD (torch.optim would pull in torch._dynamo: seconds of import)
             for prm in model.parameters():
@@ -116,6 +123,10 @@ def experiment(p):
     # nothing about training; the row difference of W₁ above is what shows the weights come apart.)
     p.greater("constant weights, random biases: rank of the hidden representation",
               torch.linalg.matrix_rank(hidden).item(), 1, id="random_bias_rank")
+    # …and so does dropout: each unit gets its own mask, so equal units receive different gradients.
+    model, _, _, _ = _train(p, "constant", dropout=0.5)
+    p.greater("constant init with dropout 0.5 after each hidden layer: max row difference of W₁ after 50 steps",
+              row_spread(model[0].weight.detach()), 1e-3, id="dropout_rows_differ")
 
     model, start, _, _ = _train(p, "zero")
     p.equal("zero init: W₁ after 50 steps is still all zeros", model[0].weight.detach().abs().max().item(), 0.0)

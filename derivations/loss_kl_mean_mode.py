@@ -13,8 +13,8 @@ one component, and a plot of p with both fits.
 """
 
 TITLE = {
-    "en": "Forward KL is mean-seeking, reverse KL is mode-seeking (Gaussian fit to a bimodal mixture)",
-    "zh": "前向 KL 趋向均值、反向 KL 趋向众数（用单个高斯拟合双峰混合分布）",
+    "en": "Forward KL is mean-seeking, reverse KL is mode-seeking (Gaussian fit to two well-separated bumps)",
+    "zh": "前向 KL 趋向均值、反向 KL 趋向众数（用单个高斯拟合两个分得很开的峰）",
 }
 CLAIMS = [
     {
@@ -101,6 +101,17 @@ def experiment(p):
     fwd_at_r = float(kls(grid(mu_r), grid(s_r))[0])
     p.greater("reverse KL of the moment-matched fit ÷ reverse KL of the one-mode fit", rev_at_f / kl_r, 1.2)
     p.greater("forward KL of the one-mode fit ÷ forward KL of the moment-matched fit", fwd_at_r / kl_f, 2.0)
+    # Mode-seeking needs well-separated bumps: ½N(±2, 1²) is still bimodal (a > σ), but its reverse-KL
+    # Gaussian sits in the middle (the coarse μ grid, spacing 0.2; every third s).
+    log_p1 = torch.log(0.5 * normal(x, -a, 1.0) + 0.5 * normal(x, a, 1.0))
+    widths = coarse_s[::3]
+    log_q = -((x - coarse_mu[:, None, None]) ** 2) / (2 * widths[None, :, None] ** 2) \
+        - torch.log(widths[None, :, None] * math.sqrt(2 * math.pi))
+    weights = torch.full_like(x, dx)
+    weights[0] = weights[-1] = dx / 2
+    i, _ = divmod(int((log_q.exp() * (log_q - log_p1) * weights).sum(-1).argmin()), len(widths))
+    p.less("reverse KL for ½N(−2, 1²) + ½N(2, 1²) (bimodal, closer bumps): |best μ| on the coarse grid",
+           abs(float(coarse_mu[i])), 0.2, id="reverse_close_bumps_centred")
     xs = x[::5].cpu().tolist()
     p.plot("p (two bumps) and the Gaussians that minimise each KL",
            {"p": (xs, pdf[::5].cpu().tolist()),

@@ -2,7 +2,7 @@
 
 Symbolic: ReLU′(z) is the step function, so ∂L/∂wⱼ = Σₙ δₙ·aⱼ·H(zₙⱼ)·xₙ. If zₙⱼ < 0 on every
 training example, every term vanishes: the unit's weights and bias receive exactly zero
-gradient and plain SGD never moves them — the unit is dead. Leaky ReLU's derivative is
+gradient and plain SGD does not move them while that lasts — the unit is dead. Leaky ReLU's derivative is
 the slope s > 0 for z < 0, so the same unit still receives gradient (s times smaller).
 
 Numeric: a 10 → 128 → 1 ReLU net on non-negative inputs (pixels, or the outputs of an
@@ -21,10 +21,10 @@ TITLE = {
 CLAIMS = [
     {
         "en": "A ReLU unit whose pre-activation is ≤ 0 on every training input gets exactly zero gradient "
-              "for its weights and bias, so plain SGD (no momentum, no weight decay) never moves its weights again; "
+              "for its weights and bias, so plain SGD (no momentum, no weight decay) leaves its weights unchanged while that lasts; "
               "in the first layer its inputs are fixed too, so it stays dead, while deeper the layers below can "
               "change its inputs and bring it back.",
-        "zh": "若某个 ReLU 单元在所有训练输入上的预激活都 ≤ 0，其权重和偏置的梯度恰为零，朴素 SGD（无动量、无权重衰减）再也不会移动它的权重；"
+        "zh": "若某个 ReLU 单元在所有训练输入上的预激活都 ≤ 0，其权重和偏置的梯度恰为零，只要这种状态持续，朴素 SGD（无动量、无权重衰减）就不会移动它的权重；"
               "在第一层它的输入也固定不变，所以一直是死的，而在更深的层，下面各层的学习会改变它的输入，可能让它复活。",
     },
     {

@@ -4,7 +4,8 @@ Symbolic: for z = w·x + b over a batch, BN(z) does not contain b (the mean
 subtraction removes it) and, with ε = 0, not the scale of w either. Numeric:
 parameter and buffer counts of the real modules; Linear(bias=True)+BN equals
 Linear(bias=False)+BN in train mode and the bias gets zero gradient; with BN
-before the ReLU every unit starts about half active however shifted the input.
+before the ReLU every unit starts about half active however shifted the input, when its
+pre-activations are roughly symmetric (Gaussian inputs; sparse 0/1 inputs are skewed and are not).
 """
 
 TITLE = {
@@ -31,8 +32,11 @@ CLAIMS = [
     },
     {
         "en": "BN placed before the ReLU (Linear → BN → ReLU) starts every unit with ~half its inputs active "
-              "even when the input is strongly shifted; without BN such a shift leaves units dead or always on.",
-        "zh": "BN 放在 ReLU 之前（Linear → BN → ReLU）时，即使输入整体偏移很大，每个单元初始也约有一半样本被激活；"
+              "even when the input is strongly shifted, as long as its pre-activations are roughly symmetric "
+              "(Gaussian inputs; sparse 0/1 inputs leave some units far from half); without BN such a shift leaves "
+              "units dead or always on.",
+        "zh": "BN 放在 ReLU 之前（Linear → BN → ReLU）时，即使输入整体偏移很大，每个单元初始也约有一半样本被激活，"
+              "前提是其预激活大致对称（高斯输入；稀疏的 0/1 输入会让部分单元远离一半）；"
               "没有 BN 时同样的偏移会让单元全死或全通。",
     },
 ]
@@ -124,3 +128,22 @@ def experiment(p):
     p.greater("no BN: fraction of units dead or always on (< 2% or > 98% active)", stuck, 0.5, id="no_bn_stuck_units")
     p.allclose("BN before ReLU: each unit's active fraction ≈ 0.5", active_bn, 0.5 * torch.ones(width), atol=0.15,
                id="bn_active_fraction")
+    # The shift cancels exactly (BN removes the mean); "about half" needs a roughly symmetric pre-activation.
+    # Over seeds × shifts with Gaussian inputs, and with sparse 0/1 inputs (skewed pre-activations).
+    bn = torch.nn.BatchNorm1d(width, dtype=dt).to(dev)
+
+    def share_gap(seed, shift, sparse):
+        g = torch.Generator().manual_seed(seed)
+        u = (torch.rand(256, 16, generator=g, dtype=dt) < 0.05).to(dt) if sparse else torch.randn(
+            256, 16, generator=g, dtype=dt)
+        w = torch.randn(width, 16, generator=g, dtype=dt) * (2 / 16) ** 0.5
+        with torch.no_grad():
+            share = (bn(((u + shift) @ w.T).to(dev)) > 0).double().mean(0)
+        return float((share - 0.5).abs().max())
+
+    seeds = range(p.seed + 1, p.seed + 4)
+    p.sweep("BN before ReLU, Gaussian inputs: max over units of |active share − ½|, seeds × shifts 0, 8, 100",
+            [(f"seed {k}, shift {c:g}", share_gap(k, c, False)) for k in seeds for c in (0.0, 8.0, 100.0)],
+            "<", 0.15, id="bn_active_sweep")
+    p.greater("BN before ReLU, sparse 0/1 inputs (5 % ones, shifted by 8): largest |active share − ½| over units "
+              "and 3 seeds", max(share_gap(k, 8.0, True) for k in seeds), 0.15, id="bn_active_skewed")

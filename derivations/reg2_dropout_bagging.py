@@ -20,8 +20,11 @@ CLAIMS = [
      "zh": "一个 bootstrap 样本包含某个样本的概率为 1 − (1 − 1/n)ⁿ → 1 − 1/e ≈ 0.632。"},
     {"en": "For a linear model, E_mask[(y − wᵀ(m⊙x)/(1 − p))²] = (y − wᵀx)² + p/(1 − p)·∑ⱼ wⱼ²xⱼ².",
      "zh": "对线性模型，E_mask[(y − wᵀ(m⊙x)/(1 − p))²] = (y − wᵀx)² + p/(1 − p)·∑ⱼ wⱼ²xⱼ²。"},
-    {"en": "At the no-dropout optimum the dropout gradient is zero on average but not in each step.",
-     "zh": "在无 dropout 的最优点，dropout 梯度平均为零，但每一步都不为零。"},
+    {"en": "At the no-dropout optimum the plain gradient is zero but dropout's is not, not even on average: its "
+           "mean is the gradient of the penalty p/(1 − p)·∑ⱼ wⱼ²xⱼ² (averaged over the data), and each step scatters "
+           "around it.",
+     "zh": "在无 dropout 的最优点，普通梯度为零，而 dropout 的梯度即使取平均也不为零：其均值是惩罚项 "
+           "p/(1 − p)·∑ⱼ wⱼ²xⱼ²（对数据取平均）的梯度，每一步的梯度在它周围波动。"},
 ]
 
 
@@ -106,3 +109,12 @@ def experiment(p):
     p.less("no dropout: ‖full-batch gradient‖ at the least-squares w", g0.norm(), 1e-10, id="ls_gradient_zero")
     p.greater("dropout p = 0.3: mean ‖gradient‖ per step at the same w / ‖w‖", gs.norm(dim=1).mean() / w_ls.norm(),
               0.1, id="dropout_gradient_noise")
+    # On average the dropout gradient there is not zero: it is the gradient of the adaptive-ridge penalty,
+    # 2·p/(1 − p)·mean_i(x_ij²)·w_j (the data term's gradient is zero at w_ls).
+    predicted = 2 * 0.3 / 0.7 * (X ** 2).mean(0) * w_ls.detach()
+    if p.myth:  # the myth: at the no-dropout optimum the dropout gradient averages to zero
+        predicted = torch.zeros(3, dtype=dt)
+    se_g = gs.std(0) / len(gs) ** 0.5
+    p.less("dropout p = 0.3: max over weights of |mean gradient over 200 masks − 2p/(1 − p)·mean(x²)·w| in standard "
+           "errors", ((gs.mean(0) - predicted).abs() / se_g).max(), 4.0, id="dropout_gradient_mean_is_penalty",
+           refutes="at the no-dropout optimum the dropout gradient averages to zero")

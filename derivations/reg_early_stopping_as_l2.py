@@ -27,9 +27,11 @@ CLAIMS = [
               "岭回归收缩为 h/(h + α) 倍；当 α = 1/(τε) 时二者一阶一致。",
     },
     {
-        "en": "On noisy least squares the held-out error along training is U-shaped: stopping at its minimum "
-              "regularises about as well as the best ridge penalty.",
-        "zh": "在含噪最小二乘上，训练过程中的验证误差呈 U 形：在最低点停止的正则效果与最优岭回归相当。",
+        "en": "On a noisy least-squares problem with barely more examples than weights (30 for 25 here) the "
+              "held-out error along training is U-shaped: stopping at its minimum regularises about as well as the "
+              "best ridge penalty.",
+        "zh": "在样本数只比权重数略多的含噪最小二乘问题上（此处 30 个样本、25 个权重），训练过程中的验证误差呈 U 形："
+              "在最低点停止的正则效果与最优岭回归相当。",
     },
 ]
 

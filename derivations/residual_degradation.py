@@ -18,8 +18,8 @@ Full scale: He et al.'s CIFAR depths 20 and 56, width 32, 1024 points, 32 nets,
 SNAPSHOT_RTOL = 0.5
 
 TITLE = {
-    "en": "Degradation: deeper plain nets train worse, residual nets do not",
-    "zh": "退化问题：更深的普通网络训练误差更高，残差网络不会",
+    "en": "Degradation, in miniature: the deeper plain net trains worse, its residual version does not",
+    "zh": "退化问题（小规模复现）：更深的普通网络训练误差更高，同深度的残差网络没有",
 }
 CLAIMS = [
     {

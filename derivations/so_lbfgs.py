@@ -26,9 +26,11 @@ CLAIMS = [
         "zh": "BFGS 更新满足割线条件 H₊y = s；L-BFGS 只用最近 m 对 (s, y) 来实现它，内存为 2mn 个数。",
     },
     {
-        "en": "On a deterministic smooth problem torch.optim.LBFGS with a strong-Wolfe line search reaches the "
-              "closed-form minimum in far fewer iterations than the best fixed-step GD.",
-        "zh": "在确定性的光滑问题上，带强 Wolfe 线搜索的 torch.optim.LBFGS 到达闭式极小值所需的迭代次数远少于最优定步长 GD。",
+        "en": "On an ill-conditioned deterministic problem (a 50-d quadratic with κ = 100 here) torch.optim.LBFGS with "
+              "a strong-Wolfe line search reaches the closed-form minimum in far fewer iterations than the best "
+              "fixed-step GD.",
+        "zh": "在病态的确定性问题上（此处为 κ = 100 的 50 维二次函数），带强 Wolfe 线搜索的 torch.optim.LBFGS "
+              "到达闭式极小值所需的迭代次数远少于最优定步长 GD。",
     },
 ]
 

@@ -1,4 +1,4 @@
-"""Escaping a strict saddle: GD on the stable manifold stays, noise or momentum leaves.
+"""Escaping a strict saddle: GD on the stable manifold stays, noise leaves it, momentum speeds that up.
 
 Symbolic: f(x, y) = ½x² − ½y² + ¼y⁴ has a strict saddle at 0 (Hessian diag(1, −1)) and minima at
 (0, ±1). ∂f/∂y = −y + y³ vanishes on the whole line y = 0, so gradient descent started there
@@ -14,8 +14,8 @@ factor against z and the escape time against plain GD from the same perturbation
 """
 
 TITLE = {
-    "en": "A strict saddle traps GD only on its stable manifold; noise and momentum escape it",
-    "zh": "严格鞍点只在稳定流形上困住 GD；噪声和动量能逃离它",
+    "en": "A strict saddle traps GD only on its stable manifold; noise escapes it, momentum speeds the escape up",
+    "zh": "严格鞍点只在稳定流形上困住 GD；噪声能逃离它，动量加快逃离",
 }
 CLAIMS = [
     {
