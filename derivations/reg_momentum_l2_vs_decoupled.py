@@ -54,7 +54,7 @@ def derive(p):
     p.step("SGDW w₁ = (1 − d)w₀ − ηG₀ matches it for every w₀, G₀ only with d =", d_match[0])
     p.identity("the only matching constant is d = ηλ (so no other rescaling can work)", d_match[0], eta * lam)
     w1_sgdw = (1 - d_match[0]) * w0 - eta * b1_w
-    p.identity("step 1 is the same for both: w₁ = (1 − ηλ)w₀ − ηG₀", w1_l2, w1_sgdw)
+    p.step("so with that d step 1 is the same for both (d was solved for it): w₁ =", sp.expand(w1_sgdw))
     b2 = mu * b1 + l2_grad(w1, G1)
     w2_l2 = w1 - eta * b2
     w2_sgdw = (1 - d_match[0]) * w1 - eta * (mu * b1_w + G1)
