@@ -101,6 +101,11 @@ def experiment(p):
         eval_out = torch.softmax(model.eval()(x), dim=0)
     p.allclose(f"renormalised geometric mean over all 2^{n} masks vs eval-mode nn.Dropout → nn.Linear → softmax",
                geometric, eval_out, rtol=0, atol=1e-12, id="geometric_mean_is_eval")
+    with torch.no_grad():
+        unweighted = torch.log_softmax(torch.log_softmax(sub_logits, dim=1).mean(0), dim=0)
+    p.greater(f"the unweighted geometric mean (every mask alike; p = {drop}, so they are not equally likely) vs the "
+              "eval output, as log-probabilities: max |Δ|", (unweighted - torch.log(eval_out)).abs().max(), 1e-3,
+              id="unweighted_geometric_mean_differs")
     gap = (arithmetic - eval_out).abs().max()
     p.greater("arithmetic ensemble mean vs eval output: max |Δ| (not equal)", gap, 1e-4, id="arithmetic_mean_differs")
 
