@@ -23,10 +23,11 @@ TITLE = {
 }
 CLAIMS = [
     {
-        "en": "With a small loss under fp16 autocast most gradient entries underflow to 0; GradScaler's scaled "
-              "backward and unscale_ recover the float32 gradient up to fp16 rounding.",
-        "zh": "fp16 autocast 下损失很小时，大部分梯度元素下溢为 0；GradScaler 的缩放反向与 unscale_ 在 fp16 舍入误差内"
-              "恢复 float32 梯度。",
+        "en": "With a small loss under fp16 autocast a large share of the gradient entries underflow to 0 (more than "
+              "30 % in this model); GradScaler's scaled backward and unscale_ recover the float32 gradient up to fp16 "
+              "rounding.",
+        "zh": "fp16 autocast 下损失很小时，相当大比例的梯度元素下溢为 0（此模型中超过 30 %）；GradScaler 的缩放反向与 "
+              "unscale_ 在 fp16 舍入误差内恢复 float32 梯度。",
     },
     {
         "en": "Scaling by 2ᵏ and unscaling is exact when nothing over/underflows: the gradient's direction and size "
@@ -107,7 +108,7 @@ def experiment(p):
     g32 = _grads(p, model, x, y)
     g16 = _grads(p, model, x, y, torch.float16)
     p.greater("fp16 autocast, no scaling: fraction of gradient entries that are exactly 0",
-              float((g16 == 0).float().mean()), 0.5, id="fp16_zero_fraction")
+              float((g16 == 0).float().mean()), 0.3, id="fp16_zero_fraction")
     p.greater("… relative error ‖g16 − g32‖/‖g32‖", float((g16 - g32).norm() / g32.norm()), 0.1,
               id="fp16_unscaled_error")
     p.less("median |∂L/∂θ| in float32 (below fp16's smallest normal 2⁻¹⁴)", float(g32.abs().median()), 2.0**-14,

@@ -57,6 +57,10 @@ def derive(p):
                (S_B / S_min - 1) * (E_B / (S_min * B_noise) - 1), 1)
     p.identity("B = B_noise: half of the best possible progress per step", (best / dL_max).subs(B, B_noise),
                sp.Rational(1, 2))
+    gain = sp.factor(sp.simplify(best.subs(B, 2 * B) / best))
+    p.step("doubling B multiplies the progress per step by", gain)
+    p.identity("… which tends to 2 only for B ≪ B_noise", sp.limit(gain, B, 0), 2)
+    p.identity("… and is 4/3 at B = B_noise", gain.subs(B, B_noise), sp.Rational(4, 3))
 
 
 def experiment(p):

@@ -82,6 +82,6 @@ def experiment(p):
     row(1, 1e-4, id="rms_step_t1")
     # v̂ is itself estimated from t samples: at t = 10 it is noisy, which inflates the RMS a little.
     row(10, 0.15, id="rms_step_t10")
-    row(200, 0.05, id="rms_step_t200")
+    row(200, 0.08, id="rms_step_t200")  # Monte Carlo over n weights: ±1.8 % (one SD) across seeds
     p.greater("RMS(update at t = 1) / RMS(update at t = 200)",
               p.row("rms_step_t1").measured / p.row("rms_step_t200").measured, 3.0, id="early_over_late")

@@ -2,8 +2,8 @@
 
 Symbolic: a bootstrap sample of n from n contains a given example with probability
 1 − (1 − 1/n)ⁿ → 1 − 1/e: each bagged model sees about 63 % of the distinct examples and is trained
-to convergence with its own parameters. Dropout's sub-networks share one set of weights and each is
-trained on about one minibatch. For a linear model, inverted dropout with drop rate p gives, in
+to convergence with its own parameters. Dropout's sub-networks share one set of weights, and each
+sampled one is trained on a single example (nn.Dropout draws a fresh mask per example). For a linear model, inverted dropout with drop rate p gives, in
 expectation over the mask, E[(y − wᵀ(m⊙x)/(1 − p))²] = (y − wᵀx)² + p/(1 − p)·∑ⱼ wⱼ²xⱼ²: a
 data-dependent L2 penalty (Wager et al. 2013; Srivastava et al. 2014 §9.1), and a gradient that stays
 noisy even at the full-batch optimum — one reason dropout training takes longer.

@@ -174,7 +174,7 @@ def experiment(p):
     w_sub = w_sub.detach().cpu().numpy()
     p.equal("subgradient descent (torch SGD) on ½‖y − Xw‖² + λ‖w‖₁: exact zeros", int((w_sub == 0).sum()), 0,
             id="subgradient_no_zeros", refutes="adding λ‖w‖₁ to the loss and running SGD gives exact zeros")
-    p.less("… yet it sits close to the lasso solution (max |Δw|)", np.abs(w_sub - w_l1).max(), 0.05)
+    p.less("… yet it sits close to the lasso solution (max |Δw|)", np.abs(w_sub - w_l1).max(), 0.15)
 
     # 4. A duplicated feature: ridge splits evenly, the lasso objective is flat along the split.
     Xd = np.column_stack([X[:, 0], X[:, 0], X[:, 1:6]])

@@ -14,7 +14,7 @@ and one SGD step (momentum, weight decay) over ALL parameters leaves them
 bit-for-bit unchanged while the head moves; BatchNorm's running mean still
 changes in train mode (matching the update rule) and stops changing in eval mode;
 with zero_grad(set_to_none=False) the "frozen" weights drift by exactly the
-momentum + weight-decay step.
+momentum + weight-decay step if they had gradients before freezing (and stay put if they never had one).
 Counterfactual (p.myth): an optimiser that decays frozen weights, a BatchNorm frozen
 with its parameters, a non-recursive model.train(), and zero gradients set to None.
 """
@@ -41,9 +41,11 @@ CLAIMS = [
         "zh": "requires_grad=False 冻结不了 BatchNorm 的滑动统计量：训练模式下它们照样更新；需要对冻结部分调用 eval()。",
     },
     {
-        "en": "A zero gradient is not a missing one: with zero_grad(set_to_none=False), weight decay and momentum still move "
-              "'frozen' weights.",
-        "zh": "梯度为零不等于没有梯度：用 zero_grad(set_to_none=False) 时，权重衰减和动量仍会移动被“冻结”的权重。",
+        "en": "A zero gradient is not a missing one: if the weights had gradients before they were frozen, "
+              "zero_grad(set_to_none=False) keeps them as zero tensors, and weight decay and momentum still move the "
+              "'frozen' weights (frozen before any backward, they never get a gradient and stay put).",
+        "zh": "梯度为零不等于没有梯度：若权重在冻结前已有梯度，zero_grad(set_to_none=False) 会把它们保留为零张量，"
+              "权重衰减和动量仍会移动被“冻结”的权重（若在任何 backward 之前就冻结，它们从不会有梯度，保持不动）。",
     },
 ]
 
@@ -210,6 +212,19 @@ def experiment(p):
     model(x)
     p.equal("backbone.eval(): running_mean unchanged by a forward pass (max |Δ|)",
             float((bn.running_mean - frozen_stats).abs().max()), 0.0, id="eval_stops_stats")
+
+    # set_to_none=False by itself is harmless: a parameter frozen before its first backward never gets a
+    # grad tensor, so zero_grad has nothing to fill with zeros and the optimizer keeps skipping it.
+    never = torch.nn.Linear(4, 4).to(dev, dt).requires_grad_(False)
+    top = torch.nn.Linear(4, 1).to(dev, dt)
+    o = torch.optim.SGD([*never.parameters(), *top.parameters()], lr=0.1, momentum=0.9, weight_decay=0.01)
+    before = never.weight.detach().clone()
+    for _ in range(3):
+        o.zero_grad(set_to_none=False)
+        top(never(x.flatten(1)[:, :4])).pow(2).mean().backward()
+        o.step()
+    p.equal("frozen before any backward, zero_grad(set_to_none=False), 3 steps: max |Δw| (no grad tensor ever made)",
+            float((never.weight - before).abs().max()), 0.0, id="zero_grad_harmless_without_old_grads")
 
     # The trap: train everything for a step, freeze, but keep zero-filled (not None) gradients.
     backbone.requires_grad_(True).train()

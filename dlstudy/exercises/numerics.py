@@ -78,10 +78,10 @@ def float_spacing(rng: random.Random) -> Drawing:
     dtype_name = rng.choice(["float16", "bfloat16", "float32"])
     x = rng.choice([1, 3, 10, 100, 1000, 0.1, 0.3, 2048, 5000, 60000 if dtype_name != "float16" else 40000])
     prompt = text(f"In torch.{dtype_name}, what is the gap between x = {x} (rounded to {dtype_name}) and the next larger "
-                  "representable number? Any update smaller than half of it is lost when added to x. "
+                  "representable number? Any increase smaller than half of it is lost when added to x. "
                   "(3 significant figures, or an expression such as 2^-7)",
                   f"在 torch.{dtype_name} 中，x = {x}（先舍入到 {dtype_name}）与下一个更大的可表示数之间的间距是多少？"
-                  "小于它一半的更新加到 x 上会丢失。（3 位有效数字，或 2^-7 这样的表达式）")
+                  "小于它一半的增量加到 x 上会丢失。（3 位有效数字，或 2^-7 这样的表达式）")
     yield prompt
 
     import torch
