@@ -147,7 +147,9 @@ def cards_tsv(cards: Sequence[Card], lang: str) -> str:
                    f"{','.join(c.derivations)}\n" for c in cards)
 
 
-_BREAK_BEFORE = re.compile(r"^(\s|[•\-*–]|\d+[.)]|[①-⑳])")
+# A bullet or an item number is followed by a space: "0.35 of …" or "-1.5" starting a wrapped
+# line (often a measured value filled in for a placeholder) continues the sentence.
+_BREAK_BEFORE = re.compile(r"^(\s|[•\-*–](\s|$)|\d+[.)](\s|$)|[①-⑳])")
 
 
 def reflow(text: str) -> str:

@@ -98,3 +98,17 @@ def test_control_characters_from_a_derivation_are_written_out() -> None:
     text = _text(result_view(result, plots=False), 120)
     assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
     assert "\\x1b[2J" in text
+
+
+def test_reflow_joins_a_wrapped_line_that_starts_with_a_number() -> None:
+    """A hard-wrapped answer line that begins with a measured value ("0.666 of …", "0), while",
+    "-1.5 …") continues the sentence; "1. item", "2) item" and "- item" still start a new line."""
+    from dlstudy.render import reflow
+
+    text = ("copies every token back (max error\n0), while any code loses\n0.666 of the variance;"
+            "\nthe step is\n-1.5e-3 here.")
+    assert reflow(text) == ("copies every token back (max error 0), while any code loses 0.666 of "
+                            "the variance; the step is -1.5e-3 here.")
+    assert reflow("Two steps:\n1. forward\n2) backward\n- done") == \
+        "Two steps:\n1. forward\n2) backward\n- done"
+    assert reflow("first\n1. second\n• third") == "first\n1. second\n• third"
