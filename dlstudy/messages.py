@@ -307,6 +307,19 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("Unclosed array", "数组没有闭合"),
     ("Invalid initial character for a key part", "键的首字符无效"),
     ("Expected newline or end of document after a statement", "语句之后应换行或结束文件"),
+    # --- the operating system's reasons (OSError.strerror), as `{reason}` of the messages above ---
+    ("No such file or directory", "没有这个文件或文件夹"),
+    ("Permission denied", "没有权限"),
+    ("Operation not permitted", "不允许该操作"),
+    ("Not a directory", "不是文件夹"),
+    ("Is a directory", "是一个文件夹"),
+    ("Read-only file system", "文件系统是只读的"),
+    ("No space left on device", "设备上没有剩余空间"),
+    ("Disk quota exceeded", "超出磁盘配额"),
+    ("File exists", "文件已存在"),
+    ("File name too long", "文件名太长"),
+    ("Too many levels of symbolic links", "符号链接层数过多"),
+    ("Input/output error", "输入/输出错误"),
 )
 
 _YAML_THINGS = {"block mapping": "块映射", "block collection": "块集合", "flow sequence": "流序列",
@@ -366,7 +379,7 @@ def _zh(message: str, depth: int) -> str:
         if m is None:
             continue
         values = m.groupdict()
-        for name in ("inner", "value", "origin"):  # a message within the message
+        for name in ("inner", "value", "origin", "reason"):  # a message within the message
             if name in values:
                 values[name] = _zh(values[name], depth + 1)
         return _fill(zh, values)

@@ -834,7 +834,9 @@ def _read_code(study: Study, path: Path) -> str | None:
             raise OSError(f"larger than {MAX_CODE_BYTES // 1000} kB")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        from dlstudy.messages import tr
+
+        why = tr(exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc), study.lang)
         study.console.print(f"[yellow]{escape(study.text('no_file', path=str(path), error=why))}[/yellow]",
                             highlight=False)
         return None

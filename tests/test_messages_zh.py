@@ -276,3 +276,17 @@ def test_show_in_chinese_uses_full_width_colons_after_its_labels() -> None:
     for card, label in (("attn2-exercise-additive-params", "generator"), ("code-dropout", "task")):
         out = " ".join(runner.invoke(app, ["show", card, "--lang", "zh"]).output.split())
         assert f"{AUTO_LABELS['zh'][label]}：" in out, out
+
+
+def test_the_operating_systems_reason_is_in_chinese_too(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`{reason}` (an OSError's strerror) is translated with the message around it: a zh user
+    saw "无法创建数据文件夹 …：Not a directory；…"."""
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("DLSTUDY_HOME", str(tmp_path / "a-file" / "home"))
+    result = runner.invoke(app, ["stats", "--lang", "zh"])
+    assert result.exit_code == 2
+    assert "：不是文件夹；" in result.output and "Not a directory" not in result.output, result.output
+    assert tr("cannot write /x/y.csv — Permission denied", "zh") == "无法写入 /x/y.csv —— 没有权限"
+    assert tr("No such file or directory", "zh") == "没有这个文件或文件夹"
+    assert tr("No such file or directory", "en") == "No such file or directory"
