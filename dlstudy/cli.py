@@ -1521,7 +1521,7 @@ def optimize(lang: LangOpt = None) -> None:
                                                   engine=outcome.engine))
         table.add_column(words["parameters"])
         table.add_column(words["log_loss"], justify="right")
-        table.add_column("RMSE (bins)", justify="right")
+        table.add_column(words["rmse"], justify="right")
         for name, f in ((words["personal" if current else "defaults"], outcome.before),
                         (words["fitted"], outcome.after)):
             if f is not None and f.log_loss is not None:
@@ -1563,7 +1563,7 @@ OPTIMIZE_TEXT = {
                     "previous one; the optimizer needs {needed} ({more} more).",
            "title": "Fit to {n:,} reviews by {engine} (lower is better)",
            "parameters": "parameters",
-           "log_loss": "log loss", "personal": "in use (personal)",
+           "log_loss": "log loss", "rmse": "RMSE (bins)", "personal": "in use (personal)",
            "defaults": "in use (FSRS defaults)", "fitted": "fitted now",
            "kept": "[green]Kept the fitted parameters[/green] (parameters version {version}); "
                    "they schedule your next reviews.",
@@ -1586,7 +1586,7 @@ OPTIMIZE_TEXT = {
            "short": "历史记录还不够：与该卡片上次复习相隔一天以上的复习有 {scored} 次；优化器需要 "
                     "{needed} 次（还差 {more} 次）。",
            "title": "{engine} 对 {n:,} 条复习记录的拟合（越低越好）", "parameters": "参数",
-           "log_loss": "对数损失", "personal": "在用（个人）", "defaults": "在用（FSRS 默认）",
+           "log_loss": "对数损失", "rmse": "RMSE（分箱）", "personal": "在用（个人）", "defaults": "在用（FSRS 默认）",
            "fitted": "本次拟合",
            "kept": "[green]已采用拟合出的参数[/green]（参数版本 {version}）；之后的复习按它们安排。",
            "not_kept": "保留在用的参数：拟合出的参数并不更符合你的历史记录。",
