@@ -179,7 +179,7 @@ def _library(derivations: bool = True, quiet: bool = False, cached: bool = False
             err.print(f"{_label('warning')}卡组中有 {n} 个问题；其余内容已载入。运行 `dlstudy check` "
                       "查看详情。", highlight=False)
         else:
-            err.print(f"{_label('warning')}{n} problem(s) in the decks; "
+            err.print(f"{_label('warning')}{_count(n, 'problem')} in the decks; "
                       "the rest loaded. Run `dlstudy check` for details.")
     return library
 

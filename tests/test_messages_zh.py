@@ -71,7 +71,7 @@ def test_the_deck_problem_warning_of_list_is_in_chinese(tmp_path: Path,
     _broken(tmp_path)
     monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path))
     english = runner.invoke(app, ["list", "--format", "tsv"])
-    assert "warning: 1 problem(s) in the decks; the rest loaded" in english.output
+    assert "warning: 1 problem in the decks; the rest loaded" in english.output
     result = runner.invoke(app, ["list", "--format", "tsv", "--lang", "zh"])
     assert result.exit_code == 0, result.output
     assert "警告：卡组中有 1 个问题；其余内容已载入。运行 `dlstudy check` 查看详情。" in result.output
