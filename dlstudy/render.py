@@ -206,34 +206,46 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
         parts.append(Panel(RichText(reflow(card.correction.get(lang))), title=labels["correction"],
                            border_style="yellow", title_align="left"))
     if card.derivations:
-        lines = RichText()
+        # a grid, so that a title too long for the line wraps under itself, not under the id
+        proofs = Table.grid(padding=(0, 2))
+        proofs.add_column(style="green", overflow="fold")
+        proofs.add_column()
         for ref in card.derivations:
             info = derivations.get(ref)
-            lines.append(f"  {ref}", style="green")
-            lines.append(f"  {info.title.get(lang)}\n" if info else
-                         ("  （缺失）\n" if lang == "zh" else "  (missing)\n"))
-        lines.append(f"  dlstudy prove {card.id}", style="dim")
+            proofs.add_row(ref, info.title.get(lang) if info else
+                           ("（缺失）" if lang == "zh" else "(missing)"))
         parts.append(RichText(labels["derivations"], style="bold"))
-        parts.append(lines)
+        parts.append(Padding(proofs, (0, 0, 0, 2)))
+        parts.append(_indented(f"dlstudy prove {card.id}", "dim"))
     elif card.kind in ("recall", "exercise"):  # a card of the user's own (check allows it there)
         parts.append(RichText(labels["unproved"], style="yellow"))
     if card.claim is not None and claim_rule:
         claim = card.claim
         rule = AUTO_LABELS[lang]["asserts" if claim.statement == "asserts" else "denies"]
         parts.append(RichText(AUTO_LABELS[lang]["decided"], style="bold"))
-        parts.append(RichText(f"  {claim.derivation}.{claim.row} — {rule}", style="dim"))
+        parts.append(_indented(f"{claim.derivation}.{claim.row} — {rule}", "dim"))
     colon = "：" if lang == "zh" else ": "
     if card.exercise is not None:
-        parts.append(RichText(f"  {AUTO_LABELS[lang]['generator']}{colon}{card.exercise.generator}"
-                              f" · dlstudy show {card.id} --seed N", style="dim"))
+        parts.append(_indented(f"{AUTO_LABELS[lang]['generator']}{colon}{card.exercise.generator}"
+                               f" · dlstudy show {card.id} --seed N", "dim"))
     if card.code is not None:
-        parts.append(RichText(f"  {AUTO_LABELS[lang]['task']}{colon}{card.code.task} · "
-                              f"dlstudy show {card.id} --seed N", style="dim"))
+        parts.append(_indented(f"{AUTO_LABELS[lang]['task']}{colon}{card.code.task} · "
+                               f"dlstudy show {card.id} --seed N", "dim"))
     shown = [s.label() for s in card.sources if s.label()]
     if shown:
         parts.append(RichText(labels["sources"], style="bold"))
-        parts.append(RichText("\n".join(f"  • {label}" for label in shown), style="dim"))
+        sources = Table.grid(padding=(0, 1))
+        sources.add_column(style="dim")
+        sources.add_column(style="dim", overflow="fold")
+        for label in shown:
+            sources.add_row("•", label)
+        parts.append(Padding(sources, (0, 0, 0, 2)))
     return Group(*parts)
+
+
+def _indented(text: str, style: str) -> Padding:
+    """A line indented by two, whose continuation lines keep the indent on a narrow terminal."""
+    return Padding(RichText(text, style=style), (0, 0, 0, 2))
 
 
 AUTO_LABELS = {

@@ -112,3 +112,28 @@ def test_reflow_joins_a_wrapped_line_that_starts_with_a_number() -> None:
     assert reflow("Two steps:\n1. forward\n2) backward\n- done") == \
         "Two steps:\n1. forward\n2) backward\n- done"
     assert reflow("first\n1. second\n• third") == "first\n1. second\n• third"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_answer_footer_lines_keep_their_indent_on_a_narrow_terminal(lang: str) -> None:
+    """A derivation title, a claim's rule or a source too long for 60 columns wrapped back to
+    column 0 ("  attn2_seq2seq  Seq2seq attention removes the\\nbottleneck …"); each continuation
+    now stays under the text it continues."""
+    from dlstudy.library import load_library
+    from dlstudy.render import answer_panel
+
+    library = load_library()
+    console = Console(width=60, color_system=None, record=True)
+    for card_id in ("attn2-claim-bottleneck", "attn2-exercise-additive-params"):
+        card = library.cards[card_id]
+        console.print(answer_panel(card, library.derivations, lang))
+    text = console.export_text()
+    footer = text[text.index("Proved by" if lang == "en" else "证明\n"):]
+    lines = [line for line in footer.splitlines() if line.strip()]
+    headings = {"Proved by", "Sources", "Decided by the evidence row", "证明", "出处",
+                "由以下证据行判定"}
+    assert any(line.startswith("       ") for line in lines)  # a wrapped title or source
+    for line in lines:
+        if line.startswith(("╭", "│", "╰")) or line.strip() in headings:
+            continue
+        assert line.startswith("  "), line
