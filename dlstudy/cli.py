@@ -1124,6 +1124,8 @@ CardsArg = Annotated[list[str], typer.Argument(metavar="CARD...", help="Card ids
 MARK_TEXT = {
     "en": {"suspend": "suspended {cards}: `review` and `quiz` skip them (`dlstudy unsuspend` "
                       "brings them back; `quiz --include-suspended` asks them anyway)",
+           "suspend_one": "suspended {cards}: `review` and `quiz` skip it (`dlstudy unsuspend` "
+                          "brings it back; `quiz --include-suspended` asks it anyway)",
            "unsuspend": "unsuspended {cards}", "bury": "buried {cards} until {until}",
            "flag": "flagged {cards} {flag}", "unflag": "cleared the flag of {cards}",
            "flag_range": "the flag must be a number from 0 to 7 or its colour (0 or none clears it; "
@@ -1131,6 +1133,8 @@ MARK_TEXT = {
                          "not {value!r}"},
     "zh": {"suspend": "已暂停 {cards}：`review` 和 `quiz` 会跳过（`dlstudy unsuspend` 可恢复；"
                       "`quiz --include-suspended` 仍会考）",
+           "suspend_one": "已暂停 {cards}：`review` 和 `quiz` 会跳过（`dlstudy unsuspend` 可恢复；"
+                          "`quiz --include-suspended` 仍会考）",
            "unsuspend": "已恢复 {cards}", "bury": "已搁置 {cards} 到 {until}",
            "flag": "已给 {cards} 加标记 {flag}", "unflag": "已清除 {cards} 的标记",
            "flag_range": "标记必须是 0 到 7 的数字或其颜色名（0 或 none 为清除；1 red 红、2 orange 橙、"
@@ -1157,7 +1161,8 @@ def suspend(cards: CardsArg, lang: LangOpt = None) -> None:
     ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
     with _store() as store:
         store.mark(ids, suspended="user")
-    console.print(_mark_text(lang, "suspend", cards=", ".join(ids)), highlight=False)
+    console.print(_mark_text(lang, "suspend" if len(ids) > 1 else "suspend_one",
+                             cards=", ".join(ids)), highlight=False)
 
 
 @app.command()

@@ -78,6 +78,9 @@ def test_suspended_cards_are_left_out_of_quiz_and_review_until_unsuspended(
     result = invoke(["suspend", "drill-01", "drill-02"])
     assert result.exit_code == 0, result.output
     assert "suspended drill-01, drill-02" in result.output
+    assert "skip them" in " ".join(result.output.split())
+    one = " ".join(invoke(["suspend", "drill-01", "drill-01"]).output.split())
+    assert "suspended drill-01: `review` and `quiz` skip it (" in one and "them" not in one
     result = invoke(["quiz", "--topic", TOPIC], "\n3\n")
     assert "1 card" in result.output and log(isolated_home) == [("drill-03", 3)]
     result = invoke(["quiz", "--topic", TOPIC, "--include-suspended"], "q\n")
