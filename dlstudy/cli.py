@@ -1517,6 +1517,7 @@ def optimize(lang: LangOpt = None) -> None:
             _fail(words["missing"].format(exc=exc))
         if outcome.fitted is None:
             console.print(words["short"].format(scored=outcome.scored, needed=MIN_SCORED_REVIEWS,
+                                                s="" if outcome.scored == 1 else "s",
                                                 more=MIN_SCORED_REVIEWS - outcome.scored),
                           highlight=False)
             return
@@ -1564,7 +1565,7 @@ OPTIMIZE_TEXT = {
                        "`pip install fsrs-rs-python` to use the reference engine.",
            "missing": "no FSRS optimizer is installed: `pip install fsrs-rs-python` (the engine "
                       "Anki uses) — or py-fsrs's, `pip install 'fsrs[optimizer]'` ({exc})",
-           "short": "Not enough history yet: {scored} review(s) a day or more after the card's "
+           "short": "Not enough history yet: {scored} review{s} a day or more after the card's "
                     "previous one; the optimizer needs {needed} ({more} more).",
            "title": "Fit to {n:,} reviews by {engine} (lower is better)",
            "parameters": "parameters",
@@ -1609,7 +1610,7 @@ export_app = typer.Typer(help="Export the decks to Anki, or the review log to CS
 app.add_typer(export_app, name="export")
 
 EXPORT_TEXT = {
-    "en": {"anki": "wrote {path}: {notes} notes in {decks} deck(s) ({langs}); import it in Anki "
+    "en": {"anki": "wrote {path}: {notes} in {decks} ({langs}); import it in Anki "
                    "(File → Import); exporting again updates the notes already imported",
            "reviews": "wrote {path}: {n:,} review{s} (the FSRS optimizer's columns, then "
                       "dlstudy's)",
@@ -1673,7 +1674,10 @@ def export_anki(
     selection = library.select(topic, tag)
     if not selection:
         _fail(f"no card matches --topic {topic} --tag {tag}")
-    if not target.suffix and not is_stream(target):
+    # `cards` → cards.apkg; a folder (`.`, `..`, `~/Desktop`) is not a name to add it to: the
+    # check below refuses it ("it is a folder; give a file name")
+    if not target.suffix and not is_stream(target) and not target.is_dir() \
+            and target.name not in ("", ".", ".."):
         target = target.with_suffix(".apkg")
     try:
         check_target(target)  # before drawing the exercises, which takes a while
@@ -1695,8 +1699,11 @@ def export_anki(
             decks = write_apkg(target, texts, media=media)
         except ExportError as exc:
             _fail(str(exc))
-    said = EXPORT_TEXT[ui]["anki"].format(path=target, notes=sum(decks.values()),
-                                          decks=len(decks), langs=choice)
+    notes_n = sum(decks.values())
+    said = EXPORT_TEXT[ui]["anki"].format(
+        path=target, langs=choice,
+        notes=notes_n if ui == "zh" else _count(notes_n, "note"),
+        decks=len(decks) if ui == "zh" else _count(len(decks), "deck"))
     if media:
         said += ("，" if ui == "zh" else ", ") + EXPORT_TEXT[ui]["media"].format(n=len(media))
     (err if is_stream(target) else console).print(said, highlight=False)  # not into a piped package
