@@ -105,6 +105,11 @@ SAY = {
         "no_derivation": "this card links no derivation", "proving": "proving…",
         "could_not_prove": "could not prove:", "computing": "computing the answer…",
         "experiment": "running the experiment…", "no_verdict": "no verdict:",
+        "from_record": "interrupted before the experiment finished: your answer is graded by the "
+                       "recorded run of {derivation} (the statement is {truth})",
+        "not_graded": "interrupted before {what} was ready: your answer to {card} is not graded "
+                      "(nothing recorded)",
+        "the_answer": "the answer", "the_verdict": "the verdict",
         "cannot_draw": "cannot draw this exercise:", "as_recall": "asked as a recall card",
         "could_not_compute": "could not compute the answer:",
         "not_saved": "could not save the grade ({grade}) of {card}: {error}",
@@ -143,6 +148,9 @@ SAY = {
         "no_derivation": "这张卡片没有关联推导", "proving": "证明中…",
         "could_not_prove": "无法证明：", "computing": "正在计算答案…",
         "experiment": "正在运行实验…", "no_verdict": "无法判定：",
+        "from_record": "实验尚未完成就被中断：你的答案按 {derivation} 已记录的运行结果评分（该陈述{truth}）",
+        "not_graded": "{what}尚未算出就被中断：你对 {card} 的回答没有评分（未记录）",
+        "the_answer": "答案", "the_verdict": "判定",
         "cannot_draw": "无法生成这道练习：", "as_recall": "改为回忆卡提问",
         "could_not_compute": "无法计算答案：",
         "not_saved": "无法保存 {card} 的评分（{grade}）：{error}",
@@ -725,6 +733,12 @@ def ask_exercise(study: Study, card: Card) -> str:
         seconds = time.monotonic() - started
         try:
             exercise = study.wait(pending, study.text("computing"))
+        except KeyboardInterrupt:
+            if line:  # an answer was typed: say that it is not graded, never drop it silently
+                study.console.print(study.text("not_graded", what=study.text("the_answer"),
+                                               card=card.id), style="yellow", markup=False,
+                                    highlight=False)
+            raise
         except Exception as exc:
             from dlstudy.render import answer_panel
 
@@ -794,8 +808,12 @@ def ask_claim(study: Study, card: Card) -> str:
             continue
         break
     seconds = time.monotonic() - started
-    verdict = study.wait(pending, study.text("experiment"))
     answer = "true" if said else "false"
+    try:
+        verdict = study.wait(pending, study.text("experiment"))
+    except KeyboardInterrupt:
+        _grade_from_record(study, card, said, answer, seconds)
+        raise
     from dlstudy.render import answer_panel, claim_result
     from dlstudy.session import auto_rating
 
@@ -819,6 +837,34 @@ def ask_claim(study: Study, card: Card) -> str:
     show_result()
     rating = auto_rating(correct, seconds, study.easy_within, study.hard_after)
     return study.settle(card, rating, round(seconds * 1000), None, answer, redraw)
+
+
+def _grade_from_record(study: Study, card: Card, said: bool, answer: str, seconds: float) -> None:
+    """Ctrl-C while a claim's experiment is still running (a cold proof cache): the answer was
+    typed, so it is graded by the derivation's recorded quick run — the snapshot the card's
+    numbers and the Anki export come from — if that run has the deciding row; otherwise the
+    user is told it is not graded. Never dropped without a word."""
+    from dlstudy import bind
+    from dlstudy.session import auto_rating
+
+    claim = card.claim
+    assert claim is not None
+    study.leave()  # stop the experiment first: leaving must be prompt
+    snapshot = bind.current().get("quick", claim.derivation)
+    row = snapshot["rows"].get(claim.row) if snapshot else None
+    passed = row.get("passed") if isinstance(row, dict) else None
+    if not isinstance(passed, bool):
+        study.console.print(study.text("not_graded", what=study.text("the_verdict"), card=card.id),
+                            style="yellow", markup=False, highlight=False)
+        return
+    truth = passed != (claim.statement == "denies")
+    study.say(study.text("from_record", derivation=claim.derivation,
+                         truth=TRUTH_WORDS[study.lang][truth]))
+    rating = auto_rating(said == truth, seconds, study.easy_within, study.hard_after)
+    study.grade(card, rating, round(seconds * 1000), auto_rating=rating, answer=answer)
+
+
+TRUTH_WORDS = {"en": {True: "TRUE", False: "FALSE"}, "zh": {True: "为真", False: "为假"}}
 
 
 # Writing a function takes minutes, not seconds: a coding card's Easy and Hard thresholds are

@@ -249,3 +249,59 @@ def test_ctrl_c_while_starting_exits_130_without_a_traceback(tmp_path: Path, del
     if "init_import_site" in out:  # so early that Python itself had not started: not ours
         pytest.skip("the interrupt came before the interpreter ran any dlstudy code")
     assert child.exitstatus == 130, (child.exitstatus, child.signalstatus, out)
+
+
+SLOW_PROOF = '''
+"""Arithmetic, decided slowly."""
+TITLE = {"en": "Small sums", "zh": "小的求和"}
+CLAIMS = [{"en": "1 + 1 = 2", "zh": "1 + 1 = 2"}]
+
+
+def derive(p):
+    pass
+
+
+def experiment(p):
+    import time
+    time.sleep(60)
+    p.close("one plus one is two", 1 + 1, 2, id="sum_is_two")
+'''
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+@pytest.mark.parametrize("recorded", [True, False])
+def test_ctrl_c_while_the_claims_experiment_runs_never_drops_the_answer_silently(
+        tmp_path: Path, recorded: bool) -> None:
+    """The user typed t, the experiment deciding the claim was still running (a cold proof
+    cache), Ctrl-C: the answer vanished without a word. It is now graded by the derivation's
+    recorded quick run when there is one, else the session says it is not graded."""
+    import json
+
+    from tests.test_auto_cards import write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder, proof=SLOW_PROOF)
+    if recorded:
+        snapshot = folder / "derivations" / "_evidence" / "quick" / "auto_proof.json"
+        snapshot.parent.mkdir(parents=True)
+        snapshot.write_text(json.dumps({"id": "auto_proof", "rows": {"sum_is_two": {
+            "quantity": "one plus one is two", "measured": 2, "expected": 2, "relation": "≈",
+            "passed": True}}}), encoding="utf-8")
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "claim",
+                                   "-n", "1"], env=subprocess_env(home, folder),
+                          encoding="utf-8", timeout=60, dimensions=(40, 120))
+    try:
+        child.expect("(auto-claim-true|auto-claim-false) · auto")
+        card = child.match.group(1)
+        child.expect("quit")
+        child.send("t\r")
+        child.expect("running the experiment")
+        child.sendintr()
+        child.expect("recorded run of auto_proof" if recorded else
+                     f"your answer to {card} is not graded")
+        child.expect("Session over")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    assert log(home) == ([(card, 3 if card == "auto-claim-true" else 1)] if recorded else [])
