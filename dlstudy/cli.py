@@ -1332,9 +1332,18 @@ def plan_command(
         console.print(_plan_text(lang, "cleared" if had else "none"), highlight=False)
         return
     settings = _settings()
-    text = until if until is not None else settings.interview_date
+    text = until
     if text is None:
-        _fail(_plan_text(lang, "no_date", file=_data_dir() / "settings.toml"))
+        # the plan `review` follows now (the saved one, else interview_date): `dlstudy plan`
+        # alone shows it again from today, as `review` says it does
+        with _store() as store:
+            active = _active_plan(store)
+        if active is None:
+            _fail(_plan_text(lang, "no_date", file=_data_dir() / "settings.toml"))
+        text = active.until.isoformat()
+        minutes = active.minutes if minutes is None else minutes
+        if topic is None and tag is None and level is None:
+            topic, tag, level = active.topic, active.tag, active.level
     try:
         date = dt.date.fromisoformat(text.strip())
     except ValueError:

@@ -323,3 +323,21 @@ def test_review_says_when_todays_share_of_the_plan_is_done(decks: Path, isolated
     assert first.exit_code == 0, first.output
     again = invoke(["review", "--tag", "odd"], "q\n")
     assert "Today's share of the plan is done" in again.output, again.output
+
+
+def test_plan_alone_shows_the_saved_plan_again(decks: Path, isolated_home: Path) -> None:
+    """`review` says "`dlstudy plan` shows the days ahead", but `dlstudy plan` with no --until
+    (and no interview_date in the settings) was an error, "say when the interview is". It now
+    plans again, from today, for the saved plan's date, budget and scope."""
+    invoke(["plan", "--until", _until(30), "--tag", "odd", "--minutes-per-day", "5"])
+    invoke(["review", "--tag", "odd"], "\n3\n" * 6)
+    said = invoke(["review", "--tag", "odd"], "q\n").output
+    assert "`dlstudy plan` shows the days ahead" in " ".join(said.split())
+    again = invoke(["plan", "--json"])
+    assert again.exit_code == 0, again.output
+    data = json.loads(again.output)
+    assert (data["until"], data["minutes_per_day"], data["cards"]) == (_until(30), 5, 6)
+    other = json.loads(invoke(["plan", "--json", "--minutes-per-day", "7"]).output)
+    assert (other["until"], other["minutes_per_day"]) == (_until(30), 7)
+    invoke(["plan", "--clear"])
+    assert "say when the interview is" in " ".join(invoke(["plan"]).output.split())
