@@ -606,6 +606,29 @@ def _bars(rows: Sequence[tuple[str, int]], title: str, style: str, day: str = "%
     return table
 
 
+class SideBySide:
+    """Renderables side by side when the terminal is wide enough for all of them at their
+    natural width, else one under the other (squeezed side by side, a chart wraps its dates and
+    cuts its bars)."""
+
+    def __init__(self, *parts: RenderableType, gap: int = 4) -> None:
+        self.parts, self.gap = parts, gap
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.measure import Measurement
+
+        widths = [Measurement.get(console, options, p).maximum for p in self.parts]
+        if sum(widths) + self.gap * (len(self.parts) - 1) <= options.max_width:
+            grid = Table.grid(padding=(0, self.gap))
+            grid.add_row(*self.parts)
+            yield grid
+            return
+        for i, part in enumerate(self.parts):
+            if i:
+                yield RichText("")
+            yield part
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f} %"
 
@@ -632,10 +655,8 @@ def stats_view(stats: Stats, lang: str = "en") -> RenderableType:
     parts: list[RenderableType] = [Panel("\n".join(lines), title=f"[b]{text['title']}[/b]",
                                          title_align="left", border_style="cyan")]
     day = str(text["day"])
-    charts = Table.grid(padding=(0, 4))
-    charts.add_row(_bars(stats.per_day[-14:], str(text["per_day"]), "green", day),
-                   _bars(stats.forecast, str(text["forecast"]), "yellow", day))
-    parts.append(charts)
+    parts.append(SideBySide(_bars(stats.per_day[-14:], str(text["per_day"]), "green", day),
+                            _bars(stats.forecast, str(text["forecast"]), "yellow", day)))
     if stats.topics:
         table = Table(title=str(text["topics"]), expand=False)
         table.add_column(str(text["topic"]), style="magenta")

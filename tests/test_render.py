@@ -137,3 +137,23 @@ def test_answer_footer_lines_keep_their_indent_on_a_narrow_terminal(lang: str) -
         if line.startswith(("╭", "│", "╰")) or line.strip() in headings:
             continue
         assert line.startswith("  "), line
+
+
+def test_stats_charts_stack_on_a_narrow_terminal_and_sit_side_by_side_on_a_wide_one() -> None:
+    """At 60 columns the two 14-day charts of `stats`, squeezed side by side, wrapped each date
+    ("Tue 17" / "Nov") and cut the bars ("████…"); they now go one under the other there."""
+    from datetime import date, timedelta
+
+    from dlstudy.render import SideBySide, _bars
+
+    days = [((date(2026, 11, 17) + timedelta(days=i)).isoformat(), i % 5 * 3) for i in range(14)]
+    charts = SideBySide(_bars(days, "Reviews per day (last 14 days)", "green"),
+                        _bars(days, "Due in the next 14 days", "yellow"))
+    for width, side_by_side in ((60, False), (100, True)):
+        console = Console(width=width, color_system=None, record=True)
+        console.print(charts)
+        lines = console.export_text().splitlines()
+        assert ("Reviews per day" in lines[0] and "Due in the next" in lines[0]) == side_by_side
+        assert all("…" not in line for line in lines), lines
+        dated = [line for line in lines if re.search(r"\d\d (Nov|Dec)", line)]
+        assert len(dated) == (14 if side_by_side else 28), lines
