@@ -766,9 +766,18 @@ def _store() -> Store:
 
     try:
         store = Store.open(data, progress=rebuilding)
-    except (StoreError, sqlite3.DatabaseError) as exc:
-        hint = "" if isinstance(exc, StoreError) else f" {DAMAGED_HINT}"
-        _error(f"cannot use the review database {data / DB_FILE}: {exc}.{hint}")
+    except (StoreError, sqlite3.DatabaseError, OSError) as exc:
+        # a folder dlstudy cannot write to is not a damaged database: say which it is, so that
+        # nobody moves a good database aside on our advice
+        unwritable = None if isinstance(exc, StoreError) else _cannot_write_in(data)
+        if unwritable is not None:
+            _error(f"cannot use the review database {data / DB_FILE}: its folder is not writable "
+                   f"({unwritable}); set DLSTUDY_HOME (or --data-dir) to a folder you can write to")
+        elif isinstance(exc, OSError):
+            _error(f"cannot use the review database {data / DB_FILE}: {exc.strerror or exc}.")
+        else:
+            hint = "" if isinstance(exc, StoreError) else f" {DAMAGED_HINT}"
+            _error(f"cannot use the review database {data / DB_FILE}: {exc}.{hint}")
         raise typer.Exit(2) from None
     if store.set_aside is not None:
         _warn(f"the review database {data / DB_FILE} was empty (0 bytes: no review in it); it is "
@@ -776,6 +785,21 @@ def _store() -> Store:
     if fresh:
         write_default_settings(data)
     return store
+
+
+def _cannot_write_in(folder: Path) -> Optional[str]:
+    """Why a file cannot be created in ``folder`` (SQLite needs its -wal and -shm files there),
+    or None when one can."""
+    import os
+    import tempfile
+
+    try:
+        handle, name = tempfile.mkstemp(prefix=".dlstudy-probe-", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(handle)
+    os.unlink(name)
+    return None
 
 
 DAMAGED_HINT = ("If it is damaged, move it aside (with its -wal file) and restore your last "

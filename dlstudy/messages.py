@@ -233,6 +233,8 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("cannot use the review database {path}: {reason}. If it is damaged, move it aside (with its -wal file) and restore your last `dlstudy backup` in its place; sqlite3's `.recover` can save what is still readable.",
      "无法使用复习数据库 {path}：{reason}。如果它已损坏，请把它（连同 -wal 文件）移到别处，再把最近一次 `dlstudy backup` 的备份放回原处；sqlite3 的 `.recover` 能救回仍可读的部分。"),
     ("cannot use the review database {path}: {reason}.", "无法使用复习数据库 {path}：{reason}。"),
+    ("cannot use the review database {path}: its folder is not writable ({reason}); {inner}",
+     "无法使用复习数据库 {path}：它所在的文件夹不可写（{reason}）；{inner}"),
     ("cannot read the review database {path}: {reason}. If it is damaged, move it aside (with its -wal file) and restore your last `dlstudy backup` in its place; sqlite3's `.recover` can save what is still readable.",
      "无法读取复习数据库 {path}：{reason}。如果它已损坏，请把它（连同 -wal 文件）移到别处，再把最近一次 `dlstudy backup` 的备份放回原处；sqlite3 的 `.recover` 能救回仍可读的部分。"),
     ("could not back up {source} to {target}: {reason}. If it is damaged, move it aside (with its -wal file) and restore your last `dlstudy backup` in its place; sqlite3's `.recover` can save what is still readable.",

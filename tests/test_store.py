@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -283,3 +284,47 @@ def test_stats_on_a_damaged_database_is_a_clear_error(isolated_home: Path) -> No
     out = " ".join(result.output.split())
     assert "review database" in out and "reviews.sqlite3" in out and "dlstudy backup" in out
     assert "Traceback" not in result.output
+
+
+def _read_only_folder(folder: Path) -> Any:
+    """Make ``folder`` unwritable (chmod for a user; root ignores modes, so `chattr +i`);
+    returns how to undo it, or skips when neither works here."""
+    import os
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return lambda: folder.chmod(0o755)
+    if shutil.which("chattr") and subprocess.run(["chattr", "+i", str(folder)],
+                                                 capture_output=True).returncode == 0:
+        return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+    pytest.skip("cannot make a folder read-only here")
+
+
+@pytest.mark.parametrize("existing", [True, False])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_read_only_data_folder_is_a_clear_error_not_a_damaged_database(
+        isolated_home: Path, existing: bool, lang: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty read-only data folder gave a traceback (OSError: Read-only file system); with a
+    database in it, "unable to open database file. If it is damaged, move it aside…" — advice
+    to move a good database aside. Both now say the folder is not writable."""
+    from tests.studykit import invoke
+
+    monkeypatch.setenv("DLSTUDY_CACHE", str(tmp_path / "cache"))  # the caches can be written
+    if existing:
+        with Store.open(isolated_home) as store:
+            grade_many(store, 3)
+        for extra in isolated_home.glob("reviews.sqlite3-*"):
+            extra.unlink()
+    undo = _read_only_folder(isolated_home)
+    try:
+        result = invoke(["review", "--lang", lang], "q\n")
+    finally:
+        undo()
+    out = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    wanted = "its folder is not writable" if lang == "en" else "它所在的文件夹不可写"
+    assert wanted in (out if lang == "en" else "".join(out.split())), out
+    assert "dlstudy backup" not in out and "Traceback" not in result.output
