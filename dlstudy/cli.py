@@ -1430,7 +1430,7 @@ def plan_command(
     console.print(topics)
     names = KIND_NAMES["zh" if lang == "zh" else "en"]
     used = {c.kind for c in cards}
-    unit, left_paren, right_paren, comma = ("秒", "（", "）", "，") if lang == "zh" else \
+    unit, left_paren, right_paren, comma = (" 秒", "（", "）", "，") if lang == "zh" else \
         (" s", " (", ")", ", ")
     costs_text = comma.join(
         f"{names.get(k, k)} {made.costs.review[k]:.0f}{unit}{left_paren}"

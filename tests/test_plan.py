@@ -199,6 +199,7 @@ def test_plan_json_and_chinese(decks: Path) -> None:
     zh = invoke(["plan", "--until", _until(5), "--minutes-per-day", "1", "--lang", "zh"])
     assert zh.exit_code == 0, zh.output
     assert "计划至" in zh.output and "警告：每天 1 分钟不足以" in zh.output
+    assert "回忆 30 秒（默认值）" in zh.output, zh.output  # "30 秒", as every other duration
 
 
 @pytest.mark.parametrize("args, en, zh", [
