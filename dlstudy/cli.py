@@ -1500,6 +1500,9 @@ def backup(
         _error(str(exc))
         raise typer.Exit(2) from None
     except (OSError, sqlite3.Error) as exc:
+        if _cannot_write_in(target.parent) is not None:  # the target's folder, not the database
+            _error(f"cannot write {target} — the folder {target.parent} is not writable")
+            raise typer.Exit(2) from None
         _error(f"could not back up {source} to {target}: {exc}. {DAMAGED_HINT}")
         raise typer.Exit(1) from None
     from dlstudy.session import plural

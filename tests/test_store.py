@@ -328,3 +328,24 @@ def test_a_read_only_data_folder_is_a_clear_error_not_a_damaged_database(
     wanted = "its folder is not writable" if lang == "en" else "它所在的文件夹不可写"
     assert wanted in (out if lang == "en" else "".join(out.split())), out
     assert "dlstudy backup" not in out and "Traceback" not in result.output
+
+
+def test_a_backup_into_a_read_only_folder_blames_the_folder_not_the_database(
+        isolated_home: Path, tmp_path: Path) -> None:
+    """`dlstudy backup /read-only/b.sqlite3` said "unable to open database file. If it is
+    damaged, move it aside…" about the user's good database; the target's folder is named."""
+    from tests.studykit import invoke
+
+    with Store.open(isolated_home) as store:
+        grade_many(store, 3)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    undo = _read_only_folder(folder)
+    try:
+        result = invoke(["backup", str(folder / "b.sqlite3")])
+    finally:
+        undo()
+    out = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert f"cannot write {folder / 'b.sqlite3'} — the folder {folder} is not writable" in out, out
+    assert "damaged" not in out and not (folder / "b.sqlite3").exists()
