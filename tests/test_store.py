@@ -349,3 +349,14 @@ def test_a_backup_into_a_read_only_folder_blames_the_folder_not_the_database(
     assert result.exit_code == 2, result.output
     assert f"cannot write {folder / 'b.sqlite3'} — the folder {folder} is not writable" in out, out
     assert "damaged" not in out and not (folder / "b.sqlite3").exists()
+
+
+def test_a_backup_onto_a_folder_says_it_is_a_folder(isolated_home: Path, tmp_path: Path) -> None:
+    """`dlstudy backup /tmp` said "/tmp already exists; a backup never overwrites a file"."""
+    from tests.studykit import invoke
+
+    with Store.open(isolated_home) as store:
+        grade_many(store, 1)
+    result = invoke(["backup", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "it is a folder; give a file name" in " ".join(result.output.split()), result.output
