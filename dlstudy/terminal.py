@@ -105,6 +105,11 @@ SAY = {
         "no_derivation": "this card links no derivation", "proving": "proving…",
         "could_not_prove": "could not prove:", "computing": "computing the answer…",
         "experiment": "running the experiment…", "no_verdict": "no verdict:",
+        "code_kept": "stopped while your code ran: not graded; your code is kept in {path} "
+                     "(type that path to try it again)",
+        "code_stopped_file": "stopped while your code ran: not graded ({path} is as it was)",
+        "code_not_kept": "stopped while your code ran: not graded, and your code could not be "
+                         "kept ({error}); here it is:",
         "from_record": "interrupted before the experiment finished: your answer is graded by the "
                        "recorded run of {derivation} (the statement is {truth})",
         "not_graded": "interrupted before {what} was ready: your answer to {card} is not graded "
@@ -148,6 +153,9 @@ SAY = {
         "no_derivation": "这张卡片没有关联推导", "proving": "证明中…",
         "could_not_prove": "无法证明：", "computing": "正在计算答案…",
         "experiment": "正在运行实验…", "no_verdict": "无法判定：",
+        "code_kept": "你的代码运行时被中断：未评分；代码已保存在 {path}（下次输入这个路径即可再试）",
+        "code_stopped_file": "你的代码运行时被中断：未评分（{path} 保持原样）",
+        "code_not_kept": "你的代码运行时被中断：未评分，且代码无法保存（{error}）；代码如下：",
         "from_record": "实验尚未完成就被中断：你的答案按 {derivation} 已记录的运行结果评分（该陈述{truth}）",
         "not_graded": "{what}尚未算出就被中断：你对 {card} 的回答没有评分（未记录）",
         "the_answer": "答案", "the_verdict": "判定",
@@ -967,6 +975,9 @@ def ask_code(study: Study, card: Card) -> str:
                                                  memory=limits.memory_mb)) \
                     if study.keys.tty else nullcontext():
                 outcome = sandbox.run(task.name, code, seed, limits, filename=display)
+        except KeyboardInterrupt:  # before the draft's folder is deleted: the code is kept
+            _keep_code(study, card, code, display if display != str(draft) else None)
+            raise
         except OSError as exc:  # the child could not even start: the user grades
             study.keys.discard()
             study.console.print(f"[yellow]{study.text('could_not_run')}[/yellow] {escape(str(exc))}")
@@ -987,6 +998,28 @@ def ask_code(study: Study, card: Card) -> str:
     rating = auto_rating(bool(outcome.get("passed")), seconds, easy, hard)
     return study.settle(card, rating, round(seconds * 1000), seed, code, redraw,
                         outcome=json.dumps(outcome), easy=easy, hard=hard)
+
+
+def _keep_code(study: Study, card: Card, code: str, own_file: str | None) -> None:
+    """Ctrl-C while the user's code runs: it is not graded, but it is never lost — code written
+    in $EDITOR lives in a temporary folder that is about to be deleted, so it is kept in
+    ``drafts/`` of the data folder first, and the session says where."""
+    if own_file is not None:
+        study.console.print(study.text("code_stopped_file", path=own_file), style="yellow",
+                            markup=False, highlight=False)
+        return
+    drafts = Path(study.session.store.path).parent / "drafts"
+    kept = drafts / f"{card.id}-{time.strftime('%Y%m%d-%H%M%S')}.py"
+    try:
+        drafts.mkdir(exist_ok=True)
+        kept.write_text(code, encoding="utf-8")
+    except OSError as exc:
+        study.console.print(study.text("code_not_kept", error=exc.strerror or exc), style="yellow",
+                            markup=False, highlight=False)
+        study.console.print(code, markup=False, highlight=False)  # on screen, at least
+        return
+    study.console.print(study.text("code_kept", path=kept), style="yellow", markup=False,
+                        highlight=False)
 
 
 ASK: dict[str, Callable[[Study, Card], str]] = {"recall": ask_recall, "exercise": ask_exercise,

@@ -305,3 +305,37 @@ def test_ctrl_c_while_the_claims_experiment_runs_never_drops_the_answer_silently
         child.close()
     assert child.exitstatus == 130
     assert log(home) == ([(card, 3 if card == "auto-claim-true" else 1)] if recorded else [])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_ctrl_c_while_the_users_code_runs_keeps_the_code_written_in_the_editor(
+        tmp_path: Path) -> None:
+    """Code written in $EDITOR lives in a temporary folder; Ctrl-C while it ran deleted it with
+    the folder — the user's function gone, without a word. It is now kept in drafts/."""
+    import os
+    import stat
+
+    home = tmp_path / "home"
+    editor = tmp_path / "editor.sh"
+    body = "import time\n\n\ndef dropout(x, dout, p, u, train):\n    time.sleep(60)  # mine\n"
+    editor.write_text(f"#!/bin/sh\ncat > \"$1\" <<'EOF'\n{body}EOF\n", encoding="utf-8")
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    env = subprocess_env(home, tmp_path / "no-decks")
+    env.pop("DLSTUDY_DECKS")
+    env.update(EDITOR=str(editor), DLSTUDY_CODE_SECONDS="120", VISUAL="")
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--tag", "dropout", "--kind", "code",
+                                   "-n", "1"], env=env, encoding="utf-8", timeout=60,
+                          dimensions=(40, 120))
+    try:
+        child.expect("give")
+        child.send("\r")
+        child.expect("running your code")
+        child.sendintr()
+        child.expect("your code is kept in")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    kept = list((home / "drafts").glob("code-dropout-*.py"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == body
+    assert os.path.exists(home / "reviews.sqlite3")
