@@ -508,10 +508,12 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _topic(library: Library, topic: Optional[str], lang: str = "en") -> Optional[str]:
-    """The topic as the decks spell it (topics are case-insensitive); exit 2 if there is none."""
+def _topic(library: Library, topic: Optional[str], lang: Optional[str] = None) -> Optional[str]:
+    """The topic as the decks spell it (topics are case-insensitive); exit 2 if there is none
+    (in ``lang``, else the language of messages)."""
     if topic is None:
         return None
+    lang = lang or _ui_lang()
     topics = library.topics()
     found = next((t for t in topics if t.casefold() == topic.strip().casefold()), None)
     if found is None:
