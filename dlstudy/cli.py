@@ -1711,7 +1711,9 @@ def export_anki(
     topic = _topic(library, topic, ui)
     selection = library.select(topic, tag)
     if not selection:
-        _fail(f"no card matches --topic {topic} --tag {tag}")
+        given = " ".join(f"{option} {value}" for option, value in (("--topic", topic), ("--tag", tag))
+                         if value is not None)
+        _fail(f"no card matches {given}")
     # `cards` → cards.apkg; a folder (`.`, `..`, `~/Desktop`) is not a name to add it to: the
     # check below refuses it ("it is a folder; give a file name")
     if not target.suffix and not is_stream(target) and not target.is_dir() \

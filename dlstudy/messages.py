@@ -33,7 +33,7 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("cannot write {path} — the folder {folder} is not writable", "无法写入 {path} —— 文件夹 {folder} 不可写"),
     ("cannot write {path} — the file is not writable", "无法写入 {path} —— 该文件不可写"),
     ("cannot write {path} — {reason}", "无法写入 {path} —— {reason}"),
-    ("no card matches --topic {topic} --tag {tag}", "没有卡片符合 --topic {topic} --tag {tag}"),
+    ("no card matches {options}", "没有卡片符合 {options}"),
     # --- the prefix of a problem in a card's text (`id` and `field` hold no backquote, so no
     # other message about a card matches it) ---
     ("card `{id}` {field}: {inner}", "卡片 `{id}` 的 {field}：{inner}"),

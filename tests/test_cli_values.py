@@ -65,6 +65,8 @@ CASES = [
          "不能同时使用", 2, user_deck=True),
     Case("--topic with --all", ["prove", "--topic", "rnn", "--all"], "--all already means", 2),
     Case("an unknown topic", ["prove", "--topic", "nope"], "no topic 'nope'; topics are", 2),
+    Case("export anki: a tag no card has", ["export", "anki", "{tmp}/a.apkg", "--tag", "nope"],
+         "no card matches --tag nope", 2),
     Case("an unknown topic in quiz", ["quiz", "--topic", "nope"], "no topic 'nope'; topics are",
          2),
     Case("an unknown topic in review", ["review", "--topic", "nope"],
