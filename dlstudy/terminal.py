@@ -475,7 +475,8 @@ class Study:
             from dlstudy.render import answer_panel
 
             self.console.print(answer_panel(card, self.derivations, self.lang))
-            self.prove(card)
+            if card.derivations:  # the panel already says "unproved" for one of the user's own
+                self.prove(card)
         elif graded.leech == "new":
             line = self.text("leech_new", card=card.id, lapses=graded.lapses)
             if graded.suspended:

@@ -257,6 +257,7 @@ def test_a_leech_forgotten_again_shows_its_answer_at_once(decks: Path, tmp_path:
         after = text.split("is a leech")[1]
         assert "It is 2." in after  # the answer, shown again at once
         assert "unproved" in after  # …and its proof: this card of one's own has none
+        assert "this card links no derivation" not in after  # said once, not twice
 
 
 # --- card info --------------------------------------------------------------------------------
