@@ -958,10 +958,12 @@ def review(
     with _store() as store, _readable(store):
         active = _active_plan(store) if new is None else None
         if active is not None:
-            scope = {c.id for c in library.select(active.topic, active.tag)
-                     if active.level is None or c.level <= active.level}
+            in_scope = [c for c in library.select(active.topic, active.tag)
+                        if active.level is None or c.level <= active.level]
+            scope = {c.id for c in in_scope}
             planned = [c for c in cards if c.id in scope]
-            plan = review_queue(store, planned, per_day, plan=active, scheduler=_scheduler(store))
+            plan = review_queue(store, planned, per_day, plan=active, scheduler=_scheduler(store),
+                                scope=in_scope)
             rest = review_queue(store, [c for c in cards if c.id not in scope], 0)
             if rest.due:  # cards outside the plan's scope that FSRS says are due
                 plan = replace(plan, due=plan.due + rest.due)

@@ -342,3 +342,21 @@ def test_plan_alone_shows_the_saved_plan_again(decks: Path, isolated_home: Path)
     assert (other["until"], other["minutes_per_day"]) == (_until(30), 7)
     invoke(["plan", "--clear"])
     assert "say when the interview is" in " ".join(invoke(["plan"]).output.split())
+
+
+def test_review_of_one_topic_under_a_plan_gets_the_days_share_of_the_whole_plan(
+        decks: Path, isolated_home: Path) -> None:
+    """Today's share of new cards is the plan's, whatever `review --topic` narrows it to. It was
+    worked out from the topic's own unseen cards minus every card introduced today (in the QA
+    deck: `review --topic rnn` offered no new card after five of other topics, on a day the plan
+    had 25 for)."""
+    plan = invoke(["plan", "--until", _until(4), "--minutes-per-day", "60", "--tag", "odd"])
+    assert "6 cards" in plan.output, plan.output  # 3 drill, 3 other: 2 new a day
+    first = invoke(["review", "--topic", "drill"], "q\n").output
+    assert "Review · 0 due · 2 new" in first, first
+    invoke(["review", "--topic", "drill"], "\n3\nq\n")  # one of today's two
+    other = invoke(["review", "--topic", "other"], "q\n").output
+    assert "Review · 0 due · 1 new" in other, other
+    invoke(["review", "--topic", "other"], "\n3\nq\n")
+    done = invoke(["review", "--topic", "drill"], "q\n").output
+    assert "Today's share of the plan is done" in " ".join(done.split()), done
