@@ -273,6 +273,8 @@ def test_show_gives_memory_state_and_history_with_seeds_and_cram(decks: Path, is
         assert word in result.output, word
     zh = invoke(["show", "drill-01", "--lang", "zh"]).output
     assert "记忆状态" in zh and "复习记录" in zh and "良好" in zh
+    assert "测验（不排程）" in zh and " 秒 " in zh  # the mode and the time in Chinese too
+    assert "cram" not in zh and "quiz" not in zh.split("复习记录")[1]
     assert "not studied yet" in invoke(["show", "drill-03"]).output
 
 
