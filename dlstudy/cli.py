@@ -1132,8 +1132,12 @@ def new(
     try:
         made = scaffold(folders[0], topic, kind, with_derivation, set(library.cards),
                         set(library.derivations))
-    except (ScaffoldError, OSError) as exc:
-        _fail(str(exc))
+    except ScaffoldError as exc:
+        from dlstudy.messages import tr
+
+        _fail(tr(str(exc), _ui_lang()))  # whole: it quotes a `path:line: problem` inside
+    except OSError as exc:
+        _fail(f"cannot write {exc.filename or folders[0]} — {exc.strerror or exc}")
     console.print(text["wrote"].format(card=made.card_id, deck=made.deck), highlight=False)
     if made.derivation is not None:
         console.print(text["module"].format(path=made.derivation), highlight=False)

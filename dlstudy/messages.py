@@ -309,6 +309,20 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("Unclosed array", "数组没有闭合"),
     ("Invalid initial character for a key part", "键的首字符无效"),
     ("Expected newline or end of document after a statement", "语句之后应换行或结束文件"),
+    # --- `dlstudy new` ---
+    ("--topic {value}: a topic is lower-case letters, digits and hyphens (e.g. my-cards)",
+     "--topic {value}：主题只能由小写字母、数字和连字符组成（例如 my-cards）"),
+    ("a claim card is decided by a derivation's evidence row: add --with-derivation",
+     "判断卡由一个推导的证据行判定：请加上 --with-derivation"),
+    ("{path} already exists; it is left as it is", "{path} 已存在；保持原样，未作改动"),
+    ("{path} has no `cards:` list to add to; add the card by hand",
+     "{path} 没有可以添加卡片的 `cards:` 列表；请手动添加卡片"),
+    ("could not add the card to {path} (it would not load); the file is as it was. Is `cards:` "
+     "its last key?",
+     "无法把卡片添加到 {path}（添加后无法载入）；文件保持原样。`cards:` 是它的最后一个键吗？"),
+    ("could not add the card to {path} ({where}: {inner}); the file is as it was. Is `cards:` "
+     "its last key?",
+     "无法把卡片添加到 {path}（{where}：{inner}）；文件保持原样。`cards:` 是它的最后一个键吗？"),
     # --- the operating system's reasons (OSError.strerror), as `{reason}` of the messages above ---
     ("No such file or directory", "没有这个文件或文件夹"),
     ("Permission denied", "没有权限"),

@@ -290,3 +290,25 @@ def test_the_operating_systems_reason_is_in_chinese_too(tmp_path: Path,
     assert tr("cannot write /x/y.csv — Permission denied", "zh") == "无法写入 /x/y.csv —— 没有权限"
     assert tr("No such file or directory", "zh") == "没有这个文件或文件夹"
     assert tr("No such file or directory", "en") == "No such file or directory"
+
+
+def test_new_refuses_in_chinese(tmp_path: Path, isolated_home: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dlstudy new --lang zh` said "a claim card is decided by…", "--topic 'X': a topic is…" and
+    "could not add the card to …" in English."""
+    folder = tmp_path / "mine"
+    (folder / "questions").mkdir(parents=True)
+    (folder / "questions" / "broken.yaml").write_text(
+        "topic: broken\ntitle: {en: B, zh: B}\ncards:\n  - id: a\n    tags: [x]\n   level: 1\n",
+        encoding="utf-8")
+    monkeypatch.setenv("DLSTUDY_DECKS", str(folder))
+    for args, chinese in ((["--kind", "claim"], "判断卡由一个推导的证据行判定"),
+                          (["--topic", "Bad Topic"], "主题只能由小写字母"),
+                          (["--topic", "broken"], "YAML 语法错误")):
+        result = runner.invoke(app, ["new", *args, "--lang", "zh"])
+        out = "".join(result.output.split())
+        assert result.exit_code == 2, result.output
+        assert chinese.replace(" ", "") in out, result.output
+        if args == ["--topic", "broken"]:
+            assert "无法把卡片添加到" in out and "文件保持原样" in out, result.output
+        assert not re.search(r"[a-z]{3,} [a-z]{3,} [a-z]{3,}", result.output), result.output
