@@ -1262,7 +1262,7 @@ PLAN_TEXT = {
         "budget": "--minutes-per-day must be at least 1 (minutes a day you can study), not {value}",
         "level": "--level must be 1, 2 or 3, not {value}",
         "no_cards": "no cards match the plan's scope; see `dlstudy list`",
-        "title": "Plan until {date} ({days} days) · {minutes} min a day · {cards} cards · "
+        "title": "Plan until {date} ({days} day{s}) · {minutes} min a day · {cards} card{cs} · "
                  "target recall {target:.0%}",
         "day": "day", "reviews": "reviews", "new": "new", "minutes": "minutes",
         "waiting": "left for lack of time",
@@ -1421,7 +1421,8 @@ def plan_command(
 
     days = (date - today).days
     console.print(_plan_text(lang, "title", date=date.isoformat(), days=days, minutes=budget,
-                             cards=len(cards), target=made.target), highlight=False, style="bold")
+                             cards=len(cards), target=made.target, s="" if days == 1 else "s",
+                             cs="" if len(cards) == 1 else "s"), highlight=False, style="bold")
     table = Table(show_edge=False, pad_edge=False)
     for name in ("day", "reviews", "new", "minutes", "waiting"):
         table.add_column(_plan_text(lang, name), justify="left" if name == "day" else "right")

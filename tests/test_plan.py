@@ -360,3 +360,9 @@ def test_review_of_one_topic_under_a_plan_gets_the_days_share_of_the_whole_plan(
     invoke(["review", "--topic", "other"], "\n3\nq\n")
     done = invoke(["review", "--topic", "drill"], "q\n").output
     assert "Today's share of the plan is done" in " ".join(done.split()), done
+
+
+def test_a_plan_for_tomorrow_says_1_day(decks: Path) -> None:
+    result = invoke(["plan", "--until", _until(1), "--topic", "drill"])
+    assert result.exit_code == 0, result.output
+    assert "(1 day) · 30 min a day · 6 cards" in result.output, result.output  # not "1 days"
