@@ -193,10 +193,6 @@ SUMMARY = {
 }
 
 
-def _ignore(signum: int, frame: object) -> None:
-    """A signal handler that does nothing (the interrupted read is retried, then fails)."""
-
-
 class SaveFailed(Exception):
     """A grade could not be committed: the session stops (see :meth:`Study.run`)."""
 
@@ -277,18 +273,29 @@ class Keys:
         import termios
 
         fd = self.stream.fileno()
-        keys_mode = termios.tcgetattr(fd)
-        if self._saved is not None:
-            termios.tcsetattr(fd, termios.TCSADRAIN, self._saved)
+        try:
+            keys_mode = termios.tcgetattr(fd)
+            if self._saved is not None:
+                termios.tcsetattr(fd, termios.TCSADRAIN, self._saved)
+        except (termios.error, OSError):  # EIO: the terminal was closed — the end of the input
+            self.closed = True
+            return None
         data, self._pending = self._pending.lstrip("\r\n "), ""
         try:
             while not data.endswith(("\n", "\r")):
-                chunk = os.read(fd, 1024).decode("utf-8", "replace")
+                try:
+                    chunk = os.read(fd, 1024).decode("utf-8", "replace")
+                except OSError:  # the terminal was closed while the line was typed
+                    self.closed = True
+                    return None
                 if not chunk:  # Ctrl-D
                     return data.strip() or None
                 data += chunk
         finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, keys_mode)
+            try:
+                termios.tcsetattr(fd, termios.TCSADRAIN, keys_mode)
+            except (termios.error, OSError):
+                self.closed = True
         return data.strip()
 
     def edit(self, path: Path, editor: str) -> None:
@@ -317,10 +324,13 @@ class Keys:
         of a fast "false⏎3u", a doubled grade key), while a key pressed in answer to it, however
         quickly, is kept. Piped input is a script: nothing is dropped."""
         self._pending = ""
-        if self.tty:
+        if self.tty and not self.closed:
             import termios
 
-            termios.tcflush(self.stream.fileno(), termios.TCIFLUSH)
+            try:
+                termios.tcflush(self.stream.fileno(), termios.TCIFLUSH)
+            except (termios.error, OSError):  # EIO: the terminal was closed
+                self.closed = True
 
 
 class Study:
@@ -370,12 +380,23 @@ class Study:
 
         previous: Any = None
         if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGHUP, _ignore)
+            previous = signal.signal(signal.SIGHUP, self._hang_up)
         try:
             return self._run(selection)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGHUP, previous)
+
+    def _hang_up(self, signum: int, frame: object) -> None:
+        """SIGHUP: the terminal is gone. What would be printed goes nowhere (writing to the
+        closed terminal fails), so that an answer typed before — a claim whose experiment is
+        still running, code in the sandbox — is still graded and recorded, as at the end of
+        the input."""
+        self.keys.closed = True
+        try:
+            self.console.file = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError:
+            pass
 
     def _run(self, selection: set[str] | None) -> Summary:
         try:

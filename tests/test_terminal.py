@@ -339,3 +339,37 @@ def test_ctrl_c_while_the_users_code_runs_keeps_the_code_written_in_the_editor(
     kept = list((home / "drafts").glob("code-dropout-*.py"))
     assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == body
     assert os.path.exists(home / "reviews.sqlite3")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_a_closed_terminal_while_the_claims_experiment_runs_still_records_the_answer(
+        tmp_path: Path) -> None:
+    """The answer was typed, the experiment was still running, the terminal window was closed:
+    flushing and printing to the dead terminal raised (termios.error: EIO) and the answer was
+    lost. Output now goes nowhere after SIGHUP, and the answer is graded as at end of input."""
+    import os
+    import time
+
+    from tests.test_auto_cards import write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder, proof=SLOW_PROOF.replace("time.sleep(60)", "time.sleep(3)"))
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "claim",
+                                   "-n", "1"], env=subprocess_env(home, folder),
+                          encoding="utf-8", timeout=60, dimensions=(40, 120))
+    child.expect("(auto-claim-true|auto-claim-false) · auto")
+    card = child.match.group(1)
+    child.expect("quit")
+    child.send("t\r")
+    child.expect("running the experiment")
+    os.close(child.child_fd)  # the terminal window is closed
+    child.child_fd = -1
+    for _ in range(300):
+        pid, _status = os.waitpid(child.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child.pid, 9)
+        pytest.fail("the session did not end when its terminal was closed")
+    assert log(home) == [(card, 3 if card == "auto-claim-true" else 1)]
