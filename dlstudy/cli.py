@@ -462,6 +462,8 @@ MESSAGES = {
         "what": "say what to prove: an id, --topic T or --all (see `dlstudy prove --help`)",
         "no_topic": "no topic {topic!r}; topics are: {topics}",
         "missing_link": "linked derivation {id!r} does not exist; run `dlstudy check`",
+        "broken_link": "linked derivation {id!r} did not load (its module has a problem); run "
+                       "`dlstudy check`",
         "scale": "--scale must be quick or full, not {value!r}",
         "rebuilt": "rebuilt the card states from {n:,} review{s}; integrity check: {check}",
         "replaying": "replaying {n:,} reviews…",
@@ -486,6 +488,7 @@ MESSAGES = {
         "what": "请指定要证明的内容：一个 id、--topic T 或 --all（见 `dlstudy prove --help`）",
         "no_topic": "没有主题 {topic!r}；现有主题：{topics}",
         "missing_link": "链接的推导 {id!r} 不存在；请运行 `dlstudy check`",
+        "broken_link": "链接的推导 {id!r} 没有载入（它的模块有问题）；请运行 `dlstudy check`",
         "scale": "--scale 必须是 quick 或 full，而不是 {value!r}",
         "rebuilt": "已从 {n:,} 条复习记录重建卡片状态；完整性检查：{check}",
         "replaying": "正在重放 {n:,} 条复习记录…",
@@ -709,7 +712,8 @@ def _targets(library: Library, targets: list[str], all_: bool,
     unique = list(dict.fromkeys(ids))
     missing = [i for i in unique if i not in library.derivations]
     if missing:
-        _fail(_msg(lang, "missing_link", id=missing[0]))
+        broken = missing[0] in library.broken_derivations()
+        _fail(_msg(lang, "broken_link" if broken else "missing_link", id=missing[0]))
     return [library.derivations[i] for i in unique]
 
 

@@ -21,6 +21,8 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("{inner} (at end of document)", "{inner}（位置：文件末尾）"),
     ("{inner} (at {where})", "{inner}（位置：{where}）"),
     ("{inner} — did you mean `{near}`?", "{inner} —— 是不是 `{near}`？"),
+    ("{inner} — its module did not load (see the problem reported for it)",
+     "{inner} —— 它的模块没有载入（见为该模块报告的问题）"),
     ("{inner} — is a value containing ': ' or '#' missing its quotes?",
      "{inner} —— 是否有含 ': ' 或 '#' 的值缺了引号？"),
     ("{inner} (see dlstudy/exercises/ for the generators)",
