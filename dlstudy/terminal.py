@@ -193,6 +193,10 @@ SUMMARY = {
 }
 
 
+def _no_interrupt(signum: int, frame: object) -> None:
+    """SIGINT while the user's editor runs: the editor's to handle, not the session's."""
+
+
 class SaveFailed(Exception):
     """A grade could not be committed: the session stops (see :meth:`Study.run`)."""
 
@@ -310,9 +314,19 @@ class Keys:
 
             saved = termios.tcgetattr(self.stream.fileno())
             termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
+        import signal
+        import threading
+
+        # Ctrl-C belongs to the editor while it runs: a handler that does nothing (unlike SIG_IGN,
+        # not inherited, so the editor still gets the default); it used to end the session and
+        # delete the draft with its temporary folder, under an editor that leaves ^C a signal
+        quiet = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, _no_interrupt) if quiet else None
         try:
             subprocess.run([*shlex.split(editor), str(path)], check=False)
         finally:
+            if quiet:
+                signal.signal(signal.SIGINT, previous)
             if saved is not None:
                 import termios
 

@@ -373,3 +373,41 @@ def test_a_closed_terminal_while_the_claims_experiment_runs_still_records_the_an
         os.kill(child.pid, 9)
         pytest.fail("the session did not end when its terminal was closed")
     assert log(home) == [(card, 3 if card == "auto-claim-true" else 1)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_ctrl_c_in_the_editor_is_the_editors_not_the_sessions(tmp_path: Path) -> None:
+    """Under an editor that leaves Ctrl-C a signal (`code --wait`, a script), Ctrl-C ended the
+    whole session and deleted the draft with its temporary folder. Now only the editor gets
+    it: the session reads what was saved and grades it."""
+    import stat
+
+    home = tmp_path / "home"
+    editor = tmp_path / "editor.sh"
+    body = ("def dropout(x, dout, p, u, train):\n    if not train:\n"
+            "        return x.copy(), dout.copy()\n    mask = (u >= p) / (1 - p)\n"
+            "    return x * mask, dout * mask\n")
+    editor.write_text(f"#!/bin/sh\ncat > \"$1\" <<'EOF'\n{body}EOF\necho saved\nsleep 60\n",
+                      encoding="utf-8")
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    env = subprocess_env(home, tmp_path / "no-decks")
+    env.pop("DLSTUDY_DECKS")
+    env.update(EDITOR=str(editor), VISUAL="")
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--tag", "dropout", "--kind", "code",
+                                   "-n", "1"], env=env, encoding="utf-8", timeout=90,
+                          dimensions=(40, 120))
+    try:
+        child.expect("give")
+        child.send("\r")
+        child.expect("saved")
+        child.sendintr()  # to the editor, which stops
+        child.expect("automatic grade")
+        child.send("\r")
+        child.expect("graded code-dropout Good")
+        child.send("q")
+        child.expect("Session over")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert log(home) == [("code-dropout", 3)]
