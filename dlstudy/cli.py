@@ -1254,8 +1254,8 @@ def flag(
     from dlstudy.render import FLAG_COLOURS_ZH
 
     colour = (FLAG_COLOURS_ZH if lang == "zh" else FLAG_NAMES).get(value)
-    console.print(_mark_text(lang, key, cards=", ".join(ids), flag=f"{value} ({colour})"),
-                  highlight=False)
+    shown = f"{value}（{colour}）" if lang == "zh" else f"{value} ({colour})"
+    console.print(_mark_text(lang, key, cards=", ".join(ids), flag=shown), highlight=False)
 
 
 PLAN_TEXT = {

@@ -50,7 +50,8 @@ def marks_words(marks: Any, now: int, lang: str) -> list[str]:
         shown.append(words["buried"])
     if marks.flag:
         colour = FLAG_COLOURS_ZH[marks.flag] if lang == "zh" else FLAG_NAMES[marks.flag]
-        shown.append(f"{words['flag']} {marks.flag} ({colour})")
+        shown.append(f"{words['flag']} {marks.flag}（{colour}）" if lang == "zh" else
+                     f"{words['flag']} {marks.flag} ({colour})")
     return shown
 
 

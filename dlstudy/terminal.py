@@ -547,7 +547,8 @@ class Study:
 
         self.session.flag(int(digit))
         colour = (FLAG_COLOURS_ZH if self.lang == "zh" else FLAG_NAMES).get(int(digit))
-        self.say(self.text("flagged", card=card.id, flag=f"{digit} ({colour})")
+        shown = f"{digit}（{colour}）" if self.lang == "zh" else f"{digit} ({colour})"
+        self.say(self.text("flagged", card=card.id, flag=shown)
                  if digit != "0" else self.text("unflagged", card=card.id))
         return "again"
 

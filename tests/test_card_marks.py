@@ -124,6 +124,10 @@ def test_flag_takes_a_number_0_to_7_and_shows_in_list_and_show(decks: Path) -> N
         assert result.exit_code == 2 and "0 to 7" in result.output
     assert "flagged drill-01 1 (red)" in invoke(["flag", "red", "drill-01"]).output
     assert "0 到 7" in invoke(["flag", "9", "drill-01", "--lang", "zh"]).output
+    assert "已给 drill-01 加标记 2（橙）" in invoke(["flag", "2", "drill-01", "--lang", "zh"]).output
+    zh_key = invoke(["quiz", "--topic", TOPIC, "-n", "1", "--lang", "zh"], "f4\nq\n").output
+    assert "加标记 4（蓝）" in zh_key, zh_key  # full-width brackets, as the rest of the zh text
+    assert "标记 4（蓝）" in invoke(["show", "drill-01", "--lang", "zh"]).output
     assert invoke(["flag", "0", "drill-01"]).exit_code == 0
     listed = json.loads(invoke(["list", "--topic", TOPIC, "--json"]).output)
     assert {r["id"]: r["marks"] for r in listed}["drill-01"] == []
@@ -315,14 +319,14 @@ def test_card_history_on_a_narrow_terminal_is_one_line_an_answer_not_a_cut_table
         store.grade("drill-01", 1, scheduler, 4000, "quiz", seed=1097127993, auto_rating=1,
                     answer="152064")
         info = card_info(store, "drill-01", scheduler, now=clock.dt())
-    for lang, grade in (("en", "Again"), ("zh", "忘记")):
+    for lang, grade in (("en", "Again 4.0 s quiz"), ("zh", "忘记 4.0 秒 测验")):
         wide = io_text(info_view(info, lang, now=clock.dt()))
         assert "┏" in wide and "1097127993" in wide and "152064" in wide
         narrow = io_text(info_view(info, lang, now=clock.dt()), width=50)
         assert "┏" not in narrow
         when = from_us(info.history[0].at).astimezone().strftime("%Y-%m-%d %H:%M")
         flat = " ".join(narrow.split())
-        assert f"{when} {grade} 4.0 s quiz" in flat and "1097127993" in flat
+        assert f"{when} {grade}" in flat and "1097127993" in flat
         assert "\n  152064" in narrow
 
 
