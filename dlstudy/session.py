@@ -403,16 +403,16 @@ def describe_due(due_us: int | None, now: datetime | None = None, lang: str = "e
     due = from_us(due_us)
     delta = due - now
     local = due.astimezone()
-    soon = delta < timedelta(hours=20)
+    soon = abs(delta) < timedelta(hours=20)  # overdue for days: the day too, not only the hour
     if lang == "zh":
         when = local.strftime("%H:%M") if soon else \
             f"{local.month}月{local.day}日 周{_WEEKDAYS_ZH[local.weekday()]} {local:%H:%M}"
         if delta <= timedelta(0):
-            return f"现在（{when}）"
+            return f"现在（{when} 起已到期）"
         return f"{human_span(delta, 'zh')}后（{when}）"
     when = local.strftime("%H:%M") if soon else local.strftime("%a %d %b %H:%M")
     if delta <= timedelta(0):
-        return f"now ({when})"
+        return f"now (due since {when})"
     return f"in {human_span(delta)} ({when})"
 
 

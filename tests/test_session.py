@@ -331,4 +331,11 @@ def test_time_spans_and_due_times_read_well_in_both_languages() -> None:
     zh = describe_due(to_us(now + timedelta(days=3)), now, "zh")
     assert zh.startswith("3 天后（") and "月" in zh and "周" in zh
     assert describe_due(None) == "nothing scheduled yet" and describe_due(None, lang="zh") == "尚无安排"
+    # overdue: "now (23:27)" at 23:35 read like a time still to come, and a card due two weeks
+    # ago showed only its hour
+    past = now - timedelta(days=14)
+    assert describe_due(to_us(past), now) == f"now (due since {past.astimezone():%a %d %b %H:%M})"
+    assert describe_due(to_us(now - timedelta(minutes=8)), now).startswith("now (due since ")
+    assert "起已到期）" in describe_due(to_us(past), now, "zh") and "月" in describe_due(
+        to_us(past), now, "zh")
     assert plural(1, "card") == "1 card" and plural(0, "card") == "0 cards"
