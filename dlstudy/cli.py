@@ -1524,11 +1524,15 @@ def backup(
     if _ui_lang() == "zh":
         console.print(f"已把 {reviews:,} 条复习记录从 {source} 备份到 {target}（{size / 1024:,.0f} KB；"
                       f"完整性检查：通过）。恢复时，请在没有学习会话运行时把它放进数据文件夹，"
-                      f"命名为 {DB_FILE}。", highlight=False)
+                      f"命名为 {DB_FILE}，并删除那里的 {DB_FILE}-wal 和 {DB_FILE}-shm"
+                      f"（否则 SQLite 会把旧的 -wal 重放到恢复的文件上）。", highlight=False)
         return
+    # a -wal left beside the restored file is replayed onto it by SQLite: the "restored"
+    # database then holds the newer grades again (or worse), so the advice names it
     console.print(f"backed up {plural(reviews, 'review')} from {source} to {target} "
                   f"({size / 1024:,.0f} KB; integrity check: ok). To restore, put it in the data "
-                  f"folder as {DB_FILE} while no session is running.", highlight=False)
+                  f"folder as {DB_FILE} and delete {DB_FILE}-wal and {DB_FILE}-shm there, while "
+                  "no session is running.", highlight=False)
 
 
 @app.command()

@@ -187,6 +187,9 @@ def test_backup_holds_the_grades_still_in_the_wal(tmp_path: Path, isolated_home:
         result = invoke(["backup", str(target)])  # while the store is open, as in a session
         assert result.exit_code == 0, result.output
         assert "backed up 80 reviews" in result.output and "integrity check: ok" in result.output
+        # a -wal left beside the restored file would be replayed onto it: the advice says so
+        assert "delete reviews.sqlite3-wal and reviews.sqlite3-shm" in " ".join(
+            result.output.split())
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT count(*) FROM reviews").fetchone()[0] == 80
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file
