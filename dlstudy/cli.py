@@ -398,12 +398,17 @@ def _show_code(card: Card, library: Library, lang: str, seed: Optional[int]) -> 
 
 
 def _unknown(name: str, library: Library, lang: str = "en") -> NoReturn:
-    near = library.closest(name)
+    # ids only when they are close (at 0.4, "nosuchcard" got three unrelated ones); a word
+    # typed for an id is what `search` is for
+    near = library.closest(name, cutoff=0.5)
+    words = " ".join(name.replace("_", " ").replace("-", " ").split())
+    search = f"`dlstudy search {words}`" if words and all(c.isalnum() or c == " " for c in words) \
+        else "`dlstudy search WORDS`"
     if lang == "zh":
-        hint = f"您是指：{', '.join(near)}？" if near else "见 `dlstudy list`。"
-        _fail(f"没有名为 {name!r} 的卡片或推导。{hint}")
-    hint = f" Did you mean: {', '.join(near)}?" if near else " See `dlstudy list`."
-    _fail(f"no card or derivation named {name!r}.{hint}")
+        hint = f"您是指：{', '.join(near)}？" if near else ""
+        _fail(f"没有名为 {name!r} 的卡片或推导。{hint}{search} 会在卡片文字中查找。")
+    hint = f" Did you mean: {', '.join(near)}?" if near else ""
+    _fail(f"no card or derivation named {name!r}.{hint} {search} looks for it in the cards' text.")
 
 
 @app.command()

@@ -53,9 +53,10 @@ class Library:
         return [c for d in self.decks for c in d.cards
                 if (topic is None or c.topic == topic) and (tag is None or tag in c.tags)]
 
-    def closest(self, name: str, n: int = 3, derivations_only: bool = False) -> list[str]:
+    def closest(self, name: str, n: int = 3, derivations_only: bool = False,
+                cutoff: float = 0.4) -> list[str]:
         names = ([] if derivations_only else list(self.cards)) + list(self.derivations)
-        return difflib.get_close_matches(name, names, n=n, cutoff=0.4)
+        return difflib.get_close_matches(name, names, n=n, cutoff=cutoff)
 
     def broken_derivations(self) -> set[str]:
         """Ids of derivation modules that are there but did not load (each has a problem)."""

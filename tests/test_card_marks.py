@@ -141,6 +141,11 @@ def test_an_unknown_card_is_an_error_with_a_suggestion(decks: Path, isolated_hom
         assert "Did you mean" in result.output and "drill-01" in result.output
     result = invoke(["suspend", "drill-1", "--lang", "zh"])
     assert result.exit_code == 2 and "您是指" in result.output
+    # a word, not an id: no unrelated ids ("nosuchcard" got norm-bn-backward…), but `search`
+    far = " ".join(invoke(["show", "nosuchcard"]).output.split())
+    assert "Did you mean" not in far and "`dlstudy search nosuchcard` looks for it" in far, far
+    near = " ".join(invoke(["show", "rnn-vanishing"]).output.split())
+    assert "Did you mean: rnn-vanishing-exploding" in near and "`dlstudy search rnn vanishing`" in near
     assert not (isolated_home / "reviews.sqlite3").exists() or log(isolated_home) == []
 
 
