@@ -1139,8 +1139,10 @@ def new(
 
     library = _library(quiet=True)
     try:
+        deck = next((d for d in library.decks if d.topic == topic), None)  # a bundled topic
         made = scaffold(folders[0], topic, kind, with_derivation, set(library.cards),
-                        set(library.derivations))
+                        set(library.derivations),
+                        (deck.title.en, deck.title.zh) if deck is not None else None)
     except ScaffoldError as exc:
         from dlstudy.messages import tr
 
