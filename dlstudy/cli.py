@@ -996,6 +996,10 @@ def review(
                 console.print("今天的计划已完成（含今天的新卡份额）；`dlstudy plan` 显示之后的安排。"
                               if zh else "Today's share of the plan is done, new cards included; "
                               "`dlstudy plan` shows the days ahead.")
+            elif per_day == 0:  # asked for none: no "limit is reached"
+                why = "--new 0" if new == 0 else "new_per_day = 0"
+                console.print(f"不学新卡（{why}）；`dlstudy quiz` 可考任何卡片。" if zh else
+                              f"No new cards ({why}); `dlstudy quiz` asks any card.")
             elif zh:
                 console.print(f"今天的新卡上限（{per_day}）已到；`dlstudy review --new N` 可以提高，"
                               "`dlstudy quiz` 可考任何卡片。")

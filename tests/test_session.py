@@ -124,6 +124,8 @@ def test_review_asks_new_cards_up_to_the_daily_limit(decks: Path, isolated_home:
     again = invoke(["review", "--topic", TOPIC, "--new", "2"])
     assert "Nothing is due now." in again.output and "Next card due in" in again.output
     assert "new-card limit for today (2) is reached" in again.output
+    none = " ".join(invoke(["review", "--new", "0"], "q\n").output.split())
+    assert "No new cards (--new 0)" in none and "limit" not in none, none
     more = invoke(["review", "--topic", TOPIC, "--new", "3"], "\n4\n")
     assert "0 due · 1 new" in more.output
     assert log(isolated_home)[-1] == ("drill-03", 4)
