@@ -550,7 +550,8 @@ STATS_LABELS = {
     "en": {"summary": "[b]{reviews}[/b] review{s} · retention [b]{retention}[/b] (share not graded Again)",
            "cards": "cards: {states}", "scheduler": "scheduler: parameters version {version}, {params}",
            "personal": "personal (dlstudy optimize)", "defaults": "FSRS defaults",
-           "fit": "fit of predicted recall to your history: log loss [b]{log_loss}[/b] · "
+           "fit": "fit of predicted recall to your history (the predictions logged at each "
+                  "review; `optimize` re-scores them): log loss [b]{log_loss}[/b] · "
                   "RMSE (bins) [b]{rmse}[/b] over {reviews} reviews a day or more apart",
            "no_fit": "fit of predicted recall: no review a day or more after the previous one yet",
            "title": "Statistics", "per_day": "Reviews per day (last 14 days)",
@@ -569,7 +570,8 @@ STATS_LABELS = {
     "zh": {"summary": "[b]{reviews}[/b] 次复习 · 记住率 [b]{retention}[/b]（未评为“忘记”的比例）",
            "cards": "卡片：{states}", "scheduler": "调度器：参数版本 {version}，{params}",
            "personal": "个人参数（dlstudy optimize）", "defaults": "FSRS 默认参数",
-           "fit": "预测记忆概率与你的历史的拟合：对数损失 [b]{log_loss}[/b] · "
+           "fit": "预测记忆概率与你的历史的拟合（每次复习时记录的预测；`optimize` 会重新评分）："
+                  "对数损失 [b]{log_loss}[/b] · "
                   "RMSE（分箱）[b]{rmse}[/b]，基于 {reviews} 次间隔一天以上的复习",
            "no_fit": "预测记忆概率的拟合：尚无与上次复习间隔一天以上的复习",
            "title": "统计", "per_day": "每日复习次数（最近 14 天）",
