@@ -654,7 +654,13 @@ class Study:
                            outcome=outcome)
                 return "quit" if quitting else "next"
             if key == "p":
-                self.prove(card, redraw)
+                try:
+                    self.prove(card, redraw)
+                except KeyboardInterrupt:  # Ctrl-C while proving: the answer is kept, as above
+                    if auto is not None:
+                        self.grade(card, auto, duration_ms, seed=seed, auto_rating=auto,
+                                   answer=answer, outcome=outcome)
+                    raise
                 self.console.print(help_line, style="dim", highlight=False)
                 continue
             if key == "s":

@@ -411,3 +411,29 @@ def test_ctrl_c_in_the_editor_is_the_editors_not_the_sessions(tmp_path: Path) ->
         child.close()
     assert child.exitstatus == 0
     assert log(home) == [("code-dropout", 3)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_ctrl_c_while_proving_at_the_automatic_grade_keeps_the_answer(tmp_path: Path) -> None:
+    """`p` at the automatic grade, then Ctrl-C while the proof runs: the answer graded on the
+    screen was lost (only Ctrl-C at the prompt itself recorded it)."""
+    from tests.test_auto_cards import write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder, proof=SLOW_PROOF)
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind",
+                                   "exercise", "-n", "1"], env=subprocess_env(home, folder),
+                          encoding="utf-8", timeout=60, dimensions=(40, 120))
+    try:
+        child.expect("quit")
+        child.send("12\r")
+        child.expect("accept")
+        child.send("p")
+        child.expect("proving")
+        child.sendintr()
+        child.expect("Session over")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    assert log(home) == [("auto-exercise", 1)]
