@@ -417,6 +417,8 @@ def test_ctrl_c_in_the_editor_is_the_editors_not_the_sessions(tmp_path: Path) ->
 def test_ctrl_c_while_proving_at_the_automatic_grade_keeps_the_answer(tmp_path: Path) -> None:
     """`p` at the automatic grade, then Ctrl-C while the proof runs: the answer graded on the
     screen was lost (only Ctrl-C at the prompt itself recorded it)."""
+    import io
+
     from tests.test_auto_cards import write_deck
 
     home, folder = tmp_path / "home", tmp_path / "decks"
@@ -424,6 +426,8 @@ def test_ctrl_c_while_proving_at_the_automatic_grade_keeps_the_answer(tmp_path: 
     child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind",
                                    "exercise", "-n", "1"], env=subprocess_env(home, folder),
                           encoding="utf-8", timeout=60, dimensions=(40, 120))
+    seen = io.StringIO()
+    child.logfile_read = seen
     try:
         child.expect("quit")
         child.send("12\r")
@@ -433,6 +437,8 @@ def test_ctrl_c_while_proving_at_the_automatic_grade_keeps_the_answer(tmp_path: 
         child.sendintr()
         child.expect("Session over")
         child.expect(pexpect.EOF)
+    except pexpect.TIMEOUT:
+        pytest.fail(f"no end after Ctrl-C while proving:\n{seen.getvalue()[-3000:]}")
     finally:
         child.close()
     assert child.exitstatus == 130
