@@ -73,7 +73,7 @@ WORDS: dict[str, dict[str, Any]] = {
            "lapses": "lapses", "marks": "marks", "none": "none", "days": "{v:.1f} days",
            "history": "History", "when": "date", "grade": "grade", "time": "time",
            "mode": "mode", "seed": "seed", "answer": "answer", "predicted": "predicted",
-           "auto": " (auto {g})", "states": STATES,
+           "auto": " (auto {g})", "states": STATES, "seconds": "{v:.1f} s", "modes": {},
            "ratings": RATINGS},
     "zh": {"title": "记忆状态", "never": "尚未学习（没有复习记录）",
            "state": "状态", "stability": "稳定性", "difficulty": "难度",
@@ -82,6 +82,8 @@ WORDS: dict[str, dict[str, Any]] = {
            "history": "复习记录", "when": "日期", "grade": "评分", "time": "用时",
            "mode": "方式", "seed": "种子", "answer": "答案", "predicted": "预测",
            "auto": "（自动：{g}）", "states": {1: "学习中", 2: "复习", 3: "重新学习"},
+           "seconds": "{v:.1f} 秒",  # the session's words for `review`, `quiz`, `quiz --no-schedule`
+           "modes": {"review": "复习", "quiz": "测验", "cram": "测验（不排程）"},
            "ratings": {1: "忘记", 2: "困难", 3: "良好", 4: "简单"}},
 }
 
@@ -128,8 +130,10 @@ def info_view(info: CardInfo, lang: str = "en", now: datetime | None = None) -> 
             grade += str(words["auto"]).format(g=ratings[review.auto_rating])
         answer = (review.answer or "").strip().splitlines()
         row = (from_us(review.at).astimezone().strftime("%Y-%m-%d %H:%M"), grade,
-               "" if review.duration_ms is None else f"{review.duration_ms / 1000:.1f} s",
-               review.mode, "" if review.seed is None else str(review.seed),
+               "" if review.duration_ms is None else
+               str(words["seconds"]).format(v=review.duration_ms / 1000),
+               words["modes"].get(review.mode, review.mode),
+               "" if review.seed is None else str(review.seed),
                "" if review.predicted is None else f"{review.predicted:.0%}",
                answer[0][:60] + (" …" if len(answer) > 1 or len(answer[0]) > 60 else "")
                if answer else "")

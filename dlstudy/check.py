@@ -18,6 +18,15 @@ from dlstudy.derivation import read_source
 from dlstudy.library import Library
 
 
+def _missing_hint(library: Library, ref: str) -> str:
+    """What to add to "unknown derivation `ref`": that its module is there but did not load
+    (its own problem says why), else the closest derivation id — never a card id."""
+    if ref in library.broken_derivations():
+        return " — its module did not load (see the problem reported for it)"
+    near = library.closest(ref, derivations_only=True)
+    return f" — did you mean `{near[0]}`?" if near else ""
+
+
 def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
     """All problems; with ``only``, just those in files under those paths."""
     problems = list(library.problems)
@@ -31,8 +40,7 @@ def check_library(library: Library, only: Sequence[Path] = ()) -> list[Problem]:
         for index, card in enumerate(deck.cards):
             for j, ref in enumerate(card.derivations):
                 if ref not in library.derivations:
-                    near = library.closest(ref)
-                    hint = f" — did you mean `{near[0]}`?" if near else ""
+                    hint = _missing_hint(library, ref)
                     line = _line_of(tree, _card_loc(tree, card.id, index) + ["derivations", j])
                     problems.append(Problem(deck.path, line,
                                             f"card `{card.id}` links to unknown derivation `{ref}`{hint}"))
@@ -196,8 +204,7 @@ def _auto_graded(library: Library, path: Path, tree: yaml.Node | None, card: Car
         claim = card.claim
         info = library.derivations.get(claim.derivation)
         if info is None:
-            near = library.closest(claim.derivation)
-            hint = f" — did you mean `{near[0]}`?" if near else ""
+            hint = _missing_hint(library, claim.derivation)
             problems.append(Problem(path, _line_of(tree, [*loc, "claim", "derivation"]),
                                     f"card `{card.id}`: claim derivation `{claim.derivation}` does "
                                     f"not exist{hint}"))

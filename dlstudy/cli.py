@@ -260,7 +260,7 @@ def _library(derivations: bool = True, quiet: bool = False, cached: bool = False
             err.print(f"{_label('warning')}卡组中有 {n} 个问题；其余内容已载入。运行 `dlstudy check` "
                       "查看详情。", highlight=False)
         else:
-            err.print(f"{_label('warning')}{n} problem(s) in the decks; "
+            err.print(f"{_label('warning')}{_count(n, 'problem')} in the decks; "
                       "the rest loaded. Run `dlstudy check` for details.")
     return library
 
@@ -484,12 +484,17 @@ def _show_code(card: Card, library: Library, lang: str, seed: Optional[int]) -> 
 
 
 def _unknown(name: str, library: Library, lang: str = "en") -> NoReturn:
-    near = library.closest(name)
+    # ids only when they are close (at 0.4, "nosuchcard" got three unrelated ones); a word
+    # typed for an id is what `search` is for
+    near = library.closest(name, cutoff=0.5)
+    words = " ".join(name.replace("_", " ").replace("-", " ").split())
+    search = f"`dlstudy search {words}`" if words and all(c.isalnum() or c == " " for c in words) \
+        else "`dlstudy search WORDS`"
     if lang == "zh":
-        hint = f"您是指：{', '.join(near)}？" if near else "见 `dlstudy list`。"
-        _fail(f"没有名为 {name!r} 的卡片或推导。{hint}")
-    hint = f" Did you mean: {', '.join(near)}?" if near else " See `dlstudy list`."
-    _fail(f"no card or derivation named {name!r}.{hint}")
+        hint = f"您是指：{', '.join(near)}？" if near else ""
+        _fail(f"没有名为 {name!r} 的卡片或推导。{hint}{search} 会在卡片文字中查找。")
+    hint = f" Did you mean: {', '.join(near)}?" if near else ""
+    _fail(f"no card or derivation named {name!r}.{hint} {search} looks for it in the cards' text.")
 
 
 @app.command()
@@ -548,6 +553,8 @@ MESSAGES = {
         "what": "say what to prove: an id, --topic T or --all (see `dlstudy prove --help`)",
         "no_topic": "no topic {topic!r}; topics are: {topics}",
         "missing_link": "linked derivation {id!r} does not exist; run `dlstudy check`",
+        "broken_link": "linked derivation {id!r} did not load (its module has a problem); run "
+                       "`dlstudy check`",
         "scale": "--scale must be quick or full, not {value!r}",
         "rebuilt": "rebuilt the card states from {n:,} review{s}; integrity check: {check}",
         "replaying": "replaying {n:,} reviews…",
@@ -572,6 +579,7 @@ MESSAGES = {
         "what": "请指定要证明的内容：一个 id、--topic T 或 --all（见 `dlstudy prove --help`）",
         "no_topic": "没有主题 {topic!r}；现有主题：{topics}",
         "missing_link": "链接的推导 {id!r} 不存在；请运行 `dlstudy check`",
+        "broken_link": "链接的推导 {id!r} 没有载入（它的模块有问题）；请运行 `dlstudy check`",
         "scale": "--scale 必须是 quick 或 full，而不是 {value!r}",
         "rebuilt": "已从 {n:,} 条复习记录重建卡片状态；完整性检查：{check}",
         "replaying": "正在重放 {n:,} 条复习记录…",
@@ -594,10 +602,12 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _topic(library: Library, topic: Optional[str], lang: str = "en") -> Optional[str]:
-    """The topic as the decks spell it (topics are case-insensitive); exit 2 if there is none."""
+def _topic(library: Library, topic: Optional[str], lang: Optional[str] = None) -> Optional[str]:
+    """The topic as the decks spell it (topics are case-insensitive); exit 2 if there is none
+    (in ``lang``, else the language of messages)."""
     if topic is None:
         return None
+    lang = lang or _ui_lang()
     topics = library.topics()
     found = next((t for t in topics if t.casefold() == topic.strip().casefold()), None)
     if found is None:
@@ -793,7 +803,8 @@ def _targets(library: Library, targets: list[str], all_: bool,
     unique = list(dict.fromkeys(ids))
     missing = [i for i in unique if i not in library.derivations]
     if missing:
-        _fail(_msg(lang, "missing_link", id=missing[0]))
+        broken = missing[0] in library.broken_derivations()
+        _fail(_msg(lang, "broken_link" if broken else "missing_link", id=missing[0]))
     return [library.derivations[i] for i in unique]
 
 
@@ -852,9 +863,18 @@ def _store() -> Store:
 
     try:
         store = Store.open(data, progress=rebuilding)
-    except (StoreError, sqlite3.DatabaseError) as exc:
-        hint = "" if isinstance(exc, StoreError) else f" {DAMAGED_HINT}"
-        _error(f"cannot use the review database {data / DB_FILE}: {exc}.{hint}")
+    except (StoreError, sqlite3.DatabaseError, OSError) as exc:
+        # a folder dlstudy cannot write to is not a damaged database: say which it is, so that
+        # nobody moves a good database aside on our advice
+        unwritable = None if isinstance(exc, StoreError) else _cannot_write_in(data)
+        if unwritable is not None:
+            _error(f"cannot use the review database {data / DB_FILE}: its folder is not writable "
+                   f"({unwritable}); set DLSTUDY_HOME (or --data-dir) to a folder you can write to")
+        elif isinstance(exc, OSError):
+            _error(f"cannot use the review database {data / DB_FILE}: {exc.strerror or exc}.")
+        else:
+            hint = "" if isinstance(exc, StoreError) else f" {DAMAGED_HINT}"
+            _error(f"cannot use the review database {data / DB_FILE}: {exc}.{hint}")
         raise typer.Exit(2) from None
     if store.set_aside is not None:
         _warn(f"the review database {data / DB_FILE} was empty (0 bytes: no review in it); it is "
@@ -862,6 +882,21 @@ def _store() -> Store:
     if fresh:
         write_default_settings(data)
     return store
+
+
+def _cannot_write_in(folder: Path) -> Optional[str]:
+    """Why a file cannot be created in ``folder`` (SQLite needs its -wal and -shm files there),
+    or None when one can."""
+    import os
+    import tempfile
+
+    try:
+        handle, name = tempfile.mkstemp(prefix=".dlstudy-probe-", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(handle)
+    os.unlink(name)
+    return None
 
 
 DAMAGED_HINT = ("If it is damaged, move it aside (with its -wal file) and restore your last "
@@ -1018,10 +1053,12 @@ def review(
     with _store() as store, _readable(store):
         active = _active_plan(store) if new is None else None
         if active is not None:
-            scope = {c.id for c in library.select(active.topic, active.tag)
-                     if active.level is None or c.level <= active.level}
+            in_scope = [c for c in library.select(active.topic, active.tag)
+                        if active.level is None or c.level <= active.level]
+            scope = {c.id for c in in_scope}
             planned = [c for c in cards if c.id in scope]
-            plan = review_queue(store, planned, per_day, plan=active, scheduler=_scheduler(store))
+            plan = review_queue(store, planned, per_day, plan=active, scheduler=_scheduler(store),
+                                scope=in_scope)
             rest = review_queue(store, [c for c in cards if c.id not in scope], 0)
             if rest.due:  # cards outside the plan's scope that FSRS says are due
                 plan = replace(plan, due=plan.due + rest.due)
@@ -1045,6 +1082,10 @@ def review(
                 console.print("今天的计划已完成（含今天的新卡份额）；`dlstudy plan` 显示之后的安排。"
                               if zh else "Today's share of the plan is done, new cards included; "
                               "`dlstudy plan` shows the days ahead.")
+            elif per_day == 0:  # asked for none: no "limit is reached"
+                why = "--new 0" if new == 0 else "new_per_day = 0"
+                console.print(f"不学新卡（{why}）；`dlstudy quiz` 可考任何卡片。" if zh else
+                              f"No new cards ({why}); `dlstudy quiz` asks any card.")
             elif zh:
                 console.print(f"今天的新卡上限（{per_day}）已到；`dlstudy review --new N` 可以提高，"
                               "`dlstudy quiz` 可考任何卡片。")
@@ -1188,10 +1229,16 @@ def new(
 
     library = _library(quiet=True)
     try:
+        deck = next((d for d in library.decks if d.topic == topic), None)  # a bundled topic
         made = scaffold(folders[0], topic, kind, with_derivation, set(library.cards),
-                        set(library.derivations))
-    except (ScaffoldError, OSError) as exc:
-        _fail(str(exc))
+                        set(library.derivations),
+                        (deck.title.en, deck.title.zh) if deck is not None else None)
+    except ScaffoldError as exc:
+        from dlstudy.messages import tr
+
+        _fail(tr(str(exc), _ui_lang()))  # whole: it quotes a `path:line: problem` inside
+    except OSError as exc:
+        _fail(f"cannot write {exc.filename or folders[0]} — {exc.strerror or exc}")
     console.print(text["wrote"].format(card=made.card_id, deck=made.deck), highlight=False)
     if made.derivation is not None:
         console.print(text["module"].format(path=made.derivation), highlight=False)
@@ -1210,6 +1257,8 @@ CardsArg = Annotated[list[str], typer.Argument(metavar="CARD...", help="Card ids
 MARK_TEXT = {
     "en": {"suspend": "suspended {cards}: `review` and `quiz` skip them (`dlstudy unsuspend` "
                       "brings them back; `quiz --include-suspended` asks them anyway)",
+           "suspend_one": "suspended {cards}: `review` and `quiz` skip it (`dlstudy unsuspend` "
+                          "brings it back; `quiz --include-suspended` asks it anyway)",
            "unsuspend": "unsuspended {cards}", "bury": "buried {cards} until {until}",
            "flag": "flagged {cards} {flag}", "unflag": "cleared the flag of {cards}",
            "flag_range": "the flag must be a number from 0 to 7 or its colour (0 or none clears it; "
@@ -1217,6 +1266,8 @@ MARK_TEXT = {
                          "not {value!r}"},
     "zh": {"suspend": "已暂停 {cards}：`review` 和 `quiz` 会跳过（`dlstudy unsuspend` 可恢复；"
                       "`quiz --include-suspended` 仍会考）",
+           "suspend_one": "已暂停 {cards}：`review` 和 `quiz` 会跳过（`dlstudy unsuspend` 可恢复；"
+                          "`quiz --include-suspended` 仍会考）",
            "unsuspend": "已恢复 {cards}", "bury": "已搁置 {cards} 到 {until}",
            "flag": "已给 {cards} 加标记 {flag}", "unflag": "已清除 {cards} 的标记",
            "flag_range": "标记必须是 0 到 7 的数字或其颜色名（0 或 none 为清除；1 red 红、2 orange 橙、"
@@ -1243,7 +1294,8 @@ def suspend(cards: CardsArg, lang: LangOpt = None) -> None:
     ids = _card_ids(_library(derivations=False, quiet=True, cached=True), cards, lang)
     with _store() as store:
         store.mark(ids, suspended="user")
-    console.print(_mark_text(lang, "suspend", cards=", ".join(ids)), highlight=False)
+    console.print(_mark_text(lang, "suspend" if len(ids) > 1 else "suspend_one",
+                             cards=", ".join(ids)), highlight=False)
 
 
 @app.command()
@@ -1299,8 +1351,8 @@ def flag(
     from dlstudy.render import FLAG_COLOURS_ZH
 
     colour = (FLAG_COLOURS_ZH if lang == "zh" else FLAG_NAMES).get(value)
-    console.print(_mark_text(lang, key, cards=", ".join(ids), flag=f"{value} ({colour})"),
-                  highlight=False)
+    shown = f"{value}（{colour}）" if lang == "zh" else f"{value} ({colour})"
+    console.print(_mark_text(lang, key, cards=", ".join(ids), flag=shown), highlight=False)
 
 
 PLAN_TEXT = {
@@ -1311,7 +1363,7 @@ PLAN_TEXT = {
         "budget": "--minutes-per-day must be at least 1 (minutes a day you can study), not {value}",
         "level": "--level must be 1, 2 or 3, not {value}",
         "no_cards": "no cards match the plan's scope; see `dlstudy list`",
-        "title": "Plan until {date} ({days} days) · {minutes} min a day · {cards} cards · "
+        "title": "Plan until {date} ({days} day{s}) · {minutes} min a day · {cards} card{cs} · "
                  "target recall {target:.0%}",
         "day": "day", "reviews": "reviews", "new": "new", "minutes": "minutes",
         "waiting": "left for lack of time",
@@ -1413,9 +1465,18 @@ def plan_command(
         console.print(_plan_text(lang, "cleared" if had else "none"), highlight=False)
         return
     settings = _settings()
-    text = until if until is not None else settings.interview_date
+    text = until
     if text is None:
-        _fail(_plan_text(lang, "no_date", file=_data_dir() / "settings.toml"))
+        # the plan `review` follows now (the saved one, else interview_date): `dlstudy plan`
+        # alone shows it again from today, as `review` says it does
+        with _store() as store:
+            active = _active_plan(store)
+        if active is None:
+            _fail(_plan_text(lang, "no_date", file=_data_dir() / "settings.toml"))
+        text = active.until.isoformat()
+        minutes = active.minutes if minutes is None else minutes
+        if topic is None and tag is None and level is None:
+            topic, tag, level = active.topic, active.tag, active.level
     try:
         date = dt.date.fromisoformat(text.strip())
     except ValueError:
@@ -1461,7 +1522,8 @@ def plan_command(
 
     days = (date - today).days
     console.print(_plan_text(lang, "title", date=date.isoformat(), days=days, minutes=budget,
-                             cards=len(cards), target=made.target), highlight=False, style="bold")
+                             cards=len(cards), target=made.target, s="" if days == 1 else "s",
+                             cs="" if len(cards) == 1 else "s"), highlight=False, style="bold")
     table = Table(show_edge=False, pad_edge=False)
     for name in ("day", "reviews", "new", "minutes", "waiting"):
         table.add_column(_plan_text(lang, name), justify="left" if name == "day" else "right")
@@ -1478,7 +1540,7 @@ def plan_command(
     console.print(topics)
     names = KIND_NAMES["zh" if lang == "zh" else "en"]
     used = {c.kind for c in cards}
-    unit, left_paren, right_paren, comma = ("秒", "（", "）", "，") if lang == "zh" else \
+    unit, left_paren, right_paren, comma = (" 秒", "（", "）", "，") if lang == "zh" else \
         (" s", " (", ")", ", ")
     costs_text = comma.join(
         f"{names.get(k, k)} {made.costs.review[k]:.0f}{unit}{left_paren}"
@@ -1548,6 +1610,9 @@ def backup(
         _error(str(exc))
         raise typer.Exit(2) from None
     except (OSError, sqlite3.Error) as exc:
+        if _cannot_write_in(target.parent) is not None:  # the target's folder, not the database
+            _error(f"cannot write {target} — the folder {target.parent} is not writable")
+            raise typer.Exit(2) from None
         _error(f"could not back up {source} to {target}: {exc}. {DAMAGED_HINT}")
         raise typer.Exit(1) from None
     from dlstudy.session import plural
@@ -1556,11 +1621,15 @@ def backup(
     if _ui_lang() == "zh":
         console.print(f"已把 {reviews:,} 条复习记录从 {source} 备份到 {target}（{size / 1024:,.0f} KB；"
                       f"完整性检查：通过）。恢复时，请在没有学习会话运行时把它放进数据文件夹，"
-                      f"命名为 {DB_FILE}。", highlight=False)
+                      f"命名为 {DB_FILE}，并删除那里的 {DB_FILE}-wal 和 {DB_FILE}-shm"
+                      f"（否则 SQLite 会把旧的 -wal 重放到恢复的文件上）。", highlight=False)
         return
+    # a -wal left beside the restored file is replayed onto it by SQLite: the "restored"
+    # database then holds the newer grades again (or worse), so the advice names it
     console.print(f"backed up {plural(reviews, 'review')} from {source} to {target} "
                   f"({size / 1024:,.0f} KB; integrity check: ok). To restore, put it in the data "
-                  f"folder as {DB_FILE} while no session is running.", highlight=False)
+                  f"folder as {DB_FILE} and delete {DB_FILE}-wal and {DB_FILE}-shm there, while "
+                  "no session is running.", highlight=False)
 
 
 @app.command()
@@ -1598,6 +1667,7 @@ def optimize(lang: LangOpt = None) -> None:
             _fail(words["missing"].format(exc=exc))
         if outcome.fitted is None:
             console.print(words["short"].format(scored=outcome.scored, needed=MIN_SCORED_REVIEWS,
+                                                s="" if outcome.scored == 1 else "s",
                                                 more=MIN_SCORED_REVIEWS - outcome.scored),
                           highlight=False)
             return
@@ -1607,7 +1677,7 @@ def optimize(lang: LangOpt = None) -> None:
                                                   engine=outcome.engine))
         table.add_column(words["parameters"])
         table.add_column(words["log_loss"], justify="right")
-        table.add_column("RMSE (bins)", justify="right")
+        table.add_column(words["rmse"], justify="right")
         for name, f in ((words["personal" if current else "defaults"], outcome.before),
                         (words["fitted"], outcome.after)):
             if f is not None and f.log_loss is not None:
@@ -1645,11 +1715,11 @@ OPTIMIZE_TEXT = {
                        "`pip install fsrs-rs-python` to use the reference engine.",
            "missing": "no FSRS optimizer is installed: `pip install fsrs-rs-python` (the engine "
                       "Anki uses) — or py-fsrs's, `pip install 'fsrs[optimizer]'` ({exc})",
-           "short": "Not enough history yet: {scored} review(s) a day or more after the card's "
+           "short": "Not enough history yet: {scored} review{s} a day or more after the card's "
                     "previous one; the optimizer needs {needed} ({more} more).",
            "title": "Fit to {n:,} reviews by {engine} (lower is better)",
            "parameters": "parameters",
-           "log_loss": "log loss", "personal": "in use (personal)",
+           "log_loss": "log loss", "rmse": "RMSE (bins)", "personal": "in use (personal)",
            "defaults": "in use (FSRS defaults)", "fitted": "fitted now",
            "kept": "[green]Kept the fitted parameters[/green] (parameters version {version}); "
                    "they schedule your next reviews.",
@@ -1672,7 +1742,7 @@ OPTIMIZE_TEXT = {
            "short": "历史记录还不够：与该卡片上次复习相隔一天以上的复习有 {scored} 次；优化器需要 "
                     "{needed} 次（还差 {more} 次）。",
            "title": "{engine} 对 {n:,} 条复习记录的拟合（越低越好）", "parameters": "参数",
-           "log_loss": "对数损失", "personal": "在用（个人）", "defaults": "在用（FSRS 默认）",
+           "log_loss": "对数损失", "rmse": "RMSE（分箱）", "personal": "在用（个人）", "defaults": "在用（FSRS 默认）",
            "fitted": "本次拟合",
            "kept": "[green]已采用拟合出的参数[/green]（参数版本 {version}）；之后的复习按它们安排。",
            "not_kept": "保留在用的参数：拟合出的参数并不更符合你的历史记录。",
@@ -1690,7 +1760,7 @@ export_app = typer.Typer(help="Export the decks to Anki, or the review log to CS
 app.add_typer(export_app, name="export")
 
 EXPORT_TEXT = {
-    "en": {"anki": "wrote {path}: {notes} notes in {decks} deck(s) ({langs}); import it in Anki "
+    "en": {"anki": "wrote {path}: {notes} in {decks} ({langs}); import it in Anki "
                    "(File → Import); exporting again updates the notes already imported",
            "reviews": "wrote {path}: {n:,} review{s} (the FSRS optimizer's columns, then "
                       "dlstudy's)",
@@ -1753,8 +1823,13 @@ def export_anki(
     topic = _topic(library, topic, ui)
     selection = library.select(topic, tag)
     if not selection:
-        _fail(f"no card matches --topic {topic} --tag {tag}")
-    if not target.suffix and not is_stream(target):
+        given = " ".join(f"{option} {value}" for option, value in (("--topic", topic), ("--tag", tag))
+                         if value is not None)
+        _fail(f"no card matches {given}")
+    # `cards` → cards.apkg; a folder (`.`, `..`, `~/Desktop`) is not a name to add it to: the
+    # check below refuses it ("it is a folder; give a file name")
+    if not target.suffix and not is_stream(target) and not target.is_dir() \
+            and target.name not in ("", ".", ".."):
         target = target.with_suffix(".apkg")
     try:
         check_target(target)  # before drawing the exercises, which takes a while
@@ -1776,8 +1851,11 @@ def export_anki(
             decks = write_apkg(target, texts, media=media)
         except ExportError as exc:
             _fail(str(exc))
-    said = EXPORT_TEXT[ui]["anki"].format(path=target, notes=sum(decks.values()),
-                                          decks=len(decks), langs=choice)
+    notes_n = sum(decks.values())
+    said = EXPORT_TEXT[ui]["anki"].format(
+        path=target, langs=choice,
+        notes=notes_n if ui == "zh" else _count(notes_n, "note"),
+        decks=len(decks) if ui == "zh" else _count(len(decks), "deck"))
     if media:
         said += ("，" if ui == "zh" else ", ") + EXPORT_TEXT[ui]["media"].format(n=len(media))
     (err if is_stream(target) else console).print(said, highlight=False)  # not into a piped package

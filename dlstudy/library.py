@@ -53,9 +53,14 @@ class Library:
         return [c for d in self.decks for c in d.cards
                 if (topic is None or c.topic == topic) and (tag is None or tag in c.tags)]
 
-    def closest(self, name: str, n: int = 3) -> list[str]:
-        names = list(self.cards) + list(self.derivations)
-        return difflib.get_close_matches(name, names, n=n, cutoff=0.4)
+    def closest(self, name: str, n: int = 3, derivations_only: bool = False,
+                cutoff: float = 0.4) -> list[str]:
+        names = ([] if derivations_only else list(self.cards)) + list(self.derivations)
+        return difflib.get_close_matches(name, names, n=n, cutoff=cutoff)
+
+    def broken_derivations(self) -> set[str]:
+        """Ids of derivation modules that are there but did not load (each has a problem)."""
+        return {p.path.stem for p in self.problems if p.path.suffix == ".py"}
 
 
 def content_folders(extra: Sequence[Path] = ()) -> tuple[list[Path], list[Path]]:

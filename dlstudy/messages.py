@@ -22,6 +22,8 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("{inner} (at end of document)", "{inner}（位置：文件末尾）"),
     ("{inner} (at {where})", "{inner}（位置：{where}）"),
     ("{inner} — did you mean `{near}`?", "{inner} —— 是不是 `{near}`？"),
+    ("{inner} — its module did not load (see the problem reported for it)",
+     "{inner} —— 它的模块没有载入（见为该模块报告的问题）"),
     ("{inner} — is a value containing ': ' or '#' missing its quotes?",
      "{inner} —— 是否有含 ': ' 或 '#' 的值缺了引号？"),
     ("{inner} (see dlstudy/exercises/ for the generators)",
@@ -34,7 +36,7 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("cannot write {path} — the folder {folder} is not writable", "无法写入 {path} —— 文件夹 {folder} 不可写"),
     ("cannot write {path} — the file is not writable", "无法写入 {path} —— 该文件不可写"),
     ("cannot write {path} — {reason}", "无法写入 {path} —— {reason}"),
-    ("no card matches --topic {topic} --tag {tag}", "没有卡片符合 --topic {topic} --tag {tag}"),
+    ("no card matches {options}", "没有卡片符合 {options}"),
     # --- the prefix of a problem in a card's text (`id` and `field` hold no backquote, so no
     # other message about a card matches it) ---
     ("card `{id}` {field}: {inner}", "卡片 `{id}` 的 {field}：{inner}"),
@@ -239,6 +241,8 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("cannot use the review database {path}: {reason}. If it is damaged, move it aside (with its -wal file) and restore your last `dlstudy backup` in its place; sqlite3's `.recover` can save what is still readable.",
      "无法使用复习数据库 {path}：{reason}。如果它已损坏，请把它（连同 -wal 文件）移到别处，再把最近一次 `dlstudy backup` 的备份放回原处；sqlite3 的 `.recover` 能救回仍可读的部分。"),
     ("cannot use the review database {path}: {reason}.", "无法使用复习数据库 {path}：{reason}。"),
+    ("cannot use the review database {path}: its folder is not writable ({reason}); {inner}",
+     "无法使用复习数据库 {path}：它所在的文件夹不可写（{reason}）；{inner}"),
     ("cannot read the review database {path}: {reason}. If it is damaged, move it aside (with its -wal file) and restore your last `dlstudy backup` in its place; sqlite3's `.recover` can save what is still readable.",
      "无法读取复习数据库 {path}：{reason}。如果它已损坏，请把它（连同 -wal 文件）移到别处，再把最近一次 `dlstudy backup` 的备份放回原处；sqlite3 的 `.recover` 能救回仍可读的部分。"),
     ("could not back up {source} to {target}: {reason}. If it is damaged, move it aside (with its -wal file) and restore your last `dlstudy backup` in its place; sqlite3's `.recover` can save what is still readable.",
@@ -313,6 +317,33 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("Unclosed array", "数组没有闭合"),
     ("Invalid initial character for a key part", "键的首字符无效"),
     ("Expected newline or end of document after a statement", "语句之后应换行或结束文件"),
+    # --- `dlstudy new` ---
+    ("--topic {value}: a topic is lower-case letters, digits and hyphens (e.g. my-cards)",
+     "--topic {value}：主题只能由小写字母、数字和连字符组成（例如 my-cards）"),
+    ("a claim card is decided by a derivation's evidence row: add --with-derivation",
+     "判断卡由一个推导的证据行判定：请加上 --with-derivation"),
+    ("{path} already exists; it is left as it is", "{path} 已存在；保持原样，未作改动"),
+    ("{path} has no `cards:` list to add to; add the card by hand",
+     "{path} 没有可以添加卡片的 `cards:` 列表；请手动添加卡片"),
+    ("could not add the card to {path} (it would not load); the file is as it was. Is `cards:` "
+     "its last key?",
+     "无法把卡片添加到 {path}（添加后无法载入）；文件保持原样。`cards:` 是它的最后一个键吗？"),
+    ("could not add the card to {path} ({where}: {inner}); the file is as it was. Is `cards:` "
+     "its last key?",
+     "无法把卡片添加到 {path}（{where}：{inner}）；文件保持原样。`cards:` 是它的最后一个键吗？"),
+    # --- the operating system's reasons (OSError.strerror), as `{reason}` of the messages above ---
+    ("No such file or directory", "没有这个文件或文件夹"),
+    ("Permission denied", "没有权限"),
+    ("Operation not permitted", "不允许该操作"),
+    ("Not a directory", "不是文件夹"),
+    ("Is a directory", "是一个文件夹"),
+    ("Read-only file system", "文件系统是只读的"),
+    ("No space left on device", "设备上没有剩余空间"),
+    ("Disk quota exceeded", "超出磁盘配额"),
+    ("File exists", "文件已存在"),
+    ("File name too long", "文件名太长"),
+    ("Too many levels of symbolic links", "符号链接层数过多"),
+    ("Input/output error", "输入/输出错误"),
 )
 
 _YAML_THINGS = {"block mapping": "块映射", "block collection": "块集合", "flow sequence": "流序列",
@@ -384,7 +415,7 @@ def _zh(message: str, depth: int,
         if m is None:
             continue
         values = m.groupdict()
-        for name in ("inner", "value", "origin"):  # a message within the message
+        for name in ("inner", "value", "origin", "reason"):  # a message within the message
             if name in values:
                 values[name] = _zh(values[name], depth + 1, catalogue)
         return _fill(zh, values)

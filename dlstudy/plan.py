@@ -490,8 +490,13 @@ class Today:
 
 
 def todays_plan(cards: Sequence[PlanCard], plan: ActivePlan, scheduler: Scheduler, now: datetime,
-                introduced_today: int, spent_today_s: float, costs: Costs | None = None) -> Today:
+                introduced_today: int, spent_today_s: float, costs: Costs | None = None,
+                unseen_in_scope: int | None = None) -> Today:
     """The plan's rule for today, on the cards' real states (see the module).
+
+    ``cards`` may be a part of the plan's scope (``review --topic T``): then
+    ``unseen_in_scope`` (the unseen cards of the whole scope) sets today's share of new cards,
+    as for the whole plan, and the part only chooses which of them come now.
 
     Today's share of the new cards (as far as the budget left today allows), every card FSRS
     says is due (as in plain review), then, with what is left of the budget, cards brought
@@ -523,7 +528,7 @@ def todays_plan(cards: Sequence[PlanCard], plan: ActivePlan, scheduler: Schedule
     unseen = [c for c in cards if c.state is None]
     last_intro = max(0, n - 1 - min(7, n // 4))
     days_left = last_intro + 1 if n > 0 else 1
-    share = len(unseen) + introduced_today
+    share = (len(unseen) if unseen_in_scope is None else unseen_in_scope) + introduced_today
     quota = share if n - 1 <= last_intro else math.ceil(share / days_left)
     new: list[PlanCard] = []
     for c in interleaved(unseen, sorted(weak, key=lambda t: weak[t])):

@@ -50,7 +50,8 @@ def marks_words(marks: Any, now: int, lang: str) -> list[str]:
         shown.append(words["buried"])
     if marks.flag:
         colour = FLAG_COLOURS_ZH[marks.flag] if lang == "zh" else FLAG_NAMES[marks.flag]
-        shown.append(f"{words['flag']} {marks.flag} ({colour})")
+        shown.append(f"{words['flag']} {marks.flag}（{colour}）" if lang == "zh" else
+                     f"{words['flag']} {marks.flag} ({colour})")
     return shown
 
 
@@ -147,7 +148,9 @@ def cards_tsv(cards: Sequence[Card], lang: str) -> str:
                    f"{','.join(c.derivations)}\n" for c in cards)
 
 
-_BREAK_BEFORE = re.compile(r"^(\s|[•\-*–]|\d+[.)]|[①-⑳])")
+# A bullet or an item number is followed by a space: "0.35 of …" or "-1.5" starting a wrapped
+# line (often a measured value filled in for a placeholder) continues the sentence.
+_BREAK_BEFORE = re.compile(r"^(\s|[•\-*–](\s|$)|\d+[.)](\s|$)|[①-⑳])")
 
 
 def reflow(text: str) -> str:
@@ -204,34 +207,46 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
         parts.append(Panel(RichText(reflow(card.correction.get(lang))), title=labels["correction"],
                            border_style="yellow", title_align="left"))
     if card.derivations:
-        lines = RichText()
+        # a grid, so that a title too long for the line wraps under itself, not under the id
+        proofs = Table.grid(padding=(0, 2))
+        proofs.add_column(style="green", overflow="fold")
+        proofs.add_column()
         for ref in card.derivations:
             info = derivations.get(ref)
-            lines.append(f"  {ref}", style="green")
-            lines.append(f"  {info.title.get(lang)}\n" if info else
-                         ("  （缺失）\n" if lang == "zh" else "  (missing)\n"))
-        lines.append(f"  dlstudy prove {card.id}", style="dim")
+            proofs.add_row(ref, info.title.get(lang) if info else
+                           ("（缺失）" if lang == "zh" else "(missing)"))
         parts.append(RichText(labels["derivations"], style="bold"))
-        parts.append(lines)
+        parts.append(Padding(proofs, (0, 0, 0, 2)))
+        parts.append(_indented(f"dlstudy prove {card.id}", "dim"))
     elif card.kind in ("recall", "exercise"):  # a card of the user's own (check allows it there)
         parts.append(RichText(labels["unproved"], style="yellow"))
     if card.claim is not None and claim_rule:
         claim = card.claim
         rule = AUTO_LABELS[lang]["asserts" if claim.statement == "asserts" else "denies"]
         parts.append(RichText(AUTO_LABELS[lang]["decided"], style="bold"))
-        parts.append(RichText(f"  {claim.derivation}.{claim.row} — {rule}", style="dim"))
+        parts.append(_indented(f"{claim.derivation}.{claim.row} — {rule}", "dim"))
     colon = "：" if lang == "zh" else ": "
     if card.exercise is not None:
-        parts.append(RichText(f"  {AUTO_LABELS[lang]['generator']}{colon}{card.exercise.generator}"
-                              f" · dlstudy show {card.id} --seed N", style="dim"))
+        parts.append(_indented(f"{AUTO_LABELS[lang]['generator']}{colon}{card.exercise.generator}"
+                               f" · dlstudy show {card.id} --seed N", "dim"))
     if card.code is not None:
-        parts.append(RichText(f"  {AUTO_LABELS[lang]['task']}{colon}{card.code.task} · "
-                              f"dlstudy show {card.id} --seed N", style="dim"))
+        parts.append(_indented(f"{AUTO_LABELS[lang]['task']}{colon}{card.code.task} · "
+                               f"dlstudy show {card.id} --seed N", "dim"))
     shown = [s.label() for s in card.sources if s.label()]
     if shown:
         parts.append(RichText(labels["sources"], style="bold"))
-        parts.append(RichText("\n".join(f"  • {label}" for label in shown), style="dim"))
+        sources = Table.grid(padding=(0, 1))
+        sources.add_column(style="dim")
+        sources.add_column(style="dim", overflow="fold")
+        for label in shown:
+            sources.add_row("•", label)
+        parts.append(Padding(sources, (0, 0, 0, 2)))
     return Group(*parts)
+
+
+def _indented(text: str, style: str) -> Padding:
+    """A line indented by two, whose continuation lines keep the indent on a narrow terminal."""
+    return Padding(RichText(text, style=style), (0, 0, 0, 2))
 
 
 AUTO_LABELS = {
@@ -535,7 +550,8 @@ STATS_LABELS = {
     "en": {"summary": "[b]{reviews}[/b] review{s} · retention [b]{retention}[/b] (share not graded Again)",
            "cards": "cards: {states}", "scheduler": "scheduler: parameters version {version}, {params}",
            "personal": "personal (dlstudy optimize)", "defaults": "FSRS defaults",
-           "fit": "fit of predicted recall to your history: log loss [b]{log_loss}[/b] · "
+           "fit": "fit of predicted recall to your history (the predictions logged at each "
+                  "review; `optimize` re-scores them): log loss [b]{log_loss}[/b] · "
                   "RMSE (bins) [b]{rmse}[/b] over {reviews} reviews a day or more apart",
            "no_fit": "fit of predicted recall: no review a day or more after the previous one yet",
            "title": "Statistics", "per_day": "Reviews per day (last 14 days)",
@@ -554,7 +570,8 @@ STATS_LABELS = {
     "zh": {"summary": "[b]{reviews}[/b] 次复习 · 记住率 [b]{retention}[/b]（未评为“忘记”的比例）",
            "cards": "卡片：{states}", "scheduler": "调度器：参数版本 {version}，{params}",
            "personal": "个人参数（dlstudy optimize）", "defaults": "FSRS 默认参数",
-           "fit": "预测记忆概率与你的历史的拟合：对数损失 [b]{log_loss}[/b] · "
+           "fit": "预测记忆概率与你的历史的拟合（每次复习时记录的预测；`optimize` 会重新评分）："
+                  "对数损失 [b]{log_loss}[/b] · "
                   "RMSE（分箱）[b]{rmse}[/b]，基于 {reviews} 次间隔一天以上的复习",
            "no_fit": "预测记忆概率的拟合：尚无与上次复习间隔一天以上的复习",
            "title": "统计", "per_day": "每日复习次数（最近 14 天）",
@@ -592,6 +609,29 @@ def _bars(rows: Sequence[tuple[str, int]], title: str, style: str, day: str = "%
     return table
 
 
+class SideBySide:
+    """Renderables side by side when the terminal is wide enough for all of them at their
+    natural width, else one under the other (squeezed side by side, a chart wraps its dates and
+    cuts its bars)."""
+
+    def __init__(self, *parts: RenderableType, gap: int = 4) -> None:
+        self.parts, self.gap = parts, gap
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.measure import Measurement
+
+        widths = [Measurement.get(console, options, p).maximum for p in self.parts]
+        if sum(widths) + self.gap * (len(self.parts) - 1) <= options.max_width:
+            grid = Table.grid(padding=(0, self.gap))
+            grid.add_row(*self.parts)
+            yield grid
+            return
+        for i, part in enumerate(self.parts):
+            if i:
+                yield RichText("")
+            yield part
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f} %"
 
@@ -618,10 +658,8 @@ def stats_view(stats: Stats, lang: str = "en") -> RenderableType:
     parts: list[RenderableType] = [Panel("\n".join(lines), title=f"[b]{text['title']}[/b]",
                                          title_align="left", border_style="cyan")]
     day = str(text["day"])
-    charts = Table.grid(padding=(0, 4))
-    charts.add_row(_bars(stats.per_day[-14:], str(text["per_day"]), "green", day),
-                   _bars(stats.forecast, str(text["forecast"]), "yellow", day))
-    parts.append(charts)
+    parts.append(SideBySide(_bars(stats.per_day[-14:], str(text["per_day"]), "green", day),
+                            _bars(stats.forecast, str(text["forecast"]), "yellow", day)))
     if stats.topics:
         table = Table(title=str(text["topics"]), expand=False)
         table.add_column(str(text["topic"]), style="magenta")

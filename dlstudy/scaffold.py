@@ -99,8 +99,10 @@ def experiment(p):
 
 
 def scaffold(folder: Path, topic: str, kind: str, with_derivation: bool,
-             taken: set[str], derivation_ids: set[str]) -> Scaffolded:
-    """Write the card (and the derivation) into the user's deck ``folder``."""
+             taken: set[str], derivation_ids: set[str],
+             title: tuple[str, str] | None = None) -> Scaffolded:
+    """Write the card (and the derivation) into the user's deck ``folder``; a new deck is
+    titled ``title`` (en, zh: a bundled topic's own), else by the topic."""
     from dlstudy.deck import load_decks
 
     if not _TOPIC.fullmatch(topic):
@@ -125,9 +127,11 @@ def scaffold(folder: Path, topic: str, kind: str, with_derivation: bool,
     deck = questions / f"{topic}.yaml"
     block = card_yaml(card_id, topic, kind, module)
     before = deck.read_text(encoding="utf-8") if deck.exists() else None
+    en, zh = title or (topic, topic)
     if before is None:
         text = (f"# Cards of your own (`dlstudy check {deck}` checks them).\n"
-                f"topic: {topic}\ntitle: {{en: {topic}, zh: {topic}}}\ncards:\n{block}")
+                f"topic: {topic}\ntitle: {{en: {_quoted(en)}, zh: {_quoted(zh)}}}\n"
+                f"cards:\n{block}")
     else:
         if not re.search(r"^cards:", before, re.MULTILINE):
             raise ScaffoldError(f"{deck} has no `cards:` list to add to; add the card by hand")
@@ -146,3 +150,10 @@ def scaffold(folder: Path, topic: str, kind: str, with_derivation: bool,
     if target is not None and module is not None:
         target.write_text(derivation_source(module), encoding="utf-8")
     return Scaffolded(card_id, deck, target)
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar (JSON's escaping is YAML's)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)

@@ -310,12 +310,14 @@ def interleave_new(cards: Sequence[Card]) -> list[Card]:
 
 def review_queue(store: Store, cards: Sequence[Card], new_per_day: int,
                  now: datetime | None = None, plan: ActivePlan | None = None,
-                 scheduler: Scheduler | None = None) -> ReviewPlan:
+                 scheduler: Scheduler | None = None,
+                 scope: Sequence[Card] | None = None) -> ReviewPlan:
     """Due cards (soonest first), then unseen cards — interleaved across topics, level 1 first
     — up to today's new-card limit (cards first seen in a quiz do not count against it).
 
     With an active ``plan`` (and its ``scheduler``) the plan decides instead: today's share of
-    new cards, the due cards, and cards brought forward for the date."""
+    new cards, the due cards, and cards brought forward for the date. ``scope``: every card
+    of the plan, when ``cards`` is only a part of it (today's share is the whole plan's)."""
     now = now or utcnow()
     now_us = to_us(now)
     hidden = store.hidden(now_us)  # suspended and buried cards are not asked
@@ -325,7 +327,8 @@ def review_queue(store: Store, cards: Sequence[Card], new_per_day: int,
     introduced = len(store.introduced_since(day_start, mode="review"))
     selection = {c.id for c in cards}
     if plan is not None and scheduler is not None:
-        return _planned_queue(store, cards, plan, scheduler, now, introduced, day_start)
+        return _planned_queue(store, cards, plan, scheduler, now, introduced, day_start,
+                              None if scope is None else [c for c in scope if c.id not in hidden])
     dues = store.due_times()
     due = [(dues[c.id], i, c) for i, c in enumerate(cards) if dues.get(c.id, now_us + 1) <= now_us]
     due.sort(key=lambda t: (t[0], t[1]))
@@ -335,12 +338,15 @@ def review_queue(store: Store, cards: Sequence[Card], new_per_day: int,
 
 
 def _planned_queue(store: Store, cards: Sequence[Card], plan: ActivePlan, scheduler: Scheduler,
-                   now: datetime, introduced: int, day_start: int) -> ReviewPlan:
+                   now: datetime, introduced: int, day_start: int,
+                   scope: Sequence[Card] | None = None) -> ReviewPlan:
     from dlstudy.plan import PlanCard, todays_plan
 
     states = store.states()
     planned = [PlanCard(c.id, c.topic, c.level, c.kind, states.get(c.id)) for c in cards]
-    today = todays_plan(planned, plan, scheduler, now, introduced, store.seconds_since(day_start))
+    unseen = None if scope is None else sum(1 for c in scope if c.id not in states)
+    today = todays_plan(planned, plan, scheduler, now, introduced, store.seconds_since(day_start),
+                        unseen_in_scope=unseen)
     by_id = {c.id: c for c in cards}
     return ReviewPlan([by_id[i] for i in today.due], [by_id[i] for i in today.new], 0,
                       store.next_due({c.id for c in cards}),
@@ -397,16 +403,16 @@ def describe_due(due_us: int | None, now: datetime | None = None, lang: str = "e
     due = from_us(due_us)
     delta = due - now
     local = due.astimezone()
-    soon = delta < timedelta(hours=20)
+    soon = abs(delta) < timedelta(hours=20)  # overdue for days: the day too, not only the hour
     if lang == "zh":
         when = local.strftime("%H:%M") if soon else \
             f"{local.month}月{local.day}日 周{_WEEKDAYS_ZH[local.weekday()]} {local:%H:%M}"
         if delta <= timedelta(0):
-            return f"现在（{when}）"
+            return f"现在（{when} 起已到期）"
         return f"{human_span(delta, 'zh')}后（{when}）"
     when = local.strftime("%H:%M") if soon else local.strftime("%a %d %b %H:%M")
     if delta <= timedelta(0):
-        return f"now ({when})"
+        return f"now (due since {when})"
     return f"in {human_span(delta)} ({when})"
 
 

@@ -101,8 +101,12 @@ class Settings:
                  "hard_after", "interview_date", "minutes_per_day", "leech_lapses", "leech_action")
         unknown = sorted(set(data) - set(known))
         if unknown:
+            import difflib
+
+            near = difflib.get_close_matches(unknown[0], known, n=1)
             raise SettingsError(f"{at(unknown[0])}: unknown setting `{unknown[0]}` (known: "
-                                f"{', '.join(known)})")
+                                f"{', '.join(known)})" + (f" — did you mean `{near[0]}`?"
+                                                          if near else ""))
         settings = cls()
         if "lang" in data:
             settings.lang = _check_lang(data["lang"], at("lang"))
@@ -276,9 +280,28 @@ def _read_toml(text: str, path: Path) -> dict[str, object]:
         message = str(exc)
         found = re.search(r"\(at line (\d+), column \d+\)", message)
         if found:
+            number = int(found.group(1))
             message = message.replace(found.group(0), "").strip()
-            raise SettingsError(f"{path}:{found.group(1)}: {message}") from None
+            lines = text.splitlines()
+            line = lines[number - 1] if 0 < number <= len(lines) else ""
+            # `interview_date = 2026-12-40` is a TOML syntax error ("Expected newline or end of
+            # document after a statement"); what is wrong is the date
+            date = re.match(r"\s*interview_date\s*=\s*(\d{4}-\d\d-\d\d)(?![\d:T])", line)
+            if date and not _is_date(date.group(1)):
+                message = ("interview_date must be a date written YYYY-MM-DD (e.g. 2026-12-20), "
+                           f"not {date.group(1)!r}")
+            raise SettingsError(f"{path}:{number}: {message}") from None
         raise SettingsError(f"{path}: {message}") from None
+
+
+def _is_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _key_lines(text: str) -> dict[str, int]:

@@ -205,6 +205,8 @@ def backup_database(source: Path, target: Path, timeout: float = BUSY_TIMEOUT_S)
     if not source.exists() or source.stat().st_size == 0:
         raise BackupError(f"there is no review database to back up yet: {source} "
                           f"{'is empty' if source.exists() else 'does not exist'}")
+    if target.is_dir():
+        raise BackupError(f"cannot write {target} — it is a folder; give a file name")
     if target.exists():
         raise BackupError(f"{target} already exists; a backup never overwrites a file: give a new name")
     if not target.parent.is_dir():

@@ -105,6 +105,16 @@ SAY = {
         "no_derivation": "this card links no derivation", "proving": "proving…",
         "could_not_prove": "could not prove:", "computing": "computing the answer…",
         "experiment": "running the experiment…", "no_verdict": "no verdict:",
+        "code_kept": "stopped while your code ran: not graded; your code is kept in {path} "
+                     "(type that path to try it again)",
+        "code_stopped_file": "stopped while your code ran: not graded ({path} is as it was)",
+        "code_not_kept": "stopped while your code ran: not graded, and your code could not be "
+                         "kept ({error}); here it is:",
+        "from_record": "interrupted before the experiment finished: your answer is graded by the "
+                       "recorded run of {derivation} (the statement is {truth})",
+        "not_graded": "interrupted before {what} was ready: your answer to {card} is not graded "
+                      "(nothing recorded)",
+        "the_answer": "the answer", "the_verdict": "the verdict",
         "cannot_draw": "cannot draw this exercise:", "as_recall": "asked as a recall card",
         "could_not_compute": "could not compute the answer:",
         "not_saved": "could not save the grade ({grade}) of {card}: {error}",
@@ -143,6 +153,12 @@ SAY = {
         "no_derivation": "这张卡片没有关联推导", "proving": "证明中…",
         "could_not_prove": "无法证明：", "computing": "正在计算答案…",
         "experiment": "正在运行实验…", "no_verdict": "无法判定：",
+        "code_kept": "你的代码运行时被中断：未评分；代码已保存在 {path}（下次输入这个路径即可再试）",
+        "code_stopped_file": "你的代码运行时被中断：未评分（{path} 保持原样）",
+        "code_not_kept": "你的代码运行时被中断：未评分，且代码无法保存（{error}）；代码如下：",
+        "from_record": "实验尚未完成就被中断：你的答案按 {derivation} 已记录的运行结果评分（该陈述{truth}）",
+        "not_graded": "{what}尚未算出就被中断：你对 {card} 的回答没有评分（未记录）",
+        "the_answer": "答案", "the_verdict": "判定",
         "cannot_draw": "无法生成这道练习：", "as_recall": "改为回忆卡提问",
         "could_not_compute": "无法计算答案：",
         "not_saved": "无法保存 {card} 的评分（{grade}）：{error}",
@@ -177,8 +193,8 @@ SUMMARY = {
 }
 
 
-def _ignore(signum: int, frame: object) -> None:
-    """A signal handler that does nothing (the interrupted read is retried, then fails)."""
+def _no_interrupt(signum: int, frame: object) -> None:
+    """SIGINT while the user's editor runs: the editor's to handle, not the session's."""
 
 
 class SaveFailed(Exception):
@@ -261,18 +277,29 @@ class Keys:
         import termios
 
         fd = self.stream.fileno()
-        keys_mode = termios.tcgetattr(fd)
-        if self._saved is not None:
-            termios.tcsetattr(fd, termios.TCSADRAIN, self._saved)
+        try:
+            keys_mode = termios.tcgetattr(fd)
+            if self._saved is not None:
+                termios.tcsetattr(fd, termios.TCSADRAIN, self._saved)
+        except (termios.error, OSError):  # EIO: the terminal was closed — the end of the input
+            self.closed = True
+            return None
         data, self._pending = self._pending.lstrip("\r\n "), ""
         try:
             while not data.endswith(("\n", "\r")):
-                chunk = os.read(fd, 1024).decode("utf-8", "replace")
+                try:
+                    chunk = os.read(fd, 1024).decode("utf-8", "replace")
+                except OSError:  # the terminal was closed while the line was typed
+                    self.closed = True
+                    return None
                 if not chunk:  # Ctrl-D
                     return data.strip() or None
                 data += chunk
         finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, keys_mode)
+            try:
+                termios.tcsetattr(fd, termios.TCSADRAIN, keys_mode)
+            except (termios.error, OSError):
+                self.closed = True
         return data.strip()
 
     def edit(self, path: Path, editor: str) -> None:
@@ -287,9 +314,19 @@ class Keys:
 
             saved = termios.tcgetattr(self.stream.fileno())
             termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
+        import signal
+        import threading
+
+        # Ctrl-C belongs to the editor while it runs: a handler that does nothing (unlike SIG_IGN,
+        # not inherited, so the editor still gets the default); it used to end the session and
+        # delete the draft with its temporary folder, under an editor that leaves ^C a signal
+        quiet = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, _no_interrupt) if quiet else None
         try:
             subprocess.run([*shlex.split(editor), str(path)], check=False)
         finally:
+            if quiet:
+                signal.signal(signal.SIGINT, previous)
             if saved is not None:
                 import termios
 
@@ -301,10 +338,13 @@ class Keys:
         of a fast "false⏎3u", a doubled grade key), while a key pressed in answer to it, however
         quickly, is kept. Piped input is a script: nothing is dropped."""
         self._pending = ""
-        if self.tty:
+        if self.tty and not self.closed:
             import termios
 
-            termios.tcflush(self.stream.fileno(), termios.TCIFLUSH)
+            try:
+                termios.tcflush(self.stream.fileno(), termios.TCIFLUSH)
+            except (termios.error, OSError):  # EIO: the terminal was closed
+                self.closed = True
 
 
 class Study:
@@ -354,12 +394,23 @@ class Study:
 
         previous: Any = None
         if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGHUP, _ignore)
+            previous = signal.signal(signal.SIGHUP, self._hang_up)
         try:
             return self._run(selection)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGHUP, previous)
+
+    def _hang_up(self, signum: int, frame: object) -> None:
+        """SIGHUP: the terminal is gone. What would be printed goes nowhere (writing to the
+        closed terminal fails), so that an answer typed before — a claim whose experiment is
+        still running, code in the sandbox — is still graded and recorded, as at the end of
+        the input."""
+        self.keys.closed = True
+        try:
+            self.console.file = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError:
+            pass
 
     def _run(self, selection: set[str] | None) -> Summary:
         try:
@@ -459,7 +510,8 @@ class Study:
             from dlstudy.render import answer_panel
 
             self.console.print(answer_panel(card, self.derivations, self.lang))
-            self.prove(card)
+            if card.derivations:  # the panel already says "unproved" for one of the user's own
+                self.prove(card)
         elif graded.leech == "new":
             line = self.text("leech_new", card=card.id, lapses=graded.lapses)
             if graded.suspended:
@@ -495,7 +547,8 @@ class Study:
 
         self.session.flag(int(digit))
         colour = (FLAG_COLOURS_ZH if self.lang == "zh" else FLAG_NAMES).get(int(digit))
-        self.say(self.text("flagged", card=card.id, flag=f"{digit} ({colour})")
+        shown = f"{digit}（{colour}）" if self.lang == "zh" else f"{digit} ({colour})"
+        self.say(self.text("flagged", card=card.id, flag=shown)
                  if digit != "0" else self.text("unflagged", card=card.id))
         return "again"
 
@@ -601,7 +654,13 @@ class Study:
                            outcome=outcome)
                 return "quit" if quitting else "next"
             if key == "p":
-                self.prove(card, redraw)
+                try:
+                    self.prove(card, redraw)
+                except KeyboardInterrupt:  # Ctrl-C while proving: the answer is kept, as above
+                    if auto is not None:
+                        self.grade(card, auto, duration_ms, seed=seed, auto_rating=auto,
+                                   answer=answer, outcome=outcome)
+                    raise
                 self.console.print(help_line, style="dim", highlight=False)
                 continue
             if key == "s":
@@ -725,6 +784,12 @@ def ask_exercise(study: Study, card: Card) -> str:
         seconds = time.monotonic() - started
         try:
             exercise = study.wait(pending, study.text("computing"))
+        except KeyboardInterrupt:
+            if line:  # an answer was typed: say that it is not graded, never drop it silently
+                study.console.print(study.text("not_graded", what=study.text("the_answer"),
+                                               card=card.id), style="yellow", markup=False,
+                                    highlight=False)
+            raise
         except Exception as exc:
             from dlstudy.render import answer_panel
 
@@ -794,8 +859,12 @@ def ask_claim(study: Study, card: Card) -> str:
             continue
         break
     seconds = time.monotonic() - started
-    verdict = study.wait(pending, study.text("experiment"))
     answer = "true" if said else "false"
+    try:
+        verdict = study.wait(pending, study.text("experiment"))
+    except KeyboardInterrupt:
+        _grade_from_record(study, card, said, answer, seconds)
+        raise
     from dlstudy.render import answer_panel, claim_result
     from dlstudy.session import auto_rating
 
@@ -821,6 +890,34 @@ def ask_claim(study: Study, card: Card) -> str:
     return study.settle(card, rating, round(seconds * 1000), None, answer, redraw)
 
 
+def _grade_from_record(study: Study, card: Card, said: bool, answer: str, seconds: float) -> None:
+    """Ctrl-C while a claim's experiment is still running (a cold proof cache): the answer was
+    typed, so it is graded by the derivation's recorded quick run — the snapshot the card's
+    numbers and the Anki export come from — if that run has the deciding row; otherwise the
+    user is told it is not graded. Never dropped without a word."""
+    from dlstudy import bind
+    from dlstudy.session import auto_rating
+
+    claim = card.claim
+    assert claim is not None
+    study.leave()  # stop the experiment first: leaving must be prompt
+    snapshot = bind.current().get("quick", claim.derivation)
+    row = snapshot["rows"].get(claim.row) if snapshot else None
+    passed = row.get("passed") if isinstance(row, dict) else None
+    if not isinstance(passed, bool):
+        study.console.print(study.text("not_graded", what=study.text("the_verdict"), card=card.id),
+                            style="yellow", markup=False, highlight=False)
+        return
+    truth = passed != (claim.statement == "denies")
+    study.say(study.text("from_record", derivation=claim.derivation,
+                         truth=TRUTH_WORDS[study.lang][truth]))
+    rating = auto_rating(said == truth, seconds, study.easy_within, study.hard_after)
+    study.grade(card, rating, round(seconds * 1000), auto_rating=rating, answer=answer)
+
+
+TRUTH_WORDS = {"en": {True: "TRUE", False: "FALSE"}, "zh": {True: "为真", False: "为假"}}
+
+
 # Writing a function takes minutes, not seconds: a coding card's Easy and Hard thresholds are
 # the exercise ones times this (by default: Easy within 5 min, Hard after 30 min).
 CODE_TIME_FACTOR = 30
@@ -834,7 +931,9 @@ def _read_code(study: Study, path: Path) -> str | None:
             raise OSError(f"larger than {MAX_CODE_BYTES // 1000} kB")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        from dlstudy.messages import tr
+
+        why = tr(exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc), study.lang)
         study.console.print(f"[yellow]{escape(study.text('no_file', path=str(path), error=why))}[/yellow]",
                             highlight=False)
         return None
@@ -919,6 +1018,9 @@ def ask_code(study: Study, card: Card) -> str:
                                                  memory=limits.memory_mb)) \
                     if study.keys.tty else nullcontext():
                 outcome = sandbox.run(task.name, code, seed, limits, filename=display)
+        except KeyboardInterrupt:  # before the draft's folder is deleted: the code is kept
+            _keep_code(study, card, code, display if display != str(draft) else None)
+            raise
         except OSError as exc:  # the child could not even start: the user grades
             study.keys.discard()
             study.console.print(f"[yellow]{study.text('could_not_run')}[/yellow] {escape(str(exc))}")
@@ -939,6 +1041,28 @@ def ask_code(study: Study, card: Card) -> str:
     rating = auto_rating(bool(outcome.get("passed")), seconds, easy, hard)
     return study.settle(card, rating, round(seconds * 1000), seed, code, redraw,
                         outcome=json.dumps(outcome), easy=easy, hard=hard)
+
+
+def _keep_code(study: Study, card: Card, code: str, own_file: str | None) -> None:
+    """Ctrl-C while the user's code runs: it is not graded, but it is never lost — code written
+    in $EDITOR lives in a temporary folder that is about to be deleted, so it is kept in
+    ``drafts/`` of the data folder first, and the session says where."""
+    if own_file is not None:
+        study.console.print(study.text("code_stopped_file", path=own_file), style="yellow",
+                            markup=False, highlight=False)
+        return
+    drafts = Path(study.session.store.path).parent / "drafts"
+    kept = drafts / f"{card.id}-{time.strftime('%Y%m%d-%H%M%S')}.py"
+    try:
+        drafts.mkdir(exist_ok=True)
+        kept.write_text(code, encoding="utf-8")
+    except OSError as exc:
+        study.console.print(study.text("code_not_kept", error=exc.strerror or exc), style="yellow",
+                            markup=False, highlight=False)
+        study.console.print(code, markup=False, highlight=False)  # on screen, at least
+        return
+    study.console.print(study.text("code_kept", path=kept), style="yellow", markup=False,
+                        highlight=False)
 
 
 ASK: dict[str, Callable[[Study, Card], str]] = {"recall": ask_recall, "exercise": ask_exercise,

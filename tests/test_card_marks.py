@@ -78,6 +78,9 @@ def test_suspended_cards_are_left_out_of_quiz_and_review_until_unsuspended(
     result = invoke(["suspend", "drill-01", "drill-02"])
     assert result.exit_code == 0, result.output
     assert "suspended drill-01, drill-02" in result.output
+    assert "skip them" in " ".join(result.output.split())
+    one = " ".join(invoke(["suspend", "drill-01", "drill-01"]).output.split())
+    assert "suspended drill-01: `review` and `quiz` skip it (" in one and "them" not in one
     result = invoke(["quiz", "--topic", TOPIC], "\n3\n")
     assert "1 card" in result.output and log(isolated_home) == [("drill-03", 3)]
     result = invoke(["quiz", "--topic", TOPIC, "--include-suspended"], "q\n")
@@ -121,6 +124,10 @@ def test_flag_takes_a_number_0_to_7_and_shows_in_list_and_show(decks: Path) -> N
         assert result.exit_code == 2 and "0 to 7" in result.output
     assert "flagged drill-01 1 (red)" in invoke(["flag", "red", "drill-01"]).output
     assert "0 到 7" in invoke(["flag", "9", "drill-01", "--lang", "zh"]).output
+    assert "已给 drill-01 加标记 2（橙）" in invoke(["flag", "2", "drill-01", "--lang", "zh"]).output
+    zh_key = invoke(["quiz", "--topic", TOPIC, "-n", "1", "--lang", "zh"], "f4\nq\n").output
+    assert "加标记 4（蓝）" in zh_key, zh_key  # full-width brackets, as the rest of the zh text
+    assert "标记 4（蓝）" in invoke(["show", "drill-01", "--lang", "zh"]).output
     assert invoke(["flag", "0", "drill-01"]).exit_code == 0
     listed = json.loads(invoke(["list", "--topic", TOPIC, "--json"]).output)
     assert {r["id"]: r["marks"] for r in listed}["drill-01"] == []
@@ -134,6 +141,11 @@ def test_an_unknown_card_is_an_error_with_a_suggestion(decks: Path, isolated_hom
         assert "Did you mean" in result.output and "drill-01" in result.output
     result = invoke(["suspend", "drill-1", "--lang", "zh"])
     assert result.exit_code == 2 and "您是指" in result.output
+    # a word, not an id: no unrelated ids ("nosuchcard" got norm-bn-backward…), but `search`
+    far = " ".join(invoke(["show", "nosuchcard"]).output.split())
+    assert "Did you mean" not in far and "`dlstudy search nosuchcard` looks for it" in far, far
+    near = " ".join(invoke(["show", "rnn-vanishing"]).output.split())
+    assert "Did you mean: rnn-vanishing-exploding" in near and "`dlstudy search rnn vanishing`" in near
     assert not (isolated_home / "reviews.sqlite3").exists() or log(isolated_home) == []
 
 
@@ -254,6 +266,7 @@ def test_a_leech_forgotten_again_shows_its_answer_at_once(decks: Path, tmp_path:
         after = text.split("is a leech")[1]
         assert "It is 2." in after  # the answer, shown again at once
         assert "unproved" in after  # …and its proof: this card of one's own has none
+        assert "this card links no derivation" not in after  # said once, not twice
 
 
 # --- card info --------------------------------------------------------------------------------
@@ -269,6 +282,8 @@ def test_show_gives_memory_state_and_history_with_seeds_and_cram(decks: Path, is
         assert word in result.output, word
     zh = invoke(["show", "drill-01", "--lang", "zh"]).output
     assert "记忆状态" in zh and "复习记录" in zh and "良好" in zh
+    assert "测验（不排程）" in zh and " 秒 " in zh  # the mode and the time in Chinese too
+    assert "cram" not in zh and "quiz" not in zh.split("复习记录")[1]
     assert "not studied yet" in invoke(["show", "drill-03"]).output
 
 
@@ -309,14 +324,14 @@ def test_card_history_on_a_narrow_terminal_is_one_line_an_answer_not_a_cut_table
         store.grade("drill-01", 1, scheduler, 4000, "quiz", seed=1097127993, auto_rating=1,
                     answer="152064")
         info = card_info(store, "drill-01", scheduler, now=clock.dt())
-    for lang, grade in (("en", "Again"), ("zh", "忘记")):
+    for lang, grade in (("en", "Again 4.0 s quiz"), ("zh", "忘记 4.0 秒 测验")):
         wide = io_text(info_view(info, lang, now=clock.dt()))
         assert "┏" in wide and "1097127993" in wide and "152064" in wide
         narrow = io_text(info_view(info, lang, now=clock.dt()), width=50)
         assert "┏" not in narrow
         when = from_us(info.history[0].at).astimezone().strftime("%Y-%m-%d %H:%M")
         flat = " ".join(narrow.split())
-        assert f"{when} {grade} 4.0 s quiz" in flat and "1097127993" in flat
+        assert f"{when} {grade}" in flat and "1097127993" in flat
         assert "\n  152064" in narrow
 
 

@@ -165,3 +165,22 @@ def test_bundled_derivation_claims_cite_no_unseen_source() -> None:
              for info in load_library().derivations.values() for claim in info.claims
              for lang in ("en", "zh") if unseen_sources(claim.raw(lang))]
     assert found == []
+
+
+def test_a_link_to_a_derivation_that_did_not_load_says_so(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A derivation module with a syntax error: the card linking it got "unknown derivation
+    `user_proof` — did you mean `user-card`?" (a card id) and `prove` said it "does not exist";
+    both now say its module did not load."""
+    write(tmp_path, "questions/user.yaml", HEADER + GOOD_CARD)
+    write(tmp_path, "derivations/user_proof.py", GOOD_DERIVATION + "\ndef broken(:\n")
+    code, lines = check(tmp_path)
+    assert code == 1
+    linked = [line for line in lines if "user.yaml" in line]
+    assert linked and all("its module did not load" in line and "did you mean" not in line
+                          for line in linked), lines
+    assert any("user_proof.py" in line and "syntax error" in line for line in lines), lines
+    monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path))
+    result = runner.invoke(app, ["prove", "user-card"])
+    assert result.exit_code == 2
+    assert "linked derivation 'user_proof' did not load" in " ".join(result.output.split())

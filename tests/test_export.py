@@ -336,3 +336,26 @@ def test_a_link_is_kept_and_a_pipe_is_written_into_not_replaced(tmp_path: Path) 
     assert got and got[0].startswith(b"card_id,review_time")
     assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["log.csv", "pipe",
                                                                              "synced"]
+
+
+def test_export_anki_to_a_folder_is_refused_not_renamed(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`export anki ~/Desktop` wrote ~/Desktop.apkg beside the folder, `export anki ..` a file
+    named `...apkg`, and `export anki .` died with a ValueError traceback; a folder is refused
+    (exit 2) and nothing is written. A bare name still gets `.apkg`."""
+    folder = tmp_path / "Desktop"
+    (folder / "sub").mkdir(parents=True)
+    monkeypatch.chdir(folder / "sub")
+    for given in (str(folder), ".", ".."):
+        result = invoke(["export", "anki", given, "--topic", "attention", "--no-plots",
+                         "--lang", "en"])
+        assert result.exit_code == 2, result.output
+        assert "it is a folder; give a file name" in " ".join(result.output.split())
+        assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["Desktop", "sub"]
+    result = invoke(["export", "anki", "cards", "--topic", "attention", "--no-plots",
+                     "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "sub" / "cards.apkg").is_file()
+    words = " ".join(result.output.split())
+    assert " notes in 1 deck (en)" in words and "(s)" not in words

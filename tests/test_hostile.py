@@ -207,7 +207,7 @@ def test_a_session_starts_despite_every_hostile_file_at_once(
                     ["quiz", "--topic", "user"]):
         result = runner.invoke(app, command, input="q\n")
         assert result.exit_code == 0, result.output
-        assert "problem(s) in the decks; the rest loaded" in result.output
+        assert " problems in the decks; the rest loaded" in result.output
         assert "A user card" in result.output
         assert "\x1b" not in result.output
 

@@ -71,7 +71,7 @@ def test_the_deck_problem_warning_of_list_is_in_chinese(tmp_path: Path,
     _broken(tmp_path)
     monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path))
     english = runner.invoke(app, ["list", "--format", "tsv"])
-    assert "warning: 1 problem(s) in the decks; the rest loaded" in english.output
+    assert "warning: 1 problem in the decks; the rest loaded" in english.output
     result = runner.invoke(app, ["list", "--format", "tsv", "--lang", "zh"])
     assert result.exit_code == 0, result.output
     assert "警告：卡组中有 1 个问题；其余内容已载入。运行 `dlstudy check` 查看详情。" in result.output
@@ -276,3 +276,39 @@ def test_show_in_chinese_uses_full_width_colons_after_its_labels() -> None:
     for card, label in (("attn2-exercise-additive-params", "generator"), ("code-dropout", "task")):
         out = " ".join(runner.invoke(app, ["show", card, "--lang", "zh"]).output.split())
         assert f"{AUTO_LABELS['zh'][label]}：" in out, out
+
+
+def test_the_operating_systems_reason_is_in_chinese_too(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`{reason}` (an OSError's strerror) is translated with the message around it: a zh user
+    saw "无法创建数据文件夹 …：Not a directory；…"."""
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("DLSTUDY_HOME", str(tmp_path / "a-file" / "home"))
+    result = runner.invoke(app, ["stats", "--lang", "zh"])
+    assert result.exit_code == 2
+    assert "：不是文件夹；" in result.output and "Not a directory" not in result.output, result.output
+    assert tr("cannot write /x/y.csv — Permission denied", "zh") == "无法写入 /x/y.csv —— 没有权限"
+    assert tr("No such file or directory", "zh") == "没有这个文件或文件夹"
+    assert tr("No such file or directory", "en") == "No such file or directory"
+
+
+def test_new_refuses_in_chinese(tmp_path: Path, isolated_home: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dlstudy new --lang zh` said "a claim card is decided by…", "--topic 'X': a topic is…" and
+    "could not add the card to …" in English."""
+    folder = tmp_path / "mine"
+    (folder / "questions").mkdir(parents=True)
+    (folder / "questions" / "broken.yaml").write_text(
+        "topic: broken\ntitle: {en: B, zh: B}\ncards:\n  - id: a\n    tags: [x]\n   level: 1\n",
+        encoding="utf-8")
+    monkeypatch.setenv("DLSTUDY_DECKS", str(folder))
+    for args, chinese in ((["--kind", "claim"], "判断卡由一个推导的证据行判定"),
+                          (["--topic", "Bad Topic"], "主题只能由小写字母"),
+                          (["--topic", "broken"], "YAML 语法错误")):
+        result = runner.invoke(app, ["new", *args, "--lang", "zh"])
+        out = "".join(result.output.split())
+        assert result.exit_code == 2, result.output
+        assert chinese.replace(" ", "") in out, result.output
+        if args == ["--topic", "broken"]:
+            assert "无法把卡片添加到" in out and "文件保持原样" in out, result.output
+        assert not re.search(r"[a-z]{3,} [a-z]{3,} [a-z]{3,}", result.output), result.output

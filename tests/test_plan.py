@@ -199,6 +199,7 @@ def test_plan_json_and_chinese(decks: Path) -> None:
     zh = invoke(["plan", "--until", _until(5), "--minutes-per-day", "1", "--lang", "zh"])
     assert zh.exit_code == 0, zh.output
     assert "计划至" in zh.output and "警告：每天 1 分钟不足以" in zh.output
+    assert "回忆 30 秒（默认值）" in zh.output, zh.output  # "30 秒", as every other duration
 
 
 @pytest.mark.parametrize("args, en, zh", [
@@ -323,3 +324,45 @@ def test_review_says_when_todays_share_of_the_plan_is_done(decks: Path, isolated
     assert first.exit_code == 0, first.output
     again = invoke(["review", "--tag", "odd"], "q\n")
     assert "Today's share of the plan is done" in again.output, again.output
+
+
+def test_plan_alone_shows_the_saved_plan_again(decks: Path, isolated_home: Path) -> None:
+    """`review` says "`dlstudy plan` shows the days ahead", but `dlstudy plan` with no --until
+    (and no interview_date in the settings) was an error, "say when the interview is". It now
+    plans again, from today, for the saved plan's date, budget and scope."""
+    invoke(["plan", "--until", _until(30), "--tag", "odd", "--minutes-per-day", "5"])
+    invoke(["review", "--tag", "odd"], "\n3\n" * 6)
+    said = invoke(["review", "--tag", "odd"], "q\n").output
+    assert "`dlstudy plan` shows the days ahead" in " ".join(said.split())
+    again = invoke(["plan", "--json"])
+    assert again.exit_code == 0, again.output
+    data = json.loads(again.output)
+    assert (data["until"], data["minutes_per_day"], data["cards"]) == (_until(30), 5, 6)
+    other = json.loads(invoke(["plan", "--json", "--minutes-per-day", "7"]).output)
+    assert (other["until"], other["minutes_per_day"]) == (_until(30), 7)
+    invoke(["plan", "--clear"])
+    assert "say when the interview is" in " ".join(invoke(["plan"]).output.split())
+
+
+def test_review_of_one_topic_under_a_plan_gets_the_days_share_of_the_whole_plan(
+        decks: Path, isolated_home: Path) -> None:
+    """Today's share of new cards is the plan's, whatever `review --topic` narrows it to. It was
+    worked out from the topic's own unseen cards minus every card introduced today (in the QA
+    deck: `review --topic rnn` offered no new card after five of other topics, on a day the plan
+    had 25 for)."""
+    plan = invoke(["plan", "--until", _until(4), "--minutes-per-day", "60", "--tag", "odd"])
+    assert "6 cards" in plan.output, plan.output  # 3 drill, 3 other: 2 new a day
+    first = invoke(["review", "--topic", "drill"], "q\n").output
+    assert "Review · 0 due · 2 new" in first, first
+    invoke(["review", "--topic", "drill"], "\n3\nq\n")  # one of today's two
+    other = invoke(["review", "--topic", "other"], "q\n").output
+    assert "Review · 0 due · 1 new" in other, other
+    invoke(["review", "--topic", "other"], "\n3\nq\n")
+    done = invoke(["review", "--topic", "drill"], "q\n").output
+    assert "Today's share of the plan is done" in " ".join(done.split()), done
+
+
+def test_a_plan_for_tomorrow_says_1_day(decks: Path) -> None:
+    result = invoke(["plan", "--until", _until(1), "--topic", "drill"])
+    assert result.exit_code == 0, result.output
+    assert "(1 day) · 30 min a day · 6 cards" in result.output, result.output  # not "1 days"

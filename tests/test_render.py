@@ -98,3 +98,62 @@ def test_control_characters_from_a_derivation_are_written_out() -> None:
     text = _text(result_view(result, plots=False), 120)
     assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
     assert "\\x1b[2J" in text
+
+
+def test_reflow_joins_a_wrapped_line_that_starts_with_a_number() -> None:
+    """A hard-wrapped answer line that begins with a measured value ("0.666 of …", "0), while",
+    "-1.5 …") continues the sentence; "1. item", "2) item" and "- item" still start a new line."""
+    from dlstudy.render import reflow
+
+    text = ("copies every token back (max error\n0), while any code loses\n0.666 of the variance;"
+            "\nthe step is\n-1.5e-3 here.")
+    assert reflow(text) == ("copies every token back (max error 0), while any code loses 0.666 of "
+                            "the variance; the step is -1.5e-3 here.")
+    assert reflow("Two steps:\n1. forward\n2) backward\n- done") == \
+        "Two steps:\n1. forward\n2) backward\n- done"
+    assert reflow("first\n1. second\n• third") == "first\n1. second\n• third"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_answer_footer_lines_keep_their_indent_on_a_narrow_terminal(lang: str) -> None:
+    """A derivation title, a claim's rule or a source too long for 60 columns wrapped back to
+    column 0 ("  attn2_seq2seq  Seq2seq attention removes the\\nbottleneck …"); each continuation
+    now stays under the text it continues."""
+    from dlstudy.library import load_library
+    from dlstudy.render import answer_panel
+
+    library = load_library()
+    console = Console(width=60, color_system=None, record=True)
+    for card_id in ("attn2-claim-bottleneck", "attn2-exercise-additive-params"):
+        card = library.cards[card_id]
+        console.print(answer_panel(card, library.derivations, lang))
+    text = console.export_text()
+    footer = text[text.index("Proved by" if lang == "en" else "证明\n"):]
+    lines = [line for line in footer.splitlines() if line.strip()]
+    headings = {"Proved by", "Sources", "Decided by the evidence row", "证明", "出处",
+                "由以下证据行判定"}
+    assert any(line.startswith("       ") for line in lines)  # a wrapped title or source
+    for line in lines:
+        if line.startswith(("╭", "│", "╰")) or line.strip() in headings:
+            continue
+        assert line.startswith("  "), line
+
+
+def test_stats_charts_stack_on_a_narrow_terminal_and_sit_side_by_side_on_a_wide_one() -> None:
+    """At 60 columns the two 14-day charts of `stats`, squeezed side by side, wrapped each date
+    ("Tue 17" / "Nov") and cut the bars ("████…"); they now go one under the other there."""
+    from datetime import date, timedelta
+
+    from dlstudy.render import SideBySide, _bars
+
+    days = [((date(2026, 11, 17) + timedelta(days=i)).isoformat(), i % 5 * 3) for i in range(14)]
+    charts = SideBySide(_bars(days, "Reviews per day (last 14 days)", "green"),
+                        _bars(days, "Due in the next 14 days", "yellow"))
+    for width, side_by_side in ((60, False), (100, True)):
+        console = Console(width=width, color_system=None, record=True)
+        console.print(charts)
+        lines = console.export_text().splitlines()
+        assert ("Reviews per day" in lines[0] and "Due in the next" in lines[0]) == side_by_side
+        assert all("…" not in line for line in lines), lines
+        dated = [line for line in lines if re.search(r"\d\d (Nov|Dec)", line)]
+        assert len(dated) == (14 if side_by_side else 28), lines

@@ -202,3 +202,18 @@ def test_search_on_a_narrow_terminal_gives_each_hit_lines_not_a_sliver_of_table(
     first = next(i for i, line in enumerate(lines) if line.startswith("1. "))
     assert lines[first].split()[1] in {c.id for c in load_library().select("residual")}
     assert lines[first + 1].startswith("  ") and "残差" in lines[first + 1] + lines[first + 2]
+
+
+def test_new_in_a_bundled_topic_takes_that_topics_title(decks: Path) -> None:
+    """`new --topic rnn` titled the deck `{en: rnn, zh: rnn}`, which `list` and Anki then show
+    beside the bundled "RNN、LSTM 与 GRU"; a topic of one's own keeps its name."""
+    import yaml
+
+    from dlstudy.library import load_library
+
+    bundled = next(d.title for d in load_library().decks if d.topic == "rnn")
+    assert invoke(["new", "--topic", "rnn"]).exit_code == 0
+    deck = next(decks.rglob("rnn.yaml"))
+    data = yaml.safe_load(deck.read_text(encoding="utf-8"))
+    assert data["title"] == {"en": bundled.en, "zh": bundled.zh} != {"en": "rnn", "zh": "rnn"}
+    assert invoke(["check", str(deck)]).exit_code == 0

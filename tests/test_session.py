@@ -124,6 +124,8 @@ def test_review_asks_new_cards_up_to_the_daily_limit(decks: Path, isolated_home:
     again = invoke(["review", "--topic", TOPIC, "--new", "2"])
     assert "Nothing is due now." in again.output and "Next card due in" in again.output
     assert "new-card limit for today (2) is reached" in again.output
+    none = " ".join(invoke(["review", "--new", "0"], "q\n").output.split())
+    assert "No new cards (--new 0)" in none and "limit" not in none, none
     more = invoke(["review", "--topic", TOPIC, "--new", "3"], "\n4\n")
     assert "0 due · 1 new" in more.output
     assert log(isolated_home)[-1] == ("drill-03", 4)
@@ -331,4 +333,11 @@ def test_time_spans_and_due_times_read_well_in_both_languages() -> None:
     zh = describe_due(to_us(now + timedelta(days=3)), now, "zh")
     assert zh.startswith("3 天后（") and "月" in zh and "周" in zh
     assert describe_due(None) == "nothing scheduled yet" and describe_due(None, lang="zh") == "尚无安排"
+    # overdue: "now (23:27)" at 23:35 read like a time still to come, and a card due two weeks
+    # ago showed only its hour
+    past = now - timedelta(days=14)
+    assert describe_due(to_us(past), now) == f"now (due since {past.astimezone():%a %d %b %H:%M})"
+    assert describe_due(to_us(now - timedelta(minutes=8)), now).startswith("now (due since ")
+    assert "起已到期）" in describe_due(to_us(past), now, "zh") and "月" in describe_due(
+        to_us(past), now, "zh")
     assert plural(1, "card") == "1 card" and plural(0, "card") == "0 cards"

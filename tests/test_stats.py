@@ -319,6 +319,10 @@ def test_optimize_command_on_the_reference_engine(tmp_path: Path, monkeypatch: p
     assert "90% ←" in words  # the desired retention in use, marked
     monkeypatch.setenv("DLSTUDY_LANG", "zh")
     zh = " ".join(invoke(["optimize"]).output.split())
-    assert "RMSE (bins)" in zh and "最低记住率" in zh
+    assert "RMSE（分箱）" in zh and "RMSE (bins)" not in zh and "最低记住率" in zh  # as `stats` names it
     shown = " ".join(invoke(["stats"]).output.split())
     assert "真实记住率" in shown and "RMSE（分箱）" in shown and "成熟（≥21 天）" in shown
+    assert "每次复习时记录的预测" in shown.replace(" │ ", "")  # why they differ from optimize's
+    monkeypatch.setenv("DLSTUDY_LANG", "en")
+    words = [w for w in invoke(["stats"]).output.split() if w != "│"]  # the panel's borders
+    assert "the predictions logged at each review; `optimize` re-scores them" in " ".join(words)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -186,6 +187,9 @@ def test_backup_holds_the_grades_still_in_the_wal(tmp_path: Path, isolated_home:
         result = invoke(["backup", str(target)])  # while the store is open, as in a session
         assert result.exit_code == 0, result.output
         assert "backed up 80 reviews" in result.output and "integrity check: ok" in result.output
+        # a -wal left beside the restored file would be replayed onto it: the advice says so
+        assert "delete reviews.sqlite3-wal and reviews.sqlite3-shm" in " ".join(
+            result.output.split())
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT count(*) FROM reviews").fetchone()[0] == 80
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file
@@ -283,3 +287,79 @@ def test_stats_on_a_damaged_database_is_a_clear_error(isolated_home: Path) -> No
     out = " ".join(result.output.split())
     assert "review database" in out and "reviews.sqlite3" in out and "dlstudy backup" in out
     assert "Traceback" not in result.output
+
+
+def _read_only_folder(folder: Path) -> Any:
+    """Make ``folder`` unwritable (chmod for a user; root ignores modes, so `chattr +i`);
+    returns how to undo it, or skips when neither works here."""
+    import os
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return lambda: folder.chmod(0o755)
+    if shutil.which("chattr") and subprocess.run(["chattr", "+i", str(folder)],
+                                                 capture_output=True).returncode == 0:
+        return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+    pytest.skip("cannot make a folder read-only here")
+
+
+@pytest.mark.parametrize("existing", [True, False])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_read_only_data_folder_is_a_clear_error_not_a_damaged_database(
+        isolated_home: Path, existing: bool, lang: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty read-only data folder gave a traceback (OSError: Read-only file system); with a
+    database in it, "unable to open database file. If it is damaged, move it aside…" — advice
+    to move a good database aside. Both now say the folder is not writable."""
+    from tests.studykit import invoke
+
+    monkeypatch.setenv("DLSTUDY_CACHE", str(tmp_path / "cache"))  # the caches can be written
+    if existing:
+        with Store.open(isolated_home) as store:
+            grade_many(store, 3)
+        for extra in isolated_home.glob("reviews.sqlite3-*"):
+            extra.unlink()
+    undo = _read_only_folder(isolated_home)
+    try:
+        result = invoke(["review", "--lang", lang], "q\n")
+    finally:
+        undo()
+    out = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    wanted = "its folder is not writable" if lang == "en" else "它所在的文件夹不可写"
+    assert wanted in (out if lang == "en" else "".join(out.split())), out
+    assert "dlstudy backup" not in out and "Traceback" not in result.output
+
+
+def test_a_backup_into_a_read_only_folder_blames_the_folder_not_the_database(
+        isolated_home: Path, tmp_path: Path) -> None:
+    """`dlstudy backup /read-only/b.sqlite3` said "unable to open database file. If it is
+    damaged, move it aside…" about the user's good database; the target's folder is named."""
+    from tests.studykit import invoke
+
+    with Store.open(isolated_home) as store:
+        grade_many(store, 3)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    undo = _read_only_folder(folder)
+    try:
+        result = invoke(["backup", str(folder / "b.sqlite3")])
+    finally:
+        undo()
+    out = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert f"cannot write {folder / 'b.sqlite3'} — the folder {folder} is not writable" in out, out
+    assert "damaged" not in out and not (folder / "b.sqlite3").exists()
+
+
+def test_a_backup_onto_a_folder_says_it_is_a_folder(isolated_home: Path, tmp_path: Path) -> None:
+    """`dlstudy backup /tmp` said "/tmp already exists; a backup never overwrites a file"."""
+    from tests.studykit import invoke
+
+    with Store.open(isolated_home) as store:
+        grade_many(store, 1)
+    result = invoke(["backup", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "it is a folder; give a file name" in " ".join(result.output.split()), result.output

@@ -249,3 +249,197 @@ def test_ctrl_c_while_starting_exits_130_without_a_traceback(tmp_path: Path, del
     if "init_import_site" in out:  # so early that Python itself had not started: not ours
         pytest.skip("the interrupt came before the interpreter ran any dlstudy code")
     assert child.exitstatus == 130, (child.exitstatus, child.signalstatus, out)
+
+
+SLOW_PROOF = '''
+"""Arithmetic, decided slowly."""
+TITLE = {"en": "Small sums", "zh": "小的求和"}
+CLAIMS = [{"en": "1 + 1 = 2", "zh": "1 + 1 = 2"}]
+
+
+def derive(p):
+    pass
+
+
+def experiment(p):
+    import time
+    time.sleep(60)
+    p.close("one plus one is two", 1 + 1, 2, id="sum_is_two")
+'''
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+@pytest.mark.parametrize("recorded", [True, False])
+def test_ctrl_c_while_the_claims_experiment_runs_never_drops_the_answer_silently(
+        tmp_path: Path, recorded: bool) -> None:
+    """The user typed t, the experiment deciding the claim was still running (a cold proof
+    cache), Ctrl-C: the answer vanished without a word. It is now graded by the derivation's
+    recorded quick run when there is one, else the session says it is not graded."""
+    import json
+
+    from tests.test_auto_cards import write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder, proof=SLOW_PROOF)
+    if recorded:
+        snapshot = folder / "derivations" / "_evidence" / "quick" / "auto_proof.json"
+        snapshot.parent.mkdir(parents=True)
+        snapshot.write_text(json.dumps({"id": "auto_proof", "rows": {"sum_is_two": {
+            "quantity": "one plus one is two", "measured": 2, "expected": 2, "relation": "≈",
+            "passed": True}}}), encoding="utf-8")
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "claim",
+                                   "-n", "1"], env=subprocess_env(home, folder),
+                          encoding="utf-8", timeout=60, dimensions=(40, 120))
+    try:
+        child.expect("(auto-claim-true|auto-claim-false) · auto")
+        card = child.match.group(1)
+        child.expect("quit")
+        child.send("t\r")
+        child.expect("running the experiment")
+        child.sendintr()
+        child.expect("recorded run of auto_proof" if recorded else
+                     f"your answer to {card} is not graded")
+        child.expect("Session over")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    assert log(home) == ([(card, 3 if card == "auto-claim-true" else 1)] if recorded else [])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_ctrl_c_while_the_users_code_runs_keeps_the_code_written_in_the_editor(
+        tmp_path: Path) -> None:
+    """Code written in $EDITOR lives in a temporary folder; Ctrl-C while it ran deleted it with
+    the folder — the user's function gone, without a word. It is now kept in drafts/."""
+    import os
+    import stat
+
+    home = tmp_path / "home"
+    editor = tmp_path / "editor.sh"
+    body = "import time\n\n\ndef dropout(x, dout, p, u, train):\n    time.sleep(60)  # mine\n"
+    editor.write_text(f"#!/bin/sh\ncat > \"$1\" <<'EOF'\n{body}EOF\n", encoding="utf-8")
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    env = subprocess_env(home, tmp_path / "no-decks")
+    env.pop("DLSTUDY_DECKS")
+    env.update(EDITOR=str(editor), DLSTUDY_CODE_SECONDS="120", VISUAL="")
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--tag", "dropout", "--kind", "code",
+                                   "-n", "1"], env=env, encoding="utf-8", timeout=60,
+                          dimensions=(40, 120))
+    try:
+        child.expect("give")
+        child.send("\r")
+        child.expect("running your code")
+        child.sendintr()
+        child.expect("your code is kept in")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    kept = list((home / "drafts").glob("code-dropout-*.py"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == body
+    assert os.path.exists(home / "reviews.sqlite3")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_a_closed_terminal_while_the_claims_experiment_runs_still_records_the_answer(
+        tmp_path: Path) -> None:
+    """The answer was typed, the experiment was still running, the terminal window was closed:
+    flushing and printing to the dead terminal raised (termios.error: EIO) and the answer was
+    lost. Output now goes nowhere after SIGHUP, and the answer is graded as at end of input."""
+    import os
+    import time
+
+    from tests.test_auto_cards import write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder, proof=SLOW_PROOF.replace("time.sleep(60)", "time.sleep(3)"))
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "claim",
+                                   "-n", "1"], env=subprocess_env(home, folder),
+                          encoding="utf-8", timeout=60, dimensions=(40, 120))
+    child.expect("(auto-claim-true|auto-claim-false) · auto")
+    card = child.match.group(1)
+    child.expect("quit")
+    child.send("t\r")
+    child.expect("running the experiment")
+    os.close(child.child_fd)  # the terminal window is closed
+    child.child_fd = -1
+    for _ in range(300):
+        pid, _status = os.waitpid(child.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child.pid, 9)
+        pytest.fail("the session did not end when its terminal was closed")
+    assert log(home) == [(card, 3 if card == "auto-claim-true" else 1)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_ctrl_c_in_the_editor_is_the_editors_not_the_sessions(tmp_path: Path) -> None:
+    """Under an editor that leaves Ctrl-C a signal (`code --wait`, a script), Ctrl-C ended the
+    whole session and deleted the draft with its temporary folder. Now only the editor gets
+    it: the session reads what was saved and grades it."""
+    import stat
+
+    home = tmp_path / "home"
+    editor = tmp_path / "editor.sh"
+    body = ("def dropout(x, dout, p, u, train):\n    if not train:\n"
+            "        return x.copy(), dout.copy()\n    mask = (u >= p) / (1 - p)\n"
+            "    return x * mask, dout * mask\n")
+    editor.write_text(f"#!/bin/sh\ncat > \"$1\" <<'EOF'\n{body}EOF\necho saved\nsleep 60\n",
+                      encoding="utf-8")
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    env = subprocess_env(home, tmp_path / "no-decks")
+    env.pop("DLSTUDY_DECKS")
+    env.update(EDITOR=str(editor), VISUAL="")
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--tag", "dropout", "--kind", "code",
+                                   "-n", "1"], env=env, encoding="utf-8", timeout=90,
+                          dimensions=(40, 120))
+    try:
+        child.expect("give")
+        child.send("\r")
+        child.expect("saved")
+        child.sendintr()  # to the editor, which stops
+        child.expect("automatic grade")
+        child.send("\r")
+        child.expect("graded code-dropout Good")
+        child.send("q")
+        child.expect("Session over")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert log(home) == [("code-dropout", 3)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_ctrl_c_while_proving_at_the_automatic_grade_keeps_the_answer(tmp_path: Path) -> None:
+    """`p` at the automatic grade, then Ctrl-C while the proof runs: the answer graded on the
+    screen was lost (only Ctrl-C at the prompt itself recorded it)."""
+    import io
+
+    from tests.test_auto_cards import write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder, proof=SLOW_PROOF)
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind",
+                                   "exercise", "-n", "1"], env=subprocess_env(home, folder),
+                          encoding="utf-8", timeout=60, dimensions=(40, 120))
+    seen = io.StringIO()
+    child.logfile_read = seen
+    try:
+        child.expect("quit")
+        child.send("12\r")
+        child.expect("accept")
+        child.send("p")
+        child.expect("proving")
+        child.sendintr()
+        child.expect("Session over")
+        child.expect(pexpect.EOF)
+    except pexpect.TIMEOUT:
+        pytest.fail(f"no end after Ctrl-C while proving:\n{seen.getvalue()[-3000:]}")
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    assert log(home) == [("auto-exercise", 1)]
