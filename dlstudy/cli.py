@@ -1596,7 +1596,9 @@ def backup(
 
     SQLite's online backup: the copy holds every grade, the newest ones in the -wal file too.
 
-    To restore, put the copy in the data folder as reviews.sqlite3 while no session runs.
+    To restore, while no session runs: put the copy in the data folder as reviews.sqlite3 and
+    delete reviews.sqlite3-wal and reviews.sqlite3-shm beside it (SQLite would replay a leftover
+    -wal onto the restored file).
     """
     import sqlite3
 

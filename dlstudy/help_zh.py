@@ -72,7 +72,9 @@ COMMANDS: dict[str, str] = {
     "stats": "每天的复习量、记住率、各状态的卡片数、到期预测、最薄弱的主题、调度器的拟合情况。",
     "backup": "把复习数据库安全地复制到一个新文件，即使学习会话正在进行也可以。\n\n"
               "使用 SQLite 的在线备份：副本包含每一次评分，包括仍在 -wal 文件中的最新评分。\n\n"
-              "恢复时，请在没有学习会话运行时把副本放进数据文件夹，命名为 reviews.sqlite3。",
+              "恢复时（须在没有学习会话运行时）：把副本放进数据文件夹，命名为 reviews.sqlite3，"
+              "并删除旁边的 reviews.sqlite3-wal 和 reviews.sqlite3-shm（否则 SQLite 会把遗留的 -wal "
+              "重放到恢复的文件上）。",
     "optimize": "用你自己的复习记录拟合 FSRS 的参数；只有当它们预测得更准时才采用。\n\n"
                 "使用 fsrs-rs-python（Anki 运行的 FSRS 引擎）；然后给出模拟器按你的参数"
                 "对目标记住率的建议。",

@@ -186,7 +186,7 @@ SUMMARY = {
            "skipped": "Skipped {n}.", "suspended": "Suspended {n} (`dlstudy unsuspend CARD` brings "
            "one back).", "buried": "Buried {n} until tomorrow.", "left": "{cards} left in the queue.",
            "next": "Next due: {due}.", "nothing": "Nothing scheduled yet.", "instant": "< 1 s"},
-    "zh": {"over": "[b]本次结束[/b]：{cards}张卡片，{grades}次评分{ratings}，用时 {took}。",
+    "zh": {"over": "[b]本次结束[/b]：{cards}张卡片，{grades}次评分{ratings}，用时{took}。",
            "skipped": "跳过 {n} 张。", "suspended": "暂停 {n} 张（`dlstudy unsuspend CARD` 可恢复）。",
            "buried": "搁置 {n} 张，到明天。", "left": "队列中还剩 {cards} 张卡片。",
            "next": "下一张到期：{due}。", "nothing": "尚无安排到期的卡片。", "instant": "不到 1 秒"},
@@ -1080,6 +1080,8 @@ def summary_text(summary: Summary, lang: str = "en") -> str:
                         for r, n in summary.ratings.items() if n)
     took = human_span(timedelta(seconds=summary.seconds), lang) if summary.seconds >= 1 \
         else words["instant"]
+    if lang == "zh" and took[:1].isdigit():
+        took = f" {took}"  # 用时 3 分钟, but 用时不到 1 秒
     if lang == "zh":
         cards, grades_n, left = (f"{summary.cards} ", f"{summary.graded} ", str(summary.left))
         ratings = f"（{grades}）" if grades else ""
