@@ -32,8 +32,8 @@ CLAIMS = [
     },
     {
         "en": "A linear layer between dropout and BN leaves the ratio unchanged for any weights only when the units "
-              "are uncorrelated; with correlated units the ratio depends on the weights (above or below 1 − p).",
-        "zh": "dropout 与 BN 之间隔一个线性层时，只有各单元互不相关，该比值才对任意权重都不变；"
+              "are uncorrelated (and share c and v); with correlated units the ratio depends on the weights (above or below 1 − p).",
+        "zh": "dropout 与 BN 之间隔一个线性层时，只有各单元互不相关（且 c、v 相同），该比值才对任意权重都不变；"
               "单元相关时比值取决于权重（可高于也可低于 1 − p）。",
     },
     {
@@ -76,7 +76,7 @@ def derive(p):
     rho = sp.Symbol("rho", real=True)
     ratio_lin = _linear_layer_ratio(sp, w1, w2, c, v, q, rho)
     p.step("Through a linear layer: Var_test/Var_train of w₁x₁m₁/q + w₂x₂m₂/q, correlation ρ", ratio_lin)
-    p.identity("ρ = 0: the ratio is the same as without the layer, for any w",
+    p.identity("ρ = 0 (units alike: same c, v): the ratio is the same as without the layer, for any w",
                sp.cancel(ratio_lin.subs(rho, 0)), sp.cancel(ratio),
                shown=sp.Eq(sp.Symbol("Var_test/Var_train (with w, ρ = 0)"), sp.simplify(ratio)),
                id="linear_layer_uncorrelated_same_ratio")
