@@ -30,7 +30,7 @@ CLAIMS = [
         "zh": "ε = 0 时对 a > 0 有 BN(a·z) = BN(z)：BN 输出与其前面权重的尺度无关。",
     },
     {
-        "en": "BN placed before the ReLU (Linear → BN → ReLU) starts every unit with ~half its inputs active "
+        "en": "BN placed before the ReLU (Linear → BN → ReLU) starts every unit active on ~half the samples of a batch "
               "even when the input is strongly shifted; without BN such a shift leaves units dead or always on.",
         "zh": "BN 放在 ReLU 之前（Linear → BN → ReLU）时，即使输入整体偏移很大，每个单元初始也约有一半样本被激活；"
               "没有 BN 时同样的偏移会让单元全死或全通。",
