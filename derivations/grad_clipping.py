@@ -19,9 +19,9 @@ CLAIMS = [
     {
         "en": "clip_grad_norm_ multiplies all gradients by min(1, c/(‖g‖ + 1e-6)), ‖g‖ the norm of all "
               "parameters' gradients concatenated: the direction is kept, and when ‖g‖ > c the new norm is c "
-              "(a hair under); below the threshold the gradient is unchanged.",
+              "(a hair under); with ‖g‖ + 1e-6 ≤ c it is unchanged (‖g‖ = c itself is shortened by a hair).",
         "zh": "clip_grad_norm_ 把所有梯度乘以 min(1, c/(‖g‖ + 1e-6))，其中 ‖g‖ 是全部参数梯度拼接后的范数："
-              "方向不变；‖g‖ > c 时新范数为 c（略小于 c），低于阈值时梯度不变。",
+              "方向不变；‖g‖ > c 时新范数为 c（略小于 c）；‖g‖ + 1e-6 ≤ c 时梯度不变（‖g‖ 恰为 c 时也会被缩短一点点）。",
     },
     {
         "en": "clip_grad_value_ clamps each entry to [−c, c], which changes the direction of the update "

@@ -163,6 +163,8 @@ def _deeper_revival(p, steps):
 
 
 def experiment(p):
+    import statistics
+
     import torch
 
     zero = torch.zeros(3, dtype=torch.float64, device=p.device, requires_grad=True)
@@ -171,16 +173,14 @@ def experiment(p):
 
     run = _kill_and_train(p, p.seed)
     rates, shares, width = run["rates"], run["shares"], run["width"]
-    p.less("dead share at initialisation (He-normal weights, zero biases), below the lr = 10 step's",
-           run["dead_at_init"], shares[rates.index(10.0)], id="dead_share_init")
-    p.greater("dead share after one step: lr = 30 minus lr = 0.01", shares[-1] - shares[0], 0.3)
+    p.greater("dead share after one step at lr = 30 vs twice that at lr = 0.01", shares[-1], 2 * shares[0])
     p.holds("dead share never falls as the step grows", all(b >= a for a, b in zip(shares, shares[1:])),
             " ≤ ".join(f"{s:.2f}" for s in shares))
     p.plot("Share of dead ReLU units after one gradient step", {"dead share": (rates, shares)},
            xlabel="learning rate of the step", ylabel="dead units")
     killed = run["killed"]
-    p.greater("dead share after the lr = 10 step", killed / width, 0.25, id="dead_share_lr10")
-    p.greater("units dead after the lr = 10 step", killed, width // 4, id="killed_units")
+    p.greater("units dead after the lr = 10 step (enough to test Leaky ReLU on: > width/16)", killed, width // 16,
+              id="killed_units")
     p.less("training still works: final/initial full-batch loss, worse of the two", max(run["ratio"].values()), 0.5)
     p.equal("ReLU: units with exactly zero full-batch gradient = dead units", run["zero_grad"]["ReLU"], killed)
     p.equal("Leaky ReLU: units with exactly zero full-batch gradient", run["zero_grad"]["Leaky ReLU"], 0)
@@ -194,12 +194,21 @@ def experiment(p):
     # leaves negative on every input, worst case.
     cases = [(f"seed {p.seed}", run["still_dead"]["Leaky ReLU"] / killed)]
     rises = [(f"seed {p.seed}", shares[rates.index(10.0)] - run["dead_at_init"])]
+    inits, after10 = [run["dead_at_init"]], [shares[rates.index(10.0)]]
     for seed in range(p.seed + 1, p.seed + 5):
         other = _kill_and_train(p, seed)
         cases.append((f"seed {seed}", other["still_dead"]["Leaky ReLU"] / max(other["killed"], 1)))
         rises.append((f"seed {seed}", other["shares"][rates.index(10.0)] - other["dead_at_init"]))
+        inits.append(other["dead_at_init"])
+        after10.append(other["shares"][rates.index(10.0)])
     p.sweep("rise of the dead share from initialisation to after one lr = 10 step", rises, ">", 0.0,
             id="dead_share_rise_sweep")
+    # The typical effect, not one seed's: medians over the same 5 seeds (seed 0 alone is the largest of 20).
+    med_init, med_lr10 = statistics.median(inits), statistics.median(after10)
+    p.less("dead share at initialisation (He-normal weights, zero biases), median over 5 seeds, below the lr = 10 "
+           "step's", med_init, med_lr10, id="dead_share_init")
+    p.greater("dead share after one lr = 10 step, median over 5 seeds, vs twice the median at initialisation",
+              med_lr10, 2 * med_init, id="dead_share_lr10")
     p.sweep("Leaky ReLU: share of the killed units still negative on every input after 200 SGD steps", cases,
             ">", 0.5, id="leaky_units_stay_negative", refutes="switching dead units to Leaky ReLU revives them")
 

@@ -139,7 +139,10 @@ def experiment(p):
     for name, inputs in (("positive", xs[:300]), ("centred", xs[:300] - 0.5)):
         w, path, agree = torch.zeros(d, dtype=f64, device=dev), [], 0
         for xi in inputs:
-            step = -0.5 * (xi @ (w - w_star)) * xi
+            # The step from autograd on this example's loss ½(x·w − x·w*)², lr ½ (not typed as ℓ′(z)·x).
+            wr = w.clone().requires_grad_()
+            (grad,) = torch.autograd.grad(0.5 * (xi @ wr - xi @ w_star) ** 2, wr)
+            step = -0.5 * grad
             agree += int(step[0] * step[1] > 0)
             w = w + step
             path.append(w.tolist())

@@ -108,7 +108,8 @@ def experiment(p):
 
     # BatchNorm's scale invariance: Linear (no bias) → BatchNorm1d (train mode)
     W0 = torch.randn(4, 2, generator=gen, dtype=dt).to(dev)
-    bn = torch.nn.BatchNorm1d(4, affine=False, eps=1e-12, dtype=dt)  # ε ≪ var: invariance up to ε.to(dev)
+    eps = 1e-12
+    bn = torch.nn.BatchNorm1d(4, affine=False, eps=eps, dtype=dt).to(dev)  # ε ≪ var: invariance up to ε
 
     def loss_grad(scale):
         W = (W0 * scale).requires_grad_(True)
@@ -120,7 +121,10 @@ def experiment(p):
     l1, g1 = loss_grad(1.0)
     l5, g5 = loss_grad(5.0)
     p.close("BN(5·Wx) loss vs BN(Wx) loss (ε = 1e-12)", l5, l1, rtol=1e-9, id="bn_scale_invariant_loss")
-    p.less("max over rows |W·∇_W L| / (‖W‖‖∇_W L‖)", ((W0 * g1).sum(1).abs() / (W0.norm(dim=1) * g1.norm(dim=1))).max(),
-           1e-10, id="bn_grad_orthogonal")
+    # Orthogonal up to BN's ε (a residue of order ε/σ², norm2_bn_batch_statistics derives it) and rounding: over
+    # seeds 0–39 the cosine stays below 1e-8; a layer without the scale invariance has a cosine of order 1.
+    p.less("max over rows |W·∇_W L| / (‖W‖‖∇_W L‖)",
+           ((W0 * g1).sum(1).abs() / (W0.norm(dim=1) * g1.norm(dim=1))).max(), 1e-6,
+           id="bn_grad_orthogonal")
     p.close("‖∇ at 5W‖ · 5 / ‖∇ at W‖", float(g5.norm()) * 5 / float(g1.norm()), 1.0, rtol=1e-8,
             id="bn_grad_scales_inverse")

@@ -31,7 +31,7 @@ CLAIMS = [
         "zh": "ε = 0 时对 a > 0 有 BN(a·z) = BN(z)：BN 输出与其前面权重的尺度无关。",
     },
     {
-        "en": "BN placed before the ReLU (Linear → BN → ReLU) starts every unit with ~half its inputs active "
+        "en": "BN placed before the ReLU (Linear → BN → ReLU) starts every unit active on ~half the samples of a batch "
               "even when the input is strongly shifted, as long as its pre-activations are roughly symmetric "
               "(Gaussian inputs; sparse 0/1 inputs leave some units far from half); without BN such a shift leaves "
               "units dead or always on.",

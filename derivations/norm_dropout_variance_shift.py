@@ -32,8 +32,8 @@ CLAIMS = [
     },
     {
         "en": "A linear layer between dropout and BN leaves the ratio unchanged for any weights only when the units "
-              "are uncorrelated; with correlated units the ratio depends on the weights (above or below 1 − p).",
-        "zh": "dropout 与 BN 之间隔一个线性层时，只有各单元互不相关，该比值才对任意权重都不变；"
+              "are uncorrelated (and share c and v); with correlated units the ratio depends on the weights (above or below 1 − p).",
+        "zh": "dropout 与 BN 之间隔一个线性层时，只有各单元互不相关（且 c、v 相同），该比值才对任意权重都不变；"
               "单元相关时比值取决于权重（可高于也可低于 1 − p）。",
     },
     {
@@ -76,7 +76,7 @@ def derive(p):
     rho = sp.Symbol("rho", real=True)
     ratio_lin = _linear_layer_ratio(sp, w1, w2, c, v, q, rho)
     p.step("Through a linear layer: Var_test/Var_train of w₁x₁m₁/q + w₂x₂m₂/q, correlation ρ", ratio_lin)
-    p.identity("ρ = 0: the ratio is the same as without the layer, for any w",
+    p.identity("ρ = 0 (units alike: same c, v): the ratio is the same as without the layer, for any w",
                sp.cancel(ratio_lin.subs(rho, 0)), sp.cancel(ratio),
                shown=sp.Eq(sp.Symbol("Var_test/Var_train (with w, ρ = 0)"), sp.simplify(ratio)),
                id="linear_layer_uncorrelated_same_ratio")
@@ -131,20 +131,21 @@ def experiment(p):
         dropout = torch.nn.Dropout(drop)
         bn = torch.nn.BatchNorm1d(F, momentum=None, affine=False, dtype=dt).to(dev)  # None: plain average
         # Dropout masks come from the global generator. Seeding it with the data's seed would make the
-        # masks correlated with the data (same random stream), so it gets a different one.
+        # masks correlated with the data (same random stream), so it gets a different one. The masks are
+        # drawn on the CPU (dropout before .to(dev)): on CUDA nn.Dropout would draw from the CUDA generator.
         torch.manual_seed(p.seed + 1)
         with torch.no_grad():
             for _ in range(T):
-                bn(dropout(torch.randn(n, F, generator=gen, dtype=dt).to(dev) + c))
+                bn(dropout(torch.randn(n, F, generator=gen, dtype=dt) + c).to(dev))
             if recalibrate:  # re-estimate the statistics with dropout off
                 bn.reset_running_stats()
                 dropout.eval()
                 for _ in range(T):
-                    bn(dropout(torch.randn(n, F, generator=gen, dtype=dt).to(dev) + c))
+                    bn(dropout(torch.randn(n, F, generator=gen, dtype=dt) + c).to(dev))
             running_var = bn.running_var.clone()
             dropout.eval()
             bn.eval()
-            out = bn(dropout(torch.randn(4 * n, F, generator=gen, dtype=dt).to(dev) + c))
+            out = bn(dropout(torch.randn(4 * n, F, generator=gen, dtype=dt) + c).to(dev))
         out_var = out.var(dim=0)  # per feature; features are independent replicates
         return (float(running_var.mean()), float(running_var.std() / F ** 0.5),
                 float(out_var.mean()), float(out_var.std() / F ** 0.5))
@@ -181,13 +182,13 @@ def experiment(p):
     lin = torch.nn.Linear(2, F, bias=False, dtype=dt).to(dev)  # default init: weights of both signs
     dropout = torch.nn.Dropout(drop)
     bn = torch.nn.BatchNorm1d(F, momentum=None, affine=False, dtype=dt).to(dev)
-    torch.manual_seed(p.seed + 2)  # the dropout masks
+    torch.manual_seed(p.seed + 2)  # the dropout masks (drawn on the CPU, as above)
     with torch.no_grad():
         for _ in range(2 * T):
-            bn(lin(dropout((torch.randn(n, 2, generator=gen, dtype=dt) @ chol.T).to(dev))))
+            bn(lin(dropout(torch.randn(n, 2, generator=gen, dtype=dt) @ chol.T).to(dev)))
         dropout.eval()
         bn.eval()
-        out = bn(lin(dropout((torch.randn(32 * n, 2, generator=gen, dtype=dt) @ chol.T).to(dev))))
+        out = bn(lin(dropout(torch.randn(32 * n, 2, generator=gen, dtype=dt) @ chol.T).to(dev)))
     measured_ratio = out.var(dim=0).cpu()
     weights = lin.weight.detach().cpu()
     predicted_ratio = torch.tensor([formula(w[0].item(), w[1].item(), 0.0, 1.0, 1 - drop, rho_val) for w in weights],

@@ -161,6 +161,8 @@ def _exercise_stacks(p):
     import itertools
     import math
 
+    import torch
+
     from dlstudy.exercises.residual import DEPTHS, STARTS, WEIGHTS
 
     positive, negative = [], []
@@ -173,16 +175,29 @@ def _exercise_stacks(p):
                 for w in ws:
                     t = math.tanh(w * x)
                     slope = (abs(w) if p.myth else w) * (1 - t * t)
-                    (positive if w > 0 else negative).append((w, x, 1 + slope))
                     with_shortcut *= 1 + slope
                     branches *= slope
                     x += t
                 if abs(with_shortcut) < abs(branches):
                     smaller += weight
+        # Each block's factor ∂x_{l+1}/∂x_l from autograd on the block x + tanh(w·x) itself (all the stacks of this
+        # depth at once), not from the formula 1 + w(1 − tanh²) that the sweep below would otherwise restate.
+        combos = list(itertools.product(WEIGHTS, repeat=depth))
+        W = torch.tensor([ws for ws in combos for _ in STARTS], dtype=torch.float64)
+        x = torch.tensor([x0 for _ in combos for x0 in STARTS], dtype=torch.float64)
+        for layer in range(depth):
+            xl = x.detach().requires_grad_()
+            y = xl + torch.tanh(W[:, layer] * xl)
+            (factor,) = torch.autograd.grad(y.sum(), xl)
+            if p.myth:  # a branch slope that is never negative
+                factor = 1 + (factor - 1).abs()
+            for w, xv, f in zip(W[:, layer].tolist(), xl.detach().tolist(), factor.tolist()):
+                (positive if w > 0 else negative).append((w, xv, f))
+            x = y.detach()
     p.sweep("exercise stacks, w > 0: factor 1 + F′ of every block reached", (
-        (f"w = {w}, x = {x:.3g}", f) for w, x, f in positive), ">", 1.0, id="exercise_positive_w_factor")
+        (f"w = {w:g}, x = {x:.3g}", f) for w, x, f in positive), ">", 1.0, id="exercise_positive_w_factor")
     w, x, lowest = min(negative, key=lambda case: abs(case[2]))
-    p.less(f"exercise stacks, w < 0: the factor 1 + F′ nearest 0 (w = {w}, x = {x:.3g})", abs(lowest), 0.05,
+    p.less(f"exercise stacks, w < 0: the factor 1 + F′ nearest 0 (w = {w:g}, x = {x:.3g})", abs(lowest), 0.05,
            id="exercise_negative_w_factor", refutes="the shortcut's 1 keeps every factor 1 + F′ at least 1")
     p.greater("share of the exercise's stacks where |∏(1 + F′)| < |∏ F′| (exact, over all it draws)", smaller, 0.0,
               id="exercise_share_shortcut_smaller",
