@@ -158,12 +158,15 @@ def experiment(p):
         # On the CPU the full nn.RNN / nn.LSTM layers decompose into matmuls the counter sees: they must cost
         # what their cell loops cost. (Counted on CPU tensors on every device: a GPU fuses them into cuDNN.)
         x_cpu = xs[0].cpu()
-        layer_vs_cells.append((f"n = {n}", abs(flops(rnn, x_cpu[:, None]) - flops(_elman_loop, elman_cell, x_cpu))
-                               + abs(flops(lstm_layer, x_cpu[:, None]) - flops(_lstm_loop, cell, x_cpu))))
-        elman_cell, cell = elman_cell.to(p.device), cell.to(p.device)
+        elman_cpu, lstm_cpu = flops(_elman_loop, elman_cell, x_cpu), flops(_lstm_loop, cell, x_cpu)
+        layer_vs_cells.append((f"n = {n}", abs(flops(rnn, x_cpu[:, None]) - elman_cpu)
+                               + abs(flops(lstm_layer, x_cpu[:, None]) - lstm_cpu)))
         op, layer = flops(attention_op, *qkv), flops(attention_layer, xs, lin)
-        elman = flops(_elman_loop, elman_cell, xs[0])
-        lstm = flops(_lstm_loop, cell, xs[0])
+        if xs.device.type == "cpu":     # the cell loops were just counted on these very tensors
+            elman, lstm = elman_cpu, lstm_cpu
+        else:
+            elman_cell, cell = elman_cell.to(p.device), cell.to(p.device)
+            elman, lstm = flops(_elman_loop, elman_cell, xs[0]), flops(_lstm_loop, cell, xs[0])
         at = {n_s: n, d_s: d}
         checks += [(f"n = {n}, attention op", abs(op - int(f["attention_op"].subs(at)))),
                    (f"n = {n}, attention layer", abs(layer - int((f["attention_op"] + f["projections"]).subs(at)))),

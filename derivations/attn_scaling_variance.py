@@ -48,6 +48,9 @@ def derive(p):
     p.step(f"(q·k)² for d_k = {d}: {len(square.args)} terms qᵢqⱼkᵢkⱼ", square)
 
     # Independent, zero-mean entries: E[x] = 0, E[x²] = σ². Higher moments never appear.
+    first = {"q": sp.Integer(0), "k": sp.Integer(0)}
+    second = {"q": sq**2, "k": sk**2}
+
     def expect(expr):
         total = 0
         for term in sp.Add.make_args(sp.expand(expr)):
@@ -55,8 +58,8 @@ def derive(p):
             value = coeff
             for f in factors:
                 base, power = f.as_base_exp()
-                var = sq**2 if base in q else sk**2
-                value *= {1: 0, 2: var}[int(power)]
+                kind = "q" if base in q else "k"
+                value *= {1: first[kind], 2: second[kind]}[int(power)]
             total += value
         return total
 
@@ -64,10 +67,18 @@ def derive(p):
     var = expect(square)
     p.step("E[(q·k)²]: every cross term i ≠ j has a lone E[qᵢ] = 0; the diagonal gives σ_q²σ_k² each", var)
     p.identity(f"Var(q·k) = d_k σ_q² σ_k² (d_k = {d})", var, d * sq**2 * sk**2)
-    dk, i = sp.Symbol("d_k", positive=True, integer=True), sp.Symbol("i", integer=True)
-    general = sp.Sum(sq**2 * sk**2, (i, 1, dk)).doit()
-    p.step("For any d_k the same count: Σᵢ₌₁^d_k σ_q²σ_k²", general)
-    p.identity("unit variances: Var(q·k/√d_k) = d_k/d_k = 1", general.subs({sq: 1, sk: 1}) / dk, 1)
+    dk = sp.Symbol("d_k", positive=True, integer=True)
+
+    def pair(kind, same):
+        """E[xᵢxⱼ] for independent entries: E[x²] when i = j, E[x]² otherwise."""
+        return second[kind] if same else first[kind] ** 2
+
+    # E[(q·k)²] = Σᵢⱼ E[qᵢqⱼ]E[kᵢkⱼ]: d_k terms with i = j and d_k(d_k − 1) with i ≠ j, for any d_k.
+    general = sp.expand(dk * pair("q", True) * pair("k", True) + dk * (dk - 1) * pair("q", False) * pair("k", False))
+    p.step("For any d_k: d_k terms E[qᵢ²]E[kᵢ²] plus d_k(d_k − 1) terms E[qᵢ]E[qⱼ]E[kᵢ]E[kⱼ]", general)
+    p.identity(f"…which at d_k = {d} is the term-by-term expectation above", general.subs(dk, d), var)
+    p.identity("unit variances: Var(q·k/√d_k) = E[(q·k)²]/d_k = 1 for every d_k",
+               sp.simplify(general.subs({sq: 1, sk: 1}) / dk), 1)
 
     # The softmax Jacobian.
     x = sp.symbols("x1:4", real=True)

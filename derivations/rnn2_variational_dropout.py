@@ -83,7 +83,7 @@ def experiment(p):
         hs.append(h)
     p.allclose("nn.RNN with weight_hh = W·diag(z) vs a loop masking h_{t−1} with the fixed z", out,
                torch.stack(hs), rtol=1e-12, atol=1e-14, id="fixed_mask_is_thinned_rnn",
-               refutes="recurrent dropout draws a new mask at every time step")
+               refutes="variational (Gal & Ghahramani) dropout draws a new recurrent mask at every time step")
 
     q, Ts, per_step, fixed = _survival()
     runs, steps = 20000, 10

@@ -6,7 +6,8 @@ is a Gram matrix: symmetric, zᵀSz = ‖(XW)ᵀz‖² ≥ 0, rank ≤ d_k, and 
 S_AB ≤ max(S_AA, S_BB): no token can score another higher than the larger of the two self-scores.
 Numeric (float64): the scores built from nn.MultiheadAttention's own in_proj weights reproduce
 its attention weights; at its default initialisation S is far from symmetric; with W_K := W_Q
-(and b_K := b_Q) it is symmetric, positive semi-definite and of rank d_k.
+(and b_K := b_Q) it is symmetric, positive semi-definite and of rank d_k — the symmetry read back from the
+tied module's own attention weights (log-weight test), the untied module failing the same test.
 """
 
 TITLE = {
@@ -77,7 +78,22 @@ def experiment(p):
         p.greater("nn.MultiheadAttention at init: ‖S − Sᵀ‖/‖S‖ (score of A on B ≠ score of B on A)", asym, 0.1,
                   id="default_scores_asymmetric", refutes="q_A·k_B = q_B·k_A: attention scores are symmetric")
         T = scores(tied=True)
-        p.less("W_K := W_Q, b_K := b_Q: ‖S − Sᵀ‖/‖S‖", (T - T.T).norm() / T.norm(), 1e-14, id="tied_symmetric_num")
+        # The module itself, tied: its weights are softmax rows of S, so with L = log(weights),
+        # L − Lᵀ = (S − Sᵀ) + lse_j − lse_i. S is symmetric exactly when (L − Lᵀ)_ij = (L − Lᵀ)_0j − (L − Lᵀ)_0i.
+        tied = torch.nn.MultiheadAttention(d, 1, batch_first=True, dtype=f64).to(p.device)
+        tied.load_state_dict(mha.state_dict())
+        tied.in_proj_weight[d:2 * d] = tied.in_proj_weight[:d]
+        tied.in_proj_bias[d:2 * d] = tied.in_proj_bias[:d]
+
+        def symmetry_residual(module):
+            L = module(x, x, x, need_weights=True)[1][0].log()
+            A = L - L.T
+            return (A - (A[0][None, :] - A[0][:, None])).abs().max() / A.abs().max().clamp_min(1e-300)
+
+        p.less("nn.MultiheadAttention with W_K := W_Q, b_K := b_Q: its weights come from a symmetric S "
+               "(log-weight test: max |(L − Lᵀ)_ij − (L − Lᵀ)_0j + (L − Lᵀ)_0i| / max |L − Lᵀ|)",
+               symmetry_residual(tied), 1e-10, id="tied_symmetric_num")
+        p.greater("…the same test on the untied module (it can fail)", symmetry_residual(mha), 0.01)
         eig = torch.linalg.eigvalsh((T + T.T) / 2)
         p.greater("tied: smallest eigenvalue / largest (positive semi-definite)", eig.min() / eig.max(), -1e-12)
         p.equal(f"tied: rank of the {n}×{n} score matrix (d_k = {d})", int(torch.linalg.matrix_rank(T)), d,
