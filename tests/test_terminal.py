@@ -47,6 +47,17 @@ def test_interactive_session_in_a_terminal(tmp_path: Path) -> None:
     assert log(home) == [("drill-01", 4)]
 
 
+def close_terminal(child: pexpect.spawn) -> None:
+    """Close the terminal window: the pty's master side, once. Closing ``child.child_fd`` by hand
+    left pexpect's own file object open on that number, and it closed the number again when
+    collected — by then, often another test's pipe (EBADF in a later spawn)."""
+    child.ptyproc.fileobj.close()
+    child.ptyproc.fd = -1
+    child.ptyproc.closed = True
+    child.child_fd = -1
+    child.closed = True
+
+
 def test_ctrl_c_ends_the_session_and_keeps_the_grades(tmp_path: Path) -> None:
     home, decks = tmp_path / "home", tmp_path / "decks"
     drill_deck(decks, n=2)
@@ -115,8 +126,7 @@ def test_a_closed_terminal_at_the_automatic_grade_records_it(tmp_path: Path) -> 
     card = child.match.group(1)
     child.send("t\r")
     child.expect("accept")
-    os.close(child.child_fd)  # the terminal window is closed
-    child.child_fd = -1
+    close_terminal(child)
     for _ in range(300):
         pid, _status = os.waitpid(child.pid, os.WNOHANG)
         if pid:
@@ -362,8 +372,7 @@ def test_a_closed_terminal_while_the_claims_experiment_runs_still_records_the_an
     child.expect("quit")
     child.send("t\r")
     child.expect("running the experiment")
-    os.close(child.child_fd)  # the terminal window is closed
-    child.child_fd = -1
+    close_terminal(child)
     for _ in range(300):
         pid, _status = os.waitpid(child.pid, os.WNOHANG)
         if pid:
