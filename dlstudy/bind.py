@@ -64,7 +64,7 @@ def parse(inner: str) -> Ref:
     ref = Ref(scale or "quick", derivation, row, field or "measured", fmt or "")
     if ref.format:
         try:
-            format(1.5, ref.format)
+            format(1.5, ref.format[:-1] if ref.format[-1:] in _ROUNDING else ref.format)
         except ValueError:
             raise ValueError(f"placeholder {ref.text}: `{ref.format}` is not a format spec for "
                              "a number (try .3g, .2f, .1%, .2e)") from None
@@ -82,8 +82,46 @@ def refs(text: str) -> list[Ref | ValueError]:
     return out
 
 
+_ROUNDING = {"↓": -1, "↑": 1}  # a format ending in ↓/↑ rounds down/up: "at least {{…|.2g↓}}"
+
+
+def _displayed(text: str) -> float:
+    """The number a formatted value shows (``6e+03`` → 6000, ``12.5%`` → 0.125)."""
+    number = text.replace(",", "").replace("_", "").strip()
+    if number.endswith("%"):
+        return float(number[:-1]) / 100
+    return float(number)
+
+
+def _toward(x: float, base: str, direction: int) -> str:
+    """``format(x, base)``, moved by one unit of its last shown digit when rounding put it on the
+    wrong side of ``x`` (a bound must hold as printed: 5,967 is "at least 5.9·10³", not 6·10³)."""
+    text = format(x, base)
+    try:
+        shown = _displayed(text)
+    except ValueError:
+        return text
+    if (shown - x) * direction >= 0:
+        return text
+    kind = base[-1] if base[-1:].isalpha() or base.endswith("%") else "g"
+    digits = re.search(r"\.(\d+)", base)
+    precision = int(digits.group(1)) if digits else 6  # Python's default precision
+    if kind in "fF":
+        step = 10.0 ** -precision
+    elif kind == "%":
+        step = 10.0 ** -(precision + 2)
+    else:  # g, e: significant digits
+        places = precision if kind in "eE" else max(precision, 1) - 1
+        step = 10.0 ** (math.floor(math.log10(abs(shown))) - places) if shown else 10.0 ** -places
+    return format(shown + direction * step, base)
+
+
 def show(value: Any, fmt: str = "") -> str:
-    """A recorded value as a card prints it."""
+    """A recorded value as a card prints it. A format ending in ``↓`` or ``↑`` rounds down or up
+    instead of to nearest, for a number that states a bound ("at least", "at most")."""
+    direction = _ROUNDING.get(fmt[-1:], 0) if fmt else 0
+    if direction:
+        fmt = fmt[:-1] or ".3g"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, str):
@@ -99,6 +137,13 @@ def show(value: Any, fmt: str = "") -> str:
         text = format(value if isinstance(value, int) else x, fmt or ".3g")
     except ValueError:
         text = format(x, fmt or ".3g")
+    if direction:
+        try:
+            wrong_side = (_displayed(text) - x) * direction < 0
+        except ValueError:
+            wrong_side = False
+        if wrong_side:
+            text = _toward(x, fmt or ".3g", direction)
     m = re.fullmatch(r"(-?[0-9.]+)e([+-])0*(\d+)", text)
     if m:
         mantissa, sign, exp = m.groups()

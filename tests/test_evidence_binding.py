@@ -177,3 +177,68 @@ def test_card_placeholders_render_without_heavy_imports() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parent.parent)
     assert out.stdout.strip() == "[]"
+
+
+# -- a number that states a bound holds as printed ------------------------------------------------
+
+_UPPER = r"at most|no more than|stays below|below|under|less than|≤|至多|最多|不超过|低于|小于"
+_LOWER = r"at least|no less than|more than|above|exceeds|≥|至少|不少于|超过|高于|大于"
+_BOUND_BEFORE = re.compile(rf"(?:(?P<upper>{_UPPER})|(?P<lower>{_LOWER}))[^.;:{{}}()（）。；：0-9]{{0,25}}$",
+                           re.IGNORECASE)
+_ABOUT = re.compile(r"about|roughly|around|≈|~|约|大约|左右")
+
+
+def _wrong_side_bounds(text: str, value_of: Any) -> list[str]:
+    """Placeholders right after "at most"/"at least" (and the like) whose printed, rounded value is
+    on the wrong side of the recorded one: "at least 6·10³" for 5,967 is false as printed."""
+    found = []
+    for m in bind.PLACEHOLDER.finditer(text):
+        bound = _BOUND_BEFORE.search(text[max(0, m.start() - 60):m.start()])
+        if bound is not None and _ABOUT.search(bound.group(0)):
+            bound = None  # "exceeds about 9.7": an approximation, not a bound
+        ref = bind.parse(m.group(1))
+        value = value_of(ref)
+        if bound is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if ref.format[-1:] in ("↑", "↓"):
+            continue  # the author chose the direction ("overflows above t" needs t rounded up)
+        shown = bind.show(value, ref.format)
+        plain = shown.replace("−", "-").replace("·10", "e").translate(
+            str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+        if plain.startswith("e"):
+            plain = "1" + plain
+        try:
+            number = float(plain.rstrip("%").replace(",", "")) / (100 if plain.endswith("%") else 1)
+        except ValueError:
+            continue
+        if (bound["upper"] and number < value) or (bound["lower"] and number > value):
+            found.append(f"…{text[max(0, m.start() - 30):m.start()]}{m.group(0)} prints {shown} for "
+                         f"{value:.6g} (end the format with {'↑' if bound['upper'] else '↓'})")
+    return found
+
+
+def test_a_bound_holds_as_printed() -> None:
+    def value_of(ref: bind.Ref) -> Any:
+        snap = _snapshot(ref.derivation) if ref.scale == "quick" else json.loads(
+            bind.snapshot_path(CATALOGUE[ref.derivation].path, "full").read_text(encoding="utf-8"))
+        row = (snap or {}).get("rows", {}).get(ref.row)
+        return None if row is None else row[ref.field]
+
+    wrong = [f"{card.id} [{lang}] {problem}" for card in LIBRARY.cards.values()
+             for text in (card.title, card.question, card.answer, card.correction) if text
+             for lang in ("en", "zh") for problem in _wrong_side_bounds(text.raw(lang), value_of)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_bound_check_has_teeth() -> None:
+    values = {"x.big": 5966.93, "x.small": 0.760527}
+
+    def value_of(ref: bind.Ref) -> Any:
+        return values[f"{ref.derivation}.{ref.row}"]
+
+    assert _wrong_side_bounds("grows at least {{x.big|.2g}} times", value_of)
+    assert not _wrong_side_bounds("grows at least {{x.big|.2g↓}} times", value_of)
+    assert _wrong_side_bounds("最多相差 {{x.small|.2f}}", value_of)
+    assert not _wrong_side_bounds("最多相差 {{x.small|.2f↑}}", value_of)
+    assert not _wrong_side_bounds("every entry below 1 (largest {{x.small|.2f}})", value_of)
+    assert not _wrong_side_bounds("σ_w 超过约 {{x.big|.2g}}", value_of)
