@@ -609,3 +609,16 @@ def test_rnn_cells_sliced_by_d_instead_of_h_fail_for_every_seed() -> None:
         for seed in range(100):
             assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], \
                 (name, seed)
+
+
+@pytest.mark.parametrize(("name", "mistake"), [
+    ("log_softmax", "global_max"), ("softmax_ce", "global_max"), ("softmax_ce", "log_of_probs"),
+])
+def test_a_softmax_stable_only_for_rows_close_together_fails_for_every_seed(
+        name: str, mistake: str) -> None:
+    """Review 3: the shift by one max for the whole array passed log_softmax 200/200 seeds (and
+    softmax_ce 14/200); the log of the probabilities passed softmax_ce 2/200."""
+    task = coding.get(name)
+    wrong = load(next(m for m in task.mistakes if m.id == mistake).code, task.function)
+    for seed in range(100):
+        assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed

@@ -8,14 +8,14 @@ from __future__ import annotations
 DOCS_ZH = {
     "softmax_ce": """一批样本的平均 softmax 交叉熵，及其梯度。
 
-    logits：(N, C) float64，任意量级（某些行的值可达数千）。
+    logits：(N, C) float64，任意量级（某些行的值可达数千，各行之间也可能相差数千）。
     labels：(N,) int，每个取值在 0..C-1。
     返回 (loss, dlogits)：loss 为浮点数，即 N 行 −log softmax(logits)[label] 的平均值
     （同 torch.nn.functional.cross_entropy，reduction='mean'）；dlogits (N, C) = ∂loss/∂logits。
     """,
     "log_softmax": """沿 `axis` 计算 log softmax(x)，要求数值稳定。
 
-    x：任意形状的 float64 数组；元素可大到 1e4，也可小到 −1e4。
+    x：任意形状的 float64 数组；元素可大到 1e4，也可小到 −1e4，各行之间可能相差数千。
     返回与 x 同形状的数组：沿 `axis` 的 x − log Σ exp(x)（同 torch.log_softmax(x, dim=axis)）。
     """,
     "mlp_two_layer": """两层网络：h = relu(x @ W1 + b1)；scores = h @ W2 + b2；loss = scores 相对 y 的
