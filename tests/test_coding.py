@@ -622,3 +622,17 @@ def test_a_softmax_stable_only_for_rows_close_together_fails_for_every_seed(
     wrong = load(next(m for m in task.mistakes if m.id == mistake).code, task.function)
     for seed in range(100):
         assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
+
+
+@pytest.mark.parametrize(("name", "mistake"), [
+    ("mlp_two_layer", "unstable"), ("mlp_two_layer", "log_of_probs"), ("attention_sdpa", "masked_max"),
+])
+def test_a_softmax_that_overflows_or_underflows_on_large_scores_fails_for_every_seed(
+        name: str, mistake: str) -> None:
+    """Review 3: the MLP's scores were small, so an unshifted softmax passed 200/200 seeds (and
+    the reference itself took log p, which is log 0 for a label far below the max); attention
+    with the max taken over the masked keys too passed 21/200."""
+    task = coding.get(name)
+    wrong = load(next(m for m in task.mistakes if m.id == mistake).code, task.function)
+    for seed in range(100):
+        assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed

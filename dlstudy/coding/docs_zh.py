@@ -22,6 +22,7 @@ DOCS_ZH = {
     平均 softmax 交叉熵。手写前向和反向（不用自动求导）。
 
     x：(N, D) float64，y：(N,) int，取值 0..C-1，W1：(D, H)，b1：(H,)，W2：(H, C)，b2：(C,)。
+    x 可能很大（分数可达数千）：softmax 不能溢出。
     返回 (loss, dW1, db1, dW2, db2)：loss 为浮点数，每个梯度与其参数形状相同。
     """,
     "dropout": """倒置 dropout，同 torch.nn.Dropout(p)：前向与反向。
