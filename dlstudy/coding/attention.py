@@ -49,6 +49,20 @@ SOFTMAX_QUERY_AXIS = SOLUTION.replace(
     "scores = scores - scores.max(axis=-2, keepdims=True)") \
     .replace("weights /= weights.sum(axis=-1, keepdims=True)", "weights /= weights.sum(axis=-2, keepdims=True)")
 UNSTABLE = SOLUTION.replace("scores = scores - scores.max(axis=-1, keepdims=True)", "scores = scores")
+MASKED_MAX = '''import numpy as np
+
+
+def attention(q, k, v, mask, causal):
+    scores = q @ k.transpose(0, 2, 1) / np.sqrt(q.shape[-1])
+    allowed = np.ones(scores.shape, dtype=bool)
+    if mask is not None:
+        allowed &= mask
+    if causal:
+        allowed &= np.tril(np.ones(scores.shape[-2:], dtype=bool))
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True)) * allowed   # max over every key
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return weights @ v
+'''
 
 
 def _distinct(value: int, taken: set[int]) -> int:
@@ -62,8 +76,12 @@ def cases(rng: Any) -> list[Case]:
     import torch
 
     def case(en: str, zh: str, b: int, lq: int, lk: int, d: int, masked: bool, causal: bool,
-             scale: float = 1.0) -> Case:
+             scale: float = 1.0, masked_above: float = 0.0) -> Case:
         q, k = rng.normal(size=(b, lq, d)) * scale, rng.normal(size=(b, lk, d)) * scale
+        if masked_above:  # key 0, masked for query 0, scores `masked_above` over its one allowed key
+            allowed_score = (q[:, 0] * k[:, lk - 1]).sum(axis=-1) / d ** 0.5
+            target = allowed_score + masked_above
+            k[:, 0] = q[:, 0] * (target * d ** 0.5 / (q[:, 0] ** 2).sum(axis=-1))[:, None]
         v = rng.normal(size=(b, lk, _distinct(int(rng.integers(2, 5)), {d, lq, lk})))
         mask = None
         if masked:
@@ -87,7 +105,11 @@ def cases(rng: Any) -> list[Case]:
                  "布尔掩码；第 0 行只允许最后一个键", b, lq, lk, d, True, False),
             case(f"causal, L={lq}, a batch of one", f"因果掩码，L={lq}，批大小为 1", 1, lq, lq, d, False, True),
             case("large scores (q, k of scale 30), causal", "很大的分数（q、k 量级 30），因果掩码",
-                 b, lq, lq, d, False, True, 30.0)]
+                 b, lq, lq, d, False, True, 30.0),
+            # a max taken over the masked keys too underflows every allowed key: 0/0
+            case("large scores and a mask; a masked key scores 2000 above row 0's allowed one",
+                 "很大的分数加布尔掩码；一个被屏蔽的键比第 0 行允许的键高 2000",
+                 b, lq, lk, d, True, False, 30.0, 2000.0)]
 
 
 register(Task(
@@ -105,6 +127,11 @@ register(Task(
         Mistake("query_axis", "the softmax ran over the queries (axis −2); each query's weights "
                 "over the keys (axis −1) sum to 1", "softmax 沿查询方向（轴 −2）做了；每个查询对所有键"
                 "（轴 −1）的权重和为 1", SOFTMAX_QUERY_AXIS),
+        Mistake("masked_max", "the max subtracted was taken over every key, masked ones too: when "
+                "a masked key scores far higher, every allowed weight underflows to 0 (0/0); mask "
+                "first (−inf), then subtract the max of what is left",
+                "减去的最大值取自所有键，包括被屏蔽的：被屏蔽的键分数高得多时，所有允许的权重都下溢为 0"
+                "（0/0）；应先屏蔽（−inf），再减去剩下的最大值", MASKED_MAX),
         Mistake("unstable", "exp of unshifted scores overflows: subtract each row's max first",
                 "未平移的分数取 exp 会溢出：先减去每行的最大值", UNSTABLE),
     )))
