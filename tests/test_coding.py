@@ -72,7 +72,7 @@ def test_a_failure_says_which_case_where_and_by_how_much() -> None:
 
     wrong = grade(task, load(NO_MEAN, task.function), cases_for(task, 3))
     lines = report.describe(wrong, "en")
-    assert lines[1].startswith("case 1 of 3, random logits")
+    assert lines[1].startswith("case 1 of 4, random logits")
     assert "`dlogits`: max |error|" in lines[2] and " at [" in lines[2]
     nan = grade(task, load(UNSTABLE, task.function), cases_for(task, 3))
     assert nan["failure"]["kind"] == "nan" and "large logits" in nan["failure"]["case"]["en"]
@@ -179,7 +179,7 @@ def test_a_round_is_graded_logged_and_replayed(tmp_path: Path, isolated_home: Pa
     path = _file(tmp_path, "mine.py", solution)
     result = invoke(["quiz", "--kind", "code", "-n", "1", "--seed", "1"], f"{path}\n\n")
     assert result.exit_code == 0, result.output
-    assert "all 3 cases pass" in result.output and "a reference solution" in result.output
+    assert "all 4 cases pass" in result.output and "a reference solution" in result.output
     ((card, rating, auto, seed, answer, outcome),) = _log(isolated_home)
     assert (card, rating, auto) == ("code-softmax-cross-entropy", 3, 3)  # right: Good (speed off by default)
     assert answer == solution and json.loads(outcome or "")["passed"] is True
@@ -296,7 +296,7 @@ def test_the_session_process_never_imports_numpy_or_torch(tmp_path: Path) -> Non
     path = _file(tmp_path, "mine.py", coding.get("softmax_ce").solution)
     probe = ("import sys\nfrom typer.testing import CliRunner\nfrom dlstudy.cli import app\n"
              f"result = CliRunner().invoke(app, ['quiz', '--kind', 'code', '-n', '1'], input={f'{path}' + chr(10) * 2!r})\n"
-             "assert result.exit_code == 0, result.output\nassert 'all 3 cases pass' in result.output\n"
+             "assert result.exit_code == 0, result.output\nassert 'all 4 cases pass' in result.output\n"
              "print('HEAVY=' + ' '.join(m for m in ('torch', 'numpy', 'sympy') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "HEAVY=\n" in out.stdout, out.stdout + out.stderr
@@ -366,7 +366,7 @@ def test_enter_opens_the_editor_on_the_stub_and_grades_what_was_saved(
               "assert 'def softmax_cross_entropy(logits, labels):' in text, text\n"
               f"open(path, 'w').write({solution!r})\n")
     shown = _editor_session(tmp_path, isolated_home, editor, ["", ""], monkeypatch)
-    assert "all 3 cases pass" in shown
+    assert "all 4 cases pass" in shown
     ((card, rating, auto, _, answer, outcome),) = _log(isolated_home)
     assert (card, rating, auto, answer) == ("code-ce", 3, 3, solution)  # right: Good
     assert json.loads(outcome or "")["passed"] is True
@@ -636,3 +636,23 @@ def test_a_softmax_that_overflows_or_underflows_on_large_scores_fails_for_every_
     wrong = load(next(m for m in task.mistakes if m.id == mistake).code, task.function)
     for seed in range(100):
         assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
+
+
+def test_a_float32_result_is_told_so_and_close_values_show_where_they_differ() -> None:
+    """Review 3: a float32 answer failed with "expected -11.3787, got -11.3787" and no word of
+    the precision."""
+    task = coding.get("softmax_ce")
+    code = task.solution.replace("    n = logits.shape[0]\n",
+                                 "    n = logits.shape[0]\n    logits = logits.astype(np.float32)\n")
+    outcome = grade(task, load(code, task.function), cases_for(task, 3))
+    assert not outcome["passed"] and outcome["failure"]["dtype"] == "float32"
+    assert "your `dlogits` is float32: the inputs are float64" in "\n".join(report.describe(outcome))
+    assert "你的 `dlogits` 是 float32" in "\n".join(report.describe(outcome, "zh"))
+    conv = coding.get("conv2d_forward")
+    code = conv.solution.replace("out = np.empty((n, f, oh, ow))",
+                                 "out = np.empty((n, f, oh, ow), dtype=np.float32)")
+    outcome = grade(conv, load(code, conv.function), cases_for(conv, 3))
+    line = report.describe(outcome)[2]
+    expected, got = line.split("expected ")[1].split("; tolerance")[0].split(", got ")
+    assert expected != got and len(expected) > 10, line
+    assert "dtype" not in outcome["failure"]  # float32 + float64 bias: the result is float64

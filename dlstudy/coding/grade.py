@@ -71,6 +71,21 @@ def _array(value: Any) -> Any:
     return out.astype(np.float64)
 
 
+def _low_precision(value: Any) -> str | None:
+    """``float32`` (or ``float16``…) when ``value`` is an array of floats narrower than float64,
+    else None (the inputs are float64, the tolerances are set for it)."""
+    import numpy as np
+
+    if hasattr(value, "detach"):  # a torch tensor: its dtype, e.g. torch.float32
+        if getattr(value, "is_floating_point", lambda: False)() and value.element_size() < 8:
+            return str(value.dtype).replace("torch.", "")
+        return None
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and np.issubdtype(dtype, np.floating) and np.dtype(dtype).itemsize < 8:
+        return str(np.dtype(dtype))
+    return None
+
+
 def _index(where: tuple[int, ...]) -> list[int]:
     return [int(i) for i in where]
 
@@ -116,10 +131,14 @@ def compare(name: str, got: Any, expected: Any, rtol: float, atol: float) -> dic
     excess = err - (atol + rtol * np.abs(np.where(np.isfinite(e), e, 0.0)))
     if (excess > 0).any():
         where = tuple(np.unravel_index(int(np.argmax(err)), e.shape)) if e.ndim else ()
-        return {"kind": "wrong", "output": name, "where": _index(where),
-                "max_error": float(err[where]), "expected_value": float(e[where]),
-                "got_value": float(g[where]), "rtol": rtol, "atol": atol,
-                "count": int((excess > 0).sum()), "size": int(e.size)}
+        failure = {"kind": "wrong", "output": name, "where": _index(where),
+                   "max_error": float(err[where]), "expected_value": float(e[where]),
+                   "got_value": float(g[where]), "rtol": rtol, "atol": atol,
+                   "count": int((excess > 0).sum()), "size": int(e.size)}
+        narrow = _low_precision(got)
+        if narrow is not None:
+            failure["dtype"] = narrow
+        return failure
     return None
 
 

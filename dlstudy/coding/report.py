@@ -20,6 +20,9 @@ WORDS = {
         "wrong": "`{output}`: max |error| {err} at {where} (expected {expected}, got {got}; "
                  "tolerance {atol:g} + {rtol:g}·|expected|); {count} of {size} elements off",
         "type": "`{output}`: {detail}",
+        "precision": "your `{output}` is {dtype}: the inputs are float64 and the tolerance is "
+                     "set for float64 — compute in float64 (no float32 buffer, astype or torch "
+                     "default dtype)",
         "error": "your code raised an exception",
         "modified": "your code wrote into its argument `{output}`; the stub asks it not to modify "
                     "its inputs (compute new arrays)",
@@ -50,6 +53,8 @@ WORDS = {
         "wrong": "`{output}`：最大 |误差| {err}，位于 {where}（应为 {expected}，得到 {got}；"
                  "容差 {atol:g} + {rtol:g}·|期望值|）；{size} 个元素中有 {count} 个不对",
         "type": "`{output}`：{detail}",
+        "precision": "你的 `{output}` 是 {dtype}：输入是 float64，容差也是按 float64 定的——请用 float64 "
+                     "计算（不要用 float32 的缓冲区、astype 或 torch 的默认 dtype）",
         "error": "你的代码抛出了异常",
         "modified": "你的代码原地修改了参数 `{output}`；框架要求不修改输入（请计算新的数组）",
         "missing": "你的代码没有定义函数 `{function}`（框架中的名字）",
@@ -121,9 +126,9 @@ def fit(source: str, width: int) -> str:
     return "\n".join(out)
 
 
-def _num(value: Any) -> str:
+def _num(value: Any, digits: int = 6) -> str:
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.{digits}g}"
     return str(value)
 
 
@@ -165,7 +170,12 @@ def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None
               "memory_mb": failure.get("memory_mb", limits.get("memory_mb", 0)),
               "status": failure.get("status", ""), "function": failure.get("function", ""),
               "output_mb": OUTPUT_BYTES / 2**20}
+    if kind == "wrong" and values["got"] == values["expected"]:  # differ past the 6th digit
+        values["got"] = _num(failure.get("got_value"), 12)
+        values["expected"] = _num(failure.get("expected_value"), 12)
     lines.append(words.get(kind, words["crash"]).format(**values))
+    if kind == "wrong" and failure.get("dtype"):
+        lines.append(words["precision"].format(output=values["output"], dtype=failure["dtype"]))
     if kind == "gave_up":
         return [words["failed"], words["gave_up"]]
     mistake = failure.get("mistake")
