@@ -656,3 +656,12 @@ def test_a_float32_result_is_told_so_and_close_values_show_where_they_differ() -
     expected, got = line.split("expected ")[1].split("; tolerance")[0].split(", got ")
     assert expected != got and len(expected) > 10, line
     assert "dtype" not in outcome["failure"]  # float32 + float64 bias: the result is float64
+
+
+def test_dropout_scaled_by_one_over_p_fails_for_every_seed() -> None:
+    """Review 3: p was 0.5 in every training case for a third of the seeds, where 1/p equals
+    1/(1 − p): scaling the survivors by 1/p passed 72/200 seeds."""
+    task = coding.get("dropout")
+    wrong = load(next(m for m in task.mistakes if m.id == "scale_by_p").code, task.function)
+    for seed in range(200):
+        assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed

@@ -42,6 +42,7 @@ def dropout(x, dout, p, u, train):
 '''
 
 P_IS_KEEP = DROPOUT.replace("keep = (u >= p) / (1.0 - p)", "keep = (u < p) / p")
+SCALE_BY_P = DROPOUT.replace("keep = (u >= p) / (1.0 - p)", "keep = (u >= p) / p")
 NO_BACKWARD_MASK = DROPOUT.replace("return x * keep, dout * keep", "return x * keep, dout.copy()")
 
 
@@ -63,7 +64,8 @@ def dropout_cases(rng: Any) -> list[Case]:
                     (out.detach().numpy(), xt.grad.numpy()), rtol=1e-9, atol=1e-12)  # type: ignore[union-attr]
 
     n, d = int(rng.integers(3, 8)), int(rng.integers(4, 10))
-    p = float(rng.choice([0.1, 0.25, 0.5]))
+    # never 0.5 here (the batch of one has it): at p = 0.5, 1/p and 1/(1 − p) are the same
+    p = float(rng.choice([0.1, 0.25, 0.4]))
     return [case(f"training, p={p}, ({n}, {d})", f"训练，p={p}，({n}, {d})", n, d, p, True),
             case(f"evaluation, p={p}", f"评估模式，p={p}", n, d, p, False),
             case("a batch of one, training, p=0.5", "批大小为 1，训练，p=0.5", 1, d, 0.5, True)]
@@ -79,6 +81,8 @@ register(Task(
                 NOT_INVERTED),
         Mistake("p_is_keep", "p is the probability of dropping, not of keeping",
                 "p 是丢弃的概率，不是保留的概率", P_IS_KEEP),
+        Mistake("scale_by_p", "the survivors are scaled by 1/(1 − p), one over the probability "
+                "of keeping, not 1/p", "保留的单元乘以 1/(1 − p)，即保留概率的倒数，不是 1/p", SCALE_BY_P),
         Mistake("no_backward_mask", "the backward pass must apply the same mask and scale as the forward",
                 "反向传播必须使用与前向相同的掩码和缩放", NO_BACKWARD_MASK),
     )))
