@@ -665,3 +665,12 @@ def test_dropout_scaled_by_one_over_p_fails_for_every_seed() -> None:
     wrong = load(next(m for m in task.mistakes if m.id == "scale_by_p").code, task.function)
     for seed in range(200):
         assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
+
+
+def test_log_softmax_ignoring_its_axis_argument_fails_for_every_seed() -> None:
+    """Review 3: every case was along axis 1 (the last of a matrix, the middle of a 3-D array):
+    `axis = 1` hard-coded passed 200/200 seeds."""
+    task = coding.get("log_softmax")
+    wrong = load(next(m for m in task.mistakes if m.id == "axis_one").code, task.function)
+    for seed in range(100):
+        assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed

@@ -139,6 +139,8 @@ def log_softmax(x, axis=-1):
 
 WRONG_AXIS = LOG_SOFTMAX.replace("def log_softmax(x, axis=-1):\n",
                                  "def log_softmax(x, axis=-1):\n    axis = 0\n")
+AXIS_ONE = LOG_SOFTMAX.replace("def log_softmax(x, axis=-1):\n",
+                               "def log_softmax(x, axis=-1):\n    axis = 1\n")
 LOG_OF_SHIFTED = LOG_SOFTMAX.replace("return x - m - np.log", "return x - np.log")
 GLOBAL_MAX = LOG_SOFTMAX.replace("m = x.max(axis=axis, keepdims=True) ", "m = x.max() ")
 
@@ -164,6 +166,9 @@ def log_softmax_cases(rng: Any) -> list[Case]:
              f"相距数千的行（偏移 0、±5000），({n}, {c})",
              rng.permutation(np.resize([0.0, 5000.0, -5000.0], n))[:, None]
              + rng.normal(size=(n, c)), -1),
+        # every other case is along axis 1 (the last of a matrix, or the middle of three):
+        # a solution that ignores `axis` for axis 1 must not pass
+        case(f"random ({c}, {n}), axis=0", f"随机 ({c}, {n})，axis=0", rng.normal(size=(c, n)), 0),
     ]
 
 
@@ -179,6 +184,8 @@ register(Task(
                 "log(exp(x)/Σexp(x)) 会溢出成 inf/NaN（或 log 0）：应写成 x − m − log Σ exp(x − m)",
                 NAIVE),
         Mistake("wrong_axis", "normalised along the wrong axis", "沿错误的轴做了归一化", WRONG_AXIS),
+        Mistake("axis_one", "the normalisation ran along axis 1 whatever `axis` says",
+                "无论 `axis` 是什么，都沿第 1 轴做了归一化", AXIS_ONE),
         Mistake("lost_max", "the shift m was subtracted inside the log but not added back",
                 "在 log 里减去了 m，却没有在外面减回来", LOG_OF_SHIFTED),
     )))
