@@ -674,3 +674,15 @@ def test_log_softmax_ignoring_its_axis_argument_fails_for_every_seed() -> None:
     wrong = load(next(m for m in task.mistakes if m.id == "axis_one").code, task.function)
     for seed in range(100):
         assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
+
+
+@pytest.mark.parametrize("name", ["batchnorm_forward", "batchnorm_backward", "layernorm_backward"])
+def test_a_norm_that_ignores_its_eps_argument_fails_for_every_seed(name: str) -> None:
+    """Review 3: no case passed eps, so eps = 1e-5 written in place of the argument passed
+    200/200 seeds."""
+    task = coding.get(name)
+    code = task.solution.replace("np.sqrt(var + eps)", "np.sqrt(var + 1e-5)")
+    assert code != task.solution
+    wrong = load(code, task.function)
+    for seed in range(100):
+        assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed

@@ -46,11 +46,12 @@ KERAS_MOMENTUM = BN_FORWARD.replace("new_mean = (1 - momentum) * running_mean + 
 def bn_forward_cases(rng: Any) -> list[Case]:
     import torch
 
-    def case(en: str, zh: str, n: int, d: int, scale: float, momentum: float) -> Case:
+    def case(en: str, zh: str, n: int, d: int, scale: float, momentum: float,
+             eps: float = 1e-5) -> Case:
         x = rng.normal(size=(n, d)) * scale + rng.normal(size=d)
         gamma, beta = rng.normal(size=d), rng.normal(size=d)
         rm, rv = rng.normal(size=d), rng.random(size=d) + 0.5
-        bn = torch.nn.BatchNorm1d(d, momentum=momentum, dtype=torch.float64)
+        bn = torch.nn.BatchNorm1d(d, eps=eps, momentum=momentum, dtype=torch.float64)
         running_mean, running_var = bn.running_mean, bn.running_var
         assert running_mean is not None and running_var is not None
         with torch.no_grad():
@@ -60,14 +61,17 @@ def bn_forward_cases(rng: Any) -> list[Case]:
             running_var.copy_(torch.tensor(rv))
             bn.train()
             out = bn(torch.tensor(x))
-        return Case(en, zh, {"x": x, "gamma": gamma, "beta": beta, "running_mean": rm,
-                             "running_var": rv, "momentum": momentum},
+        args = {"x": x, "gamma": gamma, "beta": beta, "running_mean": rm, "running_var": rv,
+                "momentum": momentum, **({"eps": eps} if eps != 1e-5 else {})}
+        return Case(en, zh, args,
                     (out.numpy(), running_mean.numpy(), running_var.numpy()),
                     rtol=1e-7, atol=1e-9)
 
     n, d = int(rng.integers(4, 12)), int(rng.integers(2, 6))
     return [case(f"N={n}, D={d}, momentum=0.1", f"N={n}，D={d}，momentum=0.1", n, d, 2.0, 0.1),
-            case("the smallest batch, N=2, momentum=0.3", "最小的批，N=2，momentum=0.3", 2, d, 1.0, 0.3),
+            # eps given (0.01): a solution that ignores the argument must not pass
+            case("the smallest batch, N=2, momentum=0.3, eps=0.01", "最小的批，N=2，momentum=0.3，eps=0.01",
+                 2, d, 1.0, 0.3, 1e-2),
             case(f"N={n}, features of scale 100", f"N={n}，特征量级 100", n, d, 100.0, 0.1)]
 
 
@@ -133,7 +137,7 @@ MEAN_ONLY = BN_BACKWARD.replace(
 
 
 def _norm_backward_case(rng: Any, en: str, zh: str, n: int, d: int, scale: float,
-                        layer: bool) -> Case:
+                        layer: bool, eps: float = 1e-5) -> Case:
     import torch
 
     x = rng.normal(size=(n, d)) * scale + rng.normal(size=d)
@@ -141,19 +145,20 @@ def _norm_backward_case(rng: Any, en: str, zh: str, n: int, d: int, scale: float
     xt = torch.tensor(x, requires_grad=True)
     gt, bt = torch.tensor(gamma, requires_grad=True), torch.tensor(beta, requires_grad=True)
     if layer:
-        out = torch.nn.functional.layer_norm(xt, (d,), gt, bt, eps=1e-5)
+        out = torch.nn.functional.layer_norm(xt, (d,), gt, bt, eps=eps)
     else:
-        out = torch.nn.functional.batch_norm(xt, None, None, gt, bt, training=True, eps=1e-5)
+        out = torch.nn.functional.batch_norm(xt, None, None, gt, bt, training=True, eps=eps)
     out.backward(torch.tensor(dout))
     grads = (xt.grad.numpy(), gt.grad.numpy(), bt.grad.numpy())  # type: ignore[union-attr]
-    return Case(en, zh, {"dout": dout, "x": x, "gamma": gamma}, grads, rtol=1e-6, atol=1e-9)
+    args = {"dout": dout, "x": x, "gamma": gamma, **({"eps": eps} if eps != 1e-5 else {})}
+    return Case(en, zh, args, grads, rtol=1e-6, atol=1e-9)
 
 
 def bn_backward_cases(rng: Any) -> list[Case]:
     n, d = int(rng.integers(4, 12)), int(rng.integers(2, 6))
     return [_norm_backward_case(rng, f"N={n}, D={d}", f"N={n}，D={d}", n, d, 1.0, False),
-            _norm_backward_case(rng, f"the smallest batch, N=2, D={d}", f"最小的批，N=2，D={d}",
-                                2, d, 1.0, False),
+            _norm_backward_case(rng, f"the smallest batch, N=2, D={d}, eps=0.01",
+                                f"最小的批，N=2，D={d}，eps=0.01", 2, d, 1.0, False, 1e-2),
             _norm_backward_case(rng, f"N={n}, features of scale 50", f"N={n}，特征量级 50", n, d,
                                 50.0, False)]
 
@@ -212,7 +217,8 @@ LN_GAMMA_PER_ROW = LN_BACKWARD.replace("dgamma = (dout * xhat).sum(axis=0)",
 def ln_backward_cases(rng: Any) -> list[Case]:
     n, d = int(rng.integers(3, 9)), int(rng.integers(3, 9))
     return [_norm_backward_case(rng, f"N={n}, D={d}", f"N={n}，D={d}", n, d, 1.0, True),
-            _norm_backward_case(rng, f"a batch of one, D={d}", f"批大小为 1，D={d}", 1, d, 1.0, True),
+            _norm_backward_case(rng, f"a batch of one, D={d}, eps=0.01", f"批大小为 1，D={d}，eps=0.01",
+                                1, d, 1.0, True, 1e-2),
             _norm_backward_case(rng, f"N={n}, values of scale 50", f"N={n}，数值量级 50", n, d,
                                 50.0, True)]
 
