@@ -686,3 +686,19 @@ def test_a_norm_that_ignores_its_eps_argument_fails_for_every_seed(name: str) ->
     wrong = load(code, task.function)
     for seed in range(100):
         assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
+
+
+@pytest.mark.parametrize(("name", "line"), [
+    ("sgd_momentum", "momentum = 0.9"), ("sgd_momentum", "lr = 0.1"),
+    ("sgd_momentum", "weight_decay = 1e-2"), ("adam_step", "beta1 = 0.9"),
+    ("adam_step", "beta2 = 0.999"), ("adam_step", "eps = 1e-8"), ("adamw_step", "beta2 = 0.999"),
+])
+def test_an_optimizer_that_ignores_a_hyperparameter_fails_for_every_seed(name: str, line: str) -> None:
+    """Review 3: each case drew its hyperparameters independently, so a solution with PyTorch's
+    default written in place of the argument passed when every case drew that value (beta2 =
+    0.999: 29/200 seeds; momentum = 0.9: 23/200)."""
+    task = coding.get(name)
+    head = task.solution.split("):\n", 1)
+    wrong = load(f"{head[0]}):\n    {line}\n{head[1]}", task.function)
+    for seed in range(100):
+        assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed

@@ -56,8 +56,7 @@ def sgd_cases(rng: Any) -> list[Case]:
     def case(en: str, zh: str, shape: tuple[int, ...], first: bool) -> Case:
         param, grad = rng.normal(size=shape), rng.normal(size=shape)
         buf = None if first else rng.normal(size=shape)
-        lr, momentum = float(rng.choice([0.01, 0.1, 0.5])), float(rng.choice([0.5, 0.9, 0.99]))
-        wd = float(rng.choice([1e-4, 1e-2, 0.1]))
+        lr, momentum, wd = (float(value) for value in next(settings))
         p = torch.tensor(param, requires_grad=True)
         opt = torch.optim.SGD([p], lr=lr, momentum=momentum, weight_decay=wd)
         if buf is not None:
@@ -69,6 +68,10 @@ def sgd_cases(rng: Any) -> list[Case]:
                     (p.detach().numpy(), opt.state[p]["momentum_buffer"].numpy()),
                     rtol=1e-9, atol=1e-12)
 
+    # each hyperparameter differs from case to case (momentum between the two later steps, the
+    # only ones it enters): one written in place of its argument, say momentum = 0.9, fails
+    settings = iter(zip(rng.permutation([0.01, 0.1, 0.5]), rng.permutation([0.5, 0.9, 0.99]),
+                        rng.permutation([1e-4, 1e-2, 0.1])))
     shape = (int(rng.integers(2, 6)), int(rng.integers(2, 6)))
     return [case("a later step (buffer given)", "后续的一步（已有缓冲）", shape, False),
             case("the first step (buf is None)", "第一步（buf 为 None）", shape, True),
@@ -163,10 +166,8 @@ def _adam_cases(rng: Any, decoupled: bool) -> list[Case]:
         else:
             m, v = rng.normal(size=shape) * 0.1, rng.random(size=shape) * 0.01
         # lr of 1e-2 and up: a step small next to the weights would hide errors in it
-        lr, wd = float(rng.choice([1e-2, 0.05, 0.1])), float(rng.choice([1e-2, 0.1, 0.5]))
+        lr, wd, beta1, beta2, eps = (float(value) for value in next(settings))
         wd = wd if decay else 0.0
-        beta1, beta2 = float(rng.choice([0.9, 0.8])), float(rng.choice([0.999, 0.99]))
-        eps = float(rng.choice([1e-8, 1e-3]))
         p = torch.tensor(param, requires_grad=True)
         cls = torch.optim.AdamW if decoupled else torch.optim.Adam
         opt = cls([p], lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=wd)
@@ -181,6 +182,11 @@ def _adam_cases(rng: Any, decoupled: bool) -> list[Case]:
                     (p.detach().numpy(), state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()),
                     rtol=1e-8, atol=1e-12)
 
+    # each hyperparameter differs from case to case (weight decay between the two cases that
+    # decay): one written in place of its argument, say beta2 = 0.999, fails
+    settings = iter(zip(rng.permutation([1e-2, 0.05, 0.1]), rng.permutation([1e-2, 0.1, 0.5]),
+                        rng.permutation([0.9, 0.8, 0.95]), rng.permutation([0.999, 0.99, 0.9]),
+                        rng.permutation([1e-8, 1e-3, 1e-6])))
     shape = (int(rng.integers(2, 6)), int(rng.integers(2, 6)))
     t = int(rng.integers(2, 50))
     return [case(f"step t={t}", f"第 t={t} 步", shape, t, 1.0),
