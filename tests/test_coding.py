@@ -702,3 +702,13 @@ def test_an_optimizer_that_ignores_a_hyperparameter_fails_for_every_seed(name: s
     wrong = load(f"{head[0]}):\n    {line}\n{head[1]}", task.function)
     for seed in range(100):
         assert not grade(task, wrong, cases_for(task, seed), diagnose_mistakes=False)["passed"], seed
+
+
+def test_a_scalar_output_is_not_given_a_position() -> None:
+    """Review 3: a NaN loss read "`loss` is inf at [] where the reference is finite"."""
+    task = coding.get("softmax_ce")
+    wrong = load(next(m for m in task.mistakes if m.id == "log_of_probs").code, task.function)
+    outcome = grade(task, wrong, cases_for(task, 7))
+    assert outcome["failure"]["output"] == "loss" and outcome["failure"]["where"] == []
+    assert "`loss` is inf where the reference is finite" in report.describe(outcome)[2]
+    assert "`loss` 为 inf，" in report.describe(outcome, "zh")[2]

@@ -15,9 +15,9 @@ WORDS = {
         "failed": "[red]wrong[/red]",
         "case": "case {i} of {n}, {name}",
         "shape": "`{output}` has shape {got}; expected {expected}",
-        "nan": "`{output}` is {got} at {where} where the reference is finite ({expected}); "
+        "nan": "`{output}` is {got}{at} where the reference is finite ({expected}); "
                "{count} of {size} elements",
-        "wrong": "`{output}`: max |error| {err} at {where} (expected {expected}, got {got}; "
+        "wrong": "`{output}`: max |error| {err}{at} (expected {expected}, got {got}; "
                  "tolerance {atol:g} + {rtol:g}·|expected|); {count} of {size} elements off",
         "type": "`{output}`: {detail}",
         "precision": "your `{output}` is {dtype}: the inputs are float64 and the tolerance is "
@@ -49,8 +49,8 @@ WORDS = {
         "failed": "[red]错误[/red]",
         "case": "第 {i} 个用例（共 {n} 个）：{name}",
         "shape": "`{output}` 的形状是 {got}；应为 {expected}",
-        "nan": "`{output}` 在 {where} 处为 {got}，而参考值是有限数（{expected}）；{size} 个元素中有 {count} 个",
-        "wrong": "`{output}`：最大 |误差| {err}，位于 {where}（应为 {expected}，得到 {got}；"
+        "nan": "`{output}` {at_zh}为 {got}，而参考值是有限数（{expected}）；{size} 个元素中有 {count} 个",
+        "wrong": "`{output}`：最大 |误差| {err}{at_zh_wrong}（应为 {expected}，得到 {got}；"
                  "容差 {atol:g} + {rtol:g}·|期望值|）；{size} 个元素中有 {count} 个不对",
         "type": "`{output}`：{detail}",
         "precision": "你的 `{output}` 是 {dtype}：输入是 float64，容差也是按 float64 定的——请用 float64 "
@@ -164,6 +164,10 @@ def describe(outcome: dict[str, Any], lang: str = "en", total: int | None = None
               "expected": _shape(failure["expected_shape"]) if kind == "shape"
               else _num(failure.get("expected_value")),
               "where": _where(failure.get("where")), "err": _num(failure.get("max_error")),
+              # a scalar (the loss) has no position: "at []" said nothing
+              "at": f" at {_where(failure['where'])}" if failure.get("where") else "",
+              "at_zh": f"在 {_where(failure['where'])} 处" if failure.get("where") else "",
+              "at_zh_wrong": f"，位于 {_where(failure['where'])}" if failure.get("where") else "",
               "rtol": failure.get("rtol", 0.0), "atol": failure.get("atol", 0.0),
               "count": failure.get("count"), "size": failure.get("size"),
               "seconds": failure.get("seconds", limits.get("seconds", 0)),
