@@ -480,7 +480,7 @@ def _show_code(card: Card, library: Library, lang: str, seed: Optional[int]) -> 
         attempts = [r for r in store.reviews(card.id) if r.seed == seed]
     for review in attempts:
         outcome = json.loads(review.outcome) if review.outcome else None
-        console.print(report.attempt_view(review, outcome, lang))
+        console.print(report.attempt_view(review, outcome, lang, task.cases_version))
 
 
 def _unknown(name: str, library: Library, lang: str = "en") -> NoReturn:

@@ -712,3 +712,28 @@ def test_a_scalar_output_is_not_given_a_position() -> None:
     assert outcome["failure"]["output"] == "loss" and outcome["failure"]["where"] == []
     assert "`loss` is inf where the reference is finite" in report.describe(outcome)[2]
     assert "`loss` 为 inf，" in report.describe(outcome, "zh")[2]
+
+
+def test_an_attempt_graded_on_other_cases_says_so_when_replayed() -> None:
+    """Review 3 changed the cases of 11 tasks: `show CARD --seed N` would show today's cases
+    beside an attempt graded on the old ones ("case 3 of 3" under four cases)."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    assert coding.get("softmax_ce").cases_version == 2 and coding.get("lstm_cell").cases_version == 1
+    outcome = sandbox.run("softmax_ce", coding.get("softmax_ce").solution, 0, LIMITS)
+    assert outcome["passed"] and outcome["cases_version"] == 2
+    review = SimpleNamespace(at=0, rating=3, answer="def f(): pass")
+
+    def shown(outcome: dict[str, object], lang: str = "en") -> str:
+        import io
+
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(report.attempt_view(review, outcome, lang, 2))
+        return console.export_text()
+
+    assert "earlier version of this card's cases" not in shown(outcome)
+    old = {k: v for k, v in outcome.items() if k != "cases_version"}  # logged before versions
+    assert "graded on an earlier version of this card's cases" in shown(old)
+    assert "早先版本的用例" in shown(old, "zh")

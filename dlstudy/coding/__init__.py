@@ -67,6 +67,8 @@ class Task:
             torch itself and computes the expected outputs with torch.
         area: the module it lives in.
         keeps_inputs: the stub says "do not modify the inputs", and the grader checks it.
+        cases_version: raised whenever ``build`` draws different cases for the same seed; an
+            attempt logs it, so replaying a seed can tell an attempt graded on other cases.
     """
 
     name: str
@@ -78,6 +80,7 @@ class Task:
     build: Callable[[Any], list[Case]]
     area: str = ""
     keeps_inputs: bool = False
+    cases_version: int = 1
 
     def stub_in(self, lang: str) -> str:
         """The stub with its docstring in ``lang`` (en or zh; the code is the same)."""

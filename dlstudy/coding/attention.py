@@ -113,7 +113,7 @@ def cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="attention_sdpa", function="attention", outputs=("out",), stub=STUB, solution=SOLUTION,
+    name="attention_sdpa", cases_version=2, function="attention", outputs=("out",), stub=STUB, solution=SOLUTION,
     build=cases,
     mistakes=(
         Mistake("scale_by_d", "the scores were divided by d; scaled dot-product attention divides by √d",

@@ -88,7 +88,7 @@ def softmax_ce_cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="softmax_ce", function="softmax_cross_entropy", outputs=("loss", "dlogits"),
+    name="softmax_ce", cases_version=2, function="softmax_cross_entropy", outputs=("loss", "dlogits"),
     stub=SOFTMAX_CE_STUB, solution=SOFTMAX_CE, build=softmax_ce_cases,
     mistakes=(
         Mistake("no_mean", "the gradient is not divided by N: the loss is a mean, so is its gradient",
@@ -173,7 +173,7 @@ def log_softmax_cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="log_softmax", function="log_softmax", outputs=("out",), stub=LOG_SOFTMAX_STUB,
+    name="log_softmax", cases_version=2, function="log_softmax", outputs=("out",), stub=LOG_SOFTMAX_STUB,
     solution=LOG_SOFTMAX, build=log_softmax_cases,
     mistakes=(
         Mistake("global_max", "the shift was one max over the whole array: a row far below it "

@@ -83,7 +83,7 @@ def cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="mlp_two_layer", function="mlp_forward_backward",
+    name="mlp_two_layer", cases_version=2, function="mlp_forward_backward",
     outputs=("loss", "dW1", "db1", "dW2", "db2"), stub=STUB, solution=SOLUTION, build=cases,
     mistakes=(
         Mistake("no_mean", "the gradients are not divided by N (the loss is a mean over the batch)",

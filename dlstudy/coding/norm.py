@@ -76,7 +76,7 @@ def bn_forward_cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="batchnorm_forward", function="batchnorm_train_forward",
+    name="batchnorm_forward", cases_version=2, function="batchnorm_train_forward",
     outputs=("out", "new_running_mean", "new_running_var"), stub=BN_FORWARD_STUB,
     solution=BN_FORWARD, build=bn_forward_cases, keeps_inputs=True,
     mistakes=(
@@ -164,7 +164,7 @@ def bn_backward_cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="batchnorm_backward", function="batchnorm_backward", outputs=("dx", "dgamma", "dbeta"),
+    name="batchnorm_backward", cases_version=2, function="batchnorm_backward", outputs=("dx", "dgamma", "dbeta"),
     stub=BN_BACKWARD_STUB, solution=BN_BACKWARD, build=bn_backward_cases,
     mistakes=(
         Mistake("stats_constant", "the batch mean and variance were treated as constants: they "
@@ -224,7 +224,7 @@ def ln_backward_cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="layernorm_backward", function="layernorm_backward", outputs=("dx", "dgamma", "dbeta"),
+    name="layernorm_backward", cases_version=2, function="layernorm_backward", outputs=("dx", "dgamma", "dbeta"),
     stub=LN_BACKWARD_STUB, solution=LN_BACKWARD, build=ln_backward_cases,
     mistakes=(
         Mistake("batch_axis", "the statistics were taken over the batch (axis 0, BatchNorm); "

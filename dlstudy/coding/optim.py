@@ -79,7 +79,7 @@ def sgd_cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="sgd_momentum", function="sgd_step", outputs=("new_param", "new_buf"), stub=SGD_STUB,
+    name="sgd_momentum", cases_version=2, function="sgd_step", outputs=("new_param", "new_buf"), stub=SGD_STUB,
     solution=SGD, build=sgd_cases, keeps_inputs=True,
     mistakes=(
         Mistake("ema_momentum", "the buffer was an average, m·buf + (1 − m)·g (dampening); "
@@ -204,7 +204,7 @@ def adamw_cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="adam_step", function="adam_step", outputs=("new_param", "new_m", "new_v"),
+    name="adam_step", cases_version=2, function="adam_step", outputs=("new_param", "new_m", "new_v"),
     stub=ADAM_STUB.format(name="adam_step", cls="Adam", decay=(
         "Weight decay in Adam is L2 in the gradient: g = grad + weight_decay·param.")),
     solution=ADAM, build=adam_cases, keeps_inputs=True,
@@ -220,7 +220,7 @@ register(Task(
     )))
 
 register(Task(
-    name="adamw_step", function="adamw_step", outputs=("new_param", "new_m", "new_v"),
+    name="adamw_step", cases_version=2, function="adamw_step", outputs=("new_param", "new_m", "new_v"),
     stub=ADAM_STUB.format(name="adamw_step", cls="AdamW", decay=(
         "AdamW decouples the decay: param ← param·(1 − lr·weight_decay) first, then the Adam\n"
         "    step on the raw gradient.")),

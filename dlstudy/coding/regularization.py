@@ -72,7 +72,7 @@ def dropout_cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="dropout", function="dropout", outputs=("out", "dx"), stub=DROPOUT_STUB,
+    name="dropout", cases_version=2, function="dropout", outputs=("out", "dx"), stub=DROPOUT_STUB,
     solution=DROPOUT, build=dropout_cases,
     mistakes=(
         Mistake("not_inverted", "classic (non-inverted) dropout: PyTorch scales the kept units by "

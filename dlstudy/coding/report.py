@@ -43,6 +43,8 @@ WORDS = {
         "cases_for": "the cases seed {seed} draws",
         "attempt": "attempt logged {when} · graded {grade}",
         "gave_up": "given up",
+        "other_cases": "graded on an earlier version of this card's cases: the cases shown above "
+                       "are what the seed draws now",
     },
     "zh": {
         "passed": "[green]正确[/green] · 全部 {n} 个用例通过",
@@ -73,6 +75,7 @@ WORDS = {
         "cases_for": "种子 {seed} 生成的用例",
         "attempt": "记录的作答 {when} · 评分 {grade}",
         "gave_up": "已放弃",
+        "other_cases": "这次作答用的是这张卡片早先版本的用例：上面显示的是该种子现在生成的用例",
     },
 }
 
@@ -261,8 +264,10 @@ def cases_view(cases: list[Any], seed: int, lang: str = "en") -> Any:
                  title_align="left")
 
 
-def attempt_view(review: Any, outcome: dict[str, Any] | None, lang: str = "en") -> Any:
-    """A logged attempt: when, the grade, the code and what the grader said."""
+def attempt_view(review: Any, outcome: dict[str, Any] | None, lang: str = "en",
+                 cases_version: int | None = None) -> Any:
+    """A logged attempt: when, the grade, the code and what the grader said; when it was graded
+    on another version of the task's cases than ``cases_version`` (today's), it says so."""
     from datetime import datetime, timezone
 
     from rich.console import Group
@@ -277,6 +282,9 @@ def attempt_view(review: Any, outcome: dict[str, Any] | None, lang: str = "en") 
         lines = describe(outcome, lang)
         parts.append(Text.from_markup(lines[0]))
         parts += [Text(line) for line in lines[1:]]
+        # an attempt logged before versions were recorded was graded on the first version
+        if cases_version is not None and outcome.get("cases_version", 1) != cases_version:
+            parts.append(Text(words["other_cases"], style="yellow"))
     if review.answer:
         parts.append(Syntax(review.answer.strip("\n"), "python", theme="ansi_dark", word_wrap=True,
                             background_color="default"))

@@ -113,6 +113,10 @@ def run(task: str, code: str, seed: int, limits: Limits | None = None,
             outcome = _died(code_, tail, limits, timed_out)
     outcome["seconds"] = seconds
     outcome["limits"] = {"seconds": limits.seconds, "memory_mb": limits.memory_mb}
+    from dlstudy import coding
+
+    if task in coding.names():  # the cases this seed drew (an unknown task: the child said so)
+        outcome["cases_version"] = coding.get(task).cases_version
     return outcome
 
 
