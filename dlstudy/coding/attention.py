@@ -113,8 +113,8 @@ def cases(rng: Any) -> list[Case]:
 
 
 register(Task(
-    name="attention_sdpa", cases_version=2, function="attention", outputs=("out",), stub=STUB, solution=SOLUTION,
-    build=cases,
+    name="attention_sdpa", cases_version=2, function="attention", outputs=("out",), stub=STUB,
+    solution=SOLUTION, build=cases,
     mistakes=(
         Mistake("scale_by_d", "the scores were divided by d; scaled dot-product attention divides by √d",
                 "分数除以了 d；缩放点积注意力除以的是 √d", SCALE_BY_D),
