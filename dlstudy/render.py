@@ -6,8 +6,17 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.cells import cell_len, chop_cells
+from rich.console import (
+    Console,
+    ConsoleOptions,
+    Group,
+    JustifyMethod,
+    OverflowMethod,
+    RenderableType,
+    RenderResult,
+)
+from rich.containers import Lines
 from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
@@ -177,10 +186,69 @@ def _is_cjk(ch: str) -> bool:
     return bool(ch) and ("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
 
 
+# Chinese wraps between any two characters, but never puts closing punctuation (，。）…) at the
+# start of a line or opening punctuation at the end of one; Latin words and numbers stay whole.
+_IDEOGRAPH = "\u2e80-\u2fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CLOSING = "，。、；：？！）》」』】〉〕”’…％"
+_OPENING = "（《「『【〈〔“‘"
+_CJK_WORD = re.compile(rf"\s*[{_OPENING}]*(?:[{_IDEOGRAPH}]|[^\s{_IDEOGRAPH}{_OPENING}{_CLOSING}]+"
+                       rf"|[{_CLOSING}])[{_CLOSING}]*\s*")
+_HAS_CJK = re.compile(rf"[{_IDEOGRAPH}]")
+
+
+def _cjk_breaks(text: str, width: int) -> list[int]:
+    """Where to break ``text`` to fit ``width`` cells, as rich's ``divide_line`` does for
+    words, with every ideograph a word of its own (the kinsoku rules above kept)."""
+    breaks: list[int] = []
+    offset = 0
+    for m in _CJK_WORD.finditer(text):
+        start, word = m.start(), m.group(0)
+        length = cell_len(word.rstrip())
+        if offset + length <= width:
+            offset += cell_len(word)
+        elif length > width:  # a word wider than the line: fold it, as rich does
+            pieces = chop_cells(word, width)
+            for piece in pieces:
+                if start:
+                    breaks.append(start)
+                start += len(piece)
+            offset = cell_len(pieces[-1])
+        elif start:
+            breaks.append(start)
+            offset = cell_len(word)
+    return breaks
+
+
+class Prose(RichText):
+    """Card text: wrapped like rich's ``Text``, except that a line holding Chinese may break
+    between ideographs. Rich breaks only at spaces, so "… W 的梯度是每个时间步贡献之和（BPTT）。"
+    moved whole to the next line and left a third of the line above empty."""
+
+    def wrap(self, console: Console, width: int, *, justify: JustifyMethod | None = None,
+             overflow: OverflowMethod | None = None, tab_size: int = 8,
+             no_wrap: bool | None = None) -> Lines:
+        if not _HAS_CJK.search(self.plain) or no_wrap or self.no_wrap:
+            return super().wrap(console, width, justify=justify, overflow=overflow,
+                                 tab_size=tab_size, no_wrap=no_wrap)
+        lines = Lines()
+        for line in self.split(allow_blank=True):
+            if "\t" in line:
+                line.expand_tabs(tab_size)
+            new_lines = line.divide(_cjk_breaks(line.plain, width))
+            for piece in new_lines:
+                piece.rstrip_end(width)
+            new_lines.justify(console, width, justify=justify or self.justify or "default",
+                              overflow=overflow or self.overflow or "fold")
+            for piece in new_lines:
+                piece.truncate(width, overflow=overflow or self.overflow or "fold")
+            lines.extend(new_lines)
+        return lines
+
+
 def question_panel(card: Card, lang: str, subtitle: str = "", task: str | None = None) -> Panel:
     """The question; ``task`` (an exercise's numbers, "True or false?") follows it in bold."""
     label = LABELS[lang]["question"]
-    body = RichText(reflow(card.question.get(lang)))
+    body = Prose(reflow(card.question.get(lang)))
     if task is None and card.kind == "claim":
         task = TRUE_OR_FALSE[lang]
     if task:
@@ -200,11 +268,11 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
     ``claim_rule`` is False: a session has just shown the deciding row), and the sources."""
     labels = LABELS[lang]
     parts: list[RenderableType] = [
-        Panel(RichText(reflow(card.answer.get(lang))), title=labels["answer"], border_style="green",
+        Panel(Prose(reflow(card.answer.get(lang))), title=labels["answer"], border_style="green",
               title_align="left")
     ]
     if card.correction is not None:
-        parts.append(Panel(RichText(reflow(card.correction.get(lang))), title=labels["correction"],
+        parts.append(Panel(Prose(reflow(card.correction.get(lang))), title=labels["correction"],
                            border_style="yellow", title_align="left"))
     if card.derivations:
         # a grid, so that a title too long for the line wraps under itself, not under the id
@@ -281,7 +349,7 @@ def exercise_result(solution: str, shown_expected: str, answer: str | None, corr
         head = (f"{mark} · {labels['your']} {escape(answer)} · {labels['expected']} "
                 f"[b]{escape(shown_expected)}[/b]")
     return Group(RichText.from_markup(head),
-                 Panel(RichText(solution), title=labels["solution"], border_style="green",
+                 Panel(Prose(solution), title=labels["solution"], border_style="green",
                        title_align="left"))
 
 

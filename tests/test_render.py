@@ -157,3 +157,24 @@ def test_stats_charts_stack_on_a_narrow_terminal_and_sit_side_by_side_on_a_wide_
         assert all("…" not in line for line in lines), lines
         dated = [line for line in lines if re.search(r"\d\d (Nov|Dec)", line)]
         assert len(dated) == (14 if side_by_side else 28), lines
+
+
+def test_chinese_card_text_wraps_between_ideographs_and_keeps_punctuation_off_line_starts() -> None:
+    # rich breaks only at spaces: "W 的梯度…（BPTT）。" went whole to the next line and left the
+    # line above a third empty; Chinese may break between any two ideographs
+    from rich.cells import cell_len
+    from rich.text import Text as RichText
+
+    from dlstudy.render import Prose
+
+    text = ("按 T 步展开就是一个 T 层网络，各层共享 W、U、b，所以同一个模块可以处理任意长度的序列而参数"
+            "不变。由于权重共享，W 的梯度是每个时间步贡献之和（BPTT）。MLP 需要固定长度的输入。")
+    console = Console(width=30, color_system=None)
+    lines = [line.plain.rstrip() for line in Prose(text).wrap(console, 30)]
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(cell_len(line) >= 27 for line in lines[:-1]), lines
+    assert not any(line[:1] in "，。、）；" for line in lines), lines
+    assert all(cell_len(line) <= 30 for line in lines)
+    english = "Exactly what one linear layer computes, because a product of matrices is a matrix. " * 3
+    assert [str(line) for line in Prose(english).wrap(console, 30)] == [
+        str(line) for line in RichText(english).wrap(console, 30)]
