@@ -543,7 +543,9 @@ def result_view(result: Result, claims: Sequence[str] = (), plots: bool = True,
     if result.evidence:
         parts.append(evidence_table(result.evidence, lang))
     if result.error:
-        parts.append(RichText(printable(result.error), style="yellow"))
+        from dlstudy.runner import error_in
+
+        parts.append(RichText(printable(error_in(result.error, lang)), style="yellow"))
     if plots:
         parts.extend(TerminalPlot(p) for p in result.plots)
     style = VERDICT_STYLE[result.verdict]

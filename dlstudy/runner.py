@@ -14,6 +14,7 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import sys
 import threading
@@ -128,6 +129,19 @@ class DerivationTimeout(Exception):
     """A derivation ran past its time limit."""
 
 
+TIMEOUT_ERROR = {"en": "stopped after {seconds:g} s (--timeout)",
+                 "zh": "运行 {seconds:g} 秒后被停止（--timeout）"}
+
+
+def error_in(error: str, lang: str) -> str:
+    """A result's ``error`` as shown in ``lang``: the time limit's own message is translated
+    (an exception's text, the derivation's own, is shown as it is)."""
+    m = re.fullmatch(r"stopped after (\S+) s \(--timeout\)", error.strip())
+    if m is None or lang not in TIMEOUT_ERROR:
+        return error
+    return TIMEOUT_ERROR[lang].format(seconds=float(m.group(1)))
+
+
 @contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`DerivationTimeout` in this thread after ``seconds`` (Unix main thread only)."""
@@ -137,7 +151,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         return
 
     def expire(signum: int, frame: object) -> None:
-        raise DerivationTimeout(f"stopped after {seconds:g} s (--timeout)")
+        raise DerivationTimeout(TIMEOUT_ERROR["en"].format(seconds=seconds))
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)

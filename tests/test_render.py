@@ -178,3 +178,11 @@ def test_chinese_card_text_wraps_between_ideographs_and_keeps_punctuation_off_li
     english = "Exactly what one linear layer computes, because a product of matrices is a matrix. " * 3
     assert [str(line) for line in Prose(english).wrap(console, 30)] == [
         str(line) for line in RichText(english).wrap(console, 30)]
+
+
+def test_a_derivation_stopped_by_its_time_limit_says_so_in_chinese() -> None:
+    result = Result("d", "D", "error", "cpu", "quick", 2.0, error="stopped after 2 s (--timeout)")
+    console = Console(width=80, record=True, color_system=None)
+    console.print(result_view(result, lang="zh"))
+    shown = console.export_text()
+    assert "运行 2 秒后被停止（--timeout）" in shown and "stopped after" not in shown
