@@ -8,6 +8,7 @@ the scale — change any of them and the derivation runs again.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -133,9 +134,14 @@ TIMEOUT_ERROR = {"en": "stopped after {seconds:g} s (--timeout)",
                  "zh": "运行 {seconds:g} 秒后被停止（--timeout）"}
 
 
+NO_EVIDENCE = {"en": "the derivation recorded no evidence", "zh": "该推导没有记录任何证据"}
+
+
 def error_in(error: str, lang: str) -> str:
     """A result's ``error`` as shown in ``lang``: the time limit's own message is translated
     (an exception's text, the derivation's own, is shown as it is)."""
+    if error.strip() == NO_EVIDENCE["en"]:
+        return NO_EVIDENCE.get(lang, error)
     m = re.fullmatch(r"stopped after (\S+) s \(--timeout\)", error.strip())
     if m is None or lang not in TIMEOUT_ERROR:
         return error
@@ -191,8 +197,10 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
         except ImportError:
             pass
         started = time.perf_counter()  # the time of the derivation, not of importing torch
-        module = _load_module(info_id, path)
-        with _time_limit(timeout):
+        # what a derivation prints goes to stderr: stdout is the command's own (`--json`, a pipe)
+        with contextlib.redirect_stdout(sys.stderr):
+            module = _load_module(info_id, path)
+        with _time_limit(timeout), contextlib.redirect_stdout(sys.stderr):
             _seed_everything(seed)
             module.derive(proof)  # type: ignore[attr-defined]
             _seed_everything(seed)
@@ -209,7 +217,7 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
     if error is not None:
         verdict = "error"
     elif not proof.evidence:
-        verdict, error = "error", "the derivation recorded no evidence"
+        verdict, error = "error", NO_EVIDENCE["en"]
     else:
         verdict = "pass" if all(e.passed for e in proof.evidence) else "fail"
     result = Result(info_id, title, verdict, proof.device, scale,  # type: ignore[arg-type]
