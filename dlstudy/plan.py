@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from dlstudy.scheduler import CardState, Scheduler, SchedulerConfig
+from dlstudy.scheduler import CardState, Scheduler, SchedulerConfig, due_by
 
 if TYPE_CHECKING:
     from fsrs import Card as FsrsCard
@@ -523,7 +523,10 @@ def todays_plan(cards: Sequence[PlanCard], plan: ActivePlan, scheduler: Schedule
     def key(c: PlanCard) -> tuple[int, float, float]:
         return (c.level, weak[c.topic], on_date[c.id])
 
-    due = sorted((c for c in cards if c.state is not None and c.state.due <= due_us), key=key)
+    day_end = datetime.combine(now.astimezone().date() + timedelta(days=1), time()).astimezone()
+    day_end_us = day_end.timestamp() * 1e6
+    due = sorted((c for c in cards if c.state is not None
+                  and due_by(c.state.state, c.state.due, due_us, day_end_us)), key=key)
     budget = plan.minutes * 60 - spent_today_s
     unseen = [c for c in cards if c.state is None]
     last_intro = max(0, n - 1 - min(7, n // 4))
@@ -539,7 +542,7 @@ def todays_plan(cards: Sequence[PlanCard], plan: ActivePlan, scheduler: Schedule
     budget -= sum(costs.of(c.kind) for c in due)  # due cards are all asked, as in plain review
     forward: list[PlanCard] = []
     if n >= 1:
-        for c in sorted((c for c in cards if c.state is not None and c.state.due > due_us
+        for c in sorted((c for c in cards if c.state is not None and c.state.due >= day_end_us
                          and c.state.state == 2 and on_date[c.id] < plan.target), key=key):
             st = c.state
             assert st is not None and st.stability is not None
