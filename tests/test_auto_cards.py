@@ -343,6 +343,12 @@ def test_check_wants_the_claim_derivation_linked_and_the_fields_matching_the_kin
     problems = check_library(load_library([tmp_path / "d"]), only=[path])
     assert any("`statement` is one of: asserts, denies" in p.message for p in problems)
 
+    # a misspelt kind listed recall, exercise, claim — not code, a kind the schema accepts
+    bad_kind = DECK.replace("    kind: exercise\n", "    kind: exercize\n")
+    path = write_deck(tmp_path / "e", bad_kind)
+    problems = check_library(load_library([tmp_path / "e"]), only=[path])
+    assert any("`kind` is one of: recall, exercise, claim, code" in p.message for p in problems)
+
 
 def test_check_command_prints_the_line_and_exits_1(tmp_path: Path) -> None:
     old, new, message, _ = BROKEN["unknown generator"]
