@@ -18,6 +18,7 @@ from rich.console import (
 )
 from rich.containers import Lines
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -224,6 +225,15 @@ class Prose(RichText):
     between ideographs. Rich breaks only at spaces, so "… W 的梯度是每个时间步贡献之和（BPTT）。"
     moved whole to the next line and left a third of the line above empty."""
 
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        # in a table, the narrowest a cell can be is its widest unbreakable piece: for Chinese
+        # one ideograph, not a whole run of them (which made rich crop the cell with "…")
+        measured = super().__rich_measure__(console, options)
+        if not _HAS_CJK.search(self.plain):
+            return measured
+        pieces = [cell_len(m.group(0).strip()) for m in _CJK_WORD.finditer(self.plain)]
+        return Measurement(min(measured.minimum, max(pieces, default=0)), measured.maximum)
+
     def wrap(self, console: Console, width: int, *, justify: JustifyMethod | None = None,
              overflow: OverflowMethod | None = None, tab_size: int = 8,
              no_wrap: bool | None = None) -> Lines:
@@ -236,7 +246,8 @@ class Prose(RichText):
                 line.expand_tabs(tab_size)
             new_lines = line.divide(_cjk_breaks(line.plain, width))
             for piece in new_lines:
-                piece.rstrip_end(width)
+                if cell_len(piece.plain) > width:  # rstrip_end counts characters, not cells:
+                    piece.rstrip()  # a space after a line of ideographs got it cropped with "…"
             new_lines.justify(console, width, justify=justify or self.justify or "default",
                               overflow=overflow or self.overflow or "fold")
             for piece in new_lines:
@@ -281,7 +292,7 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
         proofs.add_column()
         for ref in card.derivations:
             info = derivations.get(ref)
-            proofs.add_row(ref, info.title.get(lang) if info else
+            proofs.add_row(ref, Prose(info.title.get(lang)) if info else
                            ("（缺失）" if lang == "zh" else "(missing)"))
         parts.append(RichText(labels["derivations"], style="bold"))
         parts.append(Padding(proofs, (0, 0, 0, 2)))
@@ -790,8 +801,8 @@ def derivation_panel(info: DerivationInfo, cards: Sequence[Card], lang: str) -> 
             grid.add_row(left, right)
         return grid
 
-    claims = rows((RichText("  •"), RichText(reflow(c.get(lang)))) for c in info.claims)
-    linked: RenderableType = rows((RichText(f"  {c.id}", style="cyan"), RichText(c.title.get(lang)))
+    claims = rows((RichText("  •"), Prose(reflow(c.get(lang)))) for c in info.claims)
+    linked: RenderableType = rows((RichText(f"  {c.id}", style="cyan"), Prose(c.title.get(lang)))
                                   for c in cards) if cards else \
         RichText(f"  {labels['none']}", style="dim")
     body = Group(RichText(labels["claims"], style="bold"), claims,

@@ -186,3 +186,40 @@ def test_a_derivation_stopped_by_its_time_limit_says_so_in_chinese() -> None:
     console.print(result_view(result, lang="zh"))
     shown = console.export_text()
     assert "运行 2 秒后被停止（--timeout）" in shown and "stopped after" not in shown
+
+
+def test_a_chinese_claim_in_a_table_cell_is_not_cropped() -> None:
+    # `show rnn_gradient_flow --lang zh` printed "…0.9 的非正规 …": the line ended in "W " (73
+    # cells in 72) and rich's rstrip_end counts characters, not cells, so the W became "…"
+    from pathlib import Path
+
+    from dlstudy.card import Text
+    from dlstudy.derivation import DerivationInfo
+    from dlstudy.render import derivation_panel
+
+    claim = ("增长需要 σ_max(W) > 1，而不是谱半径大于 1：所有特征值都为 0.9 的非正规 W 也让 "
+             "‖∂h_40/∂h_0‖ 增长；元素都小于 1 也挡不住。")
+    info = DerivationInfo("d", Path("d.py"), Text(en="D", zh="推导"), (Text(en="c", zh=claim),))
+    console = Console(width=80, record=True, color_system=None)
+    console.print(derivation_panel(info, [], "zh"))
+    shown = "".join(line.strip("│ ") for line in console.export_text().splitlines())
+    assert "…" not in shown and "非正规 W" in shown.replace("\n", "")
+
+
+def test_a_chinese_derivation_title_under_proved_by_is_not_cropped() -> None:
+    # "rnn_adding_problem   T = 30 与 120 的加法问题：tanh RNN 停在随机水平附近，LST…" at 80
+    # columns (12 cards at 60): the title column was cut with "…" instead of wrapping
+    from dlstudy.library import load_library
+    from dlstudy.render import answer_panel
+
+    library = load_library()
+    for card_id in ("rnn-long-range-task", "grad-remedies", "rnn-gru-vs-lstm",
+                    "tf-learned-positions-extrapolation"):
+        card = library.cards[card_id]
+        for width in (80, 60):
+            console = Console(width=width, record=True, color_system=None)
+            console.print(answer_panel(card, library.derivations, "zh"))
+            written = "".join(t.get("zh") for t in (card.answer, card.correction) if t) + "".join(
+                library.derivations[d].title.get("zh") for d in card.derivations)
+            shown = console.export_text()
+            assert shown.count("…") == written.count("…"), (card_id, width, shown)
