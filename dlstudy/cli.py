@@ -1922,20 +1922,26 @@ def export_reviews(
 
 
 @app.command("help")
-def help_(ctx: typer.Context, command: Annotated[Optional[str], typer.Argument(
+def help_(ctx: typer.Context, command: Annotated[Optional[list[str]], typer.Argument(
         help="A command to explain (default: all of them).")] = None,
           lang: LangOpt = None) -> None:
     """Show this help (the same as --help); `dlstudy help COMMAND` explains one command."""
     _messages_in(lang)  # the help itself is in that language already: see Commands.main
     group: Any = ctx.parent  # the `dlstudy` group's context (click's, as typer vendors it)
-    if command is None:
+    if not command:
         typer.echo(group.get_help(), nl=False)
         return
-    sub = group.command.get_command(group, command)
-    if sub is None:
-        _fail(f"no command {command!r}; commands: {', '.join(group.command.list_commands(group))}")
-    with sub.context_class(sub, info_name=command, parent=group) as sub_ctx:
-        typer.echo(sub_ctx.get_help(), nl=False)
+    known: list[str] = []
+    for word in command:  # `help export anki`: a command of a command group
+        if hasattr(group.command, "get_command"):
+            known = group.command.list_commands(group)
+            sub = group.command.get_command(group, word)
+        else:
+            sub = None  # `help quiz x`: quiz has no commands of its own
+        if sub is None:
+            _fail(f"no command {' '.join(command)!r}; commands: {', '.join(known)}")
+        group = sub.context_class(sub, info_name=word, parent=group)
+    typer.echo(group.get_help(), nl=False)
 
 
 def _global_options_first(args: list[str]) -> list[str]:
