@@ -207,7 +207,7 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
             module.experiment(proof)  # type: ignore[attr-defined]
     except DerivationTimeout as exc:
         error = str(exc)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in a derivation is its error, not prove's exit
         if proof.device == "mps" and "float64" in str(exc):
             # Apple GPUs have no float64, which exact checks need: run this one on the CPU.
             return run_one(info_id, path, title, "cpu", scale, seed, threads, timeout, interactive,

@@ -105,6 +105,19 @@ def test_what_a_derivation_prints_leaves_prove_json_parseable(tmp_path: Path, mo
     assert "debugging 2" in result.stderr
 
 
+def test_a_derivation_that_calls_sys_exit_is_an_error_not_a_silent_pass(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # sys.exit(0) in an experiment ended `prove` itself: nothing printed, exit status 0
+    header = "topic: user\ntitle: {en: U, zh: 用户}\ncards:\n"
+    write(tmp_path, "questions/user.yaml", header + GOOD_CARD)
+    write(tmp_path, "derivations/user_proof.py", GOOD_DERIVATION.replace(
+        'p.close("1 + 1", 1 + 1, 2)', 'import sys; sys.exit(0)'))
+    monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path))
+    result = runner.invoke(app, ["prove", "user_proof", "--device", "cpu", "--json", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    [row] = json.loads(result.stdout)
+    assert row["verdict"] == "error" and "SystemExit" in row["error"]
+
+
 def test_a_derivation_that_raises_is_an_error_not_a_crash(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     header = "topic: user\ntitle: {en: U, zh: 用户}\ncards:\n"
     write(tmp_path, "questions/user.yaml", header + GOOD_CARD)
