@@ -1391,7 +1391,7 @@ PLAN_TEXT = {
         "waiting": "因时间不足而推迟",
         "topic": "主题", "recall": "{date} 的预测记忆率", "all": "全部卡片",
         "costs": "分钟数来自基于 FSRS 记忆模型的模拟：{costs}。",
-        "measured": "您的答题时间中位数", "default": "默认值",
+        "measured": "你的答题时间中位数", "default": "默认值",
         "short": "警告：每天 {minutes} 分钟不足以在 {date} 前学完这 {cards} 张卡片："
                  "届时将有 {left} 张未学或仍待复习。每天约 {needed} 分钟才够"
                  "（`--minutes-per-day {needed}`）。",

@@ -312,3 +312,10 @@ def test_new_refuses_in_chinese(tmp_path: Path, isolated_home: Path,
         if args == ["--topic", "broken"]:
             assert "无法把卡片添加到" in out and "文件保持原样" in out, result.output
         assert not re.search(r"[a-z]{3,} [a-z]{3,} [a-z]{3,}", result.output), result.output
+
+
+def test_the_plan_addresses_the_user_as_every_other_screen_does() -> None:
+    # every zh screen says 你; the plan's footnote said 您的答题时间中位数
+    from dlstudy.cli import PLAN_TEXT
+
+    assert not [v for v in PLAN_TEXT["zh"].values() if "您" in str(v)]
