@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
-from rich.console import Console
 from typer import _click as click
 from typer.core import TyperGroup
 
 from dlstudy import __version__
+from dlstudy.prose import ProseConsole
 
 if TYPE_CHECKING:
     from dlstudy.card import Card
@@ -81,8 +81,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console()
-err = Console(stderr=True)
+console = ProseConsole()  # Chinese messages wrap between ideographs, not only at spaces
+err = ProseConsole(stderr=True)
 
 LangOpt = Annotated[Optional[str], typer.Option("--lang", "-l", help="Language: en or zh (default: "
                                                 "DLSTUDY_LANG, then the locale).", show_default=False)]

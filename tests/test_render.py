@@ -223,3 +223,20 @@ def test_a_chinese_derivation_title_under_proved_by_is_not_cropped() -> None:
                 library.derivations[d].title.get("zh") for d in card.derivations)
             shown = console.export_text()
             assert shown.count("…") == written.count("…"), (card_id, width, shown)
+
+
+def test_printed_chinese_messages_wrap_between_ideographs() -> None:
+    # "…请输入写有你的函数的文件路径后按回车" came out as "这里没有编辑器（未设置 \n$EDITOR，…"
+    # (rich breaks a printed string only at spaces); the CLI's consoles wrap Chinese like cards
+    import io
+
+    from dlstudy.prose import ProseConsole
+
+    out = io.StringIO()
+    console = ProseConsole(file=out, width=40, color_system=None)
+    console.print("这里没有编辑器（未设置 $EDITOR，或不是终端）：请输入写有你的函数的文件路径后按回车",
+                  highlight=False)
+    lines = out.getvalue().splitlines()
+    from rich.cells import cell_len
+    assert cell_len(lines[0]) >= 38, lines
+    console.print("an English message is wrapped as rich wraps it, at spaces only " * 2)
