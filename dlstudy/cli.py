@@ -1400,8 +1400,8 @@ PLAN_TEXT = {
         "none": "没有已保存的计划。",
     },
 }
-KIND_NAMES = {"en": {"recall": "recall", "exercise": "exercise", "claim": "claim"},
-              "zh": {"recall": "回忆", "exercise": "练习", "claim": "判断"}}
+KIND_NAMES = {"en": {"recall": "recall", "exercise": "exercise", "claim": "claim", "code": "code"},
+              "zh": {"recall": "回忆", "exercise": "练习", "claim": "判断", "code": "编程"}}
 
 
 def _plan_text(lang: str, key: str, **values: object) -> str:
