@@ -369,7 +369,8 @@ def review_refill(cards: Sequence[Card]) -> Callable[[Session], list[Card]]:
         ready = [by_id[cid] for cid, d, state in due if due_by(state, d, now, day_end)]
         if ready:
             return ready
-        return [by_id[cid] for cid, _, state in due if state in (1, 3)][:1]  # learning, relearning
+        return [by_id[cid] for cid, d, state in due  # (re)learning, due within LEARN_AHEAD
+                if state in (1, 3) and d <= now + LEARN_AHEAD_US][:1]
 
     return refill
 

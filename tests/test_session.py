@@ -370,3 +370,26 @@ def test_a_review_card_due_later_today_is_asked_today(decks: Path, tmp_path: Pat
         assert first not in [c.id for c in review_queue(store, deck, 0, clock.dt()).due]
     monkeypatch.delenv("TZ")
     _time.tzset()
+
+
+def test_a_learning_card_due_hours_from_now_is_not_pulled_into_the_session(
+        decks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a review that runs out takes a (re)learning card due within 20 minutes (Anki's learn-ahead
+    # limit), never one due hours later the same day
+    import time as _time
+
+    from dlstudy.session import review_refill
+
+    monkeypatch.setenv("TZ", "UTC")
+    _time.tzset()
+    clock = Clock()
+    with Store.open(tmp_path / "home", clock=clock.us) as store:
+        deck = cards(decks)[:1]
+        session = Session(store, store.scheduler(SchedulerConfig()), deck, "review", clock=clock.dt)
+        session.next_card()
+        session.grade(1)  # Again: learning, due in a minute or so
+        assert [c.id for c in review_refill(deck)(session)] == [deck[0].id]
+        clock.advance(hours=-3)  # the same card is now due three hours ahead, still today
+        assert review_refill(deck)(session) == []
+    monkeypatch.delenv("TZ")
+    _time.tzset()
