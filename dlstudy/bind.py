@@ -246,8 +246,8 @@ def fill(text: str, lookup: Callable[[Ref], Any]) -> str:
     def one(m: re.Match[str]) -> str:
         try:
             ref = parse(m.group(1))
-        except ValueError:
-            return m.group(0)
+        except ValueError:  # `check` names the problem; the card shows a gap, as for a lost row
+            return f"⟨{m.group(1)}?⟩"
         value = lookup(ref)
         if value is None:
             return f"⟨{ref.derivation}.{ref.row}?⟩"

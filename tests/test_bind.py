@@ -115,3 +115,10 @@ def test_a_directed_bound_keeps_the_digits_asked_for_across_a_power_of_ten(
     # 9.96 rounds to "10" at two figures; rounding down must step back by the unit of 9.96's
     # last figure (0.1 → "9.9"), not of 10's (1 → "9", a bound needlessly loose by 10×)
     assert bind.show(value, spec) == shown
+
+
+def test_a_placeholder_that_does_not_parse_is_shown_as_a_gap_not_as_template_text() -> None:
+    # `{{d.row|.2q}}` (a bad format spec) was printed raw in `show` and in the Anki note, while
+    # every other broken reference reads ⟨d.row?⟩
+    assert bind.fill("at most {{d.row|.2q}} here", lambda ref: 1.0) == "at most ⟨d.row|.2q?⟩ here"
+    assert bind.fill("at most {{d.row|.2f}}", lambda ref: 1.0) == "at most 1.00"
