@@ -552,6 +552,7 @@ MESSAGES = {
         "no_plots": "no plots to write",
         "what": "say what to prove: an id, --topic T or --all (see `dlstudy prove --help`)",
         "no_topic": "no topic {topic!r}; topics are: {topics}",
+        "no_topic_near": "no topic {topic!r} — did you mean {near!r}? Topics are: {topics}",
         "missing_link": "linked derivation {id!r} does not exist; run `dlstudy check`",
         "broken_link": "linked derivation {id!r} did not load (its module has a problem); run "
                        "`dlstudy check`",
@@ -578,6 +579,7 @@ MESSAGES = {
         "no_plots": "没有可写入的图",
         "what": "请指定要证明的内容：一个 id、--topic T 或 --all（见 `dlstudy prove --help`）",
         "no_topic": "没有主题 {topic!r}；现有主题：{topics}",
+        "no_topic_near": "没有主题 {topic!r} —— 是不是 {near!r}？现有主题：{topics}",
         "missing_link": "链接的推导 {id!r} 不存在；请运行 `dlstudy check`",
         "broken_link": "链接的推导 {id!r} 没有载入（它的模块有问题）；请运行 `dlstudy check`",
         "scale": "--scale 必须是 quick 或 full，而不是 {value!r}",
@@ -611,6 +613,11 @@ def _topic(library: Library, topic: Optional[str], lang: Optional[str] = None) -
     topics = library.topics()
     found = next((t for t in topics if t.casefold() == topic.strip().casefold()), None)
     if found is None:
+        import difflib
+
+        near = difflib.get_close_matches(topic.strip().casefold(), topics, n=1, cutoff=0.6)
+        if near:  # `--topic rnnn`, `--topic mien`
+            _fail(_msg(lang, "no_topic_near", topic=topic, near=near[0], topics=", ".join(topics)))
         _fail(_msg(lang, "no_topic", topic=topic, topics=", ".join(topics)))
     return found
 
