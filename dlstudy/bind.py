@@ -112,7 +112,9 @@ def _toward(x: float, base: str, direction: int) -> str:
         step = 10.0 ** -(precision + 2)
     else:  # g, e: significant digits
         places = precision if kind in "eE" else max(precision, 1) - 1
-        step = 10.0 ** (math.floor(math.log10(abs(shown))) - places) if shown else 10.0 ** -places
+        # the unit of the value's own last digit: where rounding carried to the next power of
+        # ten (9.96 → "10"), the shown number's unit is ten times too coarse ("9", not "9.9")
+        step = 10.0 ** (math.floor(math.log10(abs(x))) - places) if x else 10.0 ** -places
     return format(shown + direction * step, base)
 
 
@@ -244,8 +246,8 @@ def fill(text: str, lookup: Callable[[Ref], Any]) -> str:
     def one(m: re.Match[str]) -> str:
         try:
             ref = parse(m.group(1))
-        except ValueError:
-            return m.group(0)
+        except ValueError:  # `check` names the problem; the card shows a gap, as for a lost row
+            return f"⟨{m.group(1)}?⟩"
         value = lookup(ref)
         if value is None:
             return f"⟨{ref.derivation}.{ref.row}?⟩"

@@ -43,6 +43,29 @@ TIMEOUT_S = 120.0  # the time limit of `dlstudy prove --scale quick` (its defaul
 KILL_GRACE_S = 60.0
 LEFT = "stopped: the card was left"
 
+# Why a claim has no verdict, in each language (Verdict.why names the entry and its arguments).
+PROBLEMS = {
+    "en": {
+        "did_not_run": "the derivation `{id}` did not run: {why}",
+        "no_row": "derivation `{id}`: no evidence row has the id `{row}`",
+        "no_derivation": "no derivation named `{id}`",
+        "could_not_run": "could not run `{id}`: {why}",
+        "timed_out": "the derivation `{id}` was stopped after {seconds:g} s (the time limit of "
+                     "`dlstudy prove`)",
+        "left": LEFT,
+        "running": "the experiment is still running",
+    },
+    "zh": {
+        "did_not_run": "推导 `{id}` 没有运行成功：{why}",
+        "no_row": "推导 `{id}` 没有 id 为 `{row}` 的证据行",
+        "no_derivation": "没有名为 `{id}` 的推导",
+        "could_not_run": "无法运行 `{id}`：{why}",
+        "timed_out": "推导 `{id}` 运行 {seconds:g} 秒后被停止（`dlstudy prove` 的时间限制）",
+        "left": "已停止：离开了这张卡片",
+        "running": "实验仍在运行",
+    },
+}
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -59,6 +82,23 @@ class Verdict:
     row: Evidence | None = None
     result: Result | None = None
     problem: str | None = None
+    why: tuple[str, tuple[tuple[str, object], ...]] | None = None  # PROBLEMS entry, arguments
+
+    def explain(self, lang: str) -> str:
+        """Why there is no verdict, in ``lang`` (the English ``problem`` if it has no entry)."""
+        if self.why is None:
+            return self.problem or "?"
+        from dlstudy.runner import error_in
+
+        key, args = self.why
+        shown = {k: error_in(v, lang) if k == "why" and isinstance(v, str) else v for k, v in args}
+        return PROBLEMS.get(lang, PROBLEMS["en"])[key].format(**shown)
+
+
+def _problem(key: str, result: Result | None = None, **args: object) -> Verdict:
+    """A :class:`Verdict` without a verdict, for the reason ``PROBLEMS[…][key]``."""
+    return Verdict(None, None, result, PROBLEMS["en"][key].format(**args),
+                   (key, tuple(args.items())))
 
 
 def find_row(evidence: Sequence[Evidence], row_id: str) -> Evidence:
@@ -73,11 +113,11 @@ def verdict(spec: ClaimSpec, result: Result) -> Verdict:
     """The verdict ``result`` gives the claim ``spec``."""
     if result.verdict == "error":
         last = (result.error or "no error message").strip().splitlines()[-1]
-        return Verdict(None, None, result, f"the derivation `{result.id}` did not run: {last}")
+        return _problem("did_not_run", result, id=result.id, why=last)
     try:
         row = find_row(result.evidence, spec.row)
-    except LookupError as exc:
-        return Verdict(None, None, result, f"derivation `{result.id}`: {exc}")
+    except LookupError:
+        return _problem("no_row", result, id=result.id, row=spec.row)
     return Verdict(row.passed != (spec.statement == "denies"), row, result)
 
 
@@ -110,7 +150,7 @@ class PendingVerdict:
         self._cancelled = False
         self._child: subprocess.Popen[bytes] | None = None
         if info is None:
-            self._verdict = Verdict(None, problem=f"no derivation named `{spec.derivation}`")
+            self._verdict = _problem("no_derivation", id=spec.derivation)
             self._thread: threading.Thread | None = None
             return
         self._thread = threading.Thread(target=self._run, args=(info, proofs), daemon=True,
@@ -134,7 +174,7 @@ class PendingVerdict:
                         pass  # a cache that cannot be written only costs time
             self._verdict = verdict(self.spec, result)
         except Exception as exc:  # reported as "no verdict", never a crashed session
-            self._verdict = Verdict(None, problem=f"could not run `{info.id}`: {exc}")
+            self._verdict = _problem("could_not_run", id=info.id, why=exc)
 
     def _run_elsewhere(self, info: DerivationInfo) -> Result | None:
         """Run the derivation in a child process; None (with the verdict set) if it was
@@ -149,7 +189,7 @@ class PendingVerdict:
             with open(log, "wb") as stderr:
                 with self._lock:
                     if self._cancelled:
-                        self._verdict = Verdict(None, problem=LEFT)
+                        self._verdict = _problem("left")
                         return None
                     # stdin and stdout are not the child's: the session owns the terminal.
                     self._child = subprocess.Popen(
@@ -162,12 +202,10 @@ class PendingVerdict:
                 except subprocess.TimeoutExpired:
                     child.kill()
                     child.wait()
-                    self._verdict = Verdict(None, problem=(
-                        f"the derivation `{info.id}` was stopped after {self.timeout:g} s "
-                        "(the time limit of `dlstudy prove`)"))
+                    self._verdict = _problem("timed_out", id=info.id, seconds=self.timeout)
                     return None
             if self._cancelled:
-                self._verdict = Verdict(None, problem=LEFT)
+                self._verdict = _problem("left")
                 return None
             if code != 0 or not out.exists():
                 lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
@@ -191,7 +229,7 @@ class PendingVerdict:
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
-                return Verdict(None, problem="the experiment is still running")
+                return _problem("running")
         assert self._verdict is not None
         return self._verdict
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
-from rich.console import Console
 from typer import _click as click
 from typer.core import TyperGroup
 
 from dlstudy import __version__
+from dlstudy.prose import ProseConsole
 
 if TYPE_CHECKING:
     from dlstudy.card import Card
@@ -81,8 +81,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console()
-err = Console(stderr=True)
+console = ProseConsole()  # Chinese messages wrap between ideographs, not only at spaces
+err = ProseConsole(stderr=True)
 
 LangOpt = Annotated[Optional[str], typer.Option("--lang", "-l", help="Language: en or zh (default: "
                                                 "DLSTUDY_LANG, then the locale).", show_default=False)]
@@ -552,6 +552,7 @@ MESSAGES = {
         "no_plots": "no plots to write",
         "what": "say what to prove: an id, --topic T or --all (see `dlstudy prove --help`)",
         "no_topic": "no topic {topic!r}; topics are: {topics}",
+        "no_topic_near": "no topic {topic!r} — did you mean {near!r}? Topics are: {topics}",
         "missing_link": "linked derivation {id!r} does not exist; run `dlstudy check`",
         "broken_link": "linked derivation {id!r} did not load (its module has a problem); run "
                        "`dlstudy check`",
@@ -578,6 +579,7 @@ MESSAGES = {
         "no_plots": "没有可写入的图",
         "what": "请指定要证明的内容：一个 id、--topic T 或 --all（见 `dlstudy prove --help`）",
         "no_topic": "没有主题 {topic!r}；现有主题：{topics}",
+        "no_topic_near": "没有主题 {topic!r} —— 是不是 {near!r}？现有主题：{topics}",
         "missing_link": "链接的推导 {id!r} 不存在；请运行 `dlstudy check`",
         "broken_link": "链接的推导 {id!r} 没有载入（它的模块有问题）；请运行 `dlstudy check`",
         "scale": "--scale 必须是 quick 或 full，而不是 {value!r}",
@@ -611,6 +613,11 @@ def _topic(library: Library, topic: Optional[str], lang: Optional[str] = None) -
     topics = library.topics()
     found = next((t for t in topics if t.casefold() == topic.strip().casefold()), None)
     if found is None:
+        import difflib
+
+        near = difflib.get_close_matches(topic.strip().casefold(), topics, n=1, cutoff=0.6)
+        if near:  # `--topic rnnn`, `--topic mien`
+            _fail(_msg(lang, "no_topic_near", topic=topic, near=near[0], topics=", ".join(topics)))
         _fail(_msg(lang, "no_topic", topic=topic, topics=", ".join(topics)))
     return found
 
@@ -1391,7 +1398,7 @@ PLAN_TEXT = {
         "waiting": "因时间不足而推迟",
         "topic": "主题", "recall": "{date} 的预测记忆率", "all": "全部卡片",
         "costs": "分钟数来自基于 FSRS 记忆模型的模拟：{costs}。",
-        "measured": "您的答题时间中位数", "default": "默认值",
+        "measured": "你的答题时间中位数", "default": "默认值",
         "short": "警告：每天 {minutes} 分钟不足以在 {date} 前学完这 {cards} 张卡片："
                  "届时将有 {left} 张未学或仍待复习。每天约 {needed} 分钟才够"
                  "（`--minutes-per-day {needed}`）。",
@@ -1400,8 +1407,8 @@ PLAN_TEXT = {
         "none": "没有已保存的计划。",
     },
 }
-KIND_NAMES = {"en": {"recall": "recall", "exercise": "exercise", "claim": "claim"},
-              "zh": {"recall": "回忆", "exercise": "练习", "claim": "判断"}}
+KIND_NAMES = {"en": {"recall": "recall", "exercise": "exercise", "claim": "claim", "code": "code"},
+              "zh": {"recall": "回忆", "exercise": "练习", "claim": "判断", "code": "编程"}}
 
 
 def _plan_text(lang: str, key: str, **values: object) -> str:
@@ -1922,20 +1929,26 @@ def export_reviews(
 
 
 @app.command("help")
-def help_(ctx: typer.Context, command: Annotated[Optional[str], typer.Argument(
+def help_(ctx: typer.Context, command: Annotated[Optional[list[str]], typer.Argument(
         help="A command to explain (default: all of them).")] = None,
           lang: LangOpt = None) -> None:
     """Show this help (the same as --help); `dlstudy help COMMAND` explains one command."""
     _messages_in(lang)  # the help itself is in that language already: see Commands.main
     group: Any = ctx.parent  # the `dlstudy` group's context (click's, as typer vendors it)
-    if command is None:
+    if not command:
         typer.echo(group.get_help(), nl=False)
         return
-    sub = group.command.get_command(group, command)
-    if sub is None:
-        _fail(f"no command {command!r}; commands: {', '.join(group.command.list_commands(group))}")
-    with sub.context_class(sub, info_name=command, parent=group) as sub_ctx:
-        typer.echo(sub_ctx.get_help(), nl=False)
+    known: list[str] = []
+    for word in command:  # `help export anki`: a command of a command group
+        if hasattr(group.command, "get_command"):
+            known = group.command.list_commands(group)
+            sub = group.command.get_command(group, word)
+        else:
+            sub = None  # `help quiz x`: quiz has no commands of its own
+        if sub is None:
+            _fail(f"no command {' '.join(command)!r}; commands: {', '.join(known)}")
+        group = sub.context_class(sub, info_name=word, parent=group)
+    typer.echo(group.get_help(), nl=False)
 
 
 def _global_options_first(args: list[str]) -> list[str]:

@@ -13,11 +13,11 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import msgspec
 
-from dlstudy.card import CONTROL, Card, DeckFile, Text, card_text_problems, text_problems
+from dlstudy.card import CONTROL, Card, DeckFile, Kind, Text, card_text_problems, text_problems
 
 if TYPE_CHECKING:
     import yaml
@@ -287,7 +287,8 @@ def _duplicate_keys(node: yaml.Node | None, path: Path) -> list[Problem]:
     return problems
 
 
-_CHOICES = {"kind": "recall, exercise, claim", "statement": "asserts, denies"}
+# the values a misspelt enum field may take, from the schema itself ("code" was missing)
+_CHOICES = {"kind": ", ".join(get_args(Kind)), "statement": "asserts, denies"}
 
 
 def _explain(error: msgspec.ValidationError, prefix: Sequence[str | int] = ()

@@ -182,7 +182,7 @@ ARGUMENTS: dict[tuple[str, str], str] = {
     ("*", "cards"): "卡片...",
     ("flag", "number"): "N",
     ("backup", "target"): "文件",
-    ("help", "command"): "命令",
+    ("help", "command"): "[命令]...",
     ("export anki", "target"): "文件.apkg",
     ("export reviews", "target"): "文件.csv",
 }

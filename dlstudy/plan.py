@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from dlstudy.scheduler import CardState, Scheduler, SchedulerConfig
+from dlstudy.scheduler import CardState, Scheduler, SchedulerConfig, due_by
 
 if TYPE_CHECKING:
     from fsrs import Card as FsrsCard
@@ -47,11 +47,14 @@ if TYPE_CHECKING:
 DAY = timedelta(days=1)
 # Seconds one showing takes when the log has too few answers of that kind (each is a card
 # answered from memory, then checked: exercises mean computing; claims are one word).
-DEFAULT_SECONDS = {"recall": 30.0, "exercise": 90.0, "claim": 20.0}
+# a coding card is a function written in an editor and run against the grader: minutes, not the
+# 30 s of a recall card (which it was costed as: 16 such cards made a plan 10 minutes a day short)
+DEFAULT_SECONDS = {"recall": 30.0, "exercise": 90.0, "claim": 20.0, "code": 300.0}
 FIRST_SHOWING = 2.0  # a new card's first showing also reads the answer and its proof
 DEFAULT_FIRST_AGAIN = 0.25  # new cards failed at first sight (FSRS's simulator: 0.24)
 MIN_SAMPLES = 10  # answers of a kind before the user's own median replaces the default
 MAX_ANSWER_S = 300.0  # longer answers are counted as this (the user walked away)
+MAX_CODE_S = 1800.0  # … but writing a function may well take half an hour
 TARGETS = (0.80, 0.85, 0.90, 0.93, 0.95, 0.97)
 DEFAULT_MINUTES = 30
 EVAL_HOUR = 12  # recall "on the date" is predicted for noon, local time
@@ -97,7 +100,8 @@ def costs_from_log(rows: Iterable[tuple[str, bool, int | None, int]]) -> Costs:
             firsts += 1
             failed += rating == 1
         if duration is not None and duration > 0:
-            seen.setdefault((kind, first), []).append(min(duration / 1000, MAX_ANSWER_S))
+            cap = MAX_CODE_S if kind == "code" else MAX_ANSWER_S
+            seen.setdefault((kind, first), []).append(min(duration / 1000, cap))
     costs = Costs()
     measured = []
     for kind in DEFAULT_SECONDS:
@@ -523,7 +527,10 @@ def todays_plan(cards: Sequence[PlanCard], plan: ActivePlan, scheduler: Schedule
     def key(c: PlanCard) -> tuple[int, float, float]:
         return (c.level, weak[c.topic], on_date[c.id])
 
-    due = sorted((c for c in cards if c.state is not None and c.state.due <= due_us), key=key)
+    day_end = datetime.combine(now.astimezone().date() + timedelta(days=1), time()).astimezone()
+    day_end_us = day_end.timestamp() * 1e6
+    due = sorted((c for c in cards if c.state is not None
+                  and due_by(c.state.state, c.state.due, due_us, day_end_us)), key=key)
     budget = plan.minutes * 60 - spent_today_s
     unseen = [c for c in cards if c.state is None]
     last_intro = max(0, n - 1 - min(7, n // 4))
@@ -539,7 +546,7 @@ def todays_plan(cards: Sequence[PlanCard], plan: ActivePlan, scheduler: Schedule
     budget -= sum(costs.of(c.kind) for c in due)  # due cards are all asked, as in plain review
     forward: list[PlanCard] = []
     if n >= 1:
-        for c in sorted((c for c in cards if c.state is not None and c.state.due > due_us
+        for c in sorted((c for c in cards if c.state is not None and c.state.due >= day_end_us
                          and c.state.state == 2 and on_date[c.id] < plan.target), key=key):
             st = c.state
             assert st is not None and st.stability is not None

@@ -7,8 +7,15 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import (
+    Console,
+    ConsoleOptions,
+    Group,
+    RenderableType,
+    RenderResult,
+)
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -18,6 +25,7 @@ from dlstudy.card import Card
 from dlstudy.deck import printable
 from dlstudy.derivation import DerivationInfo
 from dlstudy.evidence import Evidence, Plot, Result, Step
+from dlstudy.prose import Prose
 
 if TYPE_CHECKING:
     from dlstudy.stats import Stats
@@ -180,7 +188,7 @@ def _is_cjk(ch: str) -> bool:
 def question_panel(card: Card, lang: str, subtitle: str = "", task: str | None = None) -> Panel:
     """The question; ``task`` (an exercise's numbers, "True or false?") follows it in bold."""
     label = LABELS[lang]["question"]
-    body = RichText(reflow(card.question.get(lang)))
+    body = Prose(reflow(card.question.get(lang)))
     if task is None and card.kind == "claim":
         task = TRUE_OR_FALSE[lang]
     if task:
@@ -200,11 +208,11 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
     ``claim_rule`` is False: a session has just shown the deciding row), and the sources."""
     labels = LABELS[lang]
     parts: list[RenderableType] = [
-        Panel(RichText(reflow(card.answer.get(lang))), title=labels["answer"], border_style="green",
+        Panel(Prose(reflow(card.answer.get(lang))), title=labels["answer"], border_style="green",
               title_align="left")
     ]
     if card.correction is not None:
-        parts.append(Panel(RichText(reflow(card.correction.get(lang))), title=labels["correction"],
+        parts.append(Panel(Prose(reflow(card.correction.get(lang))), title=labels["correction"],
                            border_style="yellow", title_align="left"))
     if card.derivations:
         # a grid, so that a title too long for the line wraps under itself, not under the id
@@ -213,7 +221,7 @@ def answer_panel(card: Card, derivations: dict[str, DerivationInfo], lang: str,
         proofs.add_column()
         for ref in card.derivations:
             info = derivations.get(ref)
-            proofs.add_row(ref, info.title.get(lang) if info else
+            proofs.add_row(ref, Prose(info.title.get(lang)) if info else
                            ("（缺失）" if lang == "zh" else "(missing)"))
         parts.append(RichText(labels["derivations"], style="bold"))
         parts.append(Padding(proofs, (0, 0, 0, 2)))
@@ -281,7 +289,7 @@ def exercise_result(solution: str, shown_expected: str, answer: str | None, corr
         head = (f"{mark} · {labels['your']} {escape(answer)} · {labels['expected']} "
                 f"[b]{escape(shown_expected)}[/b]")
     return Group(RichText.from_markup(head),
-                 Panel(RichText(solution), title=labels["solution"], border_style="green",
+                 Panel(Prose(solution), title=labels["solution"], border_style="green",
                        title_align="left"))
 
 
@@ -475,7 +483,9 @@ def result_view(result: Result, claims: Sequence[str] = (), plots: bool = True,
     if result.evidence:
         parts.append(evidence_table(result.evidence, lang))
     if result.error:
-        parts.append(RichText(printable(result.error), style="yellow"))
+        from dlstudy.runner import error_in
+
+        parts.append(RichText(printable(error_in(result.error, lang)), style="yellow"))
     if plots:
         parts.extend(TerminalPlot(p) for p in result.plots)
     style = VERDICT_STYLE[result.verdict]
@@ -618,7 +628,6 @@ class SideBySide:
         self.parts, self.gap = parts, gap
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from rich.measure import Measurement
 
         widths = [Measurement.get(console, options, p).maximum for p in self.parts]
         if sum(widths) + self.gap * (len(self.parts) - 1) <= options.max_width:
@@ -720,8 +729,8 @@ def derivation_panel(info: DerivationInfo, cards: Sequence[Card], lang: str) -> 
             grid.add_row(left, right)
         return grid
 
-    claims = rows((RichText("  •"), RichText(reflow(c.get(lang)))) for c in info.claims)
-    linked: RenderableType = rows((RichText(f"  {c.id}", style="cyan"), RichText(c.title.get(lang)))
+    claims = rows((RichText("  •"), Prose(reflow(c.get(lang)))) for c in info.claims)
+    linked: RenderableType = rows((RichText(f"  {c.id}", style="cyan"), Prose(c.title.get(lang)))
                                   for c in cards) if cards else \
         RichText(f"  {labels['none']}", style="dim")
     body = Group(RichText(labels["claims"], style="bold"), claims,

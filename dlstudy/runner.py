@@ -8,12 +8,14 @@ the scale — change any of them and the derivation runs again.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import importlib.util
 import json
 import math
 import os
 import random
+import re
 import signal
 import sys
 import threading
@@ -128,6 +130,24 @@ class DerivationTimeout(Exception):
     """A derivation ran past its time limit."""
 
 
+TIMEOUT_ERROR = {"en": "stopped after {seconds:g} s (--timeout)",
+                 "zh": "运行 {seconds:g} 秒后被停止（--timeout）"}
+
+
+NO_EVIDENCE = {"en": "the derivation recorded no evidence", "zh": "该推导没有记录任何证据"}
+
+
+def error_in(error: str, lang: str) -> str:
+    """A result's ``error`` as shown in ``lang``: the time limit's own message is translated
+    (an exception's text, the derivation's own, is shown as it is)."""
+    if error.strip() == NO_EVIDENCE["en"]:
+        return NO_EVIDENCE.get(lang, error)
+    m = re.fullmatch(r"stopped after (\S+) s \(--timeout\)", error.strip())
+    if m is None or lang not in TIMEOUT_ERROR:
+        return error
+    return TIMEOUT_ERROR[lang].format(seconds=float(m.group(1)))
+
+
 @contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`DerivationTimeout` in this thread after ``seconds`` (Unix main thread only)."""
@@ -137,7 +157,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         return
 
     def expire(signum: int, frame: object) -> None:
-        raise DerivationTimeout(f"stopped after {seconds:g} s (--timeout)")
+        raise DerivationTimeout(TIMEOUT_ERROR["en"].format(seconds=seconds))
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -177,15 +197,17 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
         except ImportError:
             pass
         started = time.perf_counter()  # the time of the derivation, not of importing torch
-        module = _load_module(info_id, path)
-        with _time_limit(timeout):
+        # what a derivation prints goes to stderr: stdout is the command's own (`--json`, a pipe)
+        with contextlib.redirect_stdout(sys.stderr):
+            module = _load_module(info_id, path)
+        with _time_limit(timeout), contextlib.redirect_stdout(sys.stderr):
             _seed_everything(seed)
             module.derive(proof)  # type: ignore[attr-defined]
             _seed_everything(seed)
             module.experiment(proof)  # type: ignore[attr-defined]
     except DerivationTimeout as exc:
         error = str(exc)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in a derivation is its error, not prove's exit
         if proof.device == "mps" and "float64" in str(exc):
             # Apple GPUs have no float64, which exact checks need: run this one on the CPU.
             return run_one(info_id, path, title, "cpu", scale, seed, threads, timeout, interactive,
@@ -195,7 +217,7 @@ def run_one(info_id: str, path: str, title: str, device: str, scale: str,
     if error is not None:
         verdict = "error"
     elif not proof.evidence:
-        verdict, error = "error", "the derivation recorded no evidence"
+        verdict, error = "error", NO_EVIDENCE["en"]
     else:
         verdict = "pass" if all(e.passed for e in proof.evidence) else "fail"
     result = Result(info_id, title, verdict, proof.device, scale,  # type: ignore[arg-type]

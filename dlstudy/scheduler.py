@@ -42,6 +42,14 @@ def from_us(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
 
 
+def due_by(state: int, due_us: float, now_us: float, day_end_us: float) -> bool:
+    """Whether a card is due in today's review: due by now, or — for a card in review state,
+    scheduled in whole days — due later today (before ``day_end_us``, local midnight), as Anki
+    shows a review card all day on its due date. A card reviewed at 20:00 with a one-day interval
+    is then asked tomorrow at 19:55 too, instead of waiting a day for the five minutes."""
+    return due_us <= now_us or (state == 2 and due_us < day_end_us)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from dlstudy.card import Card
-from dlstudy.scheduler import CardState, Scheduler, to_us, utcnow
+from dlstudy.scheduler import CardState, Scheduler, due_by, to_us, utcnow
 from dlstudy.store import Review, Store
 
 if TYPE_CHECKING:
@@ -330,7 +330,9 @@ def review_queue(store: Store, cards: Sequence[Card], new_per_day: int,
         return _planned_queue(store, cards, plan, scheduler, now, introduced, day_start,
                               None if scope is None else [c for c in scope if c.id not in hidden])
     dues = store.due_times()
-    due = [(dues[c.id], i, c) for i, c in enumerate(cards) if dues.get(c.id, now_us + 1) <= now_us]
+    day_end = to_us(local_day_start(now, 1))
+    ready = {cid: d for cid, d, state in store.due(day_end) if due_by(state, d, now_us, day_end)}
+    due = [(ready[c.id], i, c) for i, c in enumerate(cards) if c.id in ready]
     due.sort(key=lambda t: (t[0], t[1]))
     left = max(0, new_per_day - introduced)
     new = interleave_new([c for c in cards if c.id not in dues])[:left]
@@ -358,14 +360,17 @@ def review_refill(cards: Sequence[Card]) -> Callable[[Session], list[Card]]:
     by_id = {c.id: c for c in cards}
 
     def refill(session: Session) -> list[Card]:
-        now = to_us(session.clock())
+        clock = session.clock()
+        now, day_end = to_us(clock), to_us(local_day_start(clock, 1))
         skipped = {c.id for c in session.skipped} | session.store.hidden(now)
-        due = [(cid, d, state) for cid, d, state in session.store.due(now + LEARN_AHEAD_US)
+        due = [(cid, d, state) for cid, d, state in session.store.due(max(now + LEARN_AHEAD_US,
+                                                                          day_end))
                if cid in by_id and cid not in skipped]
-        ready = [by_id[cid] for cid, d, _ in due if d <= now]
+        ready = [by_id[cid] for cid, d, state in due if due_by(state, d, now, day_end)]
         if ready:
             return ready
-        return [by_id[cid] for cid, _, state in due if state in (1, 3)][:1]  # learning, relearning
+        return [by_id[cid] for cid, d, state in due  # (re)learning, due within LEARN_AHEAD
+                if state in (1, 3) and d <= now + LEARN_AHEAD_US][:1]
 
     return refill
 

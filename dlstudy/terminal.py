@@ -870,8 +870,9 @@ def ask_claim(study: Study, card: Card) -> str:
 
     study.keys.discard()  # the rest of a word typed fast ("false⏎3u") is not a command
     if verdict.truth is None:
-        study.console.print(f"[yellow]{study.text('no_verdict')}[/yellow] "
-                            f"{escape(verdict.problem or '?')}")
+        label = study.text("no_verdict")
+        study.console.print(f"[yellow]{label}[/yellow]{'' if label.endswith('：') else ' '}"
+                            f"{escape(verdict.explain(study.lang))}")
         study.console.print(answer_panel(card, study.derivations, study.lang))
         return study.settle(card, None, round(seconds * 1000), None, answer)
 

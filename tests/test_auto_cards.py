@@ -343,6 +343,12 @@ def test_check_wants_the_claim_derivation_linked_and_the_fields_matching_the_kin
     problems = check_library(load_library([tmp_path / "d"]), only=[path])
     assert any("`statement` is one of: asserts, denies" in p.message for p in problems)
 
+    # a misspelt kind listed recall, exercise, claim — not code, a kind the schema accepts
+    bad_kind = DECK.replace("    kind: exercise\n", "    kind: exercize\n")
+    path = write_deck(tmp_path / "e", bad_kind)
+    problems = check_library(load_library([tmp_path / "e"]), only=[path])
+    assert any("`kind` is one of: recall, exercise, claim, code" in p.message for p in problems)
+
 
 def test_check_command_prints_the_line_and_exits_1(tmp_path: Path) -> None:
     old, new, message, _ = BROKEN["unknown generator"]
@@ -374,6 +380,24 @@ def test_the_verdict_follows_the_row() -> None:
         find_row(rows, "gamma")
     errored = Result("d", "D", "error", "cpu", "quick", 0.1, error="Traceback…\nValueError: boom")
     assert "boom" in (verdict(ClaimSpec("d", "alpha", "asserts"), errored).problem or "")
+
+
+def test_why_a_claim_has_no_verdict_is_said_in_chinese() -> None:
+    # a zh session printed "无法判定： the derivation `d` did not run: …" (English, and a space
+    # after the full-width colon)
+    from dlstudy.card import ClaimSpec
+    from dlstudy.claims import PendingVerdict
+
+    rows = [Evidence("alpha row", 1, 1, "=", True, "alpha")]
+    result = Result("d", "D", "pass", "cpu", "quick", 0.1, evidence=rows)
+    spec = ClaimSpec("d", "gamma", "asserts")
+    assert verdict(spec, result).explain("zh") == "推导 `d` 没有 id 为 `gamma` 的证据行"
+    assert verdict(spec, result).explain("en") == "derivation `d`: no evidence row has the id `gamma`"
+    errored = Result("d", "D", "error", "cpu", "quick", 0.1, error="Traceback…\nValueError: boom")
+    assert verdict(spec, errored).explain("zh") == "推导 `d` 没有运行成功：ValueError: boom"
+    stopped = Result("d", "D", "error", "cpu", "quick", 3.0, error="stopped after 3 s (--timeout)")
+    assert verdict(spec, stopped).explain("zh") == "推导 `d` 没有运行成功：运行 3 秒后被停止（--timeout）"
+    assert PendingVerdict(spec, None, None).result().explain("zh") == "没有名为 `d` 的推导"
 
 
 # --- the bundled content ----------------------------------------------------------------------

@@ -103,3 +103,22 @@ def test_check_wants_a_recorded_row_behind_a_placeholder(tmp_path: Path) -> None
     assert _problems(tmp_path, deck) == []
     card = load_library([tmp_path / "user"]).cards["user-card"]
     assert card.answer.get("en") == "It measured 2.0."
+
+
+@pytest.mark.parametrize(("value", "spec", "shown"), [
+    (9.96, ".2g↓", "9.9"), (99.6, ".2g↓", "99"), (9.96, ".1e↓", "9.9·10⁰"),
+    (-9.96, ".2g↑", "−9.9"), (0.0996, ".2g↓", "0.099"), (5967, ".2g↓", "5.9·10³"),
+    (0.996, ".2f↓", "0.99"), (0.9996, ".1%↓", "99.9%"), (10.04, ".2g↑", "11"),
+])
+def test_a_directed_bound_keeps_the_digits_asked_for_across_a_power_of_ten(
+        value: float, spec: str, shown: str) -> None:
+    # 9.96 rounds to "10" at two figures; rounding down must step back by the unit of 9.96's
+    # last figure (0.1 → "9.9"), not of 10's (1 → "9", a bound needlessly loose by 10×)
+    assert bind.show(value, spec) == shown
+
+
+def test_a_placeholder_that_does_not_parse_is_shown_as_a_gap_not_as_template_text() -> None:
+    # `{{d.row|.2q}}` (a bad format spec) was printed raw in `show` and in the Anki note, while
+    # every other broken reference reads ⟨d.row?⟩
+    assert bind.fill("at most {{d.row|.2q}} here", lambda ref: 1.0) == "at most ⟨d.row|.2q?⟩ here"
+    assert bind.fill("at most {{d.row|.2f}}", lambda ref: 1.0) == "at most 1.00"

@@ -91,6 +91,33 @@ def test_prove_exits_1_when_a_claim_fails(tmp_path: Path, monkeypatch) -> None: 
     assert [e["passed"] for e in row["evidence"]] == [True, False]
 
 
+def test_what_a_derivation_prints_leaves_prove_json_parseable(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # a user's derivation that print()s (a debugging line) put its text before the JSON array
+    header = "topic: user\ntitle: {en: U, zh: 用户}\ncards:\n"
+    write(tmp_path, "questions/user.yaml", header + GOOD_CARD)
+    write(tmp_path, "derivations/user_proof.py", GOOD_DERIVATION.replace(
+        'p.close("1 + 1", 1 + 1, 2)', 'print("debugging", 1 + 1); p.close("1 + 1", 1 + 1, 2)'))
+    monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path))
+    result = runner.invoke(app, ["prove", "user_proof", "--device", "cpu", "--json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert row["verdict"] == "pass"
+    assert "debugging 2" in result.stderr
+
+
+def test_a_derivation_that_calls_sys_exit_is_an_error_not_a_silent_pass(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # sys.exit(0) in an experiment ended `prove` itself: nothing printed, exit status 0
+    header = "topic: user\ntitle: {en: U, zh: 用户}\ncards:\n"
+    write(tmp_path, "questions/user.yaml", header + GOOD_CARD)
+    write(tmp_path, "derivations/user_proof.py", GOOD_DERIVATION.replace(
+        'p.close("1 + 1", 1 + 1, 2)', 'import sys; sys.exit(0)'))
+    monkeypatch.setenv("DLSTUDY_DECKS", str(tmp_path))
+    result = runner.invoke(app, ["prove", "user_proof", "--device", "cpu", "--json", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    [row] = json.loads(result.stdout)
+    assert row["verdict"] == "error" and "SystemExit" in row["error"]
+
+
 def test_a_derivation_that_raises_is_an_error_not_a_crash(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     header = "topic: user\ntitle: {en: U, zh: 用户}\ncards:\n"
     write(tmp_path, "questions/user.yaml", header + GOOD_CARD)

@@ -366,3 +366,13 @@ def test_a_plan_for_tomorrow_says_1_day(decks: Path) -> None:
     result = invoke(["plan", "--until", _until(1), "--topic", "drill"])
     assert result.exit_code == 0, result.output
     assert "(1 day) · 30 min a day · 6 cards" in result.output, result.output  # not "1 days"
+
+
+def test_a_coding_card_is_costed_as_writing_code_not_as_a_recall_card() -> None:
+    # code cards were costed at recall's 30 s a showing (60 s the first): a plan with the 16
+    # coding cards promised minutes it could not keep
+    from dlstudy.plan import Costs
+
+    assert Costs().of("code") == 300.0 and Costs().of("code", first=True) == 600.0
+    rows = [("code", False, 1_200_000, 3)] * 10  # 20 minutes an answer is not "walked away"
+    assert costs_from_log(rows).review["code"] == 1200.0

@@ -157,3 +157,86 @@ def test_stats_charts_stack_on_a_narrow_terminal_and_sit_side_by_side_on_a_wide_
         assert all("…" not in line for line in lines), lines
         dated = [line for line in lines if re.search(r"\d\d (Nov|Dec)", line)]
         assert len(dated) == (14 if side_by_side else 28), lines
+
+
+def test_chinese_card_text_wraps_between_ideographs_and_keeps_punctuation_off_line_starts() -> None:
+    # rich breaks only at spaces: "W 的梯度…（BPTT）。" went whole to the next line and left the
+    # line above a third empty; Chinese may break between any two ideographs
+    from rich.cells import cell_len
+    from rich.text import Text as RichText
+
+    from dlstudy.render import Prose
+
+    text = ("按 T 步展开就是一个 T 层网络，各层共享 W、U、b，所以同一个模块可以处理任意长度的序列而参数"
+            "不变。由于权重共享，W 的梯度是每个时间步贡献之和（BPTT）。MLP 需要固定长度的输入。")
+    console = Console(width=30, color_system=None)
+    lines = [line.plain.rstrip() for line in Prose(text).wrap(console, 30)]
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(cell_len(line) >= 27 for line in lines[:-1]), lines
+    assert not any(line[:1] in "，。、）；" for line in lines), lines
+    assert all(cell_len(line) <= 30 for line in lines)
+    english = "Exactly what one linear layer computes, because a product of matrices is a matrix. " * 3
+    assert [str(line) for line in Prose(english).wrap(console, 30)] == [
+        str(line) for line in RichText(english).wrap(console, 30)]
+
+
+def test_a_derivation_stopped_by_its_time_limit_says_so_in_chinese() -> None:
+    result = Result("d", "D", "error", "cpu", "quick", 2.0, error="stopped after 2 s (--timeout)")
+    console = Console(width=80, record=True, color_system=None)
+    console.print(result_view(result, lang="zh"))
+    shown = console.export_text()
+    assert "运行 2 秒后被停止（--timeout）" in shown and "stopped after" not in shown
+
+
+def test_a_chinese_claim_in_a_table_cell_is_not_cropped() -> None:
+    # `show rnn_gradient_flow --lang zh` printed "…0.9 的非正规 …": the line ended in "W " (73
+    # cells in 72) and rich's rstrip_end counts characters, not cells, so the W became "…"
+    from pathlib import Path
+
+    from dlstudy.card import Text
+    from dlstudy.derivation import DerivationInfo
+    from dlstudy.render import derivation_panel
+
+    claim = ("增长需要 σ_max(W) > 1，而不是谱半径大于 1：所有特征值都为 0.9 的非正规 W 也让 "
+             "‖∂h_40/∂h_0‖ 增长；元素都小于 1 也挡不住。")
+    info = DerivationInfo("d", Path("d.py"), Text(en="D", zh="推导"), (Text(en="c", zh=claim),))
+    console = Console(width=80, record=True, color_system=None)
+    console.print(derivation_panel(info, [], "zh"))
+    shown = "".join(line.strip("│ ") for line in console.export_text().splitlines())
+    assert "…" not in shown and "非正规 W" in shown.replace("\n", "")
+
+
+def test_a_chinese_derivation_title_under_proved_by_is_not_cropped() -> None:
+    # "rnn_adding_problem   T = 30 与 120 的加法问题：tanh RNN 停在随机水平附近，LST…" at 80
+    # columns (12 cards at 60): the title column was cut with "…" instead of wrapping
+    from dlstudy.library import load_library
+    from dlstudy.render import answer_panel
+
+    library = load_library()
+    for card_id in ("rnn-long-range-task", "grad-remedies", "rnn-gru-vs-lstm",
+                    "tf-learned-positions-extrapolation"):
+        card = library.cards[card_id]
+        for width in (80, 60):
+            console = Console(width=width, record=True, color_system=None)
+            console.print(answer_panel(card, library.derivations, "zh"))
+            written = "".join(t.get("zh") for t in (card.answer, card.correction) if t) + "".join(
+                library.derivations[d].title.get("zh") for d in card.derivations)
+            shown = console.export_text()
+            assert shown.count("…") == written.count("…"), (card_id, width, shown)
+
+
+def test_printed_chinese_messages_wrap_between_ideographs() -> None:
+    # "…请输入写有你的函数的文件路径后按回车" came out as "这里没有编辑器（未设置 \n$EDITOR，…"
+    # (rich breaks a printed string only at spaces); the CLI's consoles wrap Chinese like cards
+    import io
+
+    from dlstudy.prose import ProseConsole
+
+    out = io.StringIO()
+    console = ProseConsole(file=out, width=40, color_system=None)
+    console.print("这里没有编辑器（未设置 $EDITOR，或不是终端）：请输入写有你的函数的文件路径后按回车",
+                  highlight=False)
+    lines = out.getvalue().splitlines()
+    from rich.cells import cell_len
+    assert cell_len(lines[0]) >= 38, lines
+    console.print("an English message is wrapped as rich wraps it, at spaces only " * 2)

@@ -341,3 +341,55 @@ def test_time_spans_and_due_times_read_well_in_both_languages() -> None:
     assert "起已到期）" in describe_due(to_us(past), now, "zh") and "月" in describe_due(
         to_us(past), now, "zh")
     assert plural(1, "card") == "1 card" and plural(0, "card") == "0 cards"
+
+
+def test_a_review_card_due_later_today_is_asked_today(decks: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # a card graded at 09:00 and due in whole days at 09:00 was "not due" at 08:55 on its due
+    # date: `review` said nothing was due ("next due in 5 minutes") and a daily user met it a day
+    # late. As in Anki, a card in review state is due all day on its due date.
+    import time as _time
+    from datetime import timedelta
+
+    from dlstudy.scheduler import from_us
+
+    monkeypatch.setenv("TZ", "UTC")
+    _time.tzset()
+    clock = Clock()
+    with Store.open(tmp_path / "home", clock=clock.us) as store:
+        deck = cards(decks)
+        session = Session(store, store.scheduler(SchedulerConfig()), deck, "review", clock=clock.dt)
+        session.next_card()
+        session.grade(4)  # Easy on a new card: review state, due in whole days
+        first = deck[0].id
+        due = from_us(store.due_times()[first])
+        assert due.time() == clock.dt().time() and due > clock.dt() + timedelta(days=1)
+        clock.now = due - timedelta(minutes=5)
+        assert first in [c.id for c in review_queue(store, deck, 0, clock.dt()).due]
+        clock.now = due - timedelta(days=1)  # the day before: not yet
+        assert first not in [c.id for c in review_queue(store, deck, 0, clock.dt()).due]
+    monkeypatch.delenv("TZ")
+    _time.tzset()
+
+
+def test_a_learning_card_due_hours_from_now_is_not_pulled_into_the_session(
+        decks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a review that runs out takes a (re)learning card due within 20 minutes (Anki's learn-ahead
+    # limit), never one due hours later the same day
+    import time as _time
+
+    from dlstudy.session import review_refill
+
+    monkeypatch.setenv("TZ", "UTC")
+    _time.tzset()
+    clock = Clock()
+    with Store.open(tmp_path / "home", clock=clock.us) as store:
+        deck = cards(decks)[:1]
+        session = Session(store, store.scheduler(SchedulerConfig()), deck, "review", clock=clock.dt)
+        session.next_card()
+        session.grade(1)  # Again: learning, due in a minute or so
+        assert [c.id for c in review_refill(deck)(session)] == [deck[0].id]
+        clock.advance(hours=-3)  # the same card is now due three hours ahead, still today
+        assert review_refill(deck)(session) == []
+    monkeypatch.delenv("TZ")
+    _time.tzset()
