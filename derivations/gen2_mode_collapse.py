@@ -7,7 +7,7 @@ argmax D — the reason simultaneous/alternating training can collapse and hop b
 (Goodfellow 2016, §5.1.1). Numeric: data = ½N(−3, 0.5²) + ½N(3, 0.5²); D is the optimal
 discriminator against a broad generator N(0, 3²) (computed from the densities); an affine
 generator G(z) = a·z + b trained with torch.optim.Adam on the non-saturating loss −log D(G(z))
-shrinks its spread to a sliver inside ONE mode; the same generator fitted by maximum likelihood
+(lowest objective of three starts) shrinks its spread to a sliver inside ONE mode; the same generator fitted by maximum likelihood
 (forward KL) keeps both modes inside its spread. Counterfactual (p.myth): the generator is
 trained by maximum likelihood, the objective the myth believes a GAN optimises.
 """
@@ -65,9 +65,9 @@ def experiment(p):
                       torch.randn(1000, generator=g, dtype=f64) * 0.5 + 3]).to(p.device)
     z = torch.randn(2000, generator=g, dtype=f64).to(p.device)
 
-    def fit(gan):
+    def fit_from(gan, b0):
         a = torch.tensor(3.0, dtype=f64, device=p.device, requires_grad=True)
-        b = torch.tensor(0.3, dtype=f64, device=p.device, requires_grad=True)
+        b = torch.tensor(b0, dtype=f64, device=p.device, requires_grad=True)
         opt = torch.optim.Adam([a, b], lr=0.05)
         for _ in range(300):
             opt.zero_grad()
@@ -77,7 +77,13 @@ def experiment(p):
                 loss = (0.5 * ((data - b) / a) ** 2 + torch.log(a.abs())).mean()
             loss.backward()
             opt.step()
-        return a.abs().item(), b.item()
+        return loss.item(), a.abs().item(), b.item()
+
+    def fit(gan):
+        # The best response is the minimiser of the objective, so search it from three starts (spread 3, centre
+        # 0.3 or ±3) and keep the lowest objective: from the centre alone Adam stops, in about one draw of z in
+        # six, at a broad stationary point (|a| ≈ 2.5, objective ≈ 5 against ≈ 0.2 collapsed).
+        return min(fit_from(gan, b0) for b0 in (0.3, 3.0, -3.0))[1:]
 
     a_gan, b_gan = fit(gan=not p.myth)
     a_mle, b_mle = fit(gan=False)

@@ -97,8 +97,11 @@ def experiment(p):
     noise = torch.randn(4000, generator=g, dtype=f64).to(p.device)
     fake = noise + 2.0
     w1 = (real.sort().values - fake.sort().values).abs().mean().item()
-    p.close("1-D W₁ of 4000 N(0, 1) vs N(2, 1) samples (sorted coupling) vs θ = 2", w1, 2.0, rtol=0.02,
-            id="w1_samples")
+    # Tolerance from the sampling error: the two sample means differ by N(0, 2/4000), standard error ≈ 0.022, and
+    # W₁ of the samples moves with it; 4 standard errors (rtol 0.02 was under 2 and failed about one seed in 14).
+    se = (2 / 4000) ** 0.5
+    p.close("1-D W₁ of 4000 N(0, 1) vs N(2, 1) samples (sorted coupling) vs θ = 2, within 4 standard errors", w1, 2.0,
+            atol=4 * se, rtol=0, id="w1_samples")
 
     def critic(clip, penalty):
         w = torch.tensor([0.0], dtype=f64, device=p.device, requires_grad=True)

@@ -132,8 +132,17 @@ def experiment(p):
         balanced, _ = aux_loss(router(tokens))
         collapsed, _ = aux_loss(torch.zeros(len(tokens), E, dtype=f64, device=p.device).index_fill(
             1, torch.tensor([0], device=p.device), 50.0))
-    p.close("aux loss of the freshly initialised router on Gaussian tokens (α = 1)", balanced, 1, rtol=0.1,
-            id="aux_balanced")
+    # A fresh router is only roughly balanced: over 300 initialisations its aux loss ran 1.01–1.15 (median 1.06,
+    # above 1.1 in about one in 17), so the row takes the median over this router and 8 more, initialised as
+    # nn.Linear does (weight and bias U(±1/√d)), on the same tokens.
+    fresh = [float(balanced)]
+    other = torch.Generator().manual_seed(p.seed + 1)
+    for _ in range(8):
+        W = ((torch.rand(E, D, generator=other, dtype=f64) * 2 - 1) / D**0.5).to(p.device)
+        b = ((torch.rand(E, generator=other, dtype=f64) * 2 - 1) / D**0.5).to(p.device)
+        fresh.append(float(aux_loss(tokens @ W.T + b)[0]))
+    p.close("aux loss of a freshly initialised router on Gaussian tokens (α = 1), median of 9 initialisations",
+            sorted(fresh)[len(fresh) // 2], 1, rtol=0.1, id="aux_balanced")
     p.close("aux loss, every token on expert 0", collapsed, E, rtol=1e-6, id="aux_collapsed")
     # f is a hard top-1 count, so f = P is not enforced: 60% of the tokens on expert 0 with nearly uniform
     # probabilities, the rest confidently spread over the other experts, scores below perfect balance (α).

@@ -85,8 +85,18 @@ def experiment(p):
     halves = [(flat_logits[:cut], flat_labels[:cut]), (flat_logits[cut:], flat_labels[cut:])]
     means = [F.cross_entropy(lg, lb, ignore_index=PAD) for lg, lb in halves]
     counts = [int((lb != PAD).sum()) for _, lb in halves]
-    p.greater("|mean of the two micro-batch means − whole-batch mean| (micro-batches of unequal token counts)",
-              (sum(means) / 2 - loss).abs(), 1e-3, id="mean_of_means_differs")
+    # The gap is (m₁ − m₂)·(½ − 13/16): it is small whenever the two micro-batch means happen to be close (below
+    # 10⁻³ at seed 38), so the row takes its median over these logits and 8 more draws.
+    def plain_mean_gap(lg):
+        flat = lg[:, :-1].reshape(-1, V)
+        ms = [F.cross_entropy(flat[a:b], flat_labels[a:b], ignore_index=PAD) for a, b in ((0, cut), (cut, None))]
+        return float((sum(ms) / 2 - F.cross_entropy(flat, flat_labels, ignore_index=PAD)).abs())
+
+    more = torch.Generator().manual_seed(p.seed + 1)
+    gaps = [float((sum(means) / 2 - loss).abs())]
+    gaps += [plain_mean_gap(torch.randn(B, T, V, generator=more, dtype=f64)) for _ in range(8)]
+    p.greater("|mean of the two micro-batch means − whole-batch mean| (micro-batches of unequal token counts), median "
+              "of 9 draws of the logits", sorted(gaps)[len(gaps) // 2], 1e-3, id="mean_of_means_differs")
     p.close("token-count-weighted mean of the micro-batch means vs whole-batch mean",
             sum(c * m for c, m in zip(counts, means)) / sum(counts), loss, rtol=1e-12, id="weighted_means_agree")
 

@@ -81,10 +81,22 @@ def experiment(p):
                                          torch.qint8)
         qt, st = quantise(w, per_channel=False)
         ref_t = torch.quantize_per_tensor(w, float(st[0]), 0, torch.qint8)
-    p.allclose("hand per-channel dequantised vs torch.quantize_per_channel(qint8)", q.float() * s, ref.dequantize(),
-               rtol=0, atol=1e-7, id="matches_torch_per_channel")
-    p.allclose("hand per-tensor dequantised vs torch.quantize_per_tensor(qint8)", qt.float() * st, ref_t.dequantize(),
-               rtol=0, atol=1e-7, id="matches_torch_per_tensor")
+    # Where w/s lies within float rounding of a half-step (k + ½), the hand float32 division and torch's own
+    # arithmetic may round to different neighbours (w/s = −43.5 in float32, −43.4999988 in float64 at seed 39):
+    # those entries are compared separately, and may differ by at most one step.
+    def tie(w, scale):
+        frac = (w.double() / scale.double()).abs() % 1
+        return (frac - 0.5).abs() < 1e-5
+
+    for name, hand, scale, torch_q, rid in (("per-channel", q, s, ref, "matches_torch_per_channel"),
+                                            ("per-tensor", qt, st, ref_t, "matches_torch_per_tensor")):
+        near = tie(w, scale)
+        mine, theirs = hand.float() * scale, torch_q.dequantize()
+        p.allclose(f"hand {name} dequantised vs torch.quantize_{name.replace('-', '_')}(qint8), away from rounding "
+                   "ties", mine[~near], theirs[~near], rtol=0, atol=1e-7, id=rid)
+        step = scale.expand_as(w)[near]
+        p.less(f"… {name}, at the {int(near.sum())} entries within 10⁻⁵ of a tie: largest difference in steps",
+               float(((mine[near] - theirs[near]).abs() / step).max()) if bool(near.any()) else 0.0, 1 + 1e-5)
 
     err_c = (w - ref.dequantize()).double()
     err_t = (w - ref_t.dequantize()).double()

@@ -119,8 +119,16 @@ def experiment(p):
     p.close("shift of the MSE fit caused by the outlier vs (1000 − y₀)/101",
             fits["outlier", "mse"] - fits["clean", "mse"], float(1000 - clean[0]) / 101, atol=5e-6,
             id="mse_outlier_shift")
-    p.less("shift of the MAE fit caused by the outlier", abs(fits["outlier", "mae"] - fits["clean", "mae"]), 0.05,
-           id="mae_outlier_shift")
+    # The median moves by at most one gap between order statistics: to the next one up if the replaced point lay
+    # at or below it, not at all otherwise. (The gap itself is random, ≈ 0.025 on average, above 0.05 in about
+    # one draw in eight.)
+    order = torch.sort(clean).values
+    step_up = float(order[51] - order[50]) if bool(clean[0] <= order[50]) else 0.0
+    mae_shift = fits["outlier", "mae"] - fits["clean", "mae"]
+    p.close("shift of the MAE fit caused by the outlier vs the gap to the next order statistic (or 0)",
+            mae_shift, step_up, atol=5e-6, id="mae_outlier_shift")
+    p.less("… as a share of the MSE fit's shift", abs(mae_shift) / (fits["outlier", "mse"] - fits["clean", "mse"]),
+           0.02, id="mae_over_mse_shift")
 
     res = torch.linspace(-4, 4, 161, dtype=f64).tolist()
     p.plot("Gradient of the loss against the residual ŷ − y",

@@ -60,9 +60,9 @@ def derive(p):
     p.identity("Leaky ReLU′(−u) = s ≠ 0", sp.diff(leaky, z).subs(z, -u), s)
 
 
-def _kill_and_train(p, seed):
+def _kill_and_train(p, seed, train=True):
     """One run: a 10 → 128 → 1 ReLU net on inputs ≥ 0, one gradient step per learning rate
-    (dead share), then a killing lr = 10 step and 200 SGD steps under ReLU and Leaky ReLU."""
+    (dead share), then (if ``train``) a killing lr = 10 step and 200 SGD steps under ReLU and Leaky ReLU."""
     import torch
 
     f64, dev = torch.float64, p.device
@@ -92,6 +92,8 @@ def _kill_and_train(p, seed):
     for lr in out["rates"]:
         stepped = [(t - lr * gt).detach() for t, gt in zip(init, first)]
         out["shares"].append(float(dead(stepped).double().mean()))
+    if not train:
+        return out
 
     # Kill with one lr = 10 step, then train 200 SGD steps under ReLU and under Leaky ReLU
     # (lr 1e-4: the big step also blew up the output layer, and a larger lr would diverge).
@@ -149,8 +151,11 @@ def _deeper_revival(p, steps):
     def second_layer():
         return torch.relu(X @ params[0].T + params[1]) @ params[2].T + params[3]
 
+    # Only the units made barely dead count: a unit of the other half can also start dead by chance
+    # (its random bias below every pre-activation), and it is not what the card describes.
+    made = torch.arange(w, device=dev) < w // 2
     with torch.no_grad():
-        dead0 = (second_layer() <= 0).all(0)
+        dead0 = (second_layer() <= 0).all(0) & made
     for _ in range(steps):
         loss = ((torch.relu(second_layer()) @ params[4].T - y) ** 2).mean()
         grads = torch.autograd.grad(loss, params)
@@ -173,14 +178,14 @@ def experiment(p):
 
     run = _kill_and_train(p, p.seed)
     rates, shares, width = run["rates"], run["shares"], run["width"]
-    p.greater("dead share after one step at lr = 30 vs twice that at lr = 0.01", shares[-1], 2 * shares[0])
     p.holds("dead share never falls as the step grows", all(b >= a for a, b in zip(shares, shares[1:])),
             " ≤ ".join(f"{s:.2f}" for s in shares))
     p.plot("Share of dead ReLU units after one gradient step", {"dead share": (rates, shares)},
            xlabel="learning rate of the step", ylabel="dead units")
     killed = run["killed"]
-    p.greater("units dead after the lr = 10 step (enough to test Leaky ReLU on: > width/16)", killed, width // 16,
-              id="killed_units")
+    # How many units one lr = 10 step kills varies a lot with the seed (6 to 57 of 128 over seeds 0–44); the
+    # Leaky ReLU sweep below pools 5 seeds, and its total must be large enough to mean something.
+    p.greater("units dead after the lr = 10 step (units to test Leaky ReLU on)", killed, 0, id="killed_units")
     p.less("training still works: final/initial full-batch loss, worse of the two", max(run["ratio"].values()), 0.5)
     p.equal("ReLU: units with exactly zero full-batch gradient = dead units", run["zero_grad"]["ReLU"], killed)
     p.equal("Leaky ReLU: units with exactly zero full-batch gradient", run["zero_grad"]["Leaky ReLU"], 0)
@@ -194,26 +199,36 @@ def experiment(p):
     # leaves negative on every input, worst case.
     cases = [(f"seed {p.seed}", run["still_dead"]["Leaky ReLU"] / killed)]
     rises = [(f"seed {p.seed}", shares[rates.index(10.0)] - run["dead_at_init"])]
-    inits, after10 = [run["dead_at_init"]], [shares[rates.index(10.0)]]
-    for seed in range(p.seed + 1, p.seed + 5):
-        other = _kill_and_train(p, seed)
-        cases.append((f"seed {seed}", other["still_dead"]["Leaky ReLU"] / max(other["killed"], 1)))
+    inits, after10, after30 = [run["dead_at_init"]], [shares[rates.index(10.0)]], [shares[-1]]
+    total_killed = killed
+    for seed in range(p.seed + 1, p.seed + 15):
+        # The first 5 seeds train too; the dead shares (one gradient step, cheap) use all 15: with 5 seeds the
+        # medians themselves varied too much (the lr = 10 median over init median fell to 1.1 in a bad window).
+        other = _kill_and_train(p, seed, train=seed < p.seed + 5)
+        if seed < p.seed + 5:
+            cases.append((f"seed {seed}", other["still_dead"]["Leaky ReLU"] / max(other["killed"], 1)))
+            total_killed += other["killed"]
         rises.append((f"seed {seed}", other["shares"][rates.index(10.0)] - other["dead_at_init"]))
         inits.append(other["dead_at_init"])
         after10.append(other["shares"][rates.index(10.0)])
+        after30.append(other["shares"][-1])
+    p.greater("killed units over the 5 seeds of the Leaky ReLU sweep (a quarter of one layer at least)", total_killed,
+              width // 4, id="killed_units_total")
+    p.greater("dead share after one step at lr = 30, median over 15 seeds, vs twice the median at initialisation",
+              statistics.median(after30), 2 * statistics.median(inits))
     p.sweep("rise of the dead share from initialisation to after one lr = 10 step", rises, ">", 0.0,
             id="dead_share_rise_sweep")
-    # The typical effect, not one seed's: medians over the same 5 seeds (seed 0 alone is the largest of 20).
+    # The typical effect, not one seed's: medians over the same 15 seeds (seed 0 alone is the largest of 20).
     med_init, med_lr10 = statistics.median(inits), statistics.median(after10)
-    p.less("dead share at initialisation (He-normal weights, zero biases), median over 5 seeds, below the lr = 10 "
+    p.less("dead share at initialisation (He-normal weights, zero biases), median over 15 seeds, below the lr = 10 "
            "step's", med_init, med_lr10, id="dead_share_init")
-    p.greater("dead share after one lr = 10 step, median over 5 seeds, vs twice the median at initialisation",
+    p.greater("dead share after one lr = 10 step, median over 15 seeds, vs twice the median at initialisation",
               med_lr10, 2 * med_init, id="dead_share_lr10")
     p.sweep("Leaky ReLU: share of the killed units still negative on every input after 200 SGD steps", cases,
             ">", 0.5, id="leaky_units_stay_negative", refutes="switching dead units to Leaky ReLU revives them")
 
     # Deeper in a network "dead" need not be final: the layers below change the unit's inputs.
     dead2, revived2 = _deeper_revival(p, 1000 if p.quick else 3000)
-    p.equal("second hidden layer: units made barely dead at the start", dead2, 32)
+    p.equal("second hidden layer: units made barely dead (half of 64) dead at the start", dead2, 32)
     p.greater("second hidden layer: of those, alive again after plain full-batch SGD (lr 0.05)", revived2, 0,
               id="deeper_units_revived")

@@ -109,7 +109,10 @@ def experiment(p):
     p.close("condition number of E[xxᵀ], sigmoid inputs, vs 1 + dμ²/v", kappa, 1 + d * 0.25 / v, rtol=0.05,
             id="sigmoid_condition_number")
 
-    # (3) Full-batch GD with step 1/λmax from w = 0 to w* = (1, −1): positive vs centred inputs.
+    # (3) Full-batch GD with step 1/λmax from w = 0 to w* = (1, −1): positive vs centred inputs, run until the
+    # error is 1% of where it started. (An absolute 10⁻³ was finer than the sample fixes the mean direction:
+    # 10⁵ draws tilt the top eigenvector of E[xxᵀ] from (1, 1) by ~10⁻³, so for w* = (1, 1) the count measured
+    # that tilt crawling down the slow direction — 0.5× to 13× depending on the draw — not the geometry.)
     def gd_steps(target):
         w_star = torch.tensor(target, dtype=f64, device=dev)
         steps = {}
@@ -117,13 +120,13 @@ def experiment(p):
             Hn = inputs.T @ inputs / m
             lr = 1 / float(torch.linalg.eigvalsh(Hn)[-1])
             w, k = torch.zeros(d, dtype=f64, device=dev), 0
-            while float((w - w_star).norm()) > 1e-3 and k < 10_000:
+            while float((w - w_star).norm()) > 1e-2 * float(w_star.norm()) and k < 10_000:
                 w = w - lr * Hn @ (w - w_star)  # gradient of ½·E[(x·w − x·w*)²]
                 k += 1
             steps[name] = k
         return steps["positive"] / steps["centred"]
 
-    p.greater("GD steps to ‖w − w*‖ < 10⁻³: positive inputs ÷ centred inputs", gd_steps([1.0, -1.0]), 5,
+    p.greater("GD steps to ‖w − w*‖ < 1% of ‖w*‖: positive inputs ÷ centred inputs", gd_steps([1.0, -1.0]), 5,
               id="gd_steps_ratio")
     # The slow direction is the one across the mean (the small eigenvalue v): every target with a component
     # there is slow; a target along the mean, w* ∝ (1, 1), lies on the fast eigenvector and is not.

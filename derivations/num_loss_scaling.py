@@ -115,8 +115,10 @@ def experiment(p):
            id="median_grad")
     scaler = torch.amp.GradScaler(_kind(p), init_scale=2.0**16)
     gs = _grads(p, model, x, y, torch.float16, scaler, opt)
-    p.equal("fp16 + GradScaler(init_scale 2¹⁶): fraction of entries that are 0", float((gs == 0).float().mean()), 0.0,
-            id="scaled_zero_fraction")
+    # Not exactly none in every draw: an entry of float32 size ~10⁻¹⁰ can still underflow inside the fp16 backward
+    # (2 of 2177 entries at seed 25, none at most seeds), so the row bounds the share instead of asking for 0.
+    p.less("fp16 + GradScaler(init_scale 2¹⁶): fraction of entries that are 0 (under 1%)",
+           float((gs == 0).float().mean()), 0.01, id="scaled_zero_fraction")
     p.less("… relative error vs float32", float((gs - g32).norm() / g32.norm()), 1e-2, id="scaled_error")
     if p.myth:  # the myth: scaling alters the direction — as if each tensor were scaled by its own factor
         parts = [t * (1 + i) for i, t in enumerate(gs.split([q.numel() for q in model.parameters()]))]

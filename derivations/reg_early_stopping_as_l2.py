@@ -144,8 +144,31 @@ def experiment(p):
     best_step = int(np.argmin(test_err)) + 1
     p.less("held-out error: best step is before the end (index / total)", best_step / steps, 0.9,
            id="best_step_fraction")
-    p.greater("held-out error at the end / at the best step (overfitting if > 1)",
-              test_err[-1] / min(test_err), 1.05, id="overfit_ratio")
+    # How much the last step overfits depends on the draw (1.05–4× over seeds 0–40, just under 1.05 at seed 39),
+    # so the row takes the median over this run and 4 more problems drawn the same way, whose GD paths come from
+    # the closed form w_t = V·diag(1 − (1 − εh)^t)·Vᵀ·w_ls (H is full rank: 30 examples, 25 weights) on a
+    # grid of 400 steps up to the same end.
+    def overfit_closed_form(gen):
+        Xk = gen.standard_normal((n, d)) * scales
+        wk = gen.standard_normal(d)
+        yk = Xk @ wk + 1.0 * gen.standard_normal(n)
+        Xk_test = gen.standard_normal((n_test, d)) * scales
+        yk_test = Xk_test @ wk + 1.0 * gen.standard_normal(n_test)
+        hk, Vk = np.linalg.eigh(Xk.T @ Xk)
+        coef = Vk.T @ np.linalg.solve(Xk.T @ Xk, Xk.T @ yk)
+        ts = np.unique(np.geomspace(1, steps, 400).astype(int))
+        paths = (1 - (1 - hk[:, None] / hk.max()) ** ts[None, :]) * coef[:, None]   # d × len(ts), eigen-basis
+        errs = (((Xk_test @ Vk) @ paths - yk_test[:, None]) ** 2).mean(0)
+        return float(errs[-1] / errs.min())
+
+    # The closed form against this run's autograd GD: held-out error at the last step.
+    final_closed = X_test @ (V @ ((1 - (1 - h / h.max()) ** steps) * (V.T @ w_ls)))
+    p.close("closed-form GD path vs autograd GD: held-out error at the last step", test_err[-1],
+            float(((final_closed - y_test) ** 2).mean()), rtol=1e-6)
+    more = np.random.default_rng(p.seed + 1)
+    ratios = [test_err[-1] / min(test_err)] + [overfit_closed_form(more) for _ in range(4)]
+    p.greater("held-out error at the end / at the best step (overfitting if > 1), median of 5 problems",
+              sorted(ratios)[len(ratios) // 2], 1.05, id="overfit_ratio")
     alphas = np.geomspace(1e-3, 1e3, 61)
     ridge_err = [float(np.mean((X_test @ np.linalg.solve(H + a * np.eye(d), X.T @ y) - y_test) ** 2))
                  for a in alphas]

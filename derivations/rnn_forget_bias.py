@@ -154,14 +154,40 @@ def experiment(p):
             norms.append(torch.linalg.matrix_norm(J[0], 2).item())
         series[name] = (grid, norms)
         final[name] = norms[-1]
+    # ‖∂c_50/∂c_0‖ depends on the draw of the weights and inputs (at b_f = 2 it is above 1 in about one draw
+    # in eight): the rows below report its median over this initialisation and 8 more.
+    draws = {name: [final[name]] for name in settings}
+    for _ in range(8):
+        other = torch.nn.LSTM(d, n, dtype=f64)
+        with torch.no_grad():
+            for prm in other.parameters():
+                prm.copy_((torch.rand(prm.shape, generator=gen, dtype=f64) * 2 - 1) * bound)
+        xs_k = torch.randn(T, d, generator=gen, dtype=f64).to(p.device)
+        for name, (b_ih, b_hh) in settings.items():
+            with torch.no_grad():
+                if p.myth:
+                    b_ih, b_hh = 60.0, 0.0
+                other.bias_ih_l0[n:2 * n] = b_ih
+                other.bias_hh_l0[n:2 * n] = b_hh
+            lstm = other.to(p.device)
+            c0 = torch.zeros(1, n, n, dtype=f64, device=p.device, requires_grad=True)
+            h0 = torch.zeros(1, n, n, dtype=f64, device=p.device)
+            _, (_, c_T) = lstm(xs_k.unsqueeze(1).expand(T, n, d), (h0, c0))
+            (J,) = torch.autograd.grad(torch.diagonal(c_T[0]).sum(), c0)
+            draws[name].append(torch.linalg.matrix_norm(J[0], 2).item())
+    median = {name: sorted(v)[len(v) // 2] for name, v in draws.items()}
     p.less("b_f = 0: the direct cell path alone, largest ∏_t f_t over the units (50 steps)", cell_path[names[0]], 1e-6,
            id="cell_path_bf0", refutes="the gradient along the LSTM cell state cannot vanish")
-    p.less("‖∂c_50/∂c_0‖₂ with b_f = 0 (every path, through h as well)", final[names[0]], 1e-6, id="cell_grad_bf0")
+    p.less("‖∂c_50/∂c_0‖₂ with b_f = 0 (every path, through h as well), median of 9 initialisations",
+           median[names[0]], 1e-6, id="cell_grad_bf0")
     p.greater("‖∂c_50/∂c_0‖₂ over the direct cell path alone, b_f = 0 (the paths through h add to it)",
               final[names[0]] / cell_path[names[0]], 1.0, id="all_paths_over_cell_path_bf0")
-    p.less("b_f = 0: per-step factor ‖∂c_50/∂c_0‖₂^(1/50)", final[names[0]] ** (1 / T), 1.0, id="cell_grad_rate_bf0")
-    p.less("‖∂c_50/∂c_0‖₂ with b_f = 1 (still below 1)", final[names[1]], 1.0, id="cell_grad_bf1")
-    p.less("‖∂c_50/∂c_0‖₂ with b_f = 2 (still below 1)", final[names[2]], 1.0, id="cell_grad_bf2")
+    p.less("b_f = 0: per-step factor ‖∂c_50/∂c_0‖₂^(1/50), median of 9 initialisations", median[names[0]] ** (1 / T),
+           1.0, id="cell_grad_rate_bf0")
+    p.less("‖∂c_50/∂c_0‖₂ with b_f = 1 (still below 1), median of 9 initialisations", median[names[1]], 1.0,
+           id="cell_grad_bf1")
+    p.less("‖∂c_50/∂c_0‖₂ with b_f = 2 (still below 1 in a typical draw), median of 9 initialisations",
+           median[names[2]], 1.0, id="cell_grad_bf2")
     p.greater("‖∂c_50/∂c_0‖ ratio, b_f = 1 over b_f = 0", final[names[1]] / final[names[0]], 100, id="ratio_bf1_bf0")
     p.greater("‖∂c_50/∂c_0‖ ratio, b_f = 2 over b_f = 1", final[names[2]] / final[names[1]], 100, id="ratio_bf2_bf1")
     p.plot("‖∂c_t/∂c_0‖₂ of torch.nn.LSTM at initialisation (h = 32), by autograd", series,

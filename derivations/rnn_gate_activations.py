@@ -5,7 +5,7 @@ Symbolic: σ maps onto (0, 1), so a gate is a fraction to let through, and it sa
 tanh(x) = 2σ(2x) − 1 is only a shifted, rescaled sigmoid. Numeric: torch.nn.LSTM's cell
 state takes both signs; sympy proves that a sigmoid candidate only ever writes positive
 amounts (c ≥ 0 ⇒ c′ > 0), and the same cell with a sigmoid candidate (the hand cell is
-checked equal to nn.LSTM when the candidate is tanh) drifts upward.
+checked equal to nn.LSTM when the candidate is tanh) builds up above its first step and stays positive.
 """
 
 TITLE = {
@@ -98,7 +98,12 @@ def experiment(p):
     neg = (c_torch < 0).double().mean()
     p.greater("nn.LSTM (tanh candidate): fraction of negative cell-state entries (60 steps × 8 sequences × 16 units)",
               neg, 0.2, id="tanh_cell_negative_fraction")
-    p.greater("sigmoid candidate: mean cell state at step 60 minus at step 10 (upward drift)",
-              c_sigm[-1].mean() - c_sigm[9].mean(), 0.0, id="sigmoid_cell_drift")
+    # From c₀ = 0 a positive-only write builds the cell up within a few steps (time constant ≈ 1/(1 − f)); after
+    # that it sits near its level and step-to-step changes have either sign (step 60 vs step 10 does not rise in
+    # about one draw in six), so the build-up is measured against the first step.
+    p.greater("sigmoid candidate: mean cell state over steps 31–60 minus at step 1 (builds up from c₀ = 0)",
+              c_sigm[30:].mean() - c_sigm[0].mean(), 0.0, id="sigmoid_cell_drift")
+    p.greater("sigmoid candidate: smallest cell-state entry over the 60 steps (never negative)", c_sigm.min(), 0.0,
+              id="sigmoid_cell_positive")
     p.greater("sigmoid candidate: mean cell state minus nn.LSTM's", c_sigm.mean() - c_torch.mean(), 0.1,
               id="sigmoid_minus_tanh_mean")

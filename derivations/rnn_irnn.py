@@ -9,7 +9,7 @@ active by a positive bias) vanishes as 0.9¹⁰⁰. A ReLU network does not stay
 region for a generic orthogonal W: the rotation sends units below 0 and the gradient dies
 (8 more random draws too); a permutation, which maps h ≥ 0 to h ≥ 0 like I, keeps norm 1.
 For the same reason singular values above 1 alone do not make the state blow up: with
-W = 1.1·Q the state shrinks.
+W = 1.1·Q the state typically shrinks (median of 9 draws of Q) and in no draw grows past 2×.
 """
 
 TITLE = {
@@ -125,8 +125,6 @@ def experiment(p):
             id="relu_1p1_jacobian", refutes="ReLU′ = 1, so a ReLU RNN's gradient neither vanishes nor explodes")
     p.greater("ReLU, W = 1.1·I: ‖h_100‖ / ‖h_0‖ (forward blow-up)", hT["ReLU, W = 1.1·I"].norm() / h0_init.norm(), 100,
               id="relu_1p1_forward")
-    p.less("ReLU, W = 1.1·Q (every singular value 1.1): ‖h_100‖ / ‖h_0‖ (units cut: no blow-up)",
-           hT["ReLU, W = 1.1·Q"].norm() / h0_init.norm(), 1.0, id="relu_1p1_orthogonal_forward")
     name = "ReLU, W = 0.9·I, b = 0.5"
     p.equal("ReLU, W = 0.9·I, b = 0.5: units active at every step (the check below is not vacuous)",
             int(torch.diagonal(J_T[name]).gt(0).sum()), n, id="relu_0p9_units_active")
@@ -163,9 +161,15 @@ def experiment(p):
             h = torch.relu(1.1 * Qk @ h + U @ x)
         return (h.norm() / h0_init.norm()).item()
 
-    p.sweep("ReLU, W = 1.1·Q for another random orthogonal Q: ‖h_100‖ / ‖h_0‖ (units cut: no blow-up)",
-            [(f"Q draw {k}", scaled_orthogonal_forward(k)) for k in range(8)], "<", 1.0,
-            id="relu_1p1_orthogonal_forward_sweep")
+    # The Q above and 8 more draws. Typically the state shrinks (about a quarter of ‖h_0‖); rarely it does not
+    # (1.05 once in 600 draws, the next largest 0.57), but it never comes near the active region's 1.1¹⁰⁰.
+    q_draws = [("Q above", (hT["ReLU, W = 1.1·Q"].norm() / h0_init.norm()).item())]
+    q_draws += [(f"Q draw {k}", scaled_orthogonal_forward(k)) for k in range(8)]
+    p.less("ReLU, W = 1.1·Q (every singular value 1.1): ‖h_100‖ / ‖h_0‖, median of 9 draws of Q (units cut: "
+           "the state shrinks)", sorted(v for _, v in q_draws)[len(q_draws) // 2], 1.0,
+           id="relu_1p1_orthogonal_forward")
+    p.sweep("ReLU, W = 1.1·Q: ‖h_100‖ / ‖h_0‖ over the 9 draws of Q (no blow-up: at most 2, where W = 1.1·I "
+            "gives more than 100)", q_draws, "<", 2.0, id="relu_1p1_orthogonal_forward_sweep")
     name = "ReLU, W = P (permutation)"
     p.close("ReLU, W = P (maps h ≥ 0 to h ≥ 0): ‖∂h_100/∂h_0‖₂", norm(name), 1.0, rtol=1e-12,
             id="permutation_norm")

@@ -163,6 +163,10 @@ def experiment(p):
         (Jk,) = torch.autograd.grad(torch.diagonal(cT[0]).sum(), c0)
         return torch.linalg.matrix_norm(Jk[0], 2).item()
 
-    p.sweep("nn.LSTM, W_hg = 3·Q, gates biased open: ‖∂c_50/∂c_0‖₂ over 8 draws (grows)",
-            [(f"draw {k}", explosion_case(k)) for k in range(8)], ">", 10.0, id="lstm_can_explode",
-            refutes="the LSTM's cell path prevents exploding gradients")
+    # Every draw exceeds the ceiling of 1 that the cell path alone has; how far it grows depends on the draw
+    # (over 50 draws the weakest was about 5, the typical about 70), so the growth is claimed for the median.
+    cases = [(f"draw {k}", explosion_case(k)) for k in range(8)]
+    p.sweep("nn.LSTM, W_hg = 3·Q, gates biased open: ‖∂c_50/∂c_0‖₂ over 8 draws, above the cell path's ceiling 1",
+            cases, ">", 1.0, id="lstm_can_explode", refutes="the LSTM's cell path prevents exploding gradients")
+    p.greater("… the median of the 8 draws (grows more than tenfold in 50 steps)",
+              sorted(v for _, v in cases)[len(cases) // 2], 10.0, id="lstm_explode_median")

@@ -82,7 +82,20 @@ def experiment(p):
         for scale in (1.0, 1e-3):
             w = additive(scale * q, scale * k)
             spread[scale] = (w - w.mean(0, keepdim=True)).abs().max().item()
-    p.greater("unit scale: max difference between queries' weight rows", spread[1.0], 1e-2, id="queries_differ")
+    # At unit scale how much the rows differ depends on the draw (≈ 0.15 typically, 0.006 at seed 36 where one key
+    # dominates every row): the row takes the median over this draw and 8 more of W_q, W_k, v, q and k.
+    def unit_scale_spread(gk):
+        # W_q, W_k as nn.Linear initialises them (U(±1/√d)), v with unit entries as above.
+        Wq_k, Wk_k = ((torch.rand(da, d, generator=gk, dtype=f64) * 2 - 1) / d**0.5 for _ in range(2))
+        v_k = torch.randn(da, generator=gk, dtype=f64)
+        q_k, k_k = torch.randn(nq, d, generator=gk, dtype=f64), torch.randn(nk, d, generator=gk, dtype=f64)
+        w_k = torch.softmax(torch.tanh((q_k @ Wq_k.T)[:, None, :] + (k_k @ Wk_k.T)[None, :, :]) @ v_k, -1)
+        return (w_k - w_k.mean(0, keepdim=True)).abs().max().item()
+
+    more = torch.Generator().manual_seed(p.seed + 1)
+    spreads = [spread[1.0]] + [unit_scale_spread(more) for _ in range(8)]
+    p.greater("unit scale: max difference between queries' weight rows, median of 9 draws",
+              sorted(spreads)[len(spreads) // 2], 1e-2, id="queries_differ")
     p.less("inputs ×1e-3 (tanh ≈ linear): max difference between queries' weight rows", spread[1e-3], 1e-5,
            id="linear_range_query_free")
     n = 64
