@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -47,15 +48,26 @@ def test_interactive_session_in_a_terminal(tmp_path: Path) -> None:
     assert log(home) == [("drill-01", 4)]
 
 
-def close_terminal(child: pexpect.spawn) -> None:
+def close_terminal(child: pexpect.spawn, wait: bool = False) -> None:
     """Close the terminal window: the pty's master side, once. Closing ``child.child_fd`` by hand
     left pexpect's own file object open on that number, and it closed the number again when
-    collected — by then, often another test's pipe (EBADF in a later spawn)."""
+    collected — by then, often another test's pipe (EBADF in a later spawn). ``wait``: the
+    session must then end within 30 s (it is killed, and the test fails, if not)."""
+    import time
+
     child.ptyproc.fileobj.close()
     child.ptyproc.fd = -1
     child.ptyproc.closed = True
     child.child_fd = -1
     child.closed = True
+    if not wait:
+        return
+    for _ in range(300):
+        if os.waitpid(child.pid, os.WNOHANG)[0]:
+            return
+        time.sleep(0.1)
+    os.kill(child.pid, 9)
+    pytest.fail("the session did not end when its terminal was closed")
 
 
 def test_ctrl_c_ends_the_session_and_keeps_the_grades(tmp_path: Path) -> None:
@@ -112,8 +124,6 @@ def test_ctrl_c_at_the_automatic_grade_records_it_as_q_does(tmp_path: Path) -> N
 def test_a_closed_terminal_at_the_automatic_grade_records_it(tmp_path: Path) -> None:
     """Closing the terminal window (the pty's hang-up: SIGHUP, then reads fail) once the answer
     is graded on screen keeps that grade and ends the process; SIGHUP used to kill it first."""
-    import os
-    import time
 
     from tests.test_auto_cards import write_deck
 
@@ -126,15 +136,7 @@ def test_a_closed_terminal_at_the_automatic_grade_records_it(tmp_path: Path) -> 
     card = child.match.group(1)
     child.send("t\r")
     child.expect("accept")
-    close_terminal(child)
-    for _ in range(300):
-        pid, _status = os.waitpid(child.pid, os.WNOHANG)
-        if pid:
-            break
-        time.sleep(0.1)
-    else:
-        os.kill(child.pid, 9)
-        pytest.fail("the session did not end when its terminal was closed")
+    close_terminal(child, wait=True)
     assert log(home) == [(card, 3 if card == "auto-claim-true" else 1)]
 
 
@@ -357,8 +359,6 @@ def test_a_closed_terminal_while_the_claims_experiment_runs_still_records_the_an
     """The answer was typed, the experiment was still running, the terminal window was closed:
     flushing and printing to the dead terminal raised (termios.error: EIO) and the answer was
     lost. Output now goes nowhere after SIGHUP, and the answer is graded as at end of input."""
-    import os
-    import time
 
     from tests.test_auto_cards import write_deck
 
@@ -372,15 +372,7 @@ def test_a_closed_terminal_while_the_claims_experiment_runs_still_records_the_an
     child.expect("quit")
     child.send("t\r")
     child.expect("running the experiment")
-    close_terminal(child)
-    for _ in range(300):
-        pid, _status = os.waitpid(child.pid, os.WNOHANG)
-        if pid:
-            break
-        time.sleep(0.1)
-    else:
-        os.kill(child.pid, 9)
-        pytest.fail("the session did not end when its terminal was closed")
+    close_terminal(child, wait=True)
     assert log(home) == [(card, 3 if card == "auto-claim-true" else 1)]
 
 
