@@ -93,59 +93,65 @@ def _displayed(text: str) -> float:
     return float(number)
 
 
-def _toward(x: float, base: str, direction: int) -> str:
-    """``format(x, base)``, moved by one unit of its last shown digit when rounding put it on the
-    wrong side of ``x`` (a bound must hold as printed: 5,967 is "at least 5.9·10³", not 6·10³)."""
-    text = format(x, base)
-    try:
-        shown = _displayed(text)
-    except ValueError:
-        return text
-    if (shown - x) * direction >= 0:
-        return text
+def _step(x: float, base: str) -> float:
+    """One unit of the last digit ``format(x, base)`` shows."""
     kind = base[-1] if base[-1:].isalpha() or base.endswith("%") else "g"
     digits = re.search(r"\.(\d+)", base)
     precision = int(digits.group(1)) if digits else 6  # Python's default precision
     if kind in "fF":
-        step = 10.0 ** -precision
-    elif kind == "%":
-        step = 10.0 ** -(precision + 2)
-    else:  # g, e: significant digits
-        places = precision if kind in "eE" else max(precision, 1) - 1
-        # the unit of the value's own last digit: where rounding carried to the next power of
-        # ten (9.96 → "10"), the shown number's unit is ten times too coarse ("9", not "9.9")
-        step = 10.0 ** (math.floor(math.log10(abs(x))) - places) if x else 10.0 ** -places
-    return format(shown + direction * step, base)
+        return 10.0 ** -precision
+    if kind == "%":
+        return 10.0 ** -(precision + 2)
+    places = precision if kind in "eE" else max(precision, 1) - 1  # g, e: significant digits
+    # the unit of the value's own last digit: where rounding carried to the next power of ten
+    # (9.96 → "10"), the shown number's unit is ten times too coarse ("9", not "9.9")
+    return 10.0 ** (math.floor(math.log10(abs(x))) - places) if x else 10.0 ** -places
+
+
+def _formatted(value: Any, fmt: str = "") -> str | None:
+    """A finite number as Python formats it for a card (``6e+03``, ``12.5%``), rounded down or
+    up for a format ending in ``↓``/``↑``; None for anything else."""
+    direction = _ROUNDING.get(fmt[-1:], 0) if fmt else 0
+    if direction:
+        fmt = fmt[:-1] or ".3g"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int) and not fmt:
+        return str(value)
+    x = float(value)
+    if not math.isfinite(x):
+        return None
+    try:        # an integer keeps its type where the spec allows it: `,` gives 44,140,544, not 44,140,544.0
+        text = format(value if isinstance(value, int) else x, fmt or ".3g")
+    except ValueError:
+        text = format(x, fmt or ".3g")
+    if direction:  # a bound must hold as printed: 5,967 is "at least 5.9·10³", not 6·10³
+        try:
+            shown = _displayed(text)
+        except ValueError:
+            return text
+        if (shown - x) * direction < 0:
+            text = format(shown + direction * _step(x, fmt or ".3g"), fmt or ".3g")
+    return text
+
+
+def printed_number(value: Any, fmt: str = "") -> float | None:
+    """The number a card shows for ``value`` under ``fmt`` (None when it shows no number)."""
+    text = _formatted(value, fmt)
+    try:
+        return None if text is None else _displayed(text)
+    except ValueError:
+        return None
 
 
 def show(value: Any, fmt: str = "") -> str:
     """A recorded value as a card prints it. A format ending in ``↓`` or ``↑`` rounds down or up
     instead of to nearest, for a number that states a bound ("at least", "at most")."""
-    direction = _ROUNDING.get(fmt[-1:], 0) if fmt else 0
-    if direction:
-        fmt = fmt[:-1] or ".3g"
-    if isinstance(value, bool):
+    text = _formatted(value, fmt)
+    if text is None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return {math.inf: "∞", -math.inf: "−∞"}.get(float(value), "NaN")
         return str(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not fmt:
-        return str(value)
-    if not isinstance(value, (int, float)):
-        return str(value)
-    x = float(value)
-    if not math.isfinite(x):
-        return {math.inf: "∞", -math.inf: "−∞"}.get(x, "NaN")
-    try:        # an integer keeps its type where the spec allows it: `,` gives 44,140,544, not 44,140,544.0
-        text = format(value if isinstance(value, int) else x, fmt or ".3g")
-    except ValueError:
-        text = format(x, fmt or ".3g")
-    if direction:
-        try:
-            wrong_side = (_displayed(text) - x) * direction < 0
-        except ValueError:
-            wrong_side = False
-        if wrong_side:
-            text = _toward(x, fmt or ".3g", direction)
     m = re.fullmatch(r"(-?[0-9.]+)e([+-])0*(\d+)", text)
     if m:
         mantissa, sign, exp = m.groups()

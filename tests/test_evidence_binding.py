@@ -202,15 +202,10 @@ def _wrong_side_bounds(text: str, value_of: Any) -> list[str]:
             continue
         if ref.format[-1:] in ("↑", "↓"):
             continue  # the author chose the direction ("overflows above t" needs t rounded up)
-        shown = bind.show(value, ref.format)
-        plain = shown.replace("−", "-").replace("·10", "e").translate(
-            str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
-        if plain.startswith("e"):
-            plain = "1" + plain
-        try:
-            number = float(plain.rstrip("%").replace(",", "")) / (100 if plain.endswith("%") else 1)
-        except ValueError:
+        number = bind.printed_number(value, ref.format)
+        if number is None:
             continue
+        shown = bind.show(value, ref.format)
         if (bound["upper"] and number < value) or (bound["lower"] and number > value):
             found.append(f"…{text[max(0, m.start() - 30):m.start()]}{m.group(0)} prints {shown} for "
                          f"{value:.6g} (end the format with {'↑' if bound['upper'] else '↓'})")
