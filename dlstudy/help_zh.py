@@ -35,6 +35,7 @@ from typer.exceptions import Abort
 from typer.models import Context
 
 from dlstudy.messages import compile_catalogue, tr_with
+from dlstudy.prose import CJK_WORD
 
 # --- commands: the whole help (first paragraph: the summary in `dlstudy --help`) --------------
 # Keyed by the command's path below `dlstudy` ("" is dlstudy itself). Terms follow the cards and
@@ -337,12 +338,8 @@ def use_typer_words() -> None:
 # Rich breaks lines only at spaces, and a Chinese sentence has none: in the options table, whose
 # cells crop a word too long for the line, a whole help text would end in "…" after one line.
 # While zh help is printed, Rich's ``words`` (what ``divide_line`` may break between) also ends
-# a word after each Chinese character, keeping closing punctuation with what it closes and
-# opening punctuation with what it opens (no line starts with "，" or ends with "（").
-_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CLOSE = "，。、；：！？）》」』】”’"
-_OPEN = "（《「『【“‘"
-_WORD = re.compile(rf"\s*(?:[{_OPEN}]*(?:[{_CJK}]|[^\s{_CJK}{_OPEN}{_CLOSE}]+)[{_CLOSE}]*|\S)\s*")
+# a word after each Chinese character, by the rules card text wraps by (dlstudy.prose.CJK_WORD:
+# no line starts with "，" or ends with "（").
 
 
 def _folding(make: Any) -> Any:
@@ -364,12 +361,11 @@ def _folding(make: Any) -> Any:
 def chinese_words(text: str) -> Iterator[tuple[int, int, str]]:
     """Rich's ``rich._wrap.words`` (start, end, word with the spaces after it), where a Chinese
     character is a word of its own."""
-    position = 0
-    found = _WORD.match(text, position)
-    while found is not None:
+    found = CJK_WORD.match(text, 0)
+    while found is not None and found.end() > found.start():
         start, end = found.span()
         yield start, end, found.group(0)
-        found = _WORD.match(text, end)
+        found = CJK_WORD.match(text, end)
 
 
 def restore_typer_words() -> None:

@@ -18,8 +18,10 @@ from rich.text import Text as RichText
 _IDEOGRAPH = "\u2e80-\u2fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CLOSING = "，。、；：？！）》」』】〉〕”’…％"
 _OPENING = "（《「『【〈〔“‘"
-_CJK_WORD = re.compile(rf"\s*[{_OPENING}]*(?:[{_IDEOGRAPH}]|[^\s{_IDEOGRAPH}{_OPENING}{_CLOSING}]+"
-                       rf"|[{_CLOSING}])[{_CLOSING}]*\s*")
+# One word (with the spaces around it) where any ideograph may end a line; the last alternative
+# takes what is left alone (an opening mark at the end of the text), so the words tile the text.
+CJK_WORD = re.compile(rf"\s*[{_OPENING}]*(?:[{_IDEOGRAPH}]|[^\s{_IDEOGRAPH}{_OPENING}{_CLOSING}]+"
+                      rf"|[{_CLOSING}]|\S)[{_CLOSING}]*\s*")
 _HAS_CJK = re.compile(rf"[{_IDEOGRAPH}]")
 
 
@@ -28,7 +30,7 @@ def _cjk_breaks(text: str, width: int) -> list[int]:
     words, with every ideograph a word of its own (the kinsoku rules above kept)."""
     breaks: list[int] = []
     offset = 0
-    for m in _CJK_WORD.finditer(text):
+    for m in CJK_WORD.finditer(text):
         start, word = m.start(), m.group(0)
         length = cell_len(word.rstrip())
         if offset + length <= width:
@@ -59,7 +61,7 @@ class Prose(RichText):
         measured = super().__rich_measure__(console, options)
         if not _HAS_CJK.search(self.plain):
             return measured
-        pieces = [cell_len(m.group(0).strip()) for m in _CJK_WORD.finditer(self.plain)]
+        pieces = [cell_len(m.group(0).strip()) for m in CJK_WORD.finditer(self.plain)]
         return Measurement(min(measured.minimum, max(pieces, default=0)), measured.maximum)
 
     def wrap(self, console: Console, width: int, *, justify: JustifyMethod | None = None,
