@@ -47,6 +47,20 @@ def test_interactive_session_in_a_terminal(tmp_path: Path) -> None:
     assert child.exitstatus == 0
     assert log(home) == [("drill-01", 4)]
 
+def claim_quiz(tmp_path: Path, proof: str | None = None,
+               timeout: int = 60) -> tuple[Path, pexpect.spawn, str]:
+    """A one-card claim quiz in a terminal, on the test deck (its derivation ``proof`` if given):
+    the data folder, the session, and which claim card it showed."""
+    from tests.test_auto_cards import PROOF, write_deck
+
+    home, folder = tmp_path / "home", tmp_path / "decks"
+    write_deck(folder, proof=PROOF if proof is None else proof)
+    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "claim",
+                                   "-n", "1"], env=subprocess_env(home, folder),
+                          encoding="utf-8", timeout=timeout, dimensions=(40, 120))
+    child.expect("(auto-claim-true|auto-claim-false) · auto")
+    return home, child, child.match.group(1)
+
 
 def close_terminal(child: pexpect.spawn, wait: bool = False) -> None:
     """Close the terminal window: the pty's master side, once. Closing ``child.child_fd`` by hand
@@ -125,15 +139,8 @@ def test_a_closed_terminal_at_the_automatic_grade_records_it(tmp_path: Path) -> 
     """Closing the terminal window (the pty's hang-up: SIGHUP, then reads fail) once the answer
     is graded on screen keeps that grade and ends the process; SIGHUP used to kill it first."""
 
-    from tests.test_auto_cards import write_deck
 
-    home, folder = tmp_path / "home", tmp_path / "decks"
-    write_deck(folder)
-    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "claim",
-                                   "-n", "1"], env=subprocess_env(home, folder),
-                          encoding="utf-8", timeout=120, dimensions=(40, 120))
-    child.expect("(auto-claim-true|auto-claim-false) · auto")
-    card = child.match.group(1)
+    home, child, card = claim_quiz(tmp_path, timeout=120)
     child.send("t\r")
     child.expect("accept")
     close_terminal(child, wait=True)
@@ -360,15 +367,8 @@ def test_a_closed_terminal_while_the_claims_experiment_runs_still_records_the_an
     flushing and printing to the dead terminal raised (termios.error: EIO) and the answer was
     lost. Output now goes nowhere after SIGHUP, and the answer is graded as at end of input."""
 
-    from tests.test_auto_cards import write_deck
 
-    home, folder = tmp_path / "home", tmp_path / "decks"
-    write_deck(folder, proof=SLOW_PROOF.replace("time.sleep(60)", "time.sleep(3)"))
-    child = pexpect.spawn(PYTHON, ["-m", "dlstudy", "quiz", "--topic", "auto", "--kind", "claim",
-                                   "-n", "1"], env=subprocess_env(home, folder),
-                          encoding="utf-8", timeout=60, dimensions=(40, 120))
-    child.expect("(auto-claim-true|auto-claim-false) · auto")
-    card = child.match.group(1)
+    home, child, card = claim_quiz(tmp_path, proof=SLOW_PROOF.replace("time.sleep(60)", "time.sleep(3)"))
     child.expect("quit")
     child.send("t\r")
     child.expect("running the experiment")
