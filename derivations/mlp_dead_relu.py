@@ -229,6 +229,7 @@ def experiment(p):
 
     # Deeper in a network "dead" need not be final: the layers below change the unit's inputs.
     dead2, revived2 = _deeper_revival(p, 1000 if p.quick else 3000)
-    p.equal("second hidden layer: units made barely dead (half of 64) dead at the start", dead2, 32)
+    p.equal("second hidden layer: units made barely dead (half of 64) dead at the start (by construction: a check of "
+            "the set-up)", dead2, 32)
     p.greater("second hidden layer: of those, alive again after plain full-batch SGD (lr 0.05)", revived2, 0,
               id="deeper_units_revived")
