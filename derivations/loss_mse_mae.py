@@ -26,8 +26,10 @@ CLAIMS = [
         "zh": "MSE 下最优常数预测是均值，MAE 下是中位数。",
     },
     {
-        "en": "One outlier at 1000 among 101 points moves the MSE fit by about 10 and the MAE fit by less than 0.05.",
-        "zh": "101 个点中加入一个值为 1000 的离群点，MSE 拟合移动约 10，MAE 拟合移动不到 0.05。",
+        "en": "One outlier at 1000 among 101 points moves the MSE fit by about 10 and the MAE fit by at most one step, "
+              "to the neighbouring order statistic (not at all if the replaced point lay above the median).",
+        "zh": "101 个点中加入一个值为 1000 的离群点，MSE 拟合移动约 10，MAE 拟合最多移动一步，到相邻的顺序统计量"
+              "（被替换的点在中位数之上时不动）。",
     },
 ]
 
