@@ -32,9 +32,9 @@ CLAIMS = [
     {
         "en": "Gradient descent needs several times more steps on sigmoid-positive inputs than on the same inputs centred "
               "when the target has a component across the mean direction (w* = (1, −1), (1, 0), …); a target along "
-              "the mean, w* = (1, 1), is reached at least as fast.",
+              "the mean, w* = (1, 1), needs fewer than twice as many (typically as many or fewer).",
         "zh": "同样的输入，若取 sigmoid 后的正值而不中心化，当目标在均值方向之外有分量时（w* = (1, −1)、(1, 0) 等），"
-              "梯度下降所需步数要多好几倍；目标沿均值方向（w* = (1, 1)）时至少一样快。",
+              "梯度下降所需步数要多好几倍；目标沿均值方向（w* = (1, 1)）时步数不到两倍（通常不多于中心化时）。",
     },
 ]
 
