@@ -5,7 +5,7 @@ rounding error is at most s/2 per weight and, uniform, has variance s²/12, so a
 own (smaller) scale has proportionally smaller error; storage of an m × n matrix: 4mn bytes in fp32
 against mn + 4m (one fp32 scale per row), a ratio → 4 as n grows (2 from fp16).
 Numeric: a hand quantiser checked against torch.quantize_per_channel / torch.quantize_per_tensor
-(qint8, zero point 0); on weights whose rows differ in magnitude, the per-channel and per-tensor
+(qint8, zero point 0; equal away from rounding ties, at most one step apart at a tie); on weights whose rows differ in magnitude, the per-channel and per-tensor
 errors and the s/2 bound; bytes of the real int8 tensor and its scales.
 Counterfactual (p.myth): the "per-channel" scales are all the global max/127, as if the two schemes
 were the same.
